@@ -1,0 +1,94 @@
+"""The one small interface every backend implements.
+
+The pipeline hands a backend the region of interest already cropped and scaled to the backend's
+working size, with a hard mask (255 = change). The backend returns whole images of that same size
+(or text); the pipeline, not the backend, scales them back and blends them through the user's
+feathered selection, so no backend can touch a pixel outside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from plugin.ops import Operation
+
+Progress = Callable[[float, str], None]
+"""progress(fraction 0..1 of the backend's own work, short stage text)."""
+
+
+def no_progress(fraction: float, stage: str) -> None:
+    """Default progress sink."""
+
+
+class BackendError(Exception):
+    """A failure the user can act on; the message says what to do."""
+
+
+class UnsupportedOperation(BackendError):
+    """The backend cannot honour this action (for example text-to-image offline)."""
+
+
+class Cancelled(BackendError):
+    """The user cancelled; nothing is pasted."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do and at which size it works best."""
+
+    actions: frozenset[str]
+    max_side: int | None = None  # working size: longest side the backend accepts, None = any
+    max_pixels: int | None = None
+    needs_network: bool = False
+    model: str = ""
+
+
+@dataclass
+class EditRequest:
+    """One call to a backend, in working-size pixels.
+
+    image: H x W x 4 uint8 RGBA (for outpaint already padded; new area transparent black).
+    mask:  H x W uint8, 255 where the backend should change pixels, 0 where it must keep them;
+           None for mask-free actions and for background without a selection.
+    references: other layers (customization, background image), RGBA uint8.
+    """
+
+    op: Operation
+    image: np.ndarray | None
+    mask: np.ndarray | None = None
+    references: list[np.ndarray] = field(default_factory=list)
+
+
+@dataclass
+class BackendResult:
+    """Images at the request's size (RGBA uint8), and/or text, and notes for the user."""
+
+    images: list[np.ndarray] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    model: str = ""
+    seeds: list[int | None] = field(default_factory=list)
+
+
+class Backend:
+    """Base class: name, capabilities(), run(request, progress)."""
+
+    name = "base"
+
+    def capabilities(self) -> Capabilities:
+        raise NotImplementedError
+
+    def run(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
+        raise NotImplementedError
+
+    def check_supported(self, request: EditRequest) -> None:
+        """Raise UnsupportedOperation with a helpful message if the action is not offered."""
+        if request.op.action not in self.capabilities().actions:
+            raise UnsupportedOperation(
+                f"The {self.name} backend cannot do '{request.op.title}'. "
+                "Choose the vertex or gemini backend in the dialog (Backend) and configure "
+                "Vertex AI: see README, 'Credentials'."
+            )

@@ -1,0 +1,273 @@
+"""The operations a user can ask for, one validated dataclass each.
+
+Hosts, the CLI and the worker all build operations through `from_dict`, so every entry point
+rejects bad parameters with the same message: which field, what was given, what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9")
+BACKENDS = ("auto", "local", "vertex", "gemini")
+BACKGROUND_MODES = ("transparent", "color", "blur", "image", "prompt")
+UPSCALE_FACTORS = (2, 4)
+MAX_SEED = 2**31 - 1
+MAX_PROMPT_CHARS = 4000
+
+
+class OperationError(ValueError):
+    """A parameter is out of range; the message names the field and what is allowed."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+
+
+def _check_choice(name: str, value: Any, allowed: tuple) -> None:
+    if value not in allowed:
+        shown = ", ".join(str(a) for a in allowed)
+        raise OperationError(name, f"{value!r} is not allowed; choose one of {shown}")
+
+
+def _check_int(name: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise OperationError(name, f"{value!r} is not a whole number; give {low} to {high}")
+    if not low <= value <= high:
+        raise OperationError(name, f"{value} is out of range; give {low} to {high}")
+
+
+def _check_text(name: str, value: Any, required: bool) -> None:
+    if not isinstance(value, str):
+        raise OperationError(name, f"{value!r} is not text")
+    if required and not value.strip():
+        raise OperationError(name, "is required for this action; describe what you want")
+    if len(value) > MAX_PROMPT_CHARS:
+        raise OperationError(name, f"is {len(value)} characters; keep it under {MAX_PROMPT_CHARS}")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """Fields every action shares."""
+
+    action: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    needs_image: ClassVar[bool] = True
+    uses_mask: ClassVar[bool] = False
+
+    variations: int = 1
+    seed: int | None = None
+    backend: str = "auto"
+    model: str = ""
+
+    def __post_init__(self) -> None:
+        _check_int("variations", self.variations, 1, 4)
+        if self.seed is not None:
+            _check_int("seed", self.seed, 0, MAX_SEED)
+        _check_choice("backend", self.backend, BACKENDS)
+        if not isinstance(self.model, str):
+            raise OperationError("model", f"{self.model!r} is not a model ID")
+        self.validate()
+
+    def validate(self) -> None:
+        """Per-action checks; subclasses extend."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, **dataclasses.asdict(self)}
+
+    @property
+    def prompt_text(self) -> str:
+        return getattr(self, "prompt", "")
+
+
+@dataclass(frozen=True)
+class MaskedOperation(Operation):
+    """An edit through the user's selection: how the mask bleeds and how much context is sent."""
+
+    uses_mask: ClassVar[bool] = True
+
+    grow: int = 4
+    feather: int = 8
+    context: int = 64
+
+    def validate(self) -> None:
+        _check_int("grow", self.grow, 0, 500)
+        _check_int("feather", self.feather, 0, 500)
+        _check_int("context", self.context, 0, 4096)
+
+    @property
+    def bleed(self) -> int:
+        """How far past the selection the blend can reach, in pixels."""
+        return self.grow + self.feather
+
+
+@dataclass(frozen=True)
+class Generate(Operation):
+    action: ClassVar[str] = "generate"
+    title: ClassVar[str] = "Generate Image"
+    needs_image: ClassVar[bool] = False
+
+    prompt: str = ""
+    negative_prompt: str = ""
+    aspect_ratio: str = "1:1"
+
+    def validate(self) -> None:
+        _check_text("prompt", self.prompt, required=True)
+        _check_text("negative_prompt", self.negative_prompt, required=False)
+        _check_choice("aspect_ratio", self.aspect_ratio, ASPECT_RATIOS)
+
+
+@dataclass(frozen=True)
+class InpaintInsert(MaskedOperation):
+    action: ClassVar[str] = "insert"
+    title: ClassVar[str] = "Inpaint (insert)"
+
+    prompt: str = ""
+    negative_prompt: str = ""
+
+    def validate(self) -> None:
+        super().validate()
+        _check_text("prompt", self.prompt, required=True)
+        _check_text("negative_prompt", self.negative_prompt, required=False)
+
+
+@dataclass(frozen=True)
+class InpaintRemove(MaskedOperation):
+    action: ClassVar[str] = "remove"
+    title: ClassVar[str] = "Remove Object"
+
+    prompt: str = ""
+
+    def validate(self) -> None:
+        super().validate()
+        _check_text("prompt", self.prompt, required=False)
+
+
+@dataclass(frozen=True)
+class Outpaint(MaskedOperation):
+    """Grow the canvas by margins; the new area is the mask, the original is never repainted."""
+
+    action: ClassVar[str] = "outpaint"
+    title: ClassVar[str] = "Expand Canvas"
+    uses_mask: ClassVar[bool] = False
+
+    prompt: str = ""
+    left: int = 0
+    top: int = 0
+    right: int = 0
+    bottom: int = 0
+
+    def validate(self) -> None:
+        super().validate()
+        _check_text("prompt", self.prompt, required=False)
+        for side in ("left", "top", "right", "bottom"):
+            _check_int(side, getattr(self, side), 0, 8192)
+        if not (self.left or self.top or self.right or self.bottom):
+            raise OperationError("margins", "all four are 0; give at least one side to expand")
+
+    @property
+    def margins(self) -> tuple[int, int, int, int]:
+        return self.left, self.top, self.right, self.bottom
+
+
+@dataclass(frozen=True)
+class Background(MaskedOperation):
+    """Cut the subject out, or put something else behind it.
+
+    The selection, when there is one, marks the subject; without one the backend finds it.
+    """
+
+    action: ClassVar[str] = "background"
+    title: ClassVar[str] = "Replace Background"
+
+    mode: str = "transparent"
+    color: str = "#ffffff"
+    blur_radius: int = 24
+    image_path: str = ""
+    prompt: str = ""
+
+    def validate(self) -> None:
+        super().validate()
+        _check_choice("mode", self.mode, BACKGROUND_MODES)
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", self.color):
+            raise OperationError("color", f"{self.color!r} is not a colour; write it as #rrggbb")
+        _check_int("blur_radius", self.blur_radius, 1, 500)
+        if self.mode == "image" and not self.image_path:
+            raise OperationError("image_path", "is required when mode is 'image'; name a picture")
+        _check_text("prompt", self.prompt, required=self.mode == "prompt")
+
+
+@dataclass(frozen=True)
+class Edit(Operation):
+    """Mask-free edit: the prompt describes the whole desired picture."""
+
+    action: ClassVar[str] = "edit"
+    title: ClassVar[str] = "Edit with Prompt"
+
+    prompt: str = ""
+    negative_prompt: str = ""
+
+    def validate(self) -> None:
+        _check_text("prompt", self.prompt, required=True)
+        _check_text("negative_prompt", self.negative_prompt, required=False)
+
+
+@dataclass(frozen=True)
+class Upscale(Operation):
+    action: ClassVar[str] = "upscale"
+    title: ClassVar[str] = "Upscale"
+
+    factor: int = 2
+
+    def validate(self) -> None:
+        _check_choice("factor", self.factor, UPSCALE_FACTORS)
+
+
+@dataclass(frozen=True)
+class Describe(Operation):
+    """A caption, or the answer to a question about the picture."""
+
+    action: ClassVar[str] = "describe"
+    title: ClassVar[str] = "Describe Image"
+
+    question: str = ""
+
+    def validate(self) -> None:
+        _check_text("question", self.question, required=False)
+
+
+OPERATIONS: dict[str, type[Operation]] = {
+    cls.action: cls
+    for cls in (Generate, InpaintInsert, InpaintRemove, Outpaint, Background, Edit, Upscale, Describe)
+}
+
+
+def register(cls: type[Operation]) -> type[Operation]:
+    """Add an operation defined elsewhere (customization, watermark checks) to the table."""
+    OPERATIONS[cls.action] = cls
+    return cls
+
+
+def from_dict(data: dict[str, Any]) -> Operation:
+    """Build and validate an operation from plain data (JSON job files, CLI arguments)."""
+    data = dict(data)
+    action = data.pop("action", None)
+    if action not in OPERATIONS:
+        _check_choice("action", action, tuple(OPERATIONS))
+    cls = OPERATIONS[action]
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise OperationError(unknown[0], f"is not a parameter of {action}; known: {', '.join(sorted(known))}")
+    try:
+        return cls(**data)
+    except TypeError as exc:  # a wrongly typed value that the checks did not catch first
+        raise OperationError(action, str(exc)) from exc
+
+
+def field_names(action: str) -> list[str]:
+    return [f.name for f in dataclasses.fields(OPERATIONS[action])]
+
