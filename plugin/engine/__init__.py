@@ -1,0 +1,1 @@
+"""Embedded local engine: classical, deterministic, CPU-only image operations."""

@@ -1,0 +1,136 @@
+"""Multi-scale exemplar-based hole synthesis (Wexler et al. 2007, with Barnes et al. 2009 PatchMatch).
+
+Coarse to fine: at each level, expectation-maximisation alternates a PatchMatch nearest-neighbour
+search (each patch touching the hole finds its most similar fully-known patch) with voting (each hole
+pixel becomes the weighted mean of the pixels those patches propose). The coarsest level starts
+from a smooth pull-push fill; each finer level starts from the coarser field, doubled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from plugin.engine import patch_kernels as K
+from plugin.engine.patch_pyramid import box_any, box_count, downsample, pull_push, upsample_field
+
+Progress = Callable[[float, str], None]
+
+PATCH = 7
+MIN_COARSE_SOURCES = 64
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How much work each level gets; coarse levels are cheap, so they get more iterations."""
+
+    em_coarse: int = 12
+    em_fine: int = 4
+    pm_first: int = 4
+    pm_next: int = 2
+
+
+def _valid(hole: np.ndarray, r: int) -> np.ndarray:
+    return box_count(hole, r) == 0
+
+
+def _patch_size(hole: np.ndarray) -> int:
+    """Largest odd patch that still leaves at least one fully known source patch."""
+    for psz in (PATCH, 5, 3, 1):
+        if _valid(hole, psz // 2).any():
+            return psz
+    raise ValueError("nothing left to sample from")
+
+
+def build_pyramid(img: np.ndarray, hole: np.ndarray, psz: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Halve until the hole is no thicker than a patch, or the context would become too small."""
+    r = psz // 2
+    full = (2 * r + 1) ** 2
+    levels = [(img, hole)]
+    while True:
+        im, ho = levels[-1]
+        if min(ho.shape) < 4 * psz or psz == 1:
+            break
+        if not (box_count(ho, r) == full).any():
+            break
+        cim, cho = downsample(im, ho)
+        if np.count_nonzero(_valid(cho, r)) < MIN_COARSE_SOURCES:
+            break
+        levels.append((cim, cho))
+    return levels
+
+
+def _bounds(h: int, pass_no: int, psz: int) -> np.ndarray:
+    """Row bands for one parallel sweep; the boundaries move every other sweep."""
+    n = max(1, min(8, h // (4 * psz)))
+    bh = -(-h // n)
+    shift = (pass_no % 2) * (bh // 2)
+    cuts = [0] + [min(h, shift + i * bh) for i in range(1, n + 1)] + [h]
+    return np.unique(np.array(cuts, dtype=np.int64))
+
+
+def _weights(dist: np.ndarray, tmask: np.ndarray) -> np.ndarray:
+    """Wexler's similarity weights exp(-d / 2 sigma^2), sigma^2 the 75th percentile distance."""
+    d = dist[tmask]
+    s2 = float(np.percentile(d, 75)) if d.size else 1.0
+    w = np.zeros_like(dist)
+    w[tmask] = np.exp(-d / (2.0 * max(s2, 1e-3)))
+    return w.astype(np.float32)
+
+
+def _redraw_invalid(ny, nx, valid, tmask, vy, vx, seed: int) -> None:
+    bad = tmask & ~valid[ny, nx]
+    n = int(np.count_nonzero(bad))
+    if n:
+        k = np.random.default_rng(seed).integers(0, vy.size, n)
+        ny[bad] = vy[k]
+        nx[bad] = vx[k]
+
+
+def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progress | None = None,
+               schedule: Schedule = Schedule()) -> np.ndarray:
+    """Return a float32 copy of `img` (HxWx3) with `hole` filled by patch synthesis."""
+    psz = _patch_size(hole)
+    r = psz // 2
+    levels = build_pyramid(img.astype(np.float32), hole, psz)
+    nlev = len(levels)
+    costs = [float(np.count_nonzero(ho)) * (schedule.em_fine if i == 0 else schedule.em_coarse)
+             for i, (_, ho) in enumerate(levels)]
+    total, done = sum(costs) or 1.0, 0.0
+    ny = nx = None
+    cur = levels[-1][0]
+    for li in range(nlev - 1, -1, -1):
+        im, ho = levels[li]
+        h, w = ho.shape
+        tmask = box_any(ho, r)
+        valid = _valid(ho, r)
+        vy, vx = (a.astype(np.int32) for a in np.nonzero(valid))
+        lseed = seed * 1000003 + li * 7919
+        if ny is None:
+            cur = pull_push(im, ho)
+            ny = np.zeros((h, w), np.int32)
+            nx = np.zeros((h, w), np.int32)
+            K.random_init(vy, vx, tmask, ny, nx, lseed)
+        else:
+            ny, nx = upsample_field(ny, nx, (h, w))
+            _redraw_invalid(ny, nx, valid, tmask, vy, vx, lseed)
+            cur = im.copy()
+            P = np.pad(cur, ((r, r), (r, r), (0, 0)), mode="edge")
+            K.vote(P, ho, tmask, ny, nx, np.ones((h, w), np.float32), psz, cur)
+        n_em = schedule.em_fine if li == 0 else schedule.em_coarse
+        dist = np.zeros((h, w), np.float32)
+        pass_no = 0
+        for em in range(n_em):
+            P = np.pad(cur, ((r, r), (r, r), (0, 0)), mode="edge")
+            K.compute_dist(P, tmask, ny, nx, psz, dist)
+            for _ in range(schedule.pm_first if em == 0 else schedule.pm_next):
+                K.patchmatch_pass(P, valid, tmask, ny, nx, dist, psz, _bounds(h, pass_no, psz),
+                                  pass_no % 2 == 0, lseed, pass_no, max(h, w))
+                pass_no += 1
+            K.vote(P, ho, tmask, ny, nx, _weights(dist, tmask), psz, cur)
+            if progress is not None:
+                done += costs[li] / n_em
+                progress(min(done / total, 1.0), "synthesising level %d of %d" % (nlev - li, nlev))
+    return cur
