@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -18,9 +18,9 @@ def _check(rgb: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rgb = np.asarray(rgb)
     hole = np.asarray(hole).astype(bool)
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.shape[0] < 1 or rgb.shape[1] < 1:
-        raise ValueError("rgb must be an HxWx3 array, got shape %r" % (rgb.shape,))
+        raise ValueError(f"rgb must be an HxWx3 array, got shape {rgb.shape!r}")
     if hole.shape != rgb.shape[:2]:
-        raise ValueError("hole shape %r does not match image %r" % (hole.shape, rgb.shape[:2]))
+        raise ValueError(f"hole shape {hole.shape!r} does not match image {rgb.shape[:2]!r}")
     return rgb.astype(np.uint8, copy=False), hole
 
 
@@ -37,7 +37,8 @@ def work_region(hole: np.ndarray) -> tuple[slice, slice]:
     return slice(max(0, y0 - m), min(h, y1 + m)), slice(max(0, x0 - m), min(w, x1 + m))
 
 
-def fill_hole(rgb: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progress | None = None) -> np.ndarray:
+def fill_hole(rgb: np.ndarray, hole: np.ndarray, seed: int = 0,
+              progress: Progress | None = None) -> np.ndarray:
     """rgb: HxWx3 uint8; hole: HxW bool (True = pixels to synthesise).
 
     Returns HxWx3 uint8 where pixels outside `hole` are identical to the input. progress(fraction,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -19,10 +19,10 @@ def extend_canvas(rgb: np.ndarray, margins: tuple[int, int, int, int], seed: int
     """
     rgb = np.asarray(rgb)
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.shape[0] < 1 or rgb.shape[1] < 1:
-        raise ValueError("rgb must be an HxWx3 array, got shape %r" % (rgb.shape,))
+        raise ValueError(f"rgb must be an HxWx3 array, got shape {rgb.shape!r}")
     left, top, right, bottom = (int(m) for m in margins)
     if min(left, top, right, bottom) < 0:
-        raise ValueError("margins must be >= 0, got %r" % (margins,))
+        raise ValueError(f"margins must be >= 0, got {margins!r}")
     rgb = rgb.astype(np.uint8, copy=False)
     h, w = rgb.shape[:2]
     H, W = h + top + bottom, w + left + right

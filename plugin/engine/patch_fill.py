@@ -8,8 +8,8 @@ from a smooth pull-push fill; each finer level starts from the coarser field, do
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -132,5 +132,5 @@ def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progr
             K.vote(P, ho, tmask, ny, nx, _weights(dist, tmask), psz, cur)
             if progress is not None:
                 done += costs[li] / n_em
-                progress(min(done / total, 1.0), "synthesising level %d of %d" % (nlev - li, nlev))
+                progress(min(done / total, 1.0), f"synthesising level {nlev - li} of {nlev}")
     return cur
