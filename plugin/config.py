@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 DEFAULT_MODELS = {
     "generate": "imagen-4.0-generate-001",
@@ -27,6 +31,35 @@ class ConfigError(ValueError):
     """The settings file is broken; the message names the file and the key."""
 
 
+SAFETY_SETTINGS = ("block_low_and_above", "block_medium_and_above", "block_only_high", "block_none")
+PERSON_GENERATION = ("dont_allow", "allow_adult", "allow_all")
+LANGUAGES = ("auto", "en", "es", "hi", "ja", "ko", "pt", "zh", "zh-CN", "zh-TW")
+IMAGE_SIZES = ("1K", "2K")
+MIME_TYPES = ("image/png", "image/jpeg")
+CHOICES = {"safety_setting": SAFETY_SETTINGS, "person_generation": PERSON_GENERATION,
+           "language": LANGUAGES, "image_size": IMAGE_SIZES, "output_mime_type": MIME_TYPES}
+RANGES = {"compression_quality": (0, 100), "guidance_scale": (0, 500), "base_steps": (0, 75),
+          "max_retries": (0, 5)}
+
+
+@dataclass
+class ImagenOptions:
+    """The `[imagen]` table: request defaults for Imagen on Vertex AI (documented API defaults)."""
+
+    safety_setting: str = "block_medium_and_above"
+    person_generation: str = "allow_adult"  # allow_all needs Google's approval for the project
+    add_watermark: bool = True  # SynthID; a fixed seed turns it off for that request (API rule)
+    enhance_prompt: bool = True  # only sent to models that document it
+    image_size: str = "1K"  # only sent to models that document it (Imagen 4 standard/ultra)
+    language: str = "auto"
+    output_mime_type: str = "image/png"
+    compression_quality: int = 90  # JPEG output only
+    include_rai_reason: bool = True  # say why the safety filter removed samples
+    guidance_scale: float = 0.0  # 0 = the service's default
+    base_steps: int = 0  # 0 = Google's recommended starting value per edit mode
+    max_retries: int = 3  # for 429 quota and 5xx answers, with capped exponential backoff
+
+
 @dataclass
 class Settings:
     project: str = ""
@@ -36,6 +69,7 @@ class Settings:
     backend: str = "auto"
     models: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MODELS))
     timeout_seconds: float = 180.0
+    imagen: ImagenOptions = field(default_factory=ImagenOptions)
     source: str = ""  # which file the settings came from, for messages
 
     def model_for(self, role: str) -> str:
@@ -76,9 +110,11 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
 
 
 def _apply_file(settings: Settings, data: dict, path: Path) -> None:
-    known = {f.name for f in dataclasses.fields(Settings)} - {"source", "models"}
+    known = {f.name for f in dataclasses.fields(Settings)} - {"source", "models", "imagen"}
     for key, value in data.items():
-        if key == "models":
+        if key == "imagen":
+            _apply_imagen(settings.imagen, value, path)
+        elif key == "models":
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}: [models] must be a table of role = \"model-id\"")
             unknown = sorted(set(value) - set(DEFAULT_MODELS))
@@ -95,4 +131,99 @@ def _apply_file(settings: Settings, data: dict, path: Path) -> None:
                 raise ConfigError(f"{path}: {key} must be {expected.__name__}, not {value!r}")
             setattr(settings, key, value)
         else:
-            raise ConfigError(f"{path}: unknown key {key!r}; known: {', '.join(sorted(known | {'models'}))}")
+            names = ", ".join(sorted(known | {"models", "imagen"}))
+            raise ConfigError(f"{path}: unknown key {key!r}; known: {names}")
+
+
+def _apply_imagen(options: ImagenOptions, data: object, path: Path) -> None:
+    """Type- and range-check the [imagen] table so a typo fails here, not at Google's 400."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: [imagen] must be a table of option = value")
+    known = {f.name for f in dataclasses.fields(ImagenOptions)}
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"{path}: imagen.{key} is unknown; known: {', '.join(sorted(known))}")
+        expected = type(getattr(options, key))
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+            raise ConfigError(f"{path}: imagen.{key} must be {expected.__name__}, not {value!r}")
+        if key in CHOICES:
+            allowed = CHOICES[key]
+            match = next((a for a in allowed if a.lower() == value.lower()), None)
+            if match is None:
+                raise ConfigError(f"{path}: imagen.{key} = {value!r}; choose one of {', '.join(allowed)}")
+            value = match
+        if key in RANGES:
+            low, high = RANGES[key]
+            if not low <= value <= high:
+                raise ConfigError(f"{path}: imagen.{key} = {value!r} is out of range {low} to {high}")
+        setattr(options, key, value)
+
+
+# --- credentials discovery (no network, no secrets read beyond the project ID) ---------------
+
+CLOUD_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+
+
+def is_local_endpoint(endpoint: str) -> bool:
+    """A plain-http endpoint (the emulator): no credentials are needed, and none are ever sent."""
+    return endpoint.startswith("http://")
+
+
+def adc_file(environ: dict[str, str] | None = None) -> Path | None:
+    """The Application Default Credentials file google.auth would read first, if it exists."""
+    environ = os.environ if environ is None else environ
+    explicit = environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+    if explicit:
+        return Path(explicit)
+    if environ.get("CLOUDSDK_CONFIG"):
+        folder = Path(environ["CLOUDSDK_CONFIG"])
+    elif os.name == "nt" and environ.get("APPDATA"):
+        folder = Path(environ["APPDATA"]) / "gcloud"
+    else:
+        folder = Path(environ.get("HOME") or Path.home()) / ".config" / "gcloud"
+    candidate = folder / "application_default_credentials.json"
+    return candidate if candidate.exists() else None
+
+
+def project_in_credentials(path: Path) -> str:
+    """The project a key file or ADC file names (project_id / quota_project_id), else ''."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    return str(data.get("project_id") or data.get("quota_project_id") or "")
+
+
+def setup_problems(settings: Settings, environ: dict[str, str] | None = None) -> list[str]:
+    """What is missing for Vertex AI, one line each naming the thing and the fix; [] = ready."""
+    environ = os.environ if environ is None else environ
+    where = settings.source or str(config_path())
+    problems: list[str] = []
+    local = is_local_endpoint(settings.endpoint)
+    key_file = Path(settings.credentials_file).expanduser() if settings.credentials_file else None
+    creds = key_file or adc_file(environ)
+    if not local:
+        if key_file is not None and not key_file.is_file():
+            problems.append(f"credentials: the key file {key_file} named by credentials_file does not exist; "
+                            f"fix the path in {where} or remove it to use Application Default Credentials")
+        elif creds is None:
+            problems.append("credentials: no Application Default Credentials found; run "
+                            "`gcloud auth application-default login` (or set GOOGLE_APPLICATION_CREDENTIALS "
+                            f"or credentials_file in {where} to a service-account key file)")
+        elif not creds.is_file():
+            problems.append(f"credentials: GOOGLE_APPLICATION_CREDENTIALS names {creds}, "
+                            "which does not exist; fix or unset it")
+    project = settings.project or (project_in_credentials(creds) if creds and creds.is_file() else "")
+    if not project and not local:
+        problems.append(f"project: no Google Cloud project set; add project = \"your-project-id\" to {where} "
+                        "or set GOOGLE_CLOUD_PROJECT")
+    if not settings.location:
+        problems.append(f"location: no region set; add location = \"us-central1\" to {where} "
+                        "or set GOOGLE_CLOUD_LOCATION")
+    return problems

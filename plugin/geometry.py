@@ -4,7 +4,6 @@ Shared by the GIMP hosts (GIMP 3's Python 3 and GIMP 2.10's Python 2.7) and the 
 uses only syntax both understand: no f-strings, no annotations (type comments instead).
 """
 
-from __future__ import division
 
 import collections
 import math
@@ -63,7 +62,7 @@ def fit_within(width, height, max_side=None, max_pixels=None):
         scale = min(scale, math.sqrt(float(max_pixels) / (width * height)))
     if scale >= 1.0:
         return int(width), int(height)
-    return max(1, int(round(width * scale))), max(1, int(round(height * scale)))
+    return max(1, int(math.floor(width * scale + 1e-9))), max(1, int(math.floor(height * scale + 1e-9)))
 
 
 def expanded_canvas(width, height, aspect=None, margins=None, anchor="center"):

@@ -8,8 +8,8 @@ feathered selection, so no backend can touch a pixel outside it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -42,6 +42,8 @@ class Capabilities:
     actions: frozenset[str]
     max_side: int | None = None  # working size: longest side the backend accepts, None = any
     max_pixels: int | None = None
+    min_side: int | None = None  # small regions are scaled up to this (models work at ~1024 px)
+    batch_variations: bool = False  # True: one call returns all variations; else one call each
     needs_network: bool = False
     model: str = ""
 
@@ -52,7 +54,8 @@ class EditRequest:
 
     image: H x W x 4 uint8 RGBA (for outpaint already padded; new area transparent black).
     mask:  H x W uint8, 255 where the backend should change pixels, 0 where it must keep them;
-           None for mask-free actions and for background without a selection.
+           None for mask-free actions. For background it is the user's selection marking the
+           subject (soft, 255 = subject), or None: find the subject yourself.
     references: other layers (customization, background image), RGBA uint8.
     """
 

@@ -1,0 +1,7 @@
+"""`python -m plugin` runs the command-line interface."""
+
+import sys
+
+from plugin.cli import main
+
+sys.exit(main())

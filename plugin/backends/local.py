@@ -1,0 +1,94 @@
+"""The embedded engine: classical, deterministic, CPU, no network.
+
+It honours what a classical method can do well (removal, expansion, background cut-out,
+upscaling) and refuses, with directions, what needs a generative model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from plugin.backends.base import (
+    Backend,
+    BackendResult,
+    Capabilities,
+    EditRequest,
+    Progress,
+    UnsupportedOperation,
+    no_progress,
+)
+from plugin.ops import Background, Operation, Outpaint, Upscale
+
+NEEDS_CLOUD = {
+    "generate": "creating a picture from a prompt",
+    "insert": "painting new content from a prompt",
+    "edit": "editing a picture from a prompt",
+    "describe": "describing a picture in words",
+}
+CLOUD_HINT = (
+    "Set up Vertex AI (README, 'Credentials': run `gcloud auth application-default login` and set "
+    "GOOGLE_CLOUD_PROJECT), then choose the vertex or gemini backend, or leave it on auto."
+)
+
+
+class LocalBackend(Backend):
+    name = "local"
+
+    def capabilities(self) -> Capabilities:
+        return Capabilities(actions=frozenset({"remove", "outpaint", "background", "upscale"}),
+                            model="local-engine")
+
+    def run(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
+        op = request.op
+        self._refuse_generative(op)
+        image = request.image
+        if image is None:
+            raise UnsupportedOperation(f"{op.title} needs an image")
+        seed = op.seed or 0
+        if isinstance(op, Upscale):
+            from plugin.engine.upscale import upscale
+
+            pictures = [upscale(image, op.factor, progress)]
+        elif isinstance(op, Background):
+            pictures = [self._background(op, request, progress)]
+        elif isinstance(op, Outpaint):
+            pictures = [self._fill(image, request.mask, seed, progress)]
+        else:  # remove
+            pictures = [self._fill(image, request.mask, seed, progress)]
+        return BackendResult(images=pictures, model="local-engine", seeds=[op.seed])
+
+    def _refuse_generative(self, op: Operation) -> None:
+        reason = NEEDS_CLOUD.get(op.action)
+        if isinstance(op, Background) and op.mode == "prompt":
+            reason = "painting a new background from a prompt"
+        if reason:
+            raise UnsupportedOperation(
+                f"The local engine works offline and cannot do {reason} ({op.title}). {CLOUD_HINT}"
+            )
+
+    @staticmethod
+    def _fill(image: np.ndarray, mask: np.ndarray | None, seed: int, progress: Progress) -> np.ndarray:
+        """Synthesise the masked pixels (colour and alpha) from the rest of the region."""
+        from plugin.engine.inpaint import fill_hole
+
+        if mask is None:
+            raise UnsupportedOperation("removal needs a selection of what to remove")
+        hole = mask > 0
+        opaque = image[..., 3] > 0
+        # transparent pixels (outpaint's new border) are no source for the fill
+        filled = fill_hole(image[..., :3], hole | ~opaque, seed=seed, progress=progress)
+        alpha = np.where(hole | ~opaque, 255, image[..., 3]).astype(np.uint8)
+        return np.dstack([filled, alpha])
+
+    @staticmethod
+    def _background(op: Background, request: EditRequest, progress: Progress) -> np.ndarray:
+        from plugin.engine.background import replace_background
+        from plugin.engine.cutout import subject_mask
+
+        image = request.image
+        progress(0.1, "finding the subject" if request.mask is None else "refining the selection")
+        alpha = subject_mask(image[..., :3], hint=request.mask, progress=progress)
+        progress(0.8, "composing the background")
+        backdrop = request.references[0] if request.references else None
+        return replace_background(image, alpha, op.mode, color=op.color, blur_radius=op.blur_radius,
+                                  backdrop=backdrop)

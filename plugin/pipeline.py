@@ -1,0 +1,263 @@
+"""The path of one edit, independent of any host: mask, crop, call the backend, blend back.
+
+Input is what a host read from GIMP (or the CLI from a file): RGBA pixels and, when there is
+one, the selection over the same pixels. Output is a list of layers to paste, positioned relative
+to that input, each with its mask and provenance. The backend only ever sees the region of
+interest at its working size; whatever it returns is blended through the feathered selection.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from plugin import __version__, compose, masks
+from plugin.backends.base import Backend, BackendResult, EditRequest, Progress, no_progress
+from plugin.geometry import Rect
+from plugin.ops import MAX_SEED, Background, MaskedOperation, Operation, Outpaint
+
+
+@dataclass
+class ResultLayer:
+    """One layer to paste: pixels at (x, y) relative to the input's origin."""
+
+    name: str
+    x: int
+    y: int
+    pixels: np.ndarray  # H x W x 4 uint8
+    mask: np.ndarray | None  # H x W uint8 layer mask, None = whole layer shows
+    provenance: dict
+    composite: np.ndarray | None = None  # as GIMP shows it over the original (through the mask)
+
+    def shown(self) -> np.ndarray:
+        return self.pixels if self.composite is None else self.composite
+
+
+@dataclass
+class JobOutput:
+    group: str
+    layers: list[ResultLayer] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    canvas: tuple[int, int, int, int] | None = None  # outpaint: margins the host adds first
+    backend: str = ""
+    model: str = ""
+    compute_seconds: float = 0.0
+
+
+LayerSink = Callable[[ResultLayer, JobOutput], None]
+
+
+def _ignore_layer(layer: ResultLayer, output: JobOutput) -> None:
+    """Default sink: the caller reads output.layers at the end."""
+
+
+def group_name(op: Operation) -> str:
+    prompt = " ".join(op.prompt_text.split())
+    if len(prompt) > 48:
+        prompt = prompt[:47] + "…"
+    return f"{op.title}: {prompt}" if prompt else op.title
+
+
+def variation_seeds(op: Operation) -> list[int]:
+    """Seeds for each variation: the user's, or a random one, counting up (recorded per layer)."""
+    base = op.seed if op.seed is not None else int.from_bytes(os.urandom(4), "little") % MAX_SEED
+    return [(base + index) % (MAX_SEED + 1) for index in range(op.variations)]
+
+
+@dataclass
+class _Region:
+    """Where the backend works: the crop in input coordinates and what it was sent."""
+
+    roi: Rect
+    image: np.ndarray  # full-resolution crop, RGBA
+    change: np.ndarray | None  # full-resolution hard mask (bool) of what may change
+    weight: np.ndarray | None  # full-resolution 8-bit blend mask
+    hint: np.ndarray | None = None  # background: the user's selection marking the subject
+    origin_shift: tuple[int, int] = (0, 0)  # input origin inside the (padded) working canvas
+
+
+def run(op: Operation, image: np.ndarray | None, selection: np.ndarray | None, backend: Backend,
+        progress: Progress = no_progress, on_layer: LayerSink = _ignore_layer,
+        references: list[np.ndarray] | None = None) -> JobOutput:
+    """Run one operation; layers are also handed to `on_layer` as they are made."""
+    _check_inputs(op, image, selection)
+    output = JobOutput(group=group_name(op), backend=backend.name)
+    references = list(references or [])
+    if isinstance(op, Background) and op.mode == "image" and op.image_path and not references:
+        references.append(load_rgba(op.image_path))
+    progress(0.02, "preparing the region")
+    region = _prepare_region(op, image, selection)
+    if isinstance(op, Outpaint):
+        output.canvas = op.margins
+    caps = backend.capabilities()
+    seeds = variation_seeds(op)
+    calls = [(op, seeds)] if caps.batch_variations else [
+        (dataclasses.replace(op, variations=1, seed=seed), [seed]) for seed in seeds
+    ]
+    for call_index, (call_op, call_seeds) in enumerate(calls):
+        low, high = 0.05 + 0.9 * call_index / len(calls), 0.05 + 0.9 * (call_index + 1) / len(calls)
+        request = _request(call_op, region, caps, references)
+        started = time.perf_counter()
+        result = backend.run(request, _scaled(progress, low, high))
+        output.compute_seconds += time.perf_counter() - started
+        output.model = result.model or output.model
+        output.notes.extend(result.notes)
+        output.texts.extend(result.texts)
+        result_seeds = result.seeds or call_seeds
+        for index, picture in enumerate(result.images):
+            seed = result_seeds[index] if index < len(result_seeds) else None
+            masked = isinstance(op, MaskedOperation) and request.mask is not None
+            if masked and picture.shape == request.image.shape:
+                picture = compose.match_colour(picture, request.image, request.mask > 0)
+            layer = _make_layer(op, region, picture, seed, len(output.layers), output)
+            output.layers.append(layer)
+            on_layer(layer, output)
+    _report_missing(op, output)
+    progress(1.0, "done")
+    return output
+
+
+def _check_inputs(op: Operation, image: np.ndarray | None, selection: np.ndarray | None) -> None:
+    if op.needs_image:
+        if image is None:
+            raise ValueError(f"{op.title} needs an image")
+        if image.ndim != 3 or image.shape[2] != 4 or image.dtype != np.uint8:
+            raise ValueError(f"expected H x W x 4 uint8 RGBA pixels, got {image.shape} {image.dtype}")
+        if selection is not None and selection.shape != image.shape[:2]:
+            raise ValueError(
+                f"the mask is {selection.shape[1]}x{selection.shape[0]} but the image is "
+                f"{image.shape[1]}x{image.shape[0]}; give a mask of the same size"
+            )
+    if op.uses_mask and selection is None:
+        raise masks.EmptySelectionError()
+
+
+def _prepare_region(op: Operation, image: np.ndarray | None, selection: np.ndarray | None) -> _Region:
+    if image is None:
+        return _Region(Rect(0, 0, 0, 0), np.zeros((0, 0, 4), np.uint8), None, None)
+    height, width = image.shape[:2]
+    if isinstance(op, Outpaint):
+        return _outpaint_region(op, image)
+    if op.uses_mask and selection is not None and not isinstance(op, Background):
+        weight = masks.weight_to_u8(masks.blend_weight(selection, op.grow, op.feather))
+        changed = masks.bounds(weight)
+        roi = masks.region_of_interest(changed, op.context, width, height)
+        crop = _crop(image, roi)
+        weight_crop = _crop(weight, roi)
+        return _Region(roi, crop, weight_crop > 0, weight_crop)
+    if isinstance(op, Background):
+        hint = selection if selection is not None and selection.any() else None
+        return _Region(Rect(0, 0, width, height), image, None, None, hint=hint)
+    if selection is not None and selection.any():
+        # mask-free actions work on the selected rectangle; an edit blends back through the selection
+        roi = masks.bounds(selection)
+        weight = _crop(selection, roi) if op.action == "edit" else None
+        change = weight > 0 if weight is not None else None
+        return _Region(roi, _crop(image, roi), change, weight)
+    return _Region(Rect(0, 0, width, height), image, None, None)
+
+
+def _outpaint_region(op: Outpaint, image: np.ndarray) -> _Region:
+    """The padded canvas; the new border is the change, the original is never repainted."""
+    left, top, right, bottom = op.margins
+    height, width = image.shape[:2]
+    canvas = np.zeros((height + top + bottom, width + left + right, 4), np.uint8)
+    canvas[top:top + height, left:left + width] = image
+    new_area = np.ones(canvas.shape[:2], bool)
+    new_area[top:top + height, left:left + width] = False
+    changed = masks.bounds(new_area)
+    roi = masks.region_of_interest(changed, op.context, canvas.shape[1], canvas.shape[0])
+    weight = np.where(new_area, 255, 0).astype(np.uint8)
+    return _Region(roi, _crop(canvas, roi), _crop(new_area, roi), _crop(weight, roi),
+                   origin_shift=(left, top))
+
+
+def _request(op: Operation, region: _Region, caps, references: list[np.ndarray]) -> EditRequest:
+    """The region at the backend's working size, with a hard 0/255 mask."""
+    if region.image.size == 0:
+        return EditRequest(op=op, image=None, references=references)
+    height, width = region.image.shape[:2]
+    size = masks.working_size(width, height, caps.max_side, caps.max_pixels, caps.min_side)
+    picture = masks.resize_rgba(region.image, size)
+    mask = None
+    if region.change is not None and isinstance(op, MaskedOperation):
+        mask = masks.resize_mask(np.where(region.change, 255, 0).astype(np.uint8), size, hard=True)
+    elif region.hint is not None:
+        mask = masks.resize_mask(region.hint, size)
+    return EditRequest(op=op, image=picture, mask=mask, references=references)
+
+
+def _make_layer(op: Operation, region: _Region, picture: np.ndarray, seed: int | None, index: int,
+                output: JobOutput) -> ResultLayer:
+    provenance = {
+        "plugin": f"imagen-gimp {__version__}",
+        "action": op.action,
+        "prompt": op.prompt_text,
+        "seed": seed,
+        "model": output.model,
+        "backend": output.backend,
+        "parameters": {k: v for k, v in op.to_dict().items()
+                       if k not in ("action", "prompt", "seed")},
+    }
+    name = f"{op.title} #{index + 1}" + (f" (seed {seed})" if seed is not None else "")
+    if picture.ndim != 3 or picture.shape[2] != 4:
+        raise ValueError(f"the backend returned an image of shape {picture.shape}; expected RGBA")
+    if region.weight is None:
+        x, y = region.roi.x - region.origin_shift[0], region.roi.y - region.origin_shift[1]
+        resample = region.image.size and op.action != "upscale"
+        if resample and picture.shape[:2] != region.image.shape[:2]:
+            picture = compose.scale_back(picture, region.image.shape[1], region.image.shape[0])
+        if op.action in ("upscale", "generate"):
+            x, y = 0, 0
+        return ResultLayer(name, x, y, picture, None, provenance)
+    full = compose.scale_back(picture, region.roi.width, region.roi.height)
+    changed = masks.bounds(region.weight)
+    pixels = _crop(full, changed)
+    if isinstance(op, Outpaint):
+        # the original area stays exactly the original, even where the layer mask is edited later
+        pixels = compose.blend(_crop(region.image, changed), pixels, _crop(region.weight, changed))
+    weight = _crop(region.weight, changed)
+    layer = ResultLayer(
+        name,
+        region.roi.x + changed.x - region.origin_shift[0],
+        region.roi.y + changed.y - region.origin_shift[1],
+        pixels,
+        weight,
+        provenance,
+    )
+    layer.composite = compose.blend(_crop(region.image, changed), pixels, weight)
+    return layer
+
+
+def _report_missing(op: Operation, output: JobOutput) -> None:
+    if op.action != "describe" and len(output.layers) < op.variations:
+        missing = op.variations - len(output.layers)
+        output.notes.append(f"{missing} of {op.variations} variations did not come back (see notes above).")
+
+
+def _scaled(progress: Progress, low: float, high: float) -> Progress:
+    def report(fraction: float, stage: str) -> None:
+        progress(low + (high - low) * min(max(fraction, 0.0), 1.0), stage)
+
+    return report
+
+
+def _crop(array: np.ndarray, rect: Rect) -> np.ndarray:
+    return array[rect.y:rect.y + rect.height, rect.x:rect.x + rect.width]
+
+
+def load_rgba(path: str) -> np.ndarray:
+    """Read a picture file as RGBA uint8 (Pillow decodes PNG, JPEG, WebP, TIFF)."""
+    with Image.open(path) as picture:
+        picture.load()
+        return np.asarray(picture.convert("RGBA")).copy()
+
+
+__all__ = ["BackendResult", "JobOutput", "ResultLayer", "run", "load_rgba", "group_name"]

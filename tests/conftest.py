@@ -1,0 +1,70 @@
+"""Shared test helpers: real photos from tests/data and a scriptable fake backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from plugin.backends.base import Backend, BackendResult, Capabilities, EditRequest
+from plugin.pipeline import load_rgba
+
+DATA = Path(__file__).parent / "data"
+PHOTOS = ["cat", "coffee", "astronaut", "rocket"]
+
+
+def photo(name: str) -> np.ndarray:
+    return load_rgba(str(DATA / f"{name}.jpg"))
+
+
+def ellipse_mask(height: int, width: int, cx: float, cy: float, rx: float, ry: float) -> np.ndarray:
+    yy, xx = np.mgrid[0:height, 0:width]
+    inside = ((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2 <= 1.0
+    return np.where(inside, 255, 0).astype(np.uint8)
+
+
+class FakeBackend(Backend):
+    """Paints the masked area (or all) a flat colour, or what `paint` makes; records requests."""
+
+    name = "fake"
+
+    def __init__(self, colour=(255, 0, 255, 255), max_side=None, min_side=None, actions=None, paint=None):
+        self.colour = colour
+        self.max_side = max_side
+        self.min_side = min_side
+        self.actions = actions or {"insert", "remove", "outpaint", "edit", "upscale", "background",
+                                   "describe", "generate"}
+        self.paint = paint
+        self.requests: list[EditRequest] = []
+
+    def capabilities(self) -> Capabilities:
+        return Capabilities(actions=frozenset(self.actions), max_side=self.max_side, min_side=self.min_side,
+                            model="fake-1")
+
+    def run(self, request: EditRequest, progress=None) -> BackendResult:
+        self.check_supported(request)
+        self.requests.append(request)
+        if request.op.action == "describe":
+            return BackendResult(texts=["a fake caption"], model="fake-1")
+        if request.image is None:
+            size = (64, 64)
+        else:
+            size = request.image.shape[:2]
+        if request.op.action == "upscale":
+            size = (size[0] * request.op.factor, size[1] * request.op.factor)
+        if self.paint is not None:
+            picture = self.paint(request)
+        elif request.mask is not None and request.op.action != "background":
+            # like a good model: the kept area comes back as it was, the masked area is new
+            picture = request.image.copy()
+            picture[request.mask > 0] = self.colour
+        else:
+            picture = np.empty(size + (4,), np.uint8)
+            picture[:] = self.colour
+        return BackendResult(images=[picture], model="fake-1")
+
+
+@pytest.fixture
+def fake_backend():
+    return FakeBackend()

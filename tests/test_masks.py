@@ -1,0 +1,97 @@
+"""Selection -> mask: soft edges, grow/feather, bounds, region of interest, working size."""
+
+import numpy as np
+import pytest
+
+from plugin import masks
+from plugin.geometry import Rect, expanded_canvas, fit_within
+
+
+def square_selection(height=40, width=50, box=(10, 12, 20, 25), value=255):
+    selection = np.zeros((height, width), np.uint8)
+    x, y, w, h = box
+    selection[y:y + h, x:x + w] = value
+    return selection
+
+
+def test_grow_and_feather_reach_exactly_as_far_as_asked():
+    selection = square_selection(box=(20, 15, 10, 10), height=60, width=70)
+    weight = masks.blend_weight(selection, grow=3, feather=5)
+    assert weight[15:25, 20:30].min() == 1.0  # the selection itself is fully replaced
+    assert weight[20, 20 - 3] == 1.0  # grown by 3 px
+    assert 0.0 < weight[20, 20 - 5] < 1.0  # fading
+    assert weight[20, 20 - 3 - 5 - 1] == 0.0  # nothing beyond grow + feather
+    nonzero = masks.bounds(masks.weight_to_u8(weight))
+    assert nonzero.x >= 20 - 8 and nonzero.x + nonzero.width <= 30 + 8
+
+
+def test_soft_selection_values_are_kept():
+    selection = square_selection()
+    selection[0:5, 0:5] = 60  # a faint, feathered part of the user's selection away from the core
+    weight = masks.blend_weight(selection, grow=0, feather=0)
+    assert weight[2, 2] == pytest.approx(60 / 255)
+    weight = masks.blend_weight(selection, grow=2, feather=2)
+    assert weight[2, 2] == pytest.approx(60 / 255)
+
+
+def test_fully_soft_selection_still_counts():
+    selection = square_selection(value=100)  # nothing reaches 50 %: a heavily feathered selection
+    weight = masks.blend_weight(selection, grow=1, feather=2)
+    assert weight[20, 15] == 1.0
+
+
+def test_selection_touching_the_border():
+    selection = square_selection(box=(0, 0, 10, 40), height=40, width=50)
+    weight = masks.blend_weight(selection, grow=2, feather=4)
+    assert weight[:, 0].min() == 1.0
+    roi = masks.region_of_interest(masks.bounds(masks.weight_to_u8(weight)), 16, 50, 40)
+    assert roi.x == 0 and roi.y == 0 and roi.height == 40  # clipped to the image
+
+
+def test_one_pixel_selection_on_odd_size():
+    selection = np.zeros((33, 17), np.uint8)
+    selection[16, 8] = 255
+    weight = masks.weight_to_u8(masks.blend_weight(selection, grow=0, feather=0))
+    assert masks.bounds(weight) == Rect(8, 16, 1, 1)
+    weight = masks.weight_to_u8(masks.blend_weight(selection, grow=1, feather=1))
+    assert masks.bounds(weight) == Rect(7, 15, 3, 3)  # the fade reaches 0 at grow + feather px
+
+
+def test_empty_selection_is_a_clear_error():
+    with pytest.raises(masks.EmptySelectionError, match="Select the area"):
+        masks.blend_weight(np.zeros((10, 10), np.uint8), 2, 2)
+    with pytest.raises(masks.EmptySelectionError):
+        masks.bounds(np.zeros((10, 10), np.uint8))
+
+
+def test_working_size_keeps_aspect_scaling_down_and_up():
+    assert masks.working_size(3000, 1500, 1024, None) == (1024, 512)
+    assert masks.working_size(100, 50, 1024, None) == (100, 50)  # never up without a minimum
+    assert masks.working_size(100, 50, 1024, None, min_side=512) == (512, 256)
+    w, h = masks.working_size(4000, 3000, None, 1_000_000)
+    assert w * h <= 1_000_000 and abs(w / h - 4 / 3) < 0.01
+    assert fit_within(7, 3, 2) == (2, 1)
+
+
+def test_resize_mask_hard_stays_binary():
+    mask = square_selection()
+    small = masks.resize_mask(mask, (13, 11), hard=True)
+    assert set(np.unique(small)) <= {0, 255}
+    big = masks.resize_mask(mask, (200, 160), hard=True)
+    assert big.shape == (160, 200) and big[80, 100] == 255 and big[0, 0] == 0
+
+
+def test_resize_rgba_does_not_darken_transparent_edges():
+    rgba = np.zeros((20, 20, 4), np.uint8)
+    rgba[:, :10] = (250, 250, 250, 255)  # white, opaque left half; transparent black right half
+    out = masks.resize_rgba(rgba, (57, 57))
+    edge = out[:, 20:35]
+    visible = edge[..., 3] > 20
+    assert edge[visible][:, :3].min() > 200  # no dark fringe
+
+
+def test_expanded_canvas_aspect_and_anchor():
+    assert expanded_canvas(400, 300, aspect=(16, 9)) == (67, 0, 67, 0)
+    assert expanded_canvas(400, 300, aspect=(1, 1), anchor="top") == (0, 0, 0, 100)
+    assert expanded_canvas(400, 300, aspect=(1, 1), anchor="bottom") == (0, 100, 0, 0)
+    assert expanded_canvas(400, 300, margins=(1, 2, 3, 4)) == (1, 2, 3, 4)
