@@ -21,10 +21,11 @@ from scipy import ndimage
 
 Progress = Callable[[float, str], None]
 
-_WORK_SIDE = 400  # GrabCut runs at this longest side; the matte is refined at full size afterwards
+_WORK_SIDE = 320  # GrabCut runs at this longest side; the matte is refined at full size afterwards
 _GRABCUT_ITERS = 5
 _SEGMENTS = 8  # border segments per side for the background colour model
 _BG_CLUSTERS = 8
+_LOW = 0.5  # saliency below this fraction of the Otsu level starts as probable background
 
 
 def _report(progress: Progress | None, fraction: float, stage: str) -> None:
@@ -43,55 +44,90 @@ def _border_segments(lab: np.ndarray, strip: int) -> list[np.ndarray]:
     return segs
 
 
-def _background_colour_distance(lab: np.ndarray) -> np.ndarray:
-    """Per-pixel Lab distance to the nearest background colour cluster, 0..1.
+def _background_segments(lab: np.ndarray, detail: np.ndarray, strip: int) -> np.ndarray:
+    """Which border segments show background: boolean, _SEGMENTS per side (top, bottom, left, right).
 
-    Border segments that look like most other border segments are taken as background; segments
-    that stand out are probably the subject touching the frame and are left out of the model.
+    A segment is background when its mean colour resembles most other border segments and it is
+    not sharper than the picture on average. The subject touching the frame usually fails one of
+    the two: it differs in colour, or it is the in-focus part of a shallow-depth photo.
     """
-    h, w = lab.shape[:2]
-    segs = _border_segments(lab, max(2, round(0.04 * min(h, w))))
+    segs = _border_segments(lab, strip)
     means = np.array([s.mean(axis=0) for s in segs])
     dist = np.linalg.norm(means[:, None] - means[None], axis=-1)
     typical = np.sort(dist, axis=1)[:, 1:len(segs) // 2 + 1].mean(axis=1)
     keep = typical <= max(float(np.median(typical)) * 1.5, 8.0)
-    pixels = np.ascontiguousarray(np.concatenate([segs[i] for i in np.flatnonzero(keep)]), np.float32)
+    sharpness = np.array([s[:, 0].mean() for s in _border_segments(detail[..., None].repeat(3, -1), strip)])
+    soft = keep & (sharpness < 0.6 * float(detail.mean()))
+    # Only trust focus when enough of the border is soft (a defocused backdrop); else colour alone.
+    return soft if soft.sum() >= len(segs) // 4 else keep
+
+
+def _segment_strip_mask(shape: tuple[int, int], chosen: np.ndarray, strip: int) -> np.ndarray:
+    """Pixel mask of the chosen border segments."""
+    h, w = shape
+    mask = np.zeros((h, w), bool)
+    for k in np.flatnonzero(chosen):
+        side, i = divmod(int(k), _SEGMENTS)
+        length = w if side < 2 else h
+        a, b = i * length // _SEGMENTS, (i + 1) * length // _SEGMENTS
+        if side == 0:
+            mask[:strip, a:b] = True
+        elif side == 1:
+            mask[-strip:, a:b] = True
+        elif side == 2:
+            mask[a:b, :strip] = True
+        else:
+            mask[a:b, -strip:] = True
+    return mask
+
+
+def _background_colour_distance(lab: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+    """Per-pixel Lab distance to the nearest background colour cluster, 0..1."""
+    pixels = np.ascontiguousarray(pixels, np.float32)
     k = min(_BG_CLUSTERS, len(pixels))
     cv2.setRNGSeed(0)
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5)
     _, _, centres = cv2.kmeans(pixels, k, None, criteria, 3, cv2.KMEANS_PP_CENTERS)
-    d = np.full((h, w), np.inf, np.float32)
+    d = np.full(lab.shape[:2], np.inf, np.float32)
     for c in centres:
         np.minimum(d, np.linalg.norm(lab - c, axis=-1), out=d)
     return np.clip(d / (np.percentile(d, 99) + 1e-6), 0.0, 1.0)
 
 
-def _focus(gray: np.ndarray) -> np.ndarray:
+def _detail(gray: np.ndarray) -> np.ndarray:
+    """Absolute Laplacian at a fine scale: high where the picture is sharp."""
+    return np.abs(cv2.Laplacian(cv2.GaussianBlur(gray, (0, 0), 0.7), cv2.CV_32F))
+
+
+def _focus(detail: np.ndarray) -> np.ndarray:
     """Local fine-detail energy, 0..1: an in-focus subject is sharper than a defocused backdrop."""
-    lap = np.abs(cv2.Laplacian(cv2.GaussianBlur(gray, (0, 0), 0.7), cv2.CV_32F))
-    energy = cv2.GaussianBlur(lap, (0, 0), 0.03 * min(gray.shape))
+    energy = cv2.GaussianBlur(detail, (0, 0), 0.03 * min(detail.shape))
     return np.clip(energy / (np.percentile(energy, 98) + 1e-6), 0.0, 1.0)
 
 
-def _saliency(rgb: np.ndarray) -> np.ndarray:
-    """Combined subject likelihood 0..1 from colour contrast, focus and a centre prior."""
+def _auto_trimap(rgb: np.ndarray) -> np.ndarray:
+    """GrabCut labels without a selection.
+
+    Saliency = (colour distance to the background model, focus) x centre prior. Generously, all
+    but the clearly non-salient part starts as probable subject (like GrabCut's rectangle: the
+    background model then sheds what it explains); the peak is sure subject, and the border
+    segments judged to be background are sure background.
+    """
     h, w = rgb.shape[:2]
     lab = cv2.GaussianBlur(cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32), (0, 0), 1.0)
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    detail = _detail(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32))
+    strip = max(2, round(0.04 * min(h, w)))
+    background = _segment_strip_mask((h, w), _background_segments(lab, detail, strip), strip)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     centre = np.exp(-(((xx - w / 2) / (0.5 * w)) ** 2 + ((yy - h / 2) / (0.5 * h)) ** 2))
-    s = (0.6 * _background_colour_distance(lab) + 0.4 * _focus(gray)) * centre
+    s = (0.6 * _background_colour_distance(lab, lab[background]) + 0.4 * _focus(detail)) * centre
     s = cv2.GaussianBlur(s, (0, 0), 2.0)
-    return s / (s.max() + 1e-6)
-
-
-def _trimap_from_saliency(s: np.ndarray) -> np.ndarray:
-    """GrabCut labels from saliency: Otsu splits probable subject/background, extremes are sure."""
+    s /= s.max() + 1e-6
     t, _ = cv2.threshold((s * 255).astype(np.uint8), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     t /= 255.0
-    labels = np.where(s > t, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
+    labels = np.where(s > _LOW * t, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
     labels[s > min(0.9, t + 0.5 * (1 - t))] = cv2.GC_FGD
-    labels[s < 0.3 * t] = cv2.GC_BGD
+    labels[background] = cv2.GC_BGD
     return labels
 
 
@@ -180,7 +216,7 @@ def subject_mask(rgb: np.ndarray, hint: np.ndarray | None = None,
     small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
     _report(progress, 0.1, "finding the subject")
     if hint is None:
-        labels = _trimap_from_saliency(_saliency(small))
+        labels = _auto_trimap(small)
     else:
         small_hint = cv2.resize(hint, size, interpolation=cv2.INTER_AREA) if scale < 1 else hint
         labels = _trimap_from_hint(small_hint)
