@@ -88,6 +88,7 @@ def run(op: Operation, image: np.ndarray | None, selection: np.ndarray | None, b
         references: list[np.ndarray] | None = None) -> JobOutput:
     """Run one operation; layers are also handed to `on_layer` as they are made."""
     _check_inputs(op, image, selection)
+    backend.check_supported(op)
     output = JobOutput(group=group_name(op), backend=backend.name)
     references = list(references or [])
     if isinstance(op, Background) and op.mode == "image" and op.image_path and not references:

@@ -43,7 +43,7 @@ class FakeBackend(Backend):
                             model="fake-1")
 
     def run(self, request: EditRequest, progress=None) -> BackendResult:
-        self.check_supported(request)
+        self.check_supported(request.op)
         self.requests.append(request)
         if request.op.action == "describe":
             return BackendResult(texts=["a fake caption"], model="fake-1")

@@ -87,11 +87,14 @@ class Backend:
     def run(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
         raise NotImplementedError
 
-    def check_supported(self, request: EditRequest) -> None:
-        """Raise UnsupportedOperation with a helpful message if the action is not offered."""
-        if request.op.action not in self.capabilities().actions:
+    def check_supported(self, op: Operation) -> None:
+        """Raise UnsupportedOperation with a helpful message if the action is not offered.
+
+        The pipeline asks before any work starts, so a refusal costs the user nothing.
+        """
+        if op.action not in self.capabilities().actions:
             raise UnsupportedOperation(
-                f"The {self.name} backend cannot do '{request.op.title}'. "
+                f"The {self.name} backend cannot do '{op.title}'. "
                 "Choose the vertex or gemini backend in the dialog (Backend) and configure "
                 "Vertex AI: see README, 'Credentials'."
             )

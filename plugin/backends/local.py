@@ -40,7 +40,7 @@ class LocalBackend(Backend):
 
     def run(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
         op = request.op
-        self._refuse_generative(op)
+        self.check_supported(op)
         image = request.image
         if image is None:
             raise UnsupportedOperation(f"{op.title} needs an image")
@@ -57,7 +57,7 @@ class LocalBackend(Backend):
             pictures = [self._fill(image, request.mask, seed, progress)]
         return BackendResult(images=pictures, model="local-engine", seeds=[op.seed])
 
-    def _refuse_generative(self, op: Operation) -> None:
+    def check_supported(self, op: Operation) -> None:
         reason = NEEDS_CLOUD.get(op.action)
         if isinstance(op, Background) and op.mode == "prompt":
             reason = "painting a new background from a prompt"

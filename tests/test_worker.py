@@ -1,0 +1,84 @@
+"""The worker process: job folder in, JSON progress lines and result files out."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from plugin import jobfiles
+from tests.conftest import ellipse_mask, photo
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_worker(folder):
+    env = dict(os.environ, IMAGEN_GIMP_CONFIG=os.path.join(folder, "none.toml"), PYTHONPATH=ROOT)
+    env.pop("GOOGLE_CLOUD_PROJECT", None)
+    done = subprocess.run([sys.executable, "-m", "plugin.worker", folder], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=300)
+    messages = [jobfiles.parse_message(line) for line in done.stdout.splitlines()]
+    return done.returncode, messages, done.stderr
+
+
+def write_remove_job(folder, operation):
+    image = photo("cat")
+    height, width = image.shape[:2]
+    selection = ellipse_mask(height, width, 190, 120, 30, 25)
+    jobfiles.write_job(str(folder), operation, width, height, (10, 20), image.tobytes(), selection.tobytes())
+    return image, selection
+
+
+def test_worker_runs_a_removal_and_reports_progress(tmp_path):
+    job = {"action": "remove", "variations": 2, "seed": 5, "backend": "local"}
+    image, _ = write_remove_job(tmp_path, job)
+    code, messages, stderr = run_worker(str(tmp_path))
+    assert code == 0, stderr
+    fractions = [m["progress"] for m in messages if "progress" in m]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) >= 4
+    assert messages[-1]["done"] is True and messages[-1]["layers"] == 2
+    result = jobfiles.read_result(str(tmp_path))
+    assert result["complete"] and result["group"] == "Remove Object" and result["backend"] == "local"
+    assert [layer["provenance"]["seed"] for layer in result["layers"]] == [5, 6]
+    first = result["layers"][0]
+    pixels, mask = jobfiles.read_layer_pixels(str(tmp_path), first)
+    rgba = np.frombuffer(pixels, np.uint8).reshape(first["height"], first["width"], 4)
+    layer_mask = np.frombuffer(mask, np.uint8).reshape(first["height"], first["width"])
+    original = image[first["y"]:first["y"] + first["height"], first["x"]:first["x"] + first["width"]]
+    keep = layer_mask == 0
+    assert keep.any() and np.array_equal(rgba[keep], original[keep])
+    assert not np.array_equal(rgba[layer_mask == 255], original[layer_mask == 255])
+
+
+def test_worker_rejects_bad_parameters_with_exit_2(tmp_path):
+    write_remove_job(tmp_path, {"action": "remove", "variations": 9})
+    code, messages, _ = run_worker(str(tmp_path))
+    assert code == 2
+    assert messages[-1]["error"].startswith("variations: 9 is out of range; give 1 to 4")
+
+
+def test_worker_explains_what_needs_the_cloud(tmp_path):
+    write_remove_job(tmp_path, {"action": "insert", "prompt": "a hat", "backend": "local"})
+    code, messages, _ = run_worker(str(tmp_path))
+    assert code == 2
+    assert "cannot do painting new content from a prompt" in messages[-1]["error"]
+    assert "GOOGLE_CLOUD_PROJECT" in messages[-1]["error"]
+    assert jobfiles.read_result(str(tmp_path))["layers"] == []
+
+
+def test_worker_empty_selection_message(tmp_path):
+    image = photo("cat")
+    height, width = image.shape[:2]
+    jobfiles.write_job(str(tmp_path), {"action": "remove", "backend": "local"}, width, height, (0, 0),
+                       image.tobytes(), bytes(width * height))
+    code, messages, _ = run_worker(str(tmp_path))
+    assert code == 2 and "selection is empty" in messages[-1]["error"]
+
+
+def test_job_files_refuse_wrong_sizes(tmp_path):
+    import pytest
+
+    with pytest.raises(ValueError, match="expected 16"):
+        jobfiles.write_job(str(tmp_path), {}, 2, 2, (0, 0), b"123", None)
+    assert json.loads(json.dumps(jobfiles.parse_message("not json"))) == {"log": "not json"}
