@@ -182,6 +182,7 @@ class Background(MaskedOperation):
 
     action: ClassVar[str] = "background"
     title: ClassVar[str] = "Replace Background"
+    uses_mask: ClassVar[bool] = False  # a selection helps but is not needed
 
     mode: str = "transparent"
     color: str = "#ffffff"
