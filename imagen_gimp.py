@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""GIMP 3 entry: registers the Imagen procedures, nothing else.
+
+install.sh links this file into ~/.config/GIMP/3.0/plug-ins/imagen_gimp/; we follow the link back
+to the repository, put it on sys.path, and leave the work to plugin/hosts/gimp3.py. Heavy imports
+stay out of this file: GIMP runs it at every start to query the procedures.
+"""
+
+import os
+import sys
+
+REPO = os.path.dirname(os.path.realpath(__file__))
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+
+import gi  # noqa: E402
+
+gi.require_version("Gimp", "3.0")
+from gi.repository import Gimp  # noqa: E402
+
+from plugin.hosts import gimp3  # noqa: E402
+
+
+class ImagenPlugIn(Gimp.PlugIn):
+    """The Filters > Imagen procedures (see plugin/hosts/common.py for the list)."""
+
+    def do_set_i18n(self, name):
+        return False, None, None
+
+    def do_query_procedures(self):
+        return gimp3.procedure_names()
+
+    def do_create_procedure(self, name):
+        return gimp3.create_procedure(self, name)
+
+
+if __name__ == "__main__":
+    Gimp.main(ImagenPlugIn.__gtype__, sys.argv)

@@ -1,0 +1,497 @@
+"""Host logic shared by the GIMP 3 and GIMP 2.10 adapters: everything that is not GIMP I/O.
+
+The adapters only read pixels, write layers and talk to the user; this module decides which
+region to read, builds the job folder, runs the worker, and turns result.json into a plan of
+layers to paste. It runs inside GIMP's own Python (3.x for GIMP 3, 2.7 for GIMP 2.10), so:
+standard library only, Python 2.7 syntax, type comments, no f-strings.
+"""
+# ruff: noqa: UP003, UP010, UP025, UP031
+
+from __future__ import absolute_import, division
+
+import collections
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+from plugin import geometry, jobfiles
+
+PLUGIN_VERSION = "0.1.0"
+PARASITE_NAME = "imagen-gimp-provenance"
+COMMENT_PARASITE = "gimp-comment"
+MENU_PATH = "<Image>/Filters/Imagen"
+PROC_PREFIX = "python-fu-imagen-"
+WORKER_LOG = "worker.log"
+SECRET_WORDS = ("key", "token", "secret", "password", "credential", "authorization")
+
+
+class HostError(Exception):
+    """A problem the user can fix; the message says what to do. The image was not touched."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameters: one table both adapters turn into PDB arguments and dialogs.
+# ---------------------------------------------------------------------------------------------
+
+Param = collections.namedtuple("Param", "name kind label blurb default extra host_only")
+"""name: PDB argument (dashes); kind: text|string|int|bool|choice|color|file;
+extra: (low, high) for int, ((nick, value, label), ...) for choice; host_only: not an op field."""
+
+Procedure = collections.namedtuple("Procedure", "action name label blurb params needs_image")
+
+
+def _p(name, kind, label, blurb, default, extra=None, host_only=False):
+    # type: (str, str, str, str, object, object, bool) -> Param
+    return Param(name, kind, label, blurb, default, extra, host_only)
+
+
+ASPECT_CHOICES = (
+    ("square", "1:1", "1:1 (square)"),
+    ("portrait-3-4", "3:4", "3:4 (portrait)"),
+    ("landscape-4-3", "4:3", "4:3 (landscape)"),
+    ("portrait-9-16", "9:16", "9:16 (tall)"),
+    ("landscape-16-9", "16:9", "16:9 (wide)"),
+)
+ANCHOR_CHOICES = tuple(
+    (nick, nick, label)
+    for nick, label in (
+        ("center", "Centre"), ("top", "Top"), ("bottom", "Bottom"), ("left", "Left"), ("right", "Right"),
+        ("top-left", "Top left"), ("top-right", "Top right"),
+        ("bottom-left", "Bottom left"), ("bottom-right", "Bottom right"),
+    )
+)
+BACKEND_CHOICES = (
+    ("auto", "auto", "Automatic (Vertex AI when configured, else local)"),
+    ("local", "local", "Local engine (offline)"),
+    ("vertex", "vertex", "Imagen on Vertex AI"),
+    ("gemini", "gemini", "Gemini on Vertex AI"),
+)
+BACKGROUND_CHOICES = (
+    ("transparent", "transparent", "Transparent (cut out)"),
+    ("color", "color", "Solid colour"),
+    ("blur", "blur", "Blurred original"),
+    ("image", "image", "Picture from a file"),
+    ("prompt", "prompt", "Generated from the prompt"),
+)
+EXPAND_CHOICES = (
+    ("aspect", "aspect", "To an aspect ratio"),
+    ("margins", "margins", "By margins in pixels"),
+)
+FACTOR_CHOICES = (("x2", 2, "2x"), ("x4", 4, "4x"))
+
+PROMPT = _p("prompt", "text", "_Prompt", "What to put there", "")
+NEGATIVE = _p("negative-prompt", "string", "_Negative prompt", "What to avoid", "")
+TAIL = (
+    _p("variations", "int", "_Variations", "How many versions to make (one layer each)", 1, (1, 4)),
+    _p("seed", "int", "_Seed", "0 = random; the same seed repeats a result", 0, (0, 2 ** 31 - 1)),
+    _p("backend", "choice", "_Backend", "Where the work runs", "auto", BACKEND_CHOICES),
+    _p("model", "string", "_Model", "Model ID; empty = the default for this action", ""),
+)
+MASK = (
+    _p("grow", "int", "_Grow selection", "Pixels added around the selection", 4, (0, 500)),
+    _p("feather", "int", "_Feather", "Width of the soft edge, in pixels", 8, (0, 500)),
+    _p("context", "int", "_Context margin", "Pixels around the selection the model sees", 64, (0, 4096)),
+)
+BACKEND_ONLY = TAIL[2:]
+
+PROCEDURES = (
+    Procedure("generate", PROC_PREFIX + "generate", "_Generate Image...",
+              "Make a new picture from a text prompt",
+              (PROMPT, NEGATIVE,
+               _p("aspect-ratio", "choice", "_Aspect ratio", "Shape of the picture", "square",
+                  ASPECT_CHOICES),
+               _p("into-image", "bool", "Add to the _current image", "Add layers instead of a new image",
+                  False, host_only=True)) + TAIL,
+              False),
+    Procedure("insert", PROC_PREFIX + "inpaint", "_Inpaint (Insert)...",
+              "Paint what the prompt describes into the selection",
+              (PROMPT, NEGATIVE) + MASK + TAIL, True),
+    Procedure("remove", PROC_PREFIX + "remove", "_Remove Object...",
+              "Remove what is selected and fill in the background",
+              (_p("prompt", "string", "_Hint", "Optional: what the background should look like", ""),)
+              + MASK + TAIL, True),
+    Procedure("outpaint", PROC_PREFIX + "expand", "E_xpand Canvas...",
+              "Grow the canvas and fill the new area",
+              (_p("prompt", "string", "_Prompt", "Optional: what the new area should show", ""),
+               _p("expand-mode", "choice", "_Expand", "How the new size is given", "aspect", EXPAND_CHOICES,
+                  host_only=True),
+               _p("aspect-ratio", "choice", "_Aspect ratio", "Target shape", "landscape-16-9", ASPECT_CHOICES,
+                  host_only=True),
+               _p("anchor", "choice", "A_nchor", "Where the current picture stays", "center", ANCHOR_CHOICES,
+                  host_only=True),
+               _p("left", "int", "_Left", "Pixels added on the left", 0, (0, 8192)),
+               _p("top", "int", "_Top", "Pixels added at the top", 0, (0, 8192)),
+               _p("right", "int", "_Right", "Pixels added on the right", 0, (0, 8192)),
+               _p("bottom", "int", "_Bottom", "Pixels added at the bottom", 0, (0, 8192)))
+              + MASK + TAIL, True),
+    Procedure("background", PROC_PREFIX + "background", "Replace _Background...",
+              "Cut out the subject (the selection, or found automatically) and replace what is behind it",
+              (_p("mode", "choice", "_New background", "What goes behind the subject", "transparent",
+                  BACKGROUND_CHOICES),
+               _p("color", "color", "_Colour", "Colour for the solid background", "#ffffff"),
+               _p("blur-radius", "int", "_Blur radius", "Blur for the blurred background", 24, (1, 500)),
+               _p("image-path", "file", "_Picture", "Picture for the background", ""),
+               _p("prompt", "string", "_Prompt", "Background to generate (needs Vertex AI)", ""))
+              + MASK + TAIL, True),
+    Procedure("edit", PROC_PREFIX + "edit", "_Edit with Prompt...",
+              "Change the picture as the prompt describes",
+              (PROMPT, NEGATIVE) + TAIL, True),
+    Procedure("upscale", PROC_PREFIX + "upscale", "_Upscale...",
+              "Make a larger copy of the selection or the layer as a new image",
+              (_p("factor", "choice", "_Factor", "How much larger", "x2", FACTOR_CHOICES),) + BACKEND_ONLY,
+              True),
+    Procedure("describe", PROC_PREFIX + "describe", "_Describe Image...",
+              "Describe the picture (or the selection) in words",
+              (_p("question", "string", "_Question", "Optional: ask something about the picture", ""),
+               _p("store-comment", "bool", "_Store as image comment", "Save the text as the image comment",
+                  False, host_only=True),
+               TAIL[0]) + BACKEND_ONLY, True),
+)
+PROCEDURE_BY_NAME = dict((proc.name, proc) for proc in PROCEDURES)
+PROCEDURE_BY_ACTION = dict((proc.action, proc) for proc in PROCEDURES)
+TITLES = {
+    "generate": "Generate Image", "insert": "Inpaint", "remove": "Remove Object", "outpaint": "Expand Canvas",
+    "background": "Replace Background", "edit": "Edit with Prompt", "upscale": "Upscale",
+    "describe": "Describe Image",
+}
+FIXED_FIELDS = {"upscale": {"variations": 1, "seed": None}, "describe": {"seed": None}}
+"""Operation fields a procedure does not expose, with the value it always sends."""
+
+
+def choice_value(param, nick):
+    # type: (Param, str) -> object
+    for choice_nick, value, _label in param.extra:
+        if choice_nick == nick or value == nick:
+            return value
+    raise HostError("%s: %r is not one of %s" % (param.name, nick, ", ".join(c[0] for c in param.extra)))
+
+
+def field_name(param_name):
+    # type: (str) -> str
+    return param_name.replace("-", "_")
+
+
+# ---------------------------------------------------------------------------------------------
+# Values -> operation
+# ---------------------------------------------------------------------------------------------
+
+def build_operation(action, values, canvas_size=None):
+    # type: (str, dict, tuple) -> dict
+    """The operation dict for job.json from the dialog's values (keyed by PDB argument name).
+
+    Choices become their values, seed 0 becomes None (random), host-only values are dropped and
+    Expand's aspect ratio + anchor become margins for `canvas_size`. Range checks are the worker's
+    job (ops.from_dict), so every entry point gives the same message.
+    """
+    proc = PROCEDURE_BY_ACTION[action]
+    operation = {"action": action}
+    for param in proc.params:
+        if param.host_only:
+            continue
+        value = values.get(param.name, param.default)
+        if param.kind == "choice":
+            value = choice_value(param, value)
+        elif param.kind in ("string", "text", "file", "color"):
+            value = "" if value is None else _text(value)
+        if param.name == "seed":
+            value = int(value) or None
+        operation[field_name(param.name)] = value
+    operation.update(FIXED_FIELDS.get(action, {}))
+    if action == "outpaint":
+        operation.update(_outpaint_margins(proc, values, canvas_size))
+    return operation
+
+
+def _outpaint_margins(proc, values, canvas_size):
+    # type: (Procedure, dict, tuple) -> dict
+    params = dict((param.name, param) for param in proc.params)
+    mode = choice_value(params["expand-mode"], values.get("expand-mode", params["expand-mode"].default))
+    if mode == "margins":
+        margins = [int(values.get(side, 0)) for side in ("left", "top", "right", "bottom")]
+        left, top, right, bottom = geometry.expanded_canvas(0, 0, margins=margins)
+    else:
+        if not canvas_size:
+            raise HostError("Expand Canvas needs an image to expand")
+        ratio_param = params["aspect-ratio"]
+        ratio = choice_value(ratio_param, values.get("aspect-ratio", ratio_param.default))
+        aspect = [int(part) for part in ratio.split(":")]
+        anchor = choice_value(params["anchor"], values.get("anchor", "center"))
+        left, top, right, bottom = geometry.expanded_canvas(
+            canvas_size[0], canvas_size[1], aspect=aspect, anchor=anchor)
+        if not (left or top or right or bottom):
+            raise HostError("The image already has the aspect ratio %s: choose another ratio, or "
+                            "set Expand to 'By margins in pixels'." % ratio)
+    return {"left": left, "top": top, "right": right, "bottom": bottom}
+
+
+def _text(value):
+    # type: (object) -> str
+    if isinstance(value, bytes) and not isinstance(value, str):
+        return value.decode("utf-8")
+    if isinstance(value, (type(u""), str)):
+        return value
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Region of interest
+# ---------------------------------------------------------------------------------------------
+
+InputPlan = collections.namedtuple("InputPlan", "rect read_pixels read_selection transparent_outside")
+"""rect: what to read, in image coordinates; transparent_outside: rect may leave the layer
+(read with a transparent abyss); read_selection: also read the selection channel over rect."""
+
+
+def plan_input(action, operation, layer_rect, canvas_rect, selection_bounds):
+    # type: (str, dict, Rect, Rect, Rect) -> InputPlan
+    """Which pixels the action needs, so a 6000x4000 layer costs no more than its selection.
+
+    selection_bounds is None when there is no selection. Raises HostError (nothing was touched)
+    when the action cannot work with this layer and selection.
+    """
+    title = TITLES.get(action, action)
+    if action == "generate":
+        return InputPlan(None, False, False, False)
+    if layer_rect.width <= 0 or layer_rect.height <= 0:
+        raise HostError("%s: the layer is empty. Choose a layer with pixels." % title)
+    on_layer = None
+    if selection_bounds is not None:
+        on_layer = geometry.intersect(selection_bounds, layer_rect)
+        if on_layer.width <= 0 or on_layer.height <= 0:
+            on_layer = None
+    if action in ("insert", "remove"):
+        if selection_bounds is None:
+            raise HostError("%s needs a selection: select the area to change (for example with the "
+                            "Free Select tool), then run it again." % title)
+        if on_layer is None:
+            raise HostError("%s: the selection does not touch the active layer. Select an area on "
+                            "the layer, or pick the layer under the selection." % title)
+        bleed = int(operation.get("grow", 0)) + int(operation.get("feather", 0))
+        rect = geometry.region_of_interest(on_layer, bleed, int(operation.get("context", 0)), layer_rect)
+        return InputPlan(rect, True, True, False)
+    if action == "outpaint":
+        # The whole canvas, transparent where the layer does not reach: the new area is placed
+        # around the canvas, so the worker must see the canvas, not just the layer.
+        return InputPlan(canvas_rect, True, False, True)
+    if action in ("upscale", "describe"):
+        return InputPlan(on_layer or layer_rect, True, False, False)
+    if action == "edit" and on_layer is not None:
+        # the worker edits the selected rectangle and blends back through the selection
+        return InputPlan(on_layer, True, True, False)
+    # background (and edit without a selection): the whole layer; a selection marks the subject.
+    return InputPlan(layer_rect, True, on_layer is not None, False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Job folder and worker
+# ---------------------------------------------------------------------------------------------
+
+def repo_root(entry_file):
+    # type: (str) -> str
+    """The repository of an entry file that may be a symlink in GIMP's plug-in folder."""
+    return os.path.dirname(os.path.realpath(entry_file))
+
+
+def worker_python(repo, environ=None):
+    # type: (str, dict) -> str
+    """The project's venv interpreter (IMAGEN_GIMP_PYTHON overrides); HostError when missing."""
+    environ = os.environ if environ is None else environ
+    explicit = environ.get("IMAGEN_GIMP_PYTHON")
+    if explicit:
+        return explicit
+    for relative in (os.path.join(".venv", "bin", "python"), os.path.join(".venv", "Scripts", "python.exe")):
+        candidate = os.path.join(repo, relative)
+        if os.path.exists(candidate):
+            return candidate
+    raise HostError("The plug-in's Python environment is missing (%s). Run install.sh in %s, "
+                    "then restart GIMP." % (os.path.join(repo, ".venv"), repo))
+
+
+def make_job(operation, width, height, origin, pixels, selection, references=None):
+    # type: (dict, int, int, tuple, bytes, bytes, list) -> str
+    """A new job folder in the temp dir holding the job; the caller removes it (remove_job)."""
+    folder = tempfile.mkdtemp(prefix="imagen-gimp-")
+    try:
+        jobfiles.write_job(folder, operation, width, height, origin, pixels, selection, references)
+    except Exception:
+        remove_job(folder)
+        raise
+    return folder
+
+
+def remove_job(folder):
+    # type: (str) -> None
+    if folder and os.path.isdir(folder) and not os.environ.get("IMAGEN_GIMP_KEEP_JOBS"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+WorkerOutcome = collections.namedtuple("WorkerOutcome", "returncode error kind cancelled log seconds")
+
+
+def worker_command(python, folder):
+    # type: (str, str) -> list
+    return [python, "-m", "plugin.worker", folder]
+
+
+def run_worker(python, repo, folder, on_progress=None, command=None):
+    # type: (str, str, str, object, list) -> WorkerOutcome
+    """Run the worker on a job folder, passing its progress lines to on_progress(fraction, stage).
+
+    on_progress returning False cancels: the worker is killed and the outcome says cancelled.
+    The worker's stderr goes to worker.log in the job folder (no pipe to fill up).
+    """
+    command = command or worker_command(python, folder)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONUNBUFFERED"] = "1"
+    log_path = os.path.join(folder, WORKER_LOG)
+    started = time.time()
+    error = None
+    kind = None
+    cancelled = False
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=repo, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=log, preexec_fn=_die_with_parent if os.name == "posix" else None)
+        try:
+            for raw in iter(process.stdout.readline, b""):
+                message = jobfiles.parse_message(raw.decode("utf-8", "replace"))
+                if "error" in message:
+                    error = _text(message["error"])
+                    kind = message.get("kind")
+                elif "progress" in message and on_progress is not None:
+                    if on_progress(float(message["progress"]), _text(message.get("stage", ""))) is False:
+                        cancelled = True
+                        process.kill()
+                        break
+        finally:
+            process.stdout.close()
+            if process.stdin:
+                process.stdin.close()
+            if process.poll() is None and cancelled:
+                process.kill()
+            returncode = process.wait()
+    with open(log_path, "rb") as log:
+        text = log.read().decode("utf-8", "replace")
+    return WorkerOutcome(returncode, error, kind, cancelled, text, time.time() - started)
+
+
+def _die_with_parent():
+    # type: () -> None
+    """Linux: the worker dies when GIMP kills the plug-in (its cancel), so no orphan keeps working."""
+    try:
+        import ctypes
+        import signal
+        libc = ctypes.CDLL(None)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:  # not Linux or no prctl: the worker still ends when its stdin closes
+        pass
+
+
+def outcome_error(title, outcome):
+    # type: (str, WorkerOutcome) -> str
+    """The message to show for a worker that did not succeed; None when it succeeded."""
+    if outcome.cancelled:
+        return "%s was cancelled; the image was not changed." % title
+    if outcome.returncode == jobfiles.EXIT_OK and not outcome.error:
+        return None
+    if outcome.returncode == jobfiles.EXIT_USER:
+        message = outcome.error or "the worker stopped without saying why"
+        hint = ""
+        if outcome.kind in ("config", "ConfigError"):
+            hint = " Check the settings (README, 'Credentials')."
+        message = message.strip()
+        if message[-1:] not in (".", "!", "?"):
+            message += "."
+        return "%s: %s%s The image was not changed." % (title, message, hint)
+    tail = "\n".join(outcome.log.strip().splitlines()[-6:])
+    return ("%s failed: the worker crashed (exit code %s). The image was not changed. This is a bug; "
+            "please report it with these lines:\n%s" % (title, outcome.returncode, tail))
+
+
+# ---------------------------------------------------------------------------------------------
+# Results -> what to paste
+# ---------------------------------------------------------------------------------------------
+
+LayerPlan = collections.namedtuple("LayerPlan",
+                                   "name x y width height pixels_path mask_path visible parasite")
+PastePlan = collections.namedtuple("PastePlan", "target group_name layers canvas size texts notes")
+"""target: "layers" (into the image), "new-image" (generate, upscale) or "text" (describe);
+canvas: (left, top, right, bottom) to grow the canvas by first, or None; size: new image size."""
+
+
+def group_name(action, operation, result):
+    # type: (str, dict, dict) -> str
+    if result.get("group"):
+        return _text(result["group"])
+    prompt = (operation.get("prompt") or "").strip().replace("\n", " ")
+    if len(prompt) > 40:
+        prompt = prompt[:39] + u"\u2026"
+    title = TITLES.get(action, action)
+    return "%s: %s" % (title, prompt) if prompt else title
+
+
+def provenance_payload(provenance):
+    # type: (dict) -> bytes
+    """The parasite data: compact JSON, with anything that looks like a secret dropped."""
+    clean = dict((k, v) for k, v in (provenance or {}).items()
+                 if not any(word in k.lower() for word in SECRET_WORDS))
+    clean.setdefault("plugin_version", PLUGIN_VERSION)
+    return json.dumps(clean, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def plan_paste(action, operation, folder, result, origin, into_image=False):
+    # type: (str, dict, str, dict, tuple, bool) -> PastePlan
+    """Turn result.json into layers at image coordinates; the first layer visible, the rest hidden."""
+    layers = []
+    new_image = action == "upscale" or (action == "generate" and not into_image)
+    for index, layer in enumerate(result.get("layers", [])):
+        x = int(layer.get("x", 0)) + int(origin[0])
+        y = int(layer.get("y", 0)) + int(origin[1])
+        if new_image or action == "generate":
+            x, y = 0, 0
+        provenance = dict(layer.get("provenance") or {})
+        provenance.setdefault("action", action)
+        name = layer.get("name") or "%s #%d" % (TITLES.get(action, action), index + 1)
+        mask = os.path.join(folder, layer["mask"]) if layer.get("mask") else None
+        layers.append(LayerPlan(_text(name), x, y, int(layer["width"]), int(layer["height"]),
+                                os.path.join(folder, layer["pixels"]), mask, index == 0,
+                                provenance_payload(provenance)))
+    texts = [_text(t) for t in result.get("texts", [])]
+    notes = [_text(n) for n in result.get("notes", [])]
+    canvas = result.get("canvas")
+    canvas = tuple(int(v) for v in canvas) if canvas else None
+    if action == "describe":
+        return PastePlan("text", None, [], None, None, texts, notes)
+    if not layers:
+        raise HostError("%s: the worker returned no picture. The image was not changed." % TITLES[action])
+    size = None
+    target = "layers"
+    if new_image:
+        target = "new-image"
+        size = (max(item.width for item in layers), max(item.height for item in layers))
+    return PastePlan(target, group_name(action, operation, result), layers, canvas, size, texts, notes)
+
+
+def read_file(path):
+    # type: (str) -> bytes
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def progress_fraction(fraction):
+    # type: (float) -> float
+    """Worker progress mapped into the bar: 5% for reading, 85% for the worker, 10% for pasting."""
+    return 0.05 + 0.85 * max(0.0, min(1.0, fraction))
+
+
+def describe_text(title, texts):
+    # type: (str, list) -> str
+    if not texts:
+        return "%s: no description came back." % title
+    if len(texts) == 1:
+        return texts[0]
+    return "\n\n".join("%d. %s" % (i + 1, t) for i, t in enumerate(texts))
+

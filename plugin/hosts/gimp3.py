@@ -1,0 +1,343 @@
+"""GIMP 3 I/O: registers the procedures from common.PROCEDURES and does the pixel work through gi.
+
+Only GIMP calls live here (read the region, paste layers, progress, messages); every decision
+is in common.py so the GIMP 2.10 adapter can share it. Imported by GIMP's own Python, which has
+no NumPy: pixels move as bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+
+import gi
+
+gi.require_version("Gimp", "3.0")
+gi.require_version("Gegl", "0.4")
+gi.require_version("Babl", "0.1")
+from gi.repository import Babl, Gegl, Gimp, GLib, GObject  # noqa: E402
+
+from plugin import jobfiles  # noqa: E402
+from plugin.geometry import Rect  # noqa: E402
+from plugin.hosts import common  # noqa: E402
+from plugin.hosts.common import HostError  # noqa: E402
+
+RW = GObject.ParamFlags.READWRITE
+RGBA = "R'G'B'A u8"
+GRAY = "Y u8"
+RETURNS_IMAGE = ("generate", "upscale")
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+
+
+# ---------------------------------------------------------------------------------------------
+# Registration
+# ---------------------------------------------------------------------------------------------
+
+def procedure_names() -> list[str]:
+    return [proc.name for proc in common.PROCEDURES]
+
+
+def create_procedure(plugin: Gimp.PlugIn, name: str) -> Gimp.Procedure:
+    """One ImageProcedure with the arguments of common.PROCEDURES[name], under the Imagen menu."""
+    spec = common.PROCEDURE_BY_NAME[name]
+    proc = Gimp.ImageProcedure.new(plugin, name, Gimp.PDBProcType.PLUGIN, run, None)
+    proc.set_image_types("RGB*, GRAY*" if spec.needs_image else "*")
+    if spec.needs_image:
+        proc.set_sensitivity_mask(Gimp.ProcedureSensitivityMask.DRAWABLE)
+    else:
+        mask = Gimp.ProcedureSensitivityMask
+        proc.set_sensitivity_mask(mask.ALWAYS | mask.NO_IMAGE)
+    proc.set_menu_label(spec.label)
+    proc.add_menu_path(common.MENU_PATH)
+    proc.set_documentation(spec.blurb, spec.blurb + ". Results come back as new layers; the "
+                           "existing layers are never changed.", name)
+    proc.set_attribution("imagen-gimp", "imagen-gimp contributors", "2026")
+    for param in spec.params:
+        _add_argument(proc, param)
+    if spec.action in RETURNS_IMAGE:
+        proc.add_image_return_value("new-image", "New image", "The image holding the result", True, RW)
+    return proc
+
+
+def _add_argument(proc: Gimp.Procedure, param: common.Param) -> None:
+    label = param.label
+    blurb = param.blurb
+    if param.kind in ("text", "string"):
+        proc.add_string_argument(param.name, label, blurb, param.default, RW)
+    elif param.kind == "int":
+        low, high = param.extra
+        proc.add_int_argument(param.name, label, blurb, low, high, param.default, RW)
+    elif param.kind == "bool":
+        proc.add_boolean_argument(param.name, label, blurb, param.default, RW)
+    elif param.kind == "choice":
+        choice = Gimp.Choice.new()
+        for index, (nick, _value, choice_label) in enumerate(param.extra):
+            choice.add(nick, index, choice_label, "")
+        proc.add_choice_argument(param.name, label, blurb, choice, param.default, RW)
+    elif param.kind == "color":
+        Gegl.init(None)  # babl must be ready before a Gegl.Color exists (query time too)
+        proc.add_color_argument(param.name, label, blurb, False, Gegl.Color.new(param.default), RW)
+    elif param.kind == "file":
+        proc.add_file_argument(param.name, label, blurb, Gimp.FileChooserAction.OPEN, True, None, RW)
+    else:
+        raise ValueError(f"unknown parameter kind {param.kind!r}")
+
+
+def read_values(config: Gimp.ProcedureConfig, spec: common.Procedure) -> dict:
+    """The config's values as plain Python (choice nick, '#rrggbb', file path)."""
+    values = {}
+    for param in spec.params:
+        value = config.get_property(param.name)
+        if param.kind == "color":
+            value = _color_hex(value, param.default)
+        elif param.kind == "file":
+            value = value.get_path() if value is not None else ""
+        values[param.name] = value
+    return values
+
+
+def _color_hex(color: Gegl.Color | None, default: str) -> str:
+    if color is None:
+        return default
+    data = color.get_bytes(Babl.format(RGBA)).get_data()
+    return f"#{data[0]:02x}{data[1]:02x}{data[2]:02x}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Run
+# ---------------------------------------------------------------------------------------------
+
+def run(procedure, run_mode, image, drawables, config, run_data):
+    """Every procedure's run function: dialog, then the job; errors become a message + status."""
+    spec = common.PROCEDURE_BY_NAME[procedure.get_name()]
+    if run_mode == Gimp.RunMode.INTERACTIVE:
+        from ui import dialogs  # GTK only when there is a display
+
+        if not dialogs.run_dialog(procedure, config, spec, image):
+            return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
+    job = None
+    try:
+        job = Job(spec, run_mode, image, list(drawables), read_values(config, spec))
+        new_image = job.run()
+    except HostError as exc:
+        return _fail(procedure, str(exc), Gimp.PDBStatusType.EXECUTION_ERROR)
+    except Exception:  # a bug: show the traceback rather than GIMP's "no return values"
+        title = common.TITLES[spec.action]
+        text = f"{title} failed with an internal error; the image was not changed.\n{traceback.format_exc()}"
+        return _fail(procedure, text, Gimp.PDBStatusType.EXECUTION_ERROR)
+    finally:
+        if job is not None:
+            job.close()
+    values = procedure.new_return_values(Gimp.PDBStatusType.SUCCESS, GLib.Error())
+    if spec.action in RETURNS_IMAGE:
+        values.remove(1)
+        values.insert(1, GObject.Value(Gimp.Image, new_image))
+    return values
+
+
+def _fail(procedure, text, status):
+    Gimp.message(text)
+    return procedure.new_return_values(status, GLib.Error(text))
+
+
+class Job:
+    """One procedure call: read the region, run the worker, paste; nothing is pasted on failure."""
+
+    def __init__(self, spec: common.Procedure, run_mode, image, drawables: list, values: dict):
+        self.spec = spec
+        self.action = spec.action
+        self.title = common.TITLES[spec.action]
+        self.run_mode = run_mode
+        self.image = image
+        self.values = values
+        self.folder = None
+        self.layer = None
+        if spec.needs_image:
+            if image is None:
+                raise HostError(f"{self.title} needs an open image.")
+            if len(drawables) != 1 or not isinstance(drawables[0], Gimp.Layer):
+                raise HostError(f"{self.title} works on one layer: select exactly one layer in the Layers "
+                                "dialog.")
+            self.layer = drawables[0]
+        elif values.get("into-image") and image is None:
+            raise HostError("Generate Image: 'Add to the current image' needs an open image.")
+
+    def close(self) -> None:
+        common.remove_job(self.folder)
+        Gimp.progress_end()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def run(self):
+        canvas = None
+        if self.image is not None:
+            canvas = Rect(0, 0, self.image.get_width(), self.image.get_height())
+        size = (canvas.width, canvas.height) if canvas else None
+        operation = common.build_operation(self.action, self.values, size)
+        Gimp.progress_init(f"{self.title}: reading the picture")
+        python = common.worker_python(REPO)
+        if self.layer is not None:
+            _ok, off_x, off_y = self.layer.get_offsets()
+            layer_rect = Rect(off_x, off_y, self.layer.get_width(), self.layer.get_height())
+            plan = common.plan_input(self.action, operation, layer_rect, canvas, self._selection_bounds())
+            pixels = self._read_pixels(plan, off_x, off_y)
+            selection = self._read_selection(plan.rect) if plan.read_selection else None
+            rect = plan.rect
+        else:
+            rect, pixels, selection = Rect(0, 0, 0, 0), None, None
+        self.folder = common.make_job(operation, rect.width, rect.height, (rect.x, rect.y), pixels, selection)
+        Gimp.progress_update(0.05)
+        outcome = common.run_worker(python, REPO, self.folder, self._on_progress,
+                                    _command_override(python, self.folder))
+        error = common.outcome_error(self.title, outcome)
+        if error:
+            raise HostError(error)
+        result = jobfiles.read_result(self.folder)
+        paste = common.plan_paste(self.action, operation, self.folder, result, (rect.x, rect.y),
+                                  into_image=bool(self.values.get("into-image")))
+        Gimp.progress_set_text(f"{self.title}: adding the layers")
+        for note in paste.notes:
+            Gimp.message(f"{self.title}: {note}")
+        return Paster(self.image, self.run_mode, self.title).apply(paste, self.values, self.layer)
+
+    def _selection_bounds(self) -> Rect | None:
+        _ok, non_empty, x1, y1, x2, y2 = Gimp.Selection.bounds(self.image)
+        if not non_empty:
+            return None
+        return Rect(x1, y1, x2 - x1, y2 - y1)
+
+    def _read_pixels(self, plan: common.InputPlan, off_x: int, off_y: int) -> bytes:
+        rect = plan.rect
+        abyss = Gegl.AbyssPolicy.NONE if plan.transparent_outside else Gegl.AbyssPolicy.CLAMP
+        area = Gegl.Rectangle.new(rect.x - off_x, rect.y - off_y, rect.width, rect.height)
+        return self.layer.get_buffer().get(area, 1.0, RGBA, abyss)
+
+    def _read_selection(self, rect: Rect) -> bytes:
+        area = Gegl.Rectangle.new(rect.x, rect.y, rect.width, rect.height)
+        return self.image.get_selection().get_buffer().get(area, 1.0, GRAY, Gegl.AbyssPolicy.NONE)
+
+    def _on_progress(self, fraction: float, stage: str) -> bool:
+        if stage:
+            Gimp.progress_set_text(f"{self.title}: {stage}")
+        Gimp.progress_update(common.progress_fraction(fraction))
+        return True
+
+
+def _command_override(python: str, folder: str) -> list | None:
+    """IMAGEN_GIMP_WORKER_MODULE swaps the worker module (tests inject faults this way)."""
+    module = os.environ.get("IMAGEN_GIMP_WORKER_MODULE")
+    return [python, "-m", module, folder] if module else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------
+
+class Paster:
+    """Applies a PastePlan in one undo group; on any error removes what it added."""
+
+    def __init__(self, image, run_mode, title: str):
+        self.image = image
+        self.run_mode = run_mode
+        self.title = title
+        self.added = []
+        self.resized = None
+
+    def apply(self, plan: common.PastePlan, values: dict, source_layer):
+        if plan.target == "text":
+            return self._text(plan, values)
+        if plan.target == "new-image":
+            return self._new_image(plan)
+        self.image.undo_group_start()
+        try:
+            self._into_image(plan, source_layer)
+        except Exception:
+            self._roll_back()
+            raise
+        finally:
+            self.image.undo_group_end()
+        return self.image
+
+    def _into_image(self, plan: common.PastePlan, source_layer) -> None:
+        shift_x = shift_y = 0
+        if plan.canvas:
+            left, top, right, bottom = plan.canvas
+            old = (self.image.get_width(), self.image.get_height())
+            self.image.resize(old[0] + left + right, old[1] + top + bottom, left, top)
+            self.resized = (old, left, top)
+            shift_x, shift_y = left, top
+        group = Gimp.GroupLayer.new(self.image, plan.group_name)
+        if source_layer is not None:
+            parent = source_layer.get_parent()
+            position = self.image.get_item_position(source_layer)
+        else:
+            parent, position = None, 0
+        self.image.insert_layer(group, parent, position)
+        self.added.append(group)
+        for index, layer_plan in enumerate(plan.layers):
+            layer = self._make_layer(self.image, layer_plan)
+            self.image.insert_layer(layer, group, index)
+            layer.set_offsets(layer_plan.x + shift_x, layer_plan.y + shift_y)
+            self._fill(layer, layer_plan)
+
+    def _new_image(self, plan: common.PastePlan):
+        image = Gimp.Image.new(plan.size[0], plan.size[1], Gimp.ImageBaseType.RGB)
+        image.undo_disable()
+        try:
+            for index, layer_plan in enumerate(plan.layers):
+                layer = self._make_layer(image, layer_plan)
+                image.insert_layer(layer, None, index)
+                layer.set_offsets(layer_plan.x, layer_plan.y)
+                self._fill(layer, layer_plan)
+        except Exception:
+            image.delete()
+            raise
+        finally:
+            image.undo_enable()
+        if self.run_mode == Gimp.RunMode.INTERACTIVE:
+            Gimp.Display.new(image)
+        return image
+
+    def _text(self, plan: common.PastePlan, values: dict):
+        text = common.describe_text(self.title, plan.texts)
+        Gimp.message(text)
+        if values.get("store-comment") and plan.texts:
+            self.image.undo_group_start()
+            try:
+                data = list(text.encode("utf-8") + b"\0")
+                flags = Gimp.PARASITE_PERSISTENT | Gimp.PARASITE_UNDOABLE
+                self.image.attach_parasite(Gimp.Parasite.new(common.COMMENT_PARASITE, flags, data))
+            finally:
+                self.image.undo_group_end()
+        return self.image
+
+    def _make_layer(self, image, plan: common.LayerPlan) -> Gimp.Layer:
+        kind = Gimp.ImageType.GRAYA_IMAGE if image.get_base_type() == Gimp.ImageBaseType.GRAY \
+            else Gimp.ImageType.RGBA_IMAGE
+        return Gimp.Layer.new(image, plan.name, plan.width, plan.height, kind, 100.0, Gimp.LayerMode.NORMAL)
+
+    def _fill(self, layer: Gimp.Layer, plan: common.LayerPlan) -> None:
+        area = Gegl.Rectangle.new(0, 0, plan.width, plan.height)
+        buffer = layer.get_buffer()
+        buffer.set(area, RGBA, common.read_file(plan.pixels_path))
+        buffer.flush()
+        if plan.mask_path:
+            mask = layer.create_mask(Gimp.AddMaskType.WHITE)
+            layer.add_mask(mask)
+            mask_buffer = mask.get_buffer()
+            mask_buffer.set(area, GRAY, common.read_file(plan.mask_path))
+            mask_buffer.flush()
+        layer.set_visible(plan.visible)
+        flags = Gimp.PARASITE_PERSISTENT | Gimp.PARASITE_UNDOABLE
+        layer.attach_parasite(Gimp.Parasite.new(common.PARASITE_NAME, flags, list(plan.parasite)))
+        layer.update(0, 0, plan.width, plan.height)
+
+    def _roll_back(self) -> None:
+        """Leave the image as it was: remove added layers, shrink the canvas back."""
+        for item in self.added:  # the group: its layers go with it
+            if item.is_valid():
+                self.image.remove_layer(item)
+        if self.resized:
+            (width, height), left, top = self.resized
+            self.image.resize(width, height, -left, -top)
+

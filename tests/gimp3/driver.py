@@ -1,0 +1,467 @@
+"""Runs inside gimp-console-3.0 (python-fu-eval): calls the Imagen procedures and records checks.
+
+The pytest side (test_gimp3.py) execs this file with CONFIG = {"report": path, "scenarios": [...]}
+defined first, then reads the JSON report. Each check is {"scenario", "name", "ok", "detail"};
+doing all of them in one GIMP start keeps the suite fast.
+"""
+
+import hashlib
+import json
+import os
+import time
+import traceback
+
+import gi
+
+gi.require_version("Gimp", "3.0")
+gi.require_version("Gegl", "0.4")
+from gi.repository import Gegl, Gimp, Gio  # noqa: E402
+
+DATA = "/opt/imagen-gimp/tests/data"
+PREFIX = "python-fu-imagen-"
+RGBA = "R'G'B'A u8"
+REPORT = {"checks": [], "timings": {}, "errors": []}
+NONINTERACTIVE = Gimp.RunMode.NONINTERACTIVE
+SUCCESS = Gimp.PDBStatusType.SUCCESS
+
+
+def check(scenario, name, ok, detail=""):
+    REPORT["checks"].append({"scenario": scenario, "name": name, "ok": bool(ok),
+                             "detail": str(detail)[:2000]})
+    return ok
+
+
+# -- GIMP helpers ---------------------------------------------------------------------------------
+
+def load(name):
+    return Gimp.file_load(NONINTERACTIVE, Gio.File.new_for_path(os.path.join(DATA, name + ".jpg")))
+
+
+def call(name, image, drawables, run_mode=NONINTERACTIVE, **properties):
+    """Run a procedure; returns (status, error text or return value, seconds)."""
+    proc = Gimp.get_pdb().lookup_procedure(PREFIX + name)
+    config = proc.create_config()
+    config.set_property("run-mode", run_mode)
+    config.set_property("image", image)
+    config.set_core_object_array("drawables", drawables)
+    for key, value in properties.items():
+        config.set_property(key.replace("_", "-"), value)
+    started = time.time()
+    result = proc.run(config)
+    seconds = time.time() - started
+    status = result.index(0)
+    second = result.index(1) if result.length() > 1 else None
+    return status, second, seconds
+
+
+def pixels(drawable, rect=None):
+    if rect is None:
+        rect = (0, 0, drawable.get_width(), drawable.get_height())
+    return drawable.get_buffer().get(Gegl.Rectangle.new(*rect), 1.0, RGBA, Gegl.AbyssPolicy.NONE)
+
+
+def gray(drawable):
+    area = Gegl.Rectangle.new(0, 0, drawable.get_width(), drawable.get_height())
+    return drawable.get_buffer().get(area, 1.0, "Y u8", Gegl.AbyssPolicy.NONE)
+
+
+def digest(data):
+    return hashlib.sha1(data).hexdigest()
+
+
+def walk(layers):
+    for layer in layers:
+        yield layer
+        if layer.is_group():
+            yield from walk(layer.get_children())
+
+
+def snapshot(image):
+    """Everything a failed call must leave alone: size, layers, their pixels, masks, parasites."""
+    layers = []
+    for layer in walk(image.get_layers()):
+        mask = layer.get_mask()
+        layers.append({
+            "name": layer.get_name(), "offsets": list(layer.get_offsets()[1:]),
+            "size": [layer.get_width(), layer.get_height()], "visible": layer.get_visible(),
+            "pixels": None if layer.is_group() else digest(pixels(layer)),
+            "mask": digest(gray(mask)) if mask else None, "parasites": sorted(layer.get_parasite_list()),
+        })
+    return {"size": [image.get_width(), image.get_height()], "layers": layers,
+            "parasites": sorted(image.get_parasite_list())}
+
+
+def composite(image):
+    """The image as shown (all visible layers), as RGBA bytes of the canvas."""
+    copy = image.duplicate()
+    flat = copy.flatten()
+    data = pixels(flat)
+    copy.delete()
+    return data
+
+
+def outside_equal(before, after, width, height, rect):
+    """Are the pixels outside rect (x, y, w, h) identical in two canvas-sized RGBA byte strings?"""
+    x0, y0 = max(0, rect[0]), max(0, rect[1])
+    x1, y1 = min(width, rect[0] + rect[2]), min(height, rect[1] + rect[3])
+    stride = width * 4
+    for y in range(height):
+        row = slice(y * stride, (y + 1) * stride)
+        if y < y0 or y >= y1:
+            if before[row] != after[row]:
+                return False, f"row {y} differs"
+        else:
+            start = y * stride
+            if before[start:start + x0 * 4] != after[start:start + x0 * 4]:
+                return False, f"row {y} left of the selection differs"
+            if before[start + x1 * 4:start + stride] != after[start + x1 * 4:start + stride]:
+                return False, f"row {y} right of the selection differs"
+    return True, ""
+
+
+def parasite_json(layer):
+    parasite = layer.get_parasite("imagen-gimp-provenance")
+    if parasite is None:
+        return None
+    return json.loads(bytes(parasite.get_data()).decode("utf-8"))
+
+
+def new_group(image, before_count):
+    layers = image.get_layers()
+    if len(layers) != before_count + 1:
+        return None
+    groups = [layer for layer in layers if layer.is_group()]
+    return groups[0] if groups else None
+
+
+def mask_zero_outside(layer, rect):
+    """Is the layer's mask 0 everywhere outside rect (image coordinates)?"""
+    mask = layer.get_mask()
+    data = gray(mask)
+    _ok, ox, oy = layer.get_offsets()
+    width, height = layer.get_width(), layer.get_height()
+    for y in range(height):
+        for x_start, x_end in ((0, width),):
+            row = data[y * width:(y + 1) * width]
+            iy = y + oy
+            if rect[1] <= iy < rect[1] + rect[3]:
+                left = max(0, min(width, rect[0] - ox))
+                right = max(0, min(width, rect[0] + rect[2] - ox))
+                if any(row[:left]) or any(row[right:]):
+                    return False
+            elif any(row[x_start:x_end]):
+                return False
+    return True
+
+
+def fails_cleanly(scenario, name, image, drawables, expect_text, **properties):
+    """A call that must fail, show a message, and leave the image exactly as it was."""
+    before = snapshot(image)
+    images_before = len(Gimp.get_images())
+    status, error, seconds = call(name, image, drawables, **properties)
+    check(scenario, "fails with an error status", status != SUCCESS, status)
+    text = error if isinstance(error, str) else ""
+    check(scenario, f"message says {expect_text!r}", expect_text.lower() in text.lower(), text)
+    check(scenario, "image left exactly as it was", snapshot(image) == before,
+          json.dumps(snapshot(image))[:600])
+    check(scenario, "no new image", len(Gimp.get_images()) == images_before, len(Gimp.get_images()))
+    return seconds
+
+
+# -- scenarios ------------------------------------------------------------------------------------
+
+def scenario_registration():
+    s = "registration"
+    pdb = Gimp.get_pdb()
+    for action in ("generate", "inpaint", "remove", "expand", "background", "edit", "upscale", "describe"):
+        proc = pdb.lookup_procedure(PREFIX + action)
+        if not check(s, f"{action} registered", proc is not None):
+            continue
+        check(s, f"{action} under Filters/Imagen",
+              "<Image>/Filters/Imagen" in list(proc.get_menu_paths()), list(proc.get_menu_paths()))
+        names = [arg.name for arg in proc.get_arguments()]
+        check(s, f"{action} has backend argument", "backend" in names, names)
+
+
+def scenario_remove():
+    """Remove Object on a photo: group, two variations, masks, parasites, untouched original."""
+    s = "remove"
+    image = load("cat")
+    source = image.get_layers()[0]
+    original = pixels(source)
+    shown_before = composite(image)
+    undo_before = image.undo_is_enabled()
+    sel = (150, 90, 120, 100)
+    image.select_ellipse(Gimp.ChannelOps.REPLACE, *sel)
+    status, error, seconds = call("remove", image, [source], backend="local", variations=2, seed=7,
+                                  grow=4, feather=8, context=48)
+    REPORT["timings"]["remove"] = seconds
+    if not check(s, "succeeds", status == SUCCESS, error):
+        image.delete()
+        return
+    group = new_group(image, 1)
+    if not check(s, "one group added", group is not None, [layer.get_name() for layer in image.get_layers()]):
+        image.delete()
+        return
+    check(s, "group is above the source", image.get_layers()[0] == group)
+    check(s, "group named after the action", group.get_name().startswith("Remove Object"), group.get_name())
+    children = group.get_children()
+    check(s, "two variation layers", len(children) == 2, len(children))
+    check(s, "first visible, rest hidden", [c.get_visible() for c in children] == [True, False],
+          [c.get_visible() for c in children])
+    check(s, "seed in the layer names", all("seed" in c.get_name() for c in children),
+          [c.get_name() for c in children])
+    bleed = 4 + 8
+    around = (sel[0] - bleed - 1, sel[1] - bleed - 1, sel[2] + 2 * bleed + 2, sel[3] + 2 * bleed + 2)
+    for index, child in enumerate(children):
+        _ok, ox, oy = child.get_offsets()
+        inside = (ox >= around[0] and oy >= around[1] and ox + child.get_width() <= around[0] + around[2]
+                  and oy + child.get_height() <= around[1] + around[3])
+        check(s, f"layer {index} lies over the selection", inside,
+              (ox, oy, child.get_width(), child.get_height(), around))
+        check(s, f"layer {index} has a mask", child.get_mask() is not None)
+        if child.get_mask() is not None:
+            check(s, f"layer {index} mask is 0 outside the grown selection", mask_zero_outside(child, around))
+        data = parasite_json(child)
+        check(s, f"layer {index} provenance parasite",
+              data is not None and data.get("action") == "remove" and data.get("backend") == "local"
+              and "seed" in data and "model" in data, data)
+        text = json.dumps(data or {}).lower()
+        check(s, f"layer {index} parasite holds no secrets",
+              not any(word in text for word in ("token", "password", "private_key")), text[:300])
+    check(s, "source layer pixels identical", pixels(source) == original)
+    shown_after = composite(image)
+    same, detail = outside_equal(shown_before, shown_after, image.get_width(), image.get_height(), around)
+    check(s, "pixels outside the selection unchanged", same, detail)
+    check(s, "pixels inside the selection changed", shown_before != shown_after)
+    check(s, "undo state as before", image.undo_is_enabled() == undo_before)
+    image.delete()
+
+
+def scenario_offset_layer():
+    """A layer offset partly off the canvas: the result lands at the right image coordinates."""
+    s = "offset-layer"
+    image = load("coffee")
+    base = image.get_layers()[0]
+    layer = Gimp.Layer.new_from_drawable(load_layer_source("cat"), image)
+    image.insert_layer(layer, None, 0)
+    layer.set_offsets(-120, 200)  # 451x300: sticks out left and bottom of the 600x400 canvas
+    before_base = pixels(base)
+    before_layer = pixels(layer)
+    sel = (40, 260, 90, 80)  # on canvas, on the layer
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, *sel)
+    status, error, _seconds = call("remove", image, [layer], backend="local", variations=1, seed=3,
+                                   grow=2, feather=4, context=40)
+    if not check(s, "succeeds", status == SUCCESS, error):
+        image.delete()
+        return
+    group = new_group(image, 2)
+    check(s, "group added", group is not None)
+    if group is not None:
+        child = group.get_children()[0]
+        _ok, ox, oy = child.get_offsets()
+        layer_rect = (-120, 200, layer.get_width(), layer.get_height())
+        check(s, "result within the layer", ox >= layer_rect[0] and oy >= layer_rect[1]
+              and ox + child.get_width() <= layer_rect[0] + layer_rect[2]
+              and oy + child.get_height() <= layer_rect[1] + layer_rect[3], (ox, oy, child.get_width()))
+        bleed = 6
+        check(s, "result covers the selection", ox <= sel[0] and oy <= sel[1]
+              and ox + child.get_width() >= sel[0] + sel[2] and oy + child.get_height() >= sel[1] + sel[3],
+              (ox, oy, child.get_width(), child.get_height()))
+        grown = (sel[0] - bleed - 1, sel[1] - bleed - 1, sel[2] + 2 * bleed + 2, sel[3] + 2 * bleed + 2)
+        check(s, "mask 0 outside the grown selection", mask_zero_outside(child, grown))
+    check(s, "offset layer pixels identical", pixels(layer) == before_layer)
+    check(s, "other layer pixels identical", pixels(base) == before_base)
+    check(s, "offset layer not moved", list(layer.get_offsets()[1:]) == [-120, 200])
+    image.delete()
+
+
+_SOURCES = {}
+
+
+def load_layer_source(name):
+    if name not in _SOURCES:
+        _SOURCES[name] = load(name)
+    return _SOURCES[name].get_layers()[0]
+
+
+def scenario_cloud_only():
+    """Local backend on text-driven actions: a clear 'needs Vertex AI' error, image untouched."""
+    s = "cloud-only"
+    image = load("astronaut")
+    layer = image.get_layers()[0]
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, 100, 100, 120, 120)
+    fails_cleanly(s + "/insert", "inpaint", image, [layer], "Vertex AI", backend="local", prompt="a red hat")
+    fails_cleanly(s + "/edit", "edit", image, [layer], "Vertex AI", backend="local", prompt="make it night")
+    fails_cleanly(s + "/generate", "generate", image, [layer], "Vertex AI", backend="local",
+                  prompt="a lighthouse")
+    fails_cleanly(s + "/describe", "describe", image, [layer], "Vertex AI", backend="local")
+    fails_cleanly(s + "/background-prompt", "background", image, [layer], "Vertex AI", backend="local",
+                  mode="prompt", prompt="a beach")
+    image.delete()
+
+
+def scenario_invalid():
+    """Bad parameters and missing selections fail with a message that says what to do."""
+    s = "invalid"
+    image = load("cat")
+    layer = image.get_layers()[0]
+    Gimp.Selection.none(image)
+    fails_cleanly(s + "/remove-no-selection", "remove", image, [layer], "selection", backend="local")
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, 10, 10, 50, 50)
+    fails_cleanly(s + "/insert-empty-prompt", "inpaint", image, [layer], "prompt", backend="vertex",
+                  prompt="  ")
+    fails_cleanly(s + "/expand-zero-margins", "expand", image, [layer], "margins", backend="local",
+                  expand_mode="margins")
+    image.delete()
+
+
+def scenario_expand():
+    """Expand Canvas by margins and to an aspect ratio: canvas grows, original moves, not repainted."""
+    s = "expand"
+    image = load("coffee")
+    layer = image.get_layers()[0]
+    original = pixels(layer)
+    Gimp.Selection.none(image)
+    status, error, seconds = call("expand", image, [layer], backend="local", expand_mode="margins",
+                                  left=40, top=0, right=60, bottom=30, seed=1, context=64)
+    REPORT["timings"]["expand"] = seconds
+    if check(s, "margins: succeeds", status == SUCCESS, error):
+        check(s, "margins: canvas size", [image.get_width(), image.get_height()] == [700, 430],
+              [image.get_width(), image.get_height()])
+        check(s, "margins: original moved by left/top", list(layer.get_offsets()[1:]) == [40, 0],
+              list(layer.get_offsets()[1:]))
+        check(s, "margins: original pixels identical", pixels(layer) == original)
+        group = new_group(image, 1)
+        if check(s, "margins: group added", group is not None):
+            child = group.get_children()[0]
+            _ok, ox, oy = child.get_offsets()
+            right, bottom = ox + child.get_width(), oy + child.get_height()
+            check(s, "margins: layer inside the new canvas", ox >= 0 and oy >= 0 and right <= 700
+                  and bottom <= 430, (ox, oy, right, bottom))
+            check(s, "margins: layer reaches the new borders", ox == 0 and right == 700 and bottom == 430,
+                  (ox, oy, right, bottom))
+            check(s, "margins: parasite", (parasite_json(child) or {}).get("action") == "outpaint")
+            flat = composite(image)
+            inner = flat[(10 * 700 + 40 + 10) * 4:(10 * 700 + 40 + 10) * 4 + 4]
+            check(s, "margins: original area shows the original", inner == original[(10 * 600 + 10) * 4:
+                                                                                 (10 * 600 + 10) * 4 + 4])
+    image.delete()
+
+    image = load("cat")  # 451x300 -> 16:9 = 534x300, centred
+    layer = image.get_layers()[0]
+    original = pixels(layer)
+    status, error, _seconds = call("expand", image, [layer], backend="local", expand_mode="aspect",
+                                   aspect_ratio="landscape-16-9", anchor="center")
+    if check(s, "aspect: succeeds", status == SUCCESS, error):
+        width, height = image.get_width(), image.get_height()
+        check(s, "aspect: 16:9 canvas", height == 300 and abs(width / height - 16 / 9) < 0.01,
+              (width, height))
+        left = layer.get_offsets()[1]
+        check(s, "aspect: centred", abs(left - (width - 451 - left)) <= 1, (left, width))
+        check(s, "aspect: original pixels identical", pixels(layer) == original)
+    image.delete()
+
+
+def scenario_background():
+    s = "background"
+    image = load("astronaut")
+    layer = image.get_layers()[0]
+    original = pixels(layer)
+    image.select_ellipse(Gimp.ChannelOps.REPLACE, 120, 40, 280, 440)  # the astronaut: the subject
+    status, error, _seconds = call("background", image, [layer], backend="local", mode="transparent")
+    if check(s, "transparent: succeeds", status == SUCCESS, error):
+        group = new_group(image, 1)
+        if check(s, "group added", group is not None):
+            child = group.get_children()[0]
+            check(s, "result covers the layer", [child.get_width(), child.get_height()] == [512, 512]
+                  and list(child.get_offsets()[1:]) == [0, 0])
+            data = pixels(child)
+            check(s, "some pixels made transparent", any(data[i] < 255 for i in range(3, len(data), 4 * 97)))
+            check(s, "parasite", (parasite_json(child) or {}).get("action") == "background")
+    check(s, "original pixels identical", pixels(layer) == original)
+    image.delete()
+
+
+def scenario_upscale():
+    s = "upscale"
+    image = load("cat")
+    layer = image.get_layers()[0]
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, 100, 50, 120, 80)
+    before = snapshot(image)
+    status, new_image, seconds = call("upscale", image, [layer], backend="local", factor="x2")
+    REPORT["timings"]["upscale"] = seconds
+    if check(s, "selection x2: succeeds", status == SUCCESS, new_image):
+        check(s, "selection x2: new image returned", isinstance(new_image, Gimp.Image))
+        if isinstance(new_image, Gimp.Image):
+            check(s, "selection x2: size", [new_image.get_width(), new_image.get_height()] == [240, 160],
+                  [new_image.get_width(), new_image.get_height()])
+            layers = new_image.get_layers()
+            check(s, "selection x2: one layer with provenance",
+                  len(layers) == 1 and (parasite_json(layers[0]) or {}).get("action") == "upscale")
+            new_image.delete()
+    check(s, "source image untouched", snapshot(image) == before)
+    Gimp.Selection.none(image)
+    status, new_image, _seconds = call("upscale", image, [layer], backend="local", factor="x4")
+    if check(s, "layer x4: succeeds", status == SUCCESS, new_image) and isinstance(new_image, Gimp.Image):
+        check(s, "layer x4: size", [new_image.get_width(), new_image.get_height()] == [1804, 1200],
+              [new_image.get_width(), new_image.get_height()])
+        new_image.delete()
+    image.delete()
+
+
+def scenario_last_values():
+    """WITH_LAST_VALS runs with the stored (here: default) values; auto falls back to local offline."""
+    s = "last-values"
+    image = load("rocket")
+    layer = image.get_layers()[0]
+    original = pixels(layer)
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, 300, 150, 60, 60)
+    status, error, _seconds = call("remove", image, [layer], run_mode=Gimp.RunMode.WITH_LAST_VALS)
+    if check(s, "remove WITH_LAST_VALS succeeds", status == SUCCESS, error):
+        group = new_group(image, 1)
+        check(s, "one layer (default variations)", group is not None and len(group.get_children()) == 1)
+        child = group.get_children()[0] if group is not None else None
+        check(s, "auto chose local offline", child is not None
+              and (parasite_json(child) or {}).get("backend") == "local", child and parasite_json(child))
+    check(s, "original pixels identical", pixels(layer) == original)
+    image.delete()
+
+
+def scenario_fault():
+    """With a worker that crashes after writing one layer: nothing pasted, message names a bug."""
+    s = "fault"
+    image = load("cat")
+    layer = image.get_layers()[0]
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, 150, 90, 60, 60)
+    fails_cleanly(s + "/crash", "remove", image, [layer], "crashed", backend="local", prompt="FAULT:crash")
+    fails_cleanly(s + "/user", "remove", image, [layer], "injected problem", backend="local",
+                  prompt="FAULT:user")
+    fails_cleanly(s + "/garbage", "remove", image, [layer], "no picture", backend="local",
+                  prompt="FAULT:garbage")
+    image.delete()
+
+
+SCENARIOS = {
+    "registration": scenario_registration, "remove": scenario_remove, "offset-layer": scenario_offset_layer,
+    "cloud-only": scenario_cloud_only, "invalid": scenario_invalid, "expand": scenario_expand,
+    "background": scenario_background, "upscale": scenario_upscale, "last-values": scenario_last_values,
+    "fault": scenario_fault,
+}
+
+
+def main(config):
+    started = time.time()
+    for name in config["scenarios"]:
+        try:
+            SCENARIOS[name]()
+        except Exception:
+            REPORT["errors"].append({"scenario": name, "traceback": traceback.format_exc()})
+    for image in _SOURCES.values():
+        image.delete()
+    REPORT["timings"]["total"] = time.time() - started
+    with open(config["report"], "w") as handle:
+        json.dump(REPORT, handle, indent=1)
+
+
+main(CONFIG)  # noqa: F821 - defined by the test before this file is executed

@@ -1,0 +1,234 @@
+"""A Debian 13 root with GIMP 3, cached outside the repository, that the tests drive headless.
+
+The host runs Debian 12, whose GIMP 2.10 has no Python; Debian 13's GIMP 3.0 has. We debootstrap
+trixie once into ~/.cache/imagen-gimp/gimp3-root (IMAGEN_GIMP_ROOT overrides), copy the working
+tree into it, run install.sh there (or make the venv ourselves while install.sh does not exist),
+and run gimp-console-3.0 in it. A file lock keeps parallel runs from building or using it at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PACKAGES = ["gimp", "python3-gi", "gir1.2-gimp-3.0", "gir1.2-gegl-0.4", "python3-venv", "python3-pip"]
+SCREEN_PACKAGES = ["xvfb", "xauth", "imagemagick", "xdotool"]
+MIRROR = os.environ.get("IMAGEN_GIMP_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+REPO = Path(__file__).resolve().parents[2]
+REPO_IN_ROOT = "/opt/imagen-gimp"
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+PLUGIN_LINK = "/root/.config/GIMP/3.0/plug-ins/imagen_gimp/imagen_gimp.py"
+HOST_CA = "/etc/ssl/imagen-gimp-host-ca.crt"
+CA_VARIABLES = ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+PASSED_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+                    "PIP_INDEX_URL", "PIP_DEFAULT_TIMEOUT")
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "imagen-gimp"
+
+
+def root_path() -> Path:
+    return Path(os.environ.get("IMAGEN_GIMP_ROOT") or cache_dir() / "gimp3-root")
+
+
+def unavailable_reason() -> str | None:
+    """Why a root cannot be built here, or None. Tests skip only for this (never in CI as root)."""
+    if sys.platform != "linux":
+        return "needs Linux"
+    if os.geteuid() != 0:
+        return "needs root (debootstrap, chroot, mount)"
+    if not shutil.which("debootstrap") and not shutil.which("apt-get"):
+        return "needs debootstrap or apt-get to install it"
+    return None
+
+
+def _run(command: list[str], log: Path | None = None, timeout: float = 1800, **kwargs) -> None:
+    out = open(log, "ab") if log else subprocess.DEVNULL
+    try:
+        subprocess.run(command, check=True, stdout=out, stderr=subprocess.STDOUT, timeout=timeout, **kwargs)
+    except subprocess.CalledProcessError as exc:
+        tail = log.read_text(errors="replace")[-3000:] if log else ""
+        raise RuntimeError(f"{' '.join(command)} failed ({exc.returncode}):\n{tail}") from exc
+    finally:
+        if log:
+            out.close()
+
+
+class Root:
+    """The chroot; use inside `session()` so /proc is mounted and the lock is held."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.log = cache_dir() / "gimp3-root.log"
+
+    # -- building -------------------------------------------------------------------------
+
+    def ensure(self, extra_packages: list[str] | None = None) -> None:
+        """Build the root when missing; install any package it lacks."""
+        if not (self.path / "usr/bin/apt-get").exists():
+            self._bootstrap()
+        wanted = PACKAGES + list(extra_packages or [])
+        missing = [name for name in wanted if not self._installed(name)]
+        if missing:
+            with self.proc_mounted():
+                self.sh("apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
+                        "--no-install-recommends " + " ".join(missing), log=True, timeout=1800)
+
+    def _bootstrap(self) -> None:
+        if not shutil.which("debootstrap"):
+            _run(["apt-get", "install", "-y", "-q", "debootstrap"], self.log,
+                 env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        building = self.path.with_name(self.path.name + ".build")
+        if building.exists():
+            _unmount(building / "proc")
+            shutil.rmtree(building)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _run(["debootstrap", "--variant=minbase", "trixie", str(building), MIRROR], self.log)
+        building.rename(self.path)
+
+    def _installed(self, package: str) -> bool:
+        return (self.path / "var/lib/dpkg/info" / f"{package}.list").exists() or any(
+            (self.path / "var/lib/dpkg/info").glob(f"{package}:*.list"))
+
+    @contextlib.contextmanager
+    def proc_mounted(self):
+        proc = self.path / "proc"
+        mounted = os.path.ismount(proc)
+        if not mounted:
+            _run(["mount", "-t", "proc", "proc", str(proc)])
+        try:
+            yield
+        finally:
+            if not mounted:
+                _unmount(proc)
+
+    # -- the project inside ---------------------------------------------------------------
+
+    def sync_repo(self) -> None:
+        """Copy the working tree (tracked and untracked, not ignored) to /opt/imagen-gimp; keep .venv."""
+        target = self.path / REPO_IN_ROOT.lstrip("/")
+        target.mkdir(parents=True, exist_ok=True)
+        for entry in target.iterdir():
+            if entry.name == ".venv":
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        for relative in _repo_files():
+            source = REPO / relative
+            if not source.is_file():
+                continue
+            destination = target / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, destination)  # a new mtime: GIMP re-queries the plug-in
+
+    def install(self) -> str:
+        """Run install.sh inside the root, or set up the venv and the plug-in link like it would."""
+        if (REPO / "install.sh").exists():
+            self.sh(f"cd {REPO_IN_ROOT} && bash install.sh", log=True, timeout=1800)
+            how = "install.sh"
+        else:
+            deps = " ".join(f"'{dep}'" for dep in _dependencies())
+            self.sh(
+                f"set -e; cd {REPO_IN_ROOT}; [ -x .venv/bin/python ] || python3 -m venv .venv; "
+                f"stamp=.venv/.imagen-deps; want=\"{deps}\"; "
+                f"if [ \"$(cat $stamp 2>/dev/null)\" != \"$want\" ]; then "
+                f".venv/bin/pip install -q {deps} && echo \"$want\" > $stamp || exit 1; fi; "
+                f"mkdir -p {os.path.dirname(PLUGIN_LINK)}; "
+                f"ln -sfn {REPO_IN_ROOT}/imagen_gimp.py {PLUGIN_LINK}",
+                log=True, timeout=1800)
+            how = "fallback venv"
+        return how
+
+    # -- running --------------------------------------------------------------------------
+
+    def trust_host_certificates(self) -> None:
+        """pip inside the root must trust what the host trusts (a TLS-inspecting proxy, for one)."""
+        bundle = Path(os.environ.get("SSL_CERT_FILE") or "/etc/ssl/certs/ca-certificates.crt")
+        if bundle.is_file():
+            target = self.inside(HOST_CA)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(bundle, target)
+
+    def sh(self, script: str, log: bool = False, timeout: float = 600, env: dict | None = None,
+           capture: bool = False) -> subprocess.CompletedProcess:
+        variables = {"HOME": "/root", "PATH": PATH, "LANG": "C.UTF-8"}
+        if self.inside(HOST_CA).is_file():
+            variables.update({name: HOST_CA for name in CA_VARIABLES})
+        variables.update({k: v for k, v in os.environ.items() if k in PASSED_VARIABLES})
+        variables.update(env or {})
+        command = ["chroot", str(self.path), "/usr/bin/env", "-i"]
+        command += [f"{key}={value}" for key, value in variables.items()]
+        command += ["/bin/bash", "-c", script]
+        if capture:
+            return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        _run(command, self.log if log else None, timeout=timeout)
+        return subprocess.CompletedProcess(command, 0)
+
+    def gimp_batch(self, code: str, env: dict | None = None,
+                   timeout: float = 600) -> subprocess.CompletedProcess:
+        """Run python-fu-eval batch code in gimp-console-3.0; returns the completed process."""
+        script_path = self.path / "tmp" / f"imagen-batch-{os.getpid()}-{time.time_ns()}.py"
+        script_path.write_text(code)
+        inside = "/" + str(script_path.relative_to(self.path))
+        batch = f"exec(compile(open({inside!r}).read(), {inside!r}, 'exec'))"
+        try:
+            return self.sh(
+                "gimp-console-3.0 -i -n --batch-interpreter=python-fu-eval -b " + _quote(batch) + " --quit",
+                env=env, timeout=timeout, capture=True)
+        finally:
+            script_path.unlink(missing_ok=True)
+
+    def inside(self, path: str) -> Path:
+        """A path inside the root, as seen from the host."""
+        return self.path / path.lstrip("/")
+
+
+@contextlib.contextmanager
+def session(extra_packages: list[str] | None = None):
+    """Lock, build or reuse the root, mount /proc, copy the repo in and install; unmount after."""
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    with open(cache_dir() / "gimp3-root.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        root = Root(root_path())
+        root.ensure(extra_packages)
+        root.trust_host_certificates()
+        with root.proc_mounted():
+            root.sync_repo()
+            root.installed_by = root.install()
+            yield root
+
+
+def _unmount(path: Path) -> None:
+    if os.path.ismount(path):
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def _repo_files() -> list[str]:
+    try:
+        listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, check=True,
+                                capture_output=True).stdout.decode()
+        return [name for name in listed.split("\0") if name]
+    except (OSError, subprocess.CalledProcessError):
+        skip = {".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache"}
+        return [str(p.relative_to(REPO)) for p in REPO.rglob("*")
+                if p.is_file() and not skip.intersection(p.relative_to(REPO).parts)]
+
+
+def _dependencies() -> list[str]:
+    import tomllib
+
+    data = tomllib.loads((REPO / "pyproject.toml").read_text())
+    return [dep for dep in data["project"]["dependencies"] if "python_version <" not in dep]
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\"'\"'") + "'"

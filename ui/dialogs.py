@@ -1,0 +1,62 @@
+"""The procedure dialog: GIMP's auto-generated ProcedureDialog, arranged per action.
+
+GimpUi.ProcedureDialog stores and restores the last values itself; we only group the fields so
+the prompt comes first and the fine controls (mask, backend) sit in their own frames.
+"""
+
+from __future__ import annotations
+
+import gi
+
+gi.require_version("Gimp", "3.0")
+gi.require_version("GimpUi", "3.0")
+gi.require_version("Gtk", "3.0")
+from gi.repository import Gimp, GimpUi, Gtk  # noqa: E402
+
+from plugin.hosts import common  # noqa: E402
+
+MASK_FIELDS = ("grow", "feather", "context")
+RUN_FIELDS = ("variations", "seed", "backend", "model")
+SIZE_FIELDS = ("expand-mode", "aspect-ratio", "anchor", "left", "top", "right", "bottom")
+
+
+def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: common.Procedure,
+               image: Gimp.Image | None = None) -> bool:
+    """Show the dialog; True when the user pressed OK (the config then holds the values)."""
+    GimpUi.init("imagen-gimp")
+    title = common.TITLES[spec.action]
+    dialog = GimpUi.ProcedureDialog.new(procedure, config, title)
+    names = [param.name for param in spec.params]
+    kinds = {param.name: param.kind for param in spec.params}
+    for name in names:
+        if kinds[name] == "text":
+            view = dialog.get_widget(name, Gtk.TextView)
+            view.set_size_request(420, 72)
+            view.set_wrap_mode(Gtk.WrapMode.WORD_CHAR)
+    layout = [name for name in names if name not in MASK_FIELDS + RUN_FIELDS + SIZE_FIELDS]
+    for frame, fields, label in (("size-frame", SIZE_FIELDS, "New canvas size"),
+                                 ("mask-frame", MASK_FIELDS, "Selection edge and context"),
+                                 ("run-frame", RUN_FIELDS, "Variations and backend")):
+        present = [name for name in fields if name in names]
+        if present:
+            box = dialog.fill_box(frame + "-box", present)
+            label_id = dialog.get_label(frame + "-label", label, False, False)
+            dialog.fill_frame(frame, label_id, False, frame + "-box")
+            box.set_spacing(4)
+            layout.append(frame)
+    if "expand-mode" in names:
+        margins = [side for side in ("left", "top", "right", "bottom")]
+        for side in margins:
+            dialog.set_sensitive_if_in(side, None, "expand-mode", _choice_values("margins"), True)
+        for field in ("aspect-ratio", "anchor"):
+            dialog.set_sensitive_if_in(field, None, "expand-mode", _choice_values("aspect"), True)
+    dialog.fill(layout)
+    ok = dialog.run()
+    dialog.destroy()
+    return ok
+
+
+def _choice_values(nick: str) -> Gimp.ValueArray:
+    values = Gimp.ValueArray.new(1)
+    values.append(nick)
+    return values
