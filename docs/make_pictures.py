@@ -35,7 +35,8 @@ def on_checker(picture: Image.Image) -> Image.Image:
 
 def side_by_side(before: Image.Image, after: Image.Image, name: str, height: int = 300) -> None:
     pictures = [on_checker(p.convert("RGBA")) for p in (before, after)]
-    pictures = [p.resize((round(p.width * height / p.height), height), Image.Resampling.LANCZOS) for p in pictures]
+    pictures = [p.resize((round(p.width * height / p.height), height), Image.Resampling.LANCZOS)
+                for p in pictures]
     sheet = Image.new("RGB", (pictures[0].width + pictures[1].width + 8, height), (255, 255, 255))
     sheet.paste(pictures[0], (0, 0))
     sheet.paste(pictures[1], (pictures[0].width + 8, 0))
