@@ -1,0 +1,311 @@
+"""plugin/hosts/common.py: the host logic both GIMP adapters share, tested without GIMP."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from plugin import jobfiles, ops
+from plugin.geometry import Rect
+from plugin.hosts import common
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def values_for(action: str, **overrides) -> dict:
+    proc = common.PROCEDURE_BY_ACTION[action]
+    values = {param.name: param.default for param in proc.params}
+    values.update({key.replace("_", "-"): value for key, value in overrides.items()})
+    return values
+
+
+# -- parameter table ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("action", sorted(common.PROCEDURE_BY_ACTION))
+def test_every_operation_field_is_exposed_or_fixed(action):
+    proc = common.PROCEDURE_BY_ACTION[action]
+    exposed = {common.field_name(p.name) for p in proc.params if not p.host_only}
+    fixed = set(common.FIXED_FIELDS.get(action, {}))
+    assert exposed | fixed == set(ops.field_names(action))
+
+
+@pytest.mark.parametrize("action", sorted(common.PROCEDURE_BY_ACTION))
+def test_defaults_build_a_valid_operation_where_no_text_is_required(action):
+    values = values_for(action, prompt="a red kite", question="")
+    if action == "outpaint":
+        values["expand-mode"] = "aspect"
+    operation = common.build_operation(action, values, canvas_size=(400, 300))
+    op = ops.from_dict(operation)  # the worker's validation accepts what the host sends
+    assert op.action == action
+
+
+def test_defaults_match_the_dataclasses():
+    for proc in common.PROCEDURES:
+        cls = ops.OPERATIONS[proc.action]
+        for param in proc.params:
+            field = common.field_name(param.name)
+            if param.host_only or field not in cls.__dataclass_fields__ or param.name == "seed":
+                continue
+            default = cls.__dataclass_fields__[field].default
+            value = common.choice_value(param, param.default) if param.kind == "choice" else param.default
+            assert value == default, (proc.action, field)
+
+
+def test_choice_nicks_are_gimp_identifiers():
+    for proc in common.PROCEDURES:
+        for param in proc.params:
+            if param.kind == "choice":
+                for nick, _value, _label in param.extra:
+                    assert nick[0].isalpha() and all(c.isalnum() or c == "-" for c in nick), nick
+
+
+def test_procedure_names_and_menu():
+    assert [p.name for p in common.PROCEDURES] == [
+        "python-fu-imagen-" + n
+        for n in ("generate", "inpaint", "remove", "expand", "background", "edit", "upscale", "describe")]
+    assert common.MENU_PATH == "<Image>/Filters/Imagen"
+
+
+# -- values -> operation --------------------------------------------------------------------------
+
+def test_seed_zero_means_random_and_choices_become_values():
+    op = common.build_operation("generate", values_for("generate", prompt="x", seed=0,
+                                                       aspect_ratio="landscape-16-9"))
+    assert op["seed"] is None and op["aspect_ratio"] == "16:9" and "into_image" not in op
+    op = common.build_operation("upscale", values_for("upscale", factor="x4"))
+    assert op == {"action": "upscale", "factor": 4, "backend": "auto", "model": "", "variations": 1,
+                  "seed": None}
+
+
+def test_expand_to_an_aspect_ratio_with_an_anchor():
+    op = common.build_operation("outpaint", values_for("outpaint", expand_mode="aspect",
+                                                       aspect_ratio="landscape-16-9", anchor="left"),
+                                canvas_size=(451, 300))
+    assert (op["left"], op["top"], op["bottom"]) == (0, 0, 0)
+    assert op["right"] == 534 - 451
+
+
+def test_expand_by_margins_and_when_already_at_the_ratio():
+    op = common.build_operation("outpaint", values_for("outpaint", expand_mode="margins", left=10, bottom=5))
+    assert (op["left"], op["top"], op["right"], op["bottom"]) == (10, 0, 0, 5)
+    with pytest.raises(common.HostError, match="already has the aspect ratio"):
+        common.build_operation("outpaint", values_for("outpaint", aspect_ratio="square"),
+                               canvas_size=(300, 300))
+
+
+def test_unknown_choice_is_a_host_error():
+    with pytest.raises(common.HostError, match="backend"):
+        common.build_operation("remove", values_for("remove", backend="cloud9"))
+
+
+# -- region of interest ---------------------------------------------------------------------------
+
+def remove_op(**kw) -> dict:
+    return common.build_operation("remove", values_for("remove", **kw))
+
+
+def test_masked_actions_read_only_the_selection_plus_bleed_and_context():
+    layer = Rect(0, 0, 6000, 4000)
+    plan = common.plan_input("remove", remove_op(grow=4, feather=8, context=64), layer, layer,
+                             Rect(1000, 1000, 1000, 1000))
+    assert plan.rect == Rect(1000 - 76, 1000 - 76, 1000 + 152, 1000 + 152)
+    assert plan.read_selection and not plan.transparent_outside
+
+
+def test_roi_is_clipped_to_an_offset_layer_partly_off_canvas():
+    canvas = Rect(0, 0, 600, 400)
+    layer = Rect(-120, 200, 451, 300)  # sticks out left and bottom
+    plan = common.plan_input("remove", remove_op(grow=0, feather=0, context=100), layer, canvas,
+                             Rect(0, 250, 50, 50))
+    assert plan.rect == Rect(-100, 200, 250, 200)  # reaches off canvas on the layer, never past it
+
+
+def test_masked_actions_without_a_usable_selection_explain_what_to_do():
+    layer = Rect(0, 0, 100, 100)
+    with pytest.raises(common.HostError, match="needs a selection"):
+        common.plan_input("remove", remove_op(), layer, layer, None)
+    with pytest.raises(common.HostError, match="does not touch the active layer"):
+        common.plan_input("insert", remove_op(), Rect(200, 200, 10, 10), Rect(0, 0, 300, 300),
+                          Rect(0, 0, 5, 5))
+
+
+def test_other_actions_read_what_they_need():
+    layer, canvas = Rect(10, 20, 300, 200), Rect(0, 0, 400, 300)
+    sel = Rect(50, 50, 40, 30)
+    plan = common.InputPlan
+
+    def planned(action, selection):
+        return common.plan_input(action, {}, layer, canvas, selection)
+
+    assert planned("outpaint", None) == plan(canvas, True, False, True)
+    assert planned("upscale", sel).rect == sel
+    assert planned("upscale", None).rect == layer
+    assert planned("background", None) == plan(layer, True, False, False)
+    assert planned("background", sel) == plan(layer, True, True, False)
+    assert planned("edit", sel) == plan(sel, True, True, False)
+    assert planned("generate", sel).rect is None
+
+
+# -- results -> paste plan ------------------------------------------------------------------------
+
+def write_result(folder: Path, layers: list[dict], **extra) -> dict:
+    entries = []
+    for index, layer in enumerate(layers):
+        width, height = layer["width"], layer["height"]
+        (folder / f"layer-{index}.rgba").write_bytes(b"\1" * width * height * 4)
+        provenance = {"action": "remove", "seed": index, "api_key": "SECRET"}
+        entry = {"name": f"Remove Object #{index + 1} (seed {index})", "pixels": f"layer-{index}.rgba",
+                 "mask": None, "provenance": provenance, **layer}
+        if layer.get("with_mask"):
+            (folder / f"layer-{index}-mask.gray").write_bytes(b"\xff" * width * height)
+            entry["mask"] = f"layer-{index}-mask.gray"
+        entries.append(entry)
+    result = {"group": "Remove Object", "layers": entries, "texts": [], "notes": ["a note"], **extra}
+    jobfiles.write_json(str(folder / "result.json"), result)
+    return result
+
+
+def test_paste_plan_places_layers_at_image_coordinates(tmp_path):
+    result = write_result(tmp_path, [{"x": 5, "y": 6, "width": 4, "height": 3, "with_mask": True},
+                                     {"x": 5, "y": 6, "width": 4, "height": 3}])
+    plan = common.plan_paste("remove", {"prompt": ""}, str(tmp_path), result, (100, 200))
+    assert plan.target == "layers" and plan.group_name == "Remove Object"
+    assert [(lp.x, lp.y, lp.visible) for lp in plan.layers] == [(105, 206, True), (105, 206, False)]
+    assert plan.layers[0].mask_path.endswith("layer-0-mask.gray") and plan.layers[1].mask_path is None
+    assert plan.notes == ["a note"]
+    provenance = json.loads(plan.layers[0].parasite)
+    assert provenance["seed"] == 0 and "api_key" not in provenance and provenance["plugin_version"]
+
+
+def test_paste_plan_for_new_images_and_outpaint(tmp_path):
+    result = write_result(tmp_path, [{"x": 0, "y": 0, "width": 8, "height": 6}])
+    plan = common.plan_paste("upscale", {}, str(tmp_path), result, (40, 50))
+    assert plan.target == "new-image" and plan.size == (8, 6)
+    assert (plan.layers[0].x, plan.layers[0].y) == (0, 0)
+    plan = common.plan_paste("generate", {"prompt": "p"}, str(tmp_path), result, (0, 0), into_image=True)
+    assert plan.target == "layers"
+    result = write_result(tmp_path, [{"x": -10, "y": 0, "width": 8, "height": 6}], canvas=[10, 0, 5, 0])
+    plan = common.plan_paste("outpaint", {}, str(tmp_path), result, (0, 0))
+    assert plan.canvas == (10, 0, 5, 0) and plan.layers[0].x == -10  # the host shifts it by the margin
+
+
+def test_paste_plan_for_text_and_for_nothing(tmp_path):
+    plan = common.plan_paste("describe", {}, str(tmp_path), {"layers": [], "texts": ["a cat"]}, (0, 0))
+    assert plan.target == "text" and common.describe_text("Describe Image", plan.texts) == "a cat"
+    with pytest.raises(common.HostError, match="no picture"):
+        common.plan_paste("remove", {}, str(tmp_path), {"layers": []}, (0, 0))
+
+
+def test_group_name_from_prompt_when_the_worker_gives_none():
+    assert common.group_name("insert", {"prompt": "a red hat"}, {}) == "Inpaint: a red hat"
+    long = common.group_name("insert", {"prompt": "x" * 100}, {})
+    assert len(long) < 60 and long.endswith("\u2026")
+
+
+# -- worker ---------------------------------------------------------------------------------------
+
+FAKE = textwrap.dedent("""
+    import json, os, sys, time
+    folder = sys.argv[1]
+    mode = json.load(open(os.path.join(folder, "job.json")))["operation"]["prompt"]
+    print(json.dumps({"progress": 0.25, "stage": "working"}), flush=True)
+    print("a log line", flush=True)
+    if mode == "user":
+        print(json.dumps({"error": "fix the thing", "kind": "ConfigError"}), flush=True); sys.exit(2)
+    if mode == "crash":
+        sys.stderr.write("Traceback: boom\\n"); sys.exit(1)
+    if mode == "slow":
+        for i in range(100):
+            print(json.dumps({"progress": i / 100.0, "stage": "slow"}), flush=True); time.sleep(0.05)
+    sys.stderr.write("x" * 200000)  # a lot of stderr must not block the worker
+    print(json.dumps({"progress": 1.0, "stage": "done"}), flush=True)
+""")
+
+
+def run_fake(tmp_path: Path, prompt: str, on_progress=None) -> common.WorkerOutcome:
+    script = tmp_path / "fake_worker.py"
+    script.write_text(FAKE)
+    folder = common.make_job({"action": "remove", "prompt": prompt}, 2, 2, (0, 0), b"\0" * 16, b"\xff" * 4)
+    try:
+        return common.run_worker(sys.executable, str(REPO), folder, on_progress,
+                                 command=[sys.executable, str(script), folder])
+    finally:
+        common.remove_job(folder)
+        assert not os.path.exists(folder)
+
+
+def test_worker_progress_lines_reach_the_host(tmp_path):
+    seen = []
+    outcome = run_fake(tmp_path, "ok", lambda fraction, stage: seen.append((fraction, stage)))
+    assert outcome.returncode == 0 and not outcome.error and not outcome.cancelled
+    assert seen[0] == (0.25, "working") and seen[-1] == (1.0, "done")
+    assert common.outcome_error("Remove Object", outcome) is None
+
+
+def test_user_errors_and_crashes_become_messages(tmp_path):
+    outcome = run_fake(tmp_path, "user")
+    message = common.outcome_error("Remove Object", outcome)
+    assert message.startswith("Remove Object: fix the thing.") and "Credentials" in message
+    assert "not changed" in message
+    outcome = run_fake(tmp_path, "crash")
+    message = common.outcome_error("Remove Object", outcome)
+    assert "crashed (exit code 1)" in message and "Traceback: boom" in message
+
+
+def test_cancel_kills_the_worker(tmp_path):
+    calls = []
+
+    def cancel_at_third(fraction, stage):
+        calls.append(fraction)
+        return len(calls) < 3
+
+    outcome = run_fake(tmp_path, "slow", cancel_at_third)
+    assert outcome.cancelled and outcome.seconds < 3 and len(calls) == 3
+    assert "cancelled" in common.outcome_error("Upscale", outcome)
+
+
+def test_worker_python_is_the_project_venv(tmp_path):
+    with pytest.raises(common.HostError, match="install.sh"):
+        common.worker_python(str(tmp_path), environ={})
+    venv_python = tmp_path / ".venv" / "bin" / "python"
+    venv_python.parent.mkdir(parents=True)
+    venv_python.write_text("")
+    assert common.worker_python(str(tmp_path), environ={}) == str(venv_python)
+    assert common.worker_python(str(tmp_path), environ={"IMAGEN_GIMP_PYTHON": "/x/python"}) == "/x/python"
+
+
+def test_repo_root_follows_the_plugin_symlink(tmp_path):
+    link_dir = tmp_path / "plug-ins" / "imagen_gimp"
+    link_dir.mkdir(parents=True)
+    (link_dir / "imagen_gimp.py").symlink_to(REPO / "imagen_gimp.py")
+    assert common.repo_root(str(link_dir / "imagen_gimp.py")) == str(REPO)
+
+
+def test_progress_fraction_stays_in_the_bar():
+    assert common.progress_fraction(-1) == 0.05 and common.progress_fraction(2) == pytest.approx(0.9)
+
+
+def _python27_works() -> bool:
+    if not shutil.which("python2.7"):
+        return False
+    env = dict(os.environ, PYENV_VERSION="2.7.18")
+    return subprocess.run(["python2.7", "-c", "pass"], env=env, capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not _python27_works(), reason="no Python 2.7 to check GIMP 2.10 compatibility")
+def test_common_imports_under_python_2_7():
+    """GIMP 2.10's Python is 2.7: the shared host code must import and plan there too."""
+    code = ("from plugin.hosts import common; from plugin.geometry import Rect; "
+            "op = common.build_operation('remove', {'prompt': 'x'}); "
+            "print(common.plan_input('remove', op, Rect(0,0,99,99), Rect(0,0,99,99), Rect(10,10,5,5)).rect)")
+    env = dict(os.environ, PYTHONPATH=str(REPO), PYENV_VERSION="2.7.18")
+    done = subprocess.run(["python2.7", "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Rect(x=0, y=0" in done.stdout
