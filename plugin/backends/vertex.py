@@ -12,6 +12,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from plugin.backends.base import (
@@ -187,9 +188,13 @@ class VertexBackend(Backend):
             import google.auth
 
             try:
-                if settings.credentials_file:
-                    credentials, project = google.auth.load_credentials_from_file(
-                        settings.credentials_file, scopes=[CLOUD_SCOPE])
+                if settings.credentials_file:  # a service-account key; load only that type
+                    from google.oauth2 import service_account
+
+                    path = str(Path(settings.credentials_file).expanduser())
+                    credentials = service_account.Credentials.from_service_account_file(
+                        path, scopes=[CLOUD_SCOPE])
+                    project = credentials.project_id
                 else:
                     credentials, project = google.auth.default(scopes=[CLOUD_SCOPE])
             except Exception as exc:  # noqa: BLE001 - explain with the setup check instead
