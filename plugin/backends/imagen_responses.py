@@ -98,7 +98,8 @@ def read_predictions(call: PredictCall, predictions: list) -> BackendResult:
             "the [imagen] settings if your project allows it.")
     if missing > 0:
         result.notes.append(f"{missing} of {call.samples} samples removed by the safety filter{why}.")
-    result.seeds = [None] * len(result.images)
+    seed = call.parameters.get("seed")  # one seed covers the whole batch of samples
+    result.seeds = [seed] * len(result.images)
     return result
 
 
