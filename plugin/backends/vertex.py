@@ -101,39 +101,47 @@ class VertexBackend(Backend):
 
     def predict(self, call: PredictCall, progress: Progress = no_progress) -> list:
         """POST :predict with retries, one deadline and cancellation; returns plain predictions."""
-        self.cancel_event.clear()
         context = {"model": call.model, "role": call.role, "project": self._project,
                    "location": self.settings.location, "endpoint": self.api_endpoint(),
                    "where": self.settings.source or str(config_path()),
                    "timeout": self.settings.timeout_seconds}
+        stop = threading.Event()  # tells this call's helper thread to give up (no more retries)
         try:
             client = self._get_client()
             context["project"] = self._project
-            target, retries = self._attempts(client, call)
+            target, retries = self._attempts(client, call, stop)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
             raise map_error(exc, **context) from exc
         outcome: dict[str, Any] = {}
         worker = threading.Thread(target=_run_into, args=(target, outcome), daemon=True,
                                   name=f"vertex-{call.model}")
         started = time.monotonic()
-        deadline = started + self.settings.timeout_seconds
+        reported = -1
         worker.start()
-        while not worker.join(POLL_SECONDS) and worker.is_alive():
-            elapsed = time.monotonic() - started
-            if self.cancel_event.is_set():
-                raise Cancelled("Cancelled; nothing was changed.")
-            if time.monotonic() > deadline + 1.0:
-                self.cancel_event.set()  # the helper thread stops retrying
-                raise map_error(TimeoutError("overall deadline"), **context)
-            retry_text = f", retry {retries['count']}" if retries["count"] else ""
-            progress(0.05 + 0.9 * (1 - math.exp(-elapsed / 30)),
-                     f"waiting for {call.model} ({elapsed:.0f} s{retry_text})")
+        try:
+            while worker.is_alive():
+                elapsed = time.monotonic() - started
+                if self.cancel_event.is_set():
+                    raise Cancelled("Cancelled; nothing was changed.")
+                if elapsed > self.settings.timeout_seconds + 1.0:
+                    raise map_error(TimeoutError("overall deadline"), **context)
+                if int(elapsed) != reported:  # about once a second: Imagen sends no progress itself
+                    reported = int(elapsed)
+                    retry_text = f", retry {retries['count']}" if retries["count"] else ""
+                    progress(0.05 + 0.9 * (1 - math.exp(-elapsed / 30)),
+                             f"waiting for {call.model} ({reported} s{retry_text})")
+                worker.join(POLL_SECONDS)
+        except BaseException:
+            stop.set()
+            raise
+        finally:
+            self.cancel_event.clear()
         if "error" in outcome:
             raise map_error(_unwrap(outcome["error"]), **context) from outcome["error"]
         return outcome["predictions"]
 
-    def _attempts(self, client: Any, call: PredictCall):
-        """A nullary function that runs the call under api_core's Retry."""
+    def _attempts(self, client: Any, call: PredictCall, stop: threading.Event):
+        """A nullary function that runs the call under api_core's Retry, and its retry counter."""
         from google.api_core.retry import Retry
         from google.protobuf import json_format, struct_pb2
 
@@ -143,11 +151,10 @@ class VertexBackend(Backend):
         timeout = self.settings.timeout_seconds
         deadline = time.monotonic() + timeout
         retries = {"count": 0}
-        cancel = self.cancel_event
         max_retries = self.settings.imagen.max_retries
 
         def on_error(exc: Exception) -> None:
-            if cancel.is_set():
+            if stop.is_set():
                 raise Cancelled("Cancelled; nothing was changed.")
             retries["count"] += 1
             if retries["count"] > max_retries:
@@ -155,7 +162,7 @@ class VertexBackend(Backend):
 
         def attempt() -> list:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or cancel.is_set():
+            if remaining <= 0 or stop.is_set():
                 raise TimeoutError("overall deadline")
             response = client.predict(endpoint=endpoint, instances=[instance], parameters=parameters,
                                       timeout=remaining)
