@@ -2,8 +2,10 @@
 
 GIMP's Python has neither NumPy nor the Google client; the project's venv has both. A host writes
 a job folder (plugin/jobfiles.py), starts `python -m plugin.worker FOLDER`, reads our stdout line
-by line to move its progress bar, and reads result.json, which we rewrite after every layer so a
-failure or a cancel keeps what was already made.
+by line to move its progress bar, and reads result.json (see plugin/job_runner.py).
+
+This module stays light: it says "starting" before the heavy imports, so the host's progress bar
+moves within a fraction of a second of the click.
 """
 
 from __future__ import annotations
@@ -14,14 +16,7 @@ import sys
 import time
 import traceback
 
-import numpy as np
-
-from plugin import jobfiles, ops
-from plugin.backends import make_backend
-from plugin.backends.base import BackendError
-from plugin.config import ConfigError, load_settings
-from plugin.masks import EmptySelectionError
-from plugin.pipeline import JobOutput, ResultLayer, run
+from plugin import jobfiles
 
 STARTED = time.perf_counter()
 
@@ -35,88 +30,16 @@ def progress(fraction: float, stage: str) -> None:
     emit({"progress": round(fraction, 4), "stage": stage})
 
 
-def load_job(folder: str) -> tuple[ops.Operation, np.ndarray | None, np.ndarray | None, list[np.ndarray]]:
-    job = jobfiles.read_job(folder)
-    op = ops.from_dict(job["operation"])
-    width, height = job["width"], job["height"]
-    image = selection = None
-    pixels_path = os.path.join(folder, jobfiles.INPUT_FILE)
-    if os.path.exists(pixels_path):
-        image = np.fromfile(pixels_path, np.uint8).reshape(height, width, 4)
-    if job.get("has_selection"):
-        selection_path = os.path.join(folder, jobfiles.SELECTION_FILE)
-        selection = np.fromfile(selection_path, np.uint8).reshape(height, width)
-    references = []
-    names, sizes = job.get("references", []), job.get("reference_sizes", [])
-    for name, (ref_w, ref_h) in zip(names, sizes, strict=True):
-        references.append(np.fromfile(os.path.join(folder, name), np.uint8).reshape(ref_h, ref_w, 4))
-    return op, image, selection, references
-
-
-class ResultWriter:
-    """Writes each layer as it arrives and keeps result.json current."""
-
-    def __init__(self, folder: str):
-        self.folder = folder
-        self.entries: list[dict] = []
-
-    def add(self, layer: ResultLayer, output: JobOutput) -> None:
-        index = len(self.entries)
-        pixels_name = f"layer-{index}.rgba"
-        np.ascontiguousarray(layer.pixels).tofile(os.path.join(self.folder, pixels_name))
-        mask_name = None
-        if layer.mask is not None:
-            mask_name = f"layer-{index}-mask.gray"
-            np.ascontiguousarray(layer.mask).tofile(os.path.join(self.folder, mask_name))
-        self.entries.append({
-            "name": layer.name, "x": layer.x, "y": layer.y,
-            "width": int(layer.pixels.shape[1]), "height": int(layer.pixels.shape[0]),
-            "pixels": pixels_name, "mask": mask_name, "provenance": layer.provenance,
-        })
-        self.write(output, complete=False)
-
-    def write(self, output: JobOutput, complete: bool, error: str = "") -> None:
-        jobfiles.write_json(os.path.join(self.folder, jobfiles.RESULT_FILE), {
-            "group": output.group, "layers": self.entries, "texts": output.texts, "notes": output.notes,
-            "backend": output.backend, "model": output.model, "canvas": output.canvas,
-            "compute_seconds": round(output.compute_seconds, 4),
-            "worker_seconds": round(time.perf_counter() - STARTED, 4),
-            "complete": complete, "error": error,
-        })
-
-
-def run_job(folder: str) -> int:
-    writer = ResultWriter(folder)
-    output = JobOutput(group="")
-    try:
-        progress(0.0, "reading the job")
-        op, image, selection, references = load_job(folder)
-        settings = load_settings()
-        backend = make_backend(op.backend, settings)
-
-        def keep(layer: ResultLayer, current: JobOutput) -> None:
-            nonlocal output
-            output = current
-            writer.add(layer, current)
-
-        output = run(op, image, selection, backend, progress, keep, references)
-    except (ops.OperationError, EmptySelectionError, BackendError, ConfigError, ValueError, OSError) as exc:
-        message = str(exc)
-        writer.write(output, complete=False, error=message)
-        emit({"error": message, "kind": type(exc).__name__, "kept_layers": len(writer.entries)})
-        return jobfiles.EXIT_USER
-    writer.write(output, complete=True)
-    emit({"done": True, "layers": len(writer.entries), "compute_seconds": round(output.compute_seconds, 4)})
-    return jobfiles.EXIT_OK
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1 or not os.path.isdir(argv[0]):
         sys.stderr.write("usage: python -m plugin.worker JOB_FOLDER\n")
         return jobfiles.EXIT_USER
+    progress(0.0, "starting")
     try:
-        return run_job(argv[0])
+        from plugin.job_runner import run_job  # the heavy imports (NumPy, SciPy, clients) happen here
+
+        return run_job(argv[0], emit, STARTED)
     except Exception:  # a bug: the host shows the last lines, the user can report them
         traceback.print_exc()
         emit({"error": "The worker failed unexpectedly; see the error console for details.", "kind": "bug"})
