@@ -42,6 +42,9 @@ HELP = {
 }
 
 
+HOST_ONLY = {"reference_layers"}  # GIMP layer names; the CLI takes --reference files instead
+
+
 class UserError(Exception):
     """A problem with the command line or the files: one line, exit code 2."""
 
@@ -57,21 +60,31 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--mask", help="selection as a grey image of the same size: white = selected")
         sub.add_argument("-o", "--output", default=None,
                          help="output PNG (several variations: NAME-1.png, NAME-2.png, ...)")
+        sub.add_argument("--reference", action="append", default=[], metavar="FILE",
+                         help="a reference picture (customization; background in image mode)")
         sub.add_argument("--json", action="store_true", help="print what was written as JSON")
         sub.add_argument("--quiet", action="store_true", help="no progress display")
         for field in dataclasses.fields(cls):
-            _add_field_option(sub, field)
-    emulator = commands.add_parser("emulator", help="run the loopback Vertex AI emulator (tests, demos)")
-    emulator.add_argument("--port", type=int, default=8080)
+            if field.name not in HOST_ONLY:
+                _add_field_option(sub, field)
+    from plugin.backends.emulator import build_parser as emulator_parser
+
+    emulator_parser(commands.add_parser("emulator", help="the loopback Vertex AI emulator (tests, demos)"))
     return parser
 
 
 def _add_field_option(sub: argparse.ArgumentParser, field: dataclasses.Field) -> None:
     flag = "--" + field.name.replace("_", "-")
     default = field.default if field.default is not dataclasses.MISSING else None
-    kind = int if isinstance(default, int) or field.name == "seed" else str
+    helptext = HELP.get(field.name, field.name.replace("_", " "))
+    if isinstance(default, bool):
+        sub.add_argument(flag, dest=field.name, action="store_true", help=helptext)
+        return
+    kind = {bool: str, int: int, float: float}.get(type(default), str)
+    if field.name == "seed":
+        kind = int
     sub.add_argument(flag, dest=field.name, type=kind, default=default, choices=CHOICES.get(field.name),
-                     help=HELP.get(field.name, field.name.replace("_", " ")))
+                     help=helptext)
 
 
 def read_image(path: str) -> np.ndarray:
@@ -151,12 +164,13 @@ class ProgressDisplay:
 
 def run_operation(args: argparse.Namespace) -> dict:
     cls = ops.OPERATIONS[args.command]
-    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls)}
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if f.name not in HOST_ONLY}
     op = ops.from_dict({"action": args.command, **values})
     image = read_image(args.input) if cls.needs_image else None
     selection = read_mask(args.mask, image) if getattr(args, "mask", None) else None
     backend = make_backend(op.backend, load_settings())
-    output = run(op, image, selection, backend, ProgressDisplay(args.quiet))
+    references = [read_image(path) for path in args.reference]
+    output = run(op, image, selection, backend, ProgressDisplay(args.quiet), references=references)
     written = []
     for index, path in enumerate(output_paths(args, len(output.layers))):
         Image.fromarray(whole_picture(output, image, index), "RGBA").save(path)
@@ -181,9 +195,9 @@ def report(summary: dict, as_json: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "emulator":
-        from plugin.backends.emulator import main as emulator_main
+        from plugin.backends.emulator import run_from_args
 
-        return emulator_main(["--port", str(args.port)])
+        return run_from_args(args)
     try:
         summary = run_operation(args)
     except (UserError, ops.OperationError, EmptySelectionError, BackendError, ConfigError) as exc:

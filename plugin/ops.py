@@ -272,3 +272,6 @@ def from_dict(data: dict[str, Any]) -> Operation:
 def field_names(action: str) -> list[str]:
     return [f.name for f in dataclasses.fields(OPERATIONS[action])]
 
+
+# Vertex-only actions (customization, automatic masks, watermark checks) register themselves.
+from plugin import ops_vertex  # noqa: E402,F401

@@ -1,4 +1,5 @@
-"""A loopback HTTP server that speaks Vertex AI's Imagen `:predict` REST API.
+"""A loopback HTTP server that speaks Vertex AI's Imagen `:predict` REST API (and, through
+gemini_emulator, Gemini's `:generateContent`).
 
 Tests point the real google-cloud-aiplatform client at it (REST transport, endpoint
 `http://127.0.0.1:PORT`), and it serves offline demos. It validates every request strictly
@@ -25,7 +26,7 @@ from plugin.backends.emulator_validation import Invalid, check
 from plugin.backends.imagen_models import KNOWN_MODELS
 
 PATH = re.compile(r"^/(v1|v1beta1)/projects/([^/]+)/locations/([^/]+)"
-                  r"/publishers/google/models/([^/:]+):predict$")
+                  r"/publishers/google/models/([^/:]+):(predict|generateContent)$")
 MAX_BODY_BYTES = 64 * 1024 * 1024
 FAULT_KINDS = ("429", "500", "503", "slow", "filter", "malformed", "blocked", "403", "403-person", "404")
 STATUS = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED",
@@ -124,7 +125,8 @@ class EmulatorServer(ThreadingHTTPServer):
 
     def predict_bodies(self) -> list[dict]:
         """Bodies of the :predict requests received, oldest first (for test assertions)."""
-        return [r.body for r in self.requests if r.model and isinstance(r.body, dict)]
+        return [r.body for r in self.requests
+                if r.model and r.path.endswith(":predict") and isinstance(r.body, dict)]
 
     def stop(self) -> None:
         self.stopping.set()
@@ -144,7 +146,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - stdlib naming
         record = Recorded("GET", self.path)
         self.server.requests.append(record)
-        self._error(record, 404, "Only POST ...:predict is emulated.")
+        self._error(record, 404, "Only POST ...:predict and ...:generateContent are emulated.")
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib naming
         parts = urlsplit(self.path)
@@ -155,7 +157,7 @@ class Handler(BaseHTTPRequestHandler):
         if not match:
             self._drain()
             return self._error(record, 404, f"The requested URL {record.path} was not found on this server.")
-        record.version, record.project, record.location, record.model = match.groups()
+        record.version, record.project, record.location, record.model, method = match.groups()
         length = self.headers.get("Content-Length")
         if length is None:
             return self._error(record, 411, "Content-Length is required.")
@@ -168,6 +170,10 @@ class Handler(BaseHTTPRequestHandler):
             record.body = json.loads(raw)
         except ValueError as exc:
             return self._error(record, 400, f"Invalid JSON payload received. {exc}")
+        if method == "generateContent":
+            from plugin.backends.gemini_emulator import handle
+
+            return handle(self, record)
         self._predict(record)
 
     def _predict(self, record: Recorded) -> None:
@@ -259,7 +265,11 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    return run_from_args(build_parser().parse_args(argv))
+
+
+def run_from_args(args: argparse.Namespace) -> int:
+    """Serve with parsed options (also the `imagen-gimp emulator` subcommand)."""
     try:
         faults = [Fault.parse(text) for text in args.fault]
     except ValueError as exc:
