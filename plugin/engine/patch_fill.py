@@ -12,14 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 
 from plugin.engine import patch_kernels as K
+from plugin.engine.patch_blend import membrane, ring
 from plugin.engine.patch_pyramid import box_any, box_count, downsample, pull_push, upsample_field
 
 Progress = Callable[[float, str], None]
 
 PATCH = 7
 MIN_COARSE_SOURCES = 64
+CLAMP = 40.0
+FADE = 48.0
+SMOOTH = 0.0
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,9 @@ class Schedule:
     em_fine: int = 4
     pm_first: int = 4
     pm_next: int = 2
+    spatial: float = 0.0
+    quantile: float = 25.0
+    texture: float = 2.0
 
 
 def _valid(hole: np.ndarray, r: int) -> np.ndarray:
@@ -71,12 +79,20 @@ def _bounds(h: int, pass_no: int, psz: int) -> np.ndarray:
     return np.unique(np.array(cuts, dtype=np.int64))
 
 
-def _weights(dist: np.ndarray, tmask: np.ndarray) -> np.ndarray:
+def _kernel(psz: int, sigma: float) -> np.ndarray:
+    """Per-offset vote weights: flat, or a Gaussian of `sigma` px favouring patch centres."""
+    if sigma <= 0:
+        return np.ones((psz, psz), np.float32)
+    g = np.exp(-0.5 * ((np.arange(psz) - psz // 2) / sigma) ** 2)
+    return np.outer(g, g).astype(np.float32)
+
+
+def _weights(dist: np.ndarray, tmask: np.ndarray, quantile: float = 75.0) -> np.ndarray:
     """Wexler's similarity weights exp(-d / 2 sigma^2), sigma^2 the 75th percentile distance."""
     d = dist[tmask]
-    s2 = float(np.percentile(d, 75)) if d.size else 1.0
+    s2 = float(np.percentile(d, quantile)) if d.size else 1.0
     w = np.zeros_like(dist)
-    w[tmask] = np.exp(-d / (2.0 * max(s2, 1e-3)))
+    w[tmask] = np.exp(-np.minimum(d / (2.0 * max(s2, 1e-3)), 30.0))
     return w.astype(np.float32)
 
 
@@ -90,11 +106,14 @@ def _redraw_invalid(ny, nx, valid, tmask, vy, vx, seed: int) -> None:
 
 
 def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progress | None = None,
-               schedule: Schedule = Schedule()) -> np.ndarray:
+               schedule: Schedule = Schedule(), blend: bool = True) -> np.ndarray:
     """Return a float32 copy of `img` (HxWx3) with `hole` filled by patch synthesis."""
     psz = _patch_size(hole)
     r = psz // 2
-    levels = build_pyramid(img.astype(np.float32), hole, psz)
+    img = img.astype(np.float32)
+    if schedule.texture > 0:
+        img = np.concatenate([img, schedule.texture * texture_features(img, hole)], axis=2)
+    levels = build_pyramid(img, hole, psz)
     nlev = len(levels)
     costs = [float(np.count_nonzero(ho)) * (schedule.em_fine if i == 0 else schedule.em_coarse)
              for i, (_, ho) in enumerate(levels)]
@@ -118,7 +137,7 @@ def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progr
             _redraw_invalid(ny, nx, valid, tmask, vy, vx, lseed)
             cur = im.copy()
             P = np.pad(cur, ((r, r), (r, r), (0, 0)), mode="edge")
-            K.vote(P, ho, tmask, ny, nx, np.ones((h, w), np.float32), psz, cur)
+            K.vote(P, ho, tmask, ny, nx, np.ones((h, w), np.float32), _kernel(psz, 0.0), psz, cur)
         n_em = schedule.em_fine if li == 0 else schedule.em_coarse
         dist = np.zeros((h, w), np.float32)
         pass_no = 0
@@ -129,8 +148,64 @@ def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progr
                 K.patchmatch_pass(P, valid, tmask, ny, nx, dist, psz, _bounds(h, pass_no, psz),
                                   pass_no % 2 == 0, lseed, pass_no, max(h, w))
                 pass_no += 1
-            K.vote(P, ho, tmask, ny, nx, _weights(dist, tmask), psz, cur)
+            weights = _weights(dist, tmask, schedule.quantile)
+            kern = _kernel(psz, schedule.spatial if li == 0 else 0.0)
+            K.vote(P, ho, tmask, ny, nx, weights, kern, psz, cur)
             if progress is not None:
                 done += costs[li] / n_em
                 progress(min(done / total, 1.0), f"synthesising level {nlev - li} of {nlev}")
+    cur = np.ascontiguousarray(cur[..., :3])
+    if blend:
+        _match_colours(cur, levels[0][0][..., :3], levels[0][1], ny, nx, weights, psz)
     return cur
+
+
+def texture_features(img: np.ndarray, hole: np.ndarray, size: int = 5) -> np.ndarray:
+    """Local mean of |dI/dx| and |dI/dy| (Newson et al. 2014), from known pixels only.
+
+    Carried through the pyramid and voted like colour, they tell fur from a blurred background of
+    the same hue at coarse scales, where plain colour cannot, so the fill does not collapse to smooth.
+    """
+    g = img[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+    known = ~hole
+    gx = np.zeros_like(g)
+    gy = np.zeros_like(g)
+    okx = known[:, 1:] & known[:, :-1]
+    oky = known[1:] & known[:-1]
+    gx[:, :-1] = np.abs(np.diff(g, axis=1)) * okx
+    gy[:-1] = np.abs(np.diff(g, axis=0)) * oky
+    cx = np.zeros_like(g)
+    cy = np.zeros_like(g)
+    cx[:, :-1] = okx
+    cy[:-1] = oky
+    out = np.empty(g.shape + (2,), np.float32)
+    for k, (v, c) in enumerate(((gx, cx), (gy, cy))):
+        out[..., k] = ndimage.uniform_filter(v, size) / np.maximum(ndimage.uniform_filter(c, size), 1e-3)
+    return out
+
+
+def _match_colours(cur, img, hole, ny, nx, weights, psz: int) -> None:
+    """Shift the fill by a membrane so that it meets the known pixels without a step (in place).
+
+    The boundary difference is clamped and smoothed along the ring first, so one bright spot that
+    the patches did not reproduce cannot tint the whole fill; the shift fades with distance
+    from the edge (FADE px), so a wide canvas extension keeps the colours of the patches it copied.
+    """
+    rg = ring(hole, 3)
+    if not rg.any():
+        return
+    ys, xs = np.nonzero(hole | rg)
+    sl = slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1)
+    r = psz // 2
+    tmask = box_any(hole, r)
+    proposal = np.zeros_like(cur)
+    P = np.pad(cur, ((r, r), (r, r), (0, 0)), mode="edge")
+    K.vote(P, rg, tmask, ny, nx, weights, _kernel(psz, 0.0), psz, proposal)
+    rgs, hs = rg[sl], hole[sl]
+    diff = np.where(rgs[..., None], np.clip(img[sl] - proposal[sl], -CLAMP, CLAMP), 0.0)
+    num = ndimage.gaussian_filter(diff, (SMOOTH, SMOOTH, 0))
+    den = ndimage.gaussian_filter(rgs.astype(np.float32), SMOOTH)[..., None]
+    smooth = np.where(rgs[..., None], num / np.maximum(den, 1e-6), 0.0).astype(np.float32)
+    corr = membrane(smooth, rgs)
+    fade = 1.0 / (1.0 + (ndimage.distance_transform_edt(hs) / FADE) ** 2)
+    cur[sl][hs] += corr[hs] * fade[hs][:, None]

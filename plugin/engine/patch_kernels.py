@@ -135,8 +135,11 @@ def patchmatch_pass(P, valid, tmask, ny, nx, dist, psz: int, bounds, forward: bo
 
 
 @nb.njit(cache=True, parallel=True)
-def vote(P, hole, tmask, ny, nx, weight, psz: int, out) -> None:
-    """Wexler voting, as a gather: each hole pixel averages what the patches covering it propose."""
+def vote(P, hole, tmask, ny, nx, weight, kern, psz: int, out) -> None:
+    """Wexler voting, as a gather: each hole pixel averages what the patches covering it propose.
+
+    `kern[i, j]` weights a proposal by the pixel's place in its patch (centre pixels trusted more).
+    """
     H, W = hole.shape
     r = psz // 2
     nc = out.shape[2]
@@ -155,7 +158,7 @@ def vote(P, hole, tmask, ny, nx, weight, psz: int, out) -> None:
                     tx = x - j + r
                     if tx < 0 or tx >= W or not tmask[ty, tx]:
                         continue
-                    w = weight[ty, tx]
+                    w = weight[ty, tx] * kern[i, j]
                     sy = ny[ty, tx] + i
                     sx = nx[ty, tx] + j
                     for c in range(nc):
