@@ -23,7 +23,10 @@ DEFAULT_MODELS = {
     "upscale": "imagen-4.0-upscale-preview",
     "describe": "imagetext@001",
     "verify": "imageverification@001",
-    "gemini": "gemini-2.5-flash-image",
+    "gemini": "gemini-2.5-flash-image",  # the Gemini image model for every image action
+    "gemini_generate": "",  # "" = the gemini model; set to use another Gemini model for Generate
+    "gemini_edit": "",  # "" = the gemini model; for edit, inpaint, remove, expand and background
+    "gemini_describe": "gemini-2.5-flash",  # a text model: Describe needs words, not pictures
 }
 
 

@@ -24,10 +24,14 @@ def cloud_configured(settings: Settings) -> bool:
 
 
 def make_backend(name: str, settings: Settings) -> Backend:
-    """The backend called `name`; `auto` is Vertex AI when configured, else the local engine."""
+    """The backend called `name`; `auto` is Vertex AI when configured (Imagen, falling back to Gemini
+    when the Imagen model is retired), else the local engine."""
     if name == "auto":
-        name = settings.backend if settings.backend != "auto" else (
-            "vertex" if cloud_configured(settings) else "local")
+        if settings.backend == "auto" and cloud_configured(settings):
+            from plugin.backends.fallback import FallbackBackend
+
+            return FallbackBackend(settings)
+        name = settings.backend if settings.backend != "auto" else "local"
     if name == "local":
         from plugin.backends.local import LocalBackend
 

@@ -25,9 +25,10 @@ from plugin.backends.base import (
     Progress,
     no_progress,
 )
+from plugin.backends.call_retry import retrying
 from plugin.backends.imagen_requests import PredictCall, build_call
 from plugin.backends.imagen_responses import read_predictions
-from plugin.backends.vertex_errors import map_error, retryable
+from plugin.backends.vertex_errors import map_error
 from plugin.config import CLOUD_SCOPE, Settings, config_path, is_local_endpoint, setup_problems
 from plugin.ops import Background
 
@@ -141,36 +142,20 @@ class VertexBackend(Backend):
         return outcome["predictions"]
 
     def _attempts(self, client: Any, call: PredictCall, stop: threading.Event):
-        """A nullary function that runs the call under api_core's Retry, and its retry counter."""
-        from google.api_core.retry import Retry
+        """A nullary function that runs the call under the shared retry policy, and its retry counter."""
         from google.protobuf import json_format, struct_pb2
 
         instance = json_format.ParseDict(call.instance, struct_pb2.Value())
         parameters = json_format.ParseDict(call.parameters, struct_pb2.Value())
         endpoint = self.endpoint_path(call.model)
-        timeout = self.settings.timeout_seconds
-        deadline = time.monotonic() + timeout
-        retries = {"count": 0}
-        max_retries = self.settings.imagen.max_retries
 
-        def on_error(exc: Exception) -> None:
-            if stop.is_set():
-                raise Cancelled("Cancelled; nothing was changed.")
-            retries["count"] += 1
-            if retries["count"] > max_retries:
-                raise exc
-
-        def attempt() -> list:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or stop.is_set():
-                raise TimeoutError("overall deadline")
+        def attempt(remaining: float) -> list:
             response = client.predict(endpoint=endpoint, instances=[instance], parameters=parameters,
                                       timeout=remaining)
             return [json_format.MessageToDict(value) for value in response._pb.predictions]
 
-        retry = Retry(predicate=retryable, initial=self.backoff.initial, maximum=self.backoff.maximum,
-                      multiplier=self.backoff.multiplier, timeout=timeout, on_error=on_error)
-        return retry(attempt), retries
+        return retrying(attempt, timeout=self.settings.timeout_seconds, backoff=self.backoff, stop=stop,
+                        max_retries=self.settings.imagen.max_retries)
 
     def _get_client(self) -> Any:
         if self._client is None:
