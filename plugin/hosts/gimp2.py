@@ -1,0 +1,541 @@
+"""GIMP 2.10 I/O (gimpfu, Python 2.7): registers common.PROCEDURES and moves pixels through pixel regions.
+
+The twin of hosts/gimp3.py: only what gimpfu does differently lives here (PF_* parameters, pixel
+regions, pdb calls, byte strings); every decision is in common.py. GIMP 2.10's Python is 2.7
+without NumPy, so: Python 2.7 syntax, standard library and gimpfu only, type comments.
+"""
+
+from __future__ import absolute_import, division
+
+import os
+import traceback
+
+import gimpfu
+from gimpfu import gimp, pdb
+
+from plugin.geometry import Rect
+from plugin.hosts import common
+from plugin.hosts.common import HostError
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+RETURNS_IMAGE = ("generate", "upscale")
+AUTHOR = "imagen-gimp contributors"
+PARASITE_FLAGS = getattr(gimpfu, "PARASITE_PERSISTENT", 1) | getattr(gimpfu, "PARASITE_UNDOABLE", 2)
+NORMAL_MODE = getattr(gimpfu, "LAYER_MODE_NORMAL", getattr(gimpfu, "NORMAL_MODE", 0))
+WHITE_MASK = getattr(gimpfu, "ADD_MASK_WHITE", getattr(gimpfu, "ADD_WHITE_MASK", 0))
+_run_state = {"interactive": False}
+
+
+# ---------------------------------------------------------------------------------------------
+# Registration
+# ---------------------------------------------------------------------------------------------
+
+def register_all():
+    # type: () -> None
+    """gimpfu.register() every procedure of common.PROCEDURES under the Imagen menu."""
+    for spec in common.PROCEDURES:
+        gimpfu.register(
+            spec.name, spec.blurb,
+            spec.blurb + ". Results come back as new layers; the existing layers are never changed.",
+            AUTHOR, AUTHOR, "2026", spec.label, "RGB*, GRAY*" if spec.needs_image else "",
+            pf_params(spec), pf_results(spec), make_function(spec),
+            menu=common.MENU_PATH, on_run=_mark_interactive)
+
+
+def pf_params(spec):
+    # type: (common.Procedure) -> list
+    """image, drawable (gimpfu adds neither when menu= is given), then the procedure's arguments."""
+    params = [(gimpfu.PF_IMAGE, "image", "Input image", None),
+              (gimpfu.PF_DRAWABLE, "drawable", "Input drawable", None)]
+    return params + [pf_param(param) for param in spec.params]
+
+
+def pf_param(param):
+    # type: (common.Param) -> tuple
+    if param.kind == "text":
+        return (gimpfu.PF_TEXT, param.name, param.label, param.default)
+    if param.kind == "string":
+        return (gimpfu.PF_STRING, param.name, param.label, param.default)
+    if param.kind == "int":
+        low, high = param.extra
+        return (gimpfu.PF_SPINNER, param.name, param.label, param.default, (low, high, 1))
+    if param.kind == "bool":
+        return (gimpfu.PF_TOGGLE, param.name, param.label, bool(param.default))
+    if param.kind == "choice":
+        nicks = [choice[0] for choice in param.extra]
+        labels = tuple(choice[2] for choice in param.extra)
+        return (gimpfu.PF_OPTION, param.name, param.label, nicks.index(param.default), labels)
+    if param.kind == "color":
+        return (gimpfu.PF_COLOR, param.name, param.label, hex_rgb(param.default))
+    if param.kind == "file":
+        return (gimpfu.PF_FILE, param.name, param.label, param.default)
+    raise ValueError("unknown parameter kind %r" % (param.kind,))
+
+
+def pf_results(spec):
+    # type: (common.Procedure) -> list
+    if spec.action in RETURNS_IMAGE:
+        return [(gimpfu.PF_IMAGE, "new-image", "The image holding the result")]
+    return []
+
+
+def make_function(spec):
+    # type: (common.Procedure) -> object
+    def imagen_procedure(image, drawable, *args):
+        return run_procedure(spec, image, drawable, args)
+    imagen_procedure.__name__ = str(spec.name.replace("-", "_"))
+    return imagen_procedure
+
+
+def _mark_interactive():
+    # type: () -> None
+    """gimpfu calls on_run only before its dialog: how we learn the run is INTERACTIVE."""
+    _run_state["interactive"] = True
+
+
+def read_values(spec, args):
+    # type: (common.Procedure, tuple) -> dict
+    """gimpfu's arguments as the plain values common.build_operation takes (keyed by PDB name)."""
+    if len(args) != len(spec.params):
+        raise HostError("%s: expected %d arguments after the drawable, got %d"
+                        % (common.TITLES[spec.action], len(spec.params), len(args)))
+    values = {}
+    for param, raw in zip(spec.params, args):  # noqa: B905 (no strict= in 2.7)
+        values[param.name] = _plain(param, raw)
+    return values
+
+
+def _plain(param, raw):
+    # type: (common.Param, object) -> object
+    if param.kind in ("text", "string", "file"):
+        return _unicode(raw)
+    if param.kind == "int":
+        return param.default if raw is None else int(round(float(raw)))  # gtk spin buttons give floats
+    if param.kind == "bool":
+        return bool(raw)
+    if param.kind == "choice":
+        return choice_nick(param, raw)
+    if param.kind == "color":
+        return color_hex(raw, param.default)
+    return raw
+
+
+# ---------------------------------------------------------------------------------------------
+# Run
+# ---------------------------------------------------------------------------------------------
+
+def run_procedure(spec, image, drawable, args):
+    # type: (common.Procedure, object, object, tuple) -> object
+    """Every procedure's function: errors become a message and a failed PDB call, image untouched."""
+    interactive = _run_state["interactive"]
+    _run_state["interactive"] = False
+    title = common.TITLES[spec.action]
+    job = None
+    try:
+        job = Job(spec, image, drawable, read_values(spec, args), interactive)
+        return job.run()
+    except HostError as exc:
+        _fail(_unicode(exc.args[0] if exc.args else title))
+    except Exception:  # a bug: show the traceback rather than a bare "execution error"
+        _fail(u"%s failed with an internal error; the image was not changed.\n%s"
+              % (title, _unicode(traceback.format_exc())))
+    finally:
+        if job is not None:
+            job.close()
+
+
+def _fail(text):
+    # type: (str) -> None
+    """gimpfu's fail(): show the message, then raise so the PDB call returns an execution error."""
+    message = native(text)
+    gimp.message(message)
+    raise gimpfu.error(message)
+
+
+class Job(object):
+    """One procedure call: read the region, run the worker, paste; nothing is pasted on failure."""
+
+    def __init__(self, spec, image, drawable, values, interactive):
+        # type: (common.Procedure, object, object, dict, bool) -> None
+        self.spec = spec
+        self.action = spec.action
+        self.title = common.TITLES[spec.action]
+        self.image = image
+        self.values = values
+        self.interactive = interactive
+        self.folder = None
+        self.layer = None
+        if spec.needs_image:
+            if image is None:
+                raise HostError("%s needs an open image." % self.title)
+            if not isinstance(drawable, gimp.Layer):
+                raise HostError("%s works on a layer: select one layer in the Layers dialog (not a mask "
+                                "or a channel)." % self.title)
+            self.layer = drawable
+        elif values.get("into-image") and image is None:
+            raise HostError("Generate Image: 'Add to the current image' needs an open image.")
+
+    def close(self):
+        # type: () -> None
+        common.remove_job(self.folder)
+        pdb.gimp_progress_end()
+
+    def run(self):
+        # type: () -> object
+        paste, self.folder = run_job(self.action, self.values, self, REPO)
+        return Paster(self.image, self.title, self.interactive).apply(paste, self.values, self.layer)
+
+    # -- the Host side of run_job ---------------------------------------------------------
+
+    def canvas_size(self):
+        # type: () -> tuple
+        return (self.image.width, self.image.height) if self.image is not None else None
+
+    def layer_rect(self):
+        # type: () -> Rect
+        if self.layer is None:
+            return None
+        off_x, off_y = self.layer.offsets
+        return Rect(off_x, off_y, self.layer.width, self.layer.height)
+
+    def selection_bounds(self):
+        # type: () -> Rect
+        non_empty, x1, y1, x2, y2 = pdb.gimp_selection_bounds(self.image)
+        if not non_empty:
+            return None
+        return Rect(x1, y1, x2 - x1, y2 - y1)
+
+    def read_pixels(self, rect, transparent_outside):
+        # type: (Rect, bool) -> bytes
+        """RGBA of rect (image coordinates); transparent where the layer does not reach."""
+        data, inner = _read_region(self.layer, self.layer_rect(), rect)
+        return pad_region(to_rgba(data, self.layer.bpp), inner, rect, 4)
+
+    def read_selection(self, rect):
+        # type: (Rect) -> bytes
+        """The selection over rect; 0 (not selected) off the canvas."""
+        canvas = Rect(0, 0, self.image.width, self.image.height)
+        data, inner = _read_region(self.image.selection, canvas, rect)
+        return pad_region(data, inner, rect, 1)
+
+    def progress(self, fraction, text=None):
+        # type: (float, str) -> None
+        if fraction is None:
+            gimp.progress_init(native(text))
+            return
+        if text:
+            pdb.gimp_progress_set_text(native(text))
+        gimp.progress_update(fraction)
+
+    def message(self, text):
+        # type: (str) -> None
+        gimp.message(native(text))
+
+
+def _read_region(drawable, drawable_rect, rect):
+    # type: (object, Rect, Rect) -> tuple
+    """The bytes of rect's overlap with the drawable (read through one pixel region), and that overlap."""
+    inner = intersect(rect, drawable_rect)
+    if inner.width <= 0 or inner.height <= 0:
+        return b"", inner
+    x, y = inner.x - drawable_rect.x, inner.y - drawable_rect.y
+    region = drawable.get_pixel_rgn(x, y, inner.width, inner.height, False, False)
+    return region[x:x + inner.width, y:y + inner.height], inner
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------
+
+class Paster(object):
+    """Applies a PastePlan in one undo group; on any error removes what it added."""
+
+    def __init__(self, image, title, interactive):
+        # type: (object, str, bool) -> None
+        self.image = image
+        self.title = title
+        self.interactive = interactive
+        self.added = []
+        self.resized = None
+
+    def apply(self, plan, values, source_layer):
+        # type: (common.PastePlan, dict, object) -> object
+        if plan.target == "text":
+            return self._text(plan, values)
+        if plan.target == "new-image":
+            return self._new_image(plan)
+        pdb.gimp_image_undo_group_start(self.image)
+        try:
+            self._into_image(plan, source_layer)
+        except Exception:
+            self._roll_back()
+            raise
+        finally:
+            pdb.gimp_image_undo_group_end(self.image)
+        return self.image
+
+    def _into_image(self, plan, source_layer):
+        # type: (common.PastePlan, object) -> None
+        shift_x = shift_y = 0
+        if plan.canvas:
+            left, top, right, bottom = plan.canvas
+            old = (self.image.width, self.image.height)
+            self.image.resize(old[0] + left + right, old[1] + top + bottom, left, top)
+            self.resized = (old, left, top)
+            shift_x, shift_y = left, top
+        group = gimp.GroupLayer(self.image, native(plan.group_name))
+        parent, position = None, 0
+        if source_layer is not None:
+            parent = pdb.gimp_item_get_parent(source_layer)
+            position = pdb.gimp_image_get_item_position(self.image, source_layer)
+        pdb.gimp_image_insert_layer(self.image, group, parent, position)
+        self.added.append(group)
+        for index, layer_plan in enumerate(plan.layers):
+            layer = self._make_layer(self.image, layer_plan)
+            pdb.gimp_image_insert_layer(self.image, layer, group, index)
+            layer.set_offsets(layer_plan.x + shift_x, layer_plan.y + shift_y)
+            self._fill(layer, layer_plan)
+
+    def _new_image(self, plan):
+        # type: (common.PastePlan) -> object
+        image = gimp.Image(plan.size[0], plan.size[1], gimpfu.RGB)
+        image.disable_undo()
+        try:
+            for index, layer_plan in enumerate(plan.layers):
+                layer = self._make_layer(image, layer_plan)
+                pdb.gimp_image_insert_layer(image, layer, None, index)
+                layer.set_offsets(layer_plan.x, layer_plan.y)
+                self._fill(layer, layer_plan)
+        except Exception:
+            pdb.gimp_image_delete(image)
+            raise
+        finally:
+            image.enable_undo()
+        if self.interactive:
+            gimp.Display(image)
+        return image
+
+    def _text(self, plan, values):
+        # type: (common.PastePlan, dict) -> object
+        text = common.describe_text(self.title, plan.texts)
+        gimp.message(native(text))
+        if values.get("store-comment") and plan.texts:
+            pdb.gimp_image_undo_group_start(self.image)
+            try:
+                self.image.attach_new_parasite(common.COMMENT_PARASITE, PARASITE_FLAGS,
+                                               text.encode("utf-8") + b"\0")
+            finally:
+                pdb.gimp_image_undo_group_end(self.image)
+        return self.image
+
+    def _make_layer(self, image, plan):
+        # type: (object, common.LayerPlan) -> object
+        kind = gimpfu.GRAYA_IMAGE if image.base_type == gimpfu.GRAY else gimpfu.RGBA_IMAGE
+        return gimp.Layer(image, native(plan.name), plan.width, plan.height, kind, 100.0, NORMAL_MODE)
+
+    def _fill(self, layer, plan):
+        # type: (object, common.LayerPlan) -> None
+        pixels = from_rgba(common.read_file(plan.pixels_path), layer.bpp)
+        _write_region(layer, pixels, plan.width, plan.height)
+        if plan.mask_path:
+            mask = layer.create_mask(WHITE_MASK)
+            layer.add_mask(mask)
+            _write_region(mask, common.read_file(plan.mask_path), plan.width, plan.height)
+        layer.visible = plan.visible
+        layer.attach_new_parasite(common.PARASITE_NAME, PARASITE_FLAGS, plan.parasite)
+        layer.update(0, 0, plan.width, plan.height)
+
+    def _roll_back(self):
+        # type: () -> None
+        """Leave the image as it was: remove added layers, shrink the canvas back."""
+        for item in self.added:  # the group: its layers go with it
+            if pdb.gimp_item_is_valid(item):
+                pdb.gimp_image_remove_layer(self.image, item)
+        if self.resized:
+            (width, height), left, top = self.resized
+            self.image.resize(width, height, -left, -top)
+
+
+def _write_region(drawable, data, width, height):
+    # type: (object, bytes, int, int) -> None
+    region = drawable.get_pixel_rgn(0, 0, width, height, True, False)
+    region[0:width, 0:height] = data
+    drawable.flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# STAGED FOR common.py (the GIMP 3 engineer holds it for now): not GIMP I/O, to move there.
+# ---------------------------------------------------------------------------------------------
+
+def run_job(action, values, host, repo):
+    # type: (str, dict, object, str) -> tuple
+    """Everything of one call up to the paste: read through `host`, run the worker, plan the layers.
+
+    host gives canvas_size(), layer_rect() (None: no layer), selection_bounds(), read_pixels(rect,
+    transparent_outside), read_selection(rect), progress(fraction or None, text), message(text).
+    Returns (PastePlan, job folder); the caller removes the folder after pasting. HostError when
+    the call cannot go on: nothing in the image was touched.
+    """
+    title = common.TITLES[action]
+    size = host.canvas_size()
+    operation = common.build_operation(action, values, size)
+    host.progress(None, u"%s: reading the picture" % title)
+    python = common.worker_python(repo)
+    rect, pixels, selection = Rect(0, 0, 0, 0), None, None
+    layer_rect = host.layer_rect()
+    if layer_rect is not None:
+        plan = common.plan_input(action, operation, layer_rect, Rect(0, 0, size[0], size[1]),
+                                 host.selection_bounds())
+        rect = plan.rect
+        pixels = host.read_pixels(rect, plan.transparent_outside)
+        selection = host.read_selection(rect) if plan.read_selection else None
+    folder = common.make_job(operation, rect.width, rect.height, (rect.x, rect.y), pixels, selection)
+    try:
+        host.progress(0.05)
+
+        def on_progress(fraction, stage):
+            host.progress(common.progress_fraction(fraction), u"%s: %s" % (title, stage) if stage else None)
+            return True
+
+        outcome = common.run_worker(python, repo, folder, on_progress, command_override(python, folder))
+        error = common.outcome_error(title, outcome)
+        if error:
+            raise HostError(error)
+        from plugin import jobfiles
+        result = jobfiles.read_result(folder)
+        paste = common.plan_paste(action, operation, folder, result, (rect.x, rect.y),
+                                  into_image=bool(values.get("into-image")))
+    except Exception:
+        common.remove_job(folder)
+        raise
+    host.progress(0.9, u"%s: adding the layers" % title)
+    for note in paste.notes:
+        host.message(u"%s: %s" % (title, note))
+    return paste, folder
+
+
+def command_override(python, folder, environ=None):
+    # type: (str, str, dict) -> list
+    """IMAGEN_GIMP_WORKER_MODULE swaps the worker module (tests inject faults this way)."""
+    module = (os.environ if environ is None else environ).get("IMAGEN_GIMP_WORKER_MODULE")
+    return [python, "-m", module, folder] if module else None
+
+
+def intersect(a, b):
+    # type: (Rect, Rect) -> Rect
+    from plugin import geometry
+    return geometry.intersect(a, b)
+
+
+def pad_region(data, inner, outer, bpp):
+    # type: (bytes, Rect, Rect, int) -> bytes
+    """Place inner's rows (bytes) at their spot in a zero-filled outer (both in the same coordinates)."""
+    if tuple(inner) == tuple(outer):
+        return data
+    out = bytearray(outer.width * outer.height * bpp)
+    row_bytes = inner.width * bpp
+    if row_bytes > 0:
+        dx = (inner.x - outer.x) * bpp
+        for row in range(inner.height):
+            start = (inner.y - outer.y + row) * outer.width * bpp + dx
+            out[start:start + row_bytes] = data[row * row_bytes:(row + 1) * row_bytes]
+    return bytes(out)
+
+
+def to_rgba(data, bpp):
+    # type: (bytes, int) -> bytes
+    """8-bit RGB, gray or gray+alpha pixels as RGBA (slice copies, fast enough in pure Python)."""
+    if bpp == 4:
+        return data
+    if bpp not in (1, 2, 3):
+        raise ValueError("cannot read %d bytes per pixel (indexed images are not supported)" % bpp)
+    source = bytearray(data)
+    out = bytearray(b"\xff" * (len(source) // bpp * 4))
+    if bpp == 3:
+        for channel in range(3):
+            out[channel::4] = source[channel::3]
+    else:
+        gray = source[0::bpp]
+        for channel in range(3):
+            out[channel::4] = gray
+        if bpp == 2:
+            out[3::4] = source[1::2]
+    return bytes(out)
+
+
+def from_rgba(data, bpp):
+    # type: (bytes, int) -> bytes
+    """RGBA as a layer of bpp bytes per pixel (gray: Rec. 601 luma)."""
+    if bpp == 4:
+        return data
+    source = bytearray(data)
+    if bpp == 3:
+        out = bytearray(len(source) // 4 * 3)
+        for channel in range(3):
+            out[channel::3] = source[channel::4]
+        return bytes(out)
+    luma = bytearray((r * 77 + g * 150 + b * 29 + 128) >> 8
+                     for r, g, b in zip(source[0::4], source[1::4], source[2::4]))  # noqa: B905
+    if bpp == 1:
+        return bytes(luma)
+    out = bytearray(len(luma) * 2)
+    out[0::2] = luma
+    out[1::2] = source[3::4]
+    return bytes(out)
+
+
+def hex_rgb(text):
+    # type: (str) -> tuple
+    text = text.lstrip("#")
+    return tuple(int(text[i:i + 2], 16) for i in (0, 2, 4))
+
+
+def color_hex(value, default):
+    # type: (object, str) -> str
+    """A colour as '#rrggbb' from what hosts hand over: '#hex', (r, g, b) as 0-255 or 0-1, or .r/.g/.b."""
+    if value is None:
+        return default
+    if isinstance(value, (bytes, type(u""))):
+        return _unicode(value)
+    if hasattr(value, "r"):
+        channels = (value.r, value.g, value.b)
+    else:
+        channels = tuple(value)[:3]
+    if all(isinstance(c, int) for c in channels):
+        ints = channels
+    else:
+        ints = [int(round(float(c) * 255)) for c in channels]
+    return u"#%02x%02x%02x" % tuple(max(0, min(255, c)) for c in ints)
+
+
+def choice_nick(param, raw):
+    # type: (common.Param, object) -> str
+    """A choice argument (index, as PF_OPTION gives it, or nick) as its nick."""
+    if isinstance(raw, (bytes, type(u""))):
+        return _unicode(raw)
+    index = int(raw)
+    if not 0 <= index < len(param.extra):
+        raise HostError("%s: choice %d is not between 0 and %d" % (param.name, index, len(param.extra) - 1))
+    return param.extra[index][0]
+
+
+def _unicode(value):
+    # type: (object) -> str
+    """Text as unicode: GIMP 2.10 hands over UTF-8 byte strings."""
+    if value is None:
+        return u""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, type(u"")):
+        return value
+    return type(u"")(value)
+
+
+def native(text):
+    # type: (str) -> str
+    """Text as the host's str: UTF-8 bytes on Python 2 (pygimp encodes unicode as ASCII), str on 3."""
+    if isinstance(text, bytes) and bytes is not str:
+        return text.decode("utf-8", "replace")
+    if isinstance(text, type(u"")) and bytes is str:
+        return text.encode("utf-8")
+    return text

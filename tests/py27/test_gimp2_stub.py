@@ -1,0 +1,349 @@
+"""The GIMP 2.10 adapter through the gimpfu stub, with the pure-Python fake worker.
+
+unittest only, Python 2/3-compatible: run.py runs this under a real Python 2.7 (Debian 11 root, see
+tests/py27_root.sh), and tests/test_gimp2_adapter.py runs it under the venv's Python 3 too.
+"""
+# ruff: noqa: UP003, UP004, UP025, UP028, UP031  (Python 2.7 syntax: this file also runs under 2.7)
+
+import json
+import os
+import sys
+import unittest
+
+import gimp
+import gimpenums as E
+import stubtools
+
+from plugin.hosts import common
+
+PREFIX = "python-fu-imagen-"
+DEFAULT = object()  # "the test's image / layer"; None means no image, as GIMP passes it
+W, H = 40, 30
+
+
+def gradient(width=W, height=H, bpp=4):
+    data = bytearray()
+    for y in range(height):
+        for x in range(width):
+            pixel = [(x * 6) % 256, (y * 8) % 256, (x + y) % 256, 255][:bpp] if bpp >= 3 else \
+                [(x * 6 + y) % 256, 255][:bpp]
+            data += bytearray(pixel)
+    return bytes(data)
+
+
+def parasite(layer, name=common.PARASITE_NAME):
+    found = layer.parasite_find(name)
+    return json.loads(found.data.decode("utf-8")) if found else None
+
+
+class AdapterCase(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        stubtools.load_plugin()
+
+    def setUp(self):
+        stubtools.reset()
+        self.image, self.layer = stubtools.image_from_rgba(W, H, gradient())
+
+    def call(self, name, image=DEFAULT, drawable=DEFAULT, **values):
+        """(True, return value) or (False, the message the user saw)."""
+        image = self.image if image is DEFAULT else image
+        drawable = self.layer if drawable is DEFAULT else drawable
+        before = len(gimp._stub.messages)
+        try:
+            return True, stubtools.call(PREFIX + name, image, drawable, **values)
+        except gimp.error:
+            shown = gimp._stub.messages[before:]
+            return False, shown[-1].decode("utf-8") if isinstance(shown[-1], bytes) else shown[-1]
+
+    def succeed(self, name, **values):
+        ok, result = self.call(name, **values)
+        self.assertTrue(ok, "%s failed: %s\n%s" % (name, result, gimp._stub.last_traceback))
+        return result
+
+    def fails_cleanly(self, name, expect, image=DEFAULT, drawable=DEFAULT, **values):
+        image = self.image if image is DEFAULT else image
+        before = stubtools.snapshot(image)
+        images_before = list(gimp.image_list())
+        ok, text = self.call(name, image, drawable, **values)
+        self.assertFalse(ok, "%s should have failed" % name)
+        self.assertIn(expect.lower(), text.lower())
+        self.assertEqual(stubtools.snapshot(image), before)
+        self.assertEqual(stubtools.new_images(images_before), [])
+        self.assertEqual(gimp._stub.calls[-1], (PREFIX + name, E.PDB_EXECUTION_ERROR))
+        return text
+
+    def group(self, image=None):
+        groups = [layer for layer in (image or self.image).layers if isinstance(layer, gimp.GroupLayer)]
+        self.assertEqual(len(groups), 1)
+        return groups[0]
+
+    def assert_one_undo_group(self, image=None):
+        image = image or self.image
+        self.assertEqual(image.undo_groups, 1)
+        self.assertEqual(image.undo_depth, 0)
+        self.assertTrue(image.changes)
+        self.assertTrue(all(depth == 1 for _what, depth, _enabled in image.changes), image.changes)
+
+
+class TestRegistration(AdapterCase):
+    def test_every_procedure_is_installed_under_the_imagen_menu(self):
+        installed = gimp._stub.installed
+        self.assertEqual(sorted(installed), sorted(p.name for p in common.PROCEDURES))
+        for spec in common.PROCEDURES:
+            info = installed[spec.name]
+            self.assertEqual(info["menu"], "<Image>/Filters/Imagen")
+            self.assertEqual(info["label"], spec.label)
+            names = [param[1] for param in info["params"]]
+            self.assertEqual(names, ["run-mode", "image", "drawable"] + [p.name for p in spec.params])
+            self.assertEqual(len(info["results"]), 1 if spec.action in ("generate", "upscale") else 0)
+            self.assertEqual(info["imagetypes"], "RGB*, GRAY*" if spec.needs_image else "")
+
+    def test_parameter_types_follow_the_shared_table(self):
+        kinds = {"text": E.PDB_STRING, "string": E.PDB_STRING, "file": E.PDB_STRING, "int": E.PDB_INT32,
+                 "bool": E.PDB_INT32, "choice": E.PDB_INT32, "color": E.PDB_COLOR}
+        for spec in common.PROCEDURES:
+            types = [param[0] for param in gimp._stub.installed[spec.name]["params"][3:]]
+            self.assertEqual(types, [kinds[p.kind] for p in spec.params])
+
+
+class TestMaskedActions(AdapterCase):
+    def test_remove_adds_a_group_with_one_masked_layer_per_variation(self):
+        gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 12, 10, 8, 6)
+        original = stubtools.pixels(self.layer)
+        self.succeed("remove", backend="local", variations=2, seed=5, grow=1, feather=1, context=3)
+        group = self.group()
+        self.assertEqual(self.image.layers, [group, self.layer])
+        self.assertTrue(group.name.startswith(b"Remove Object" if bytes is str else "Remove Object"))
+        children = group.layers
+        self.assertEqual(len(children), 2)
+        self.assertEqual([c.visible for c in children], [True, False])
+        roi = (12 - 5, 10 - 5, 8 + 10, 6 + 10)  # selection + grow + feather + context
+        for child in children:
+            self.assertEqual(child.offsets + (child.width, child.height), roi)
+            self.assertEqual(child.type, E.RGBA_IMAGE)
+            mask = bytearray(child.mask._pixels)
+            inside = [mask[(y - roi[1]) * roi[2] + (x - roi[0])]
+                      for y in range(10, 16) for x in range(12, 20)]
+            self.assertEqual(set(inside), set([255]))
+            self.assertEqual(sum(mask), 255 * 8 * 6)
+            data = parasite(child)
+            self.assertEqual((data["action"], data["backend"], data["model"]), ("remove", "fake", "fake-1"))
+            self.assertNotIn("access_token", data)
+            self.assertEqual(data["plugin_version"], common.PLUGIN_VERSION)
+        self.assertEqual([parasite(c)["seed"] for c in children], [5, 6])
+        self.assertEqual(stubtools.pixels(self.layer), original)
+        self.assert_one_undo_group()
+
+    def test_only_the_region_of_interest_is_read(self):
+        gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 20, 12, 4, 4)
+        self.succeed("remove", backend="local", grow=0, feather=0, context=2)
+        self.assertEqual(sorted(gimp._stub.reads),
+                         [("Background", 18, 10, 8, 8), ("Selection Mask", 18, 10, 8, 8)])
+
+    def test_offset_layer_partly_off_canvas(self):
+        layer = gimp.Layer(self.image, "moved", 30, 20, E.RGBA_IMAGE, 100.0, E.LAYER_MODE_NORMAL)
+        self.image.insert_layer(layer, position=0)
+        layer._pixels[:] = bytearray(gradient(30, 20))
+        layer.set_offsets(-10, 15)  # sticks out left and bottom of the 40x30 canvas
+        gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 0, 18, 5, 4)
+        self.image.changes[:] = []
+        self.succeed("remove", drawable=layer, backend="local", grow=0, feather=0, context=4)
+        child = self.group().layers[0]
+        # the ROI reaches off the canvas on the layer (x -4), never past the layer
+        self.assertEqual(child.offsets + (child.width, child.height), (-4, 15, 13, 11))
+        mask = bytearray(child.mask._pixels)
+        self.assertEqual(sum(mask), 255 * 5 * 4)  # off-canvas columns read as "not selected"
+        self.assertEqual(mask[(18 - 15) * 13 + 4], 255)
+        self.assertEqual(mask[(18 - 15) * 13 + 3], 0)
+        self.assertEqual(self.image.layers[0], self.group())
+        self.assertEqual(layer.offsets, (-10, 15))
+
+    def test_group_goes_above_a_layer_inside_a_group(self):
+        folder = gimp.GroupLayer(self.image, "folder")
+        self.image.insert_layer(folder, position=0)
+        inner = gimp.Layer(self.image, "inner", W, H, E.RGBA_IMAGE, 100.0, E.LAYER_MODE_NORMAL)
+        gimp.pdb.gimp_image_insert_layer(self.image, inner, folder, 0)
+        gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 5, 5, 5, 5)
+        self.succeed("remove", drawable=inner, backend="local")
+        self.assertEqual(folder.layers[1], inner)
+        self.assertTrue(isinstance(folder.layers[0], gimp.GroupLayer))
+
+    def test_inpaint_and_background_and_edit(self):
+        gimp.pdb.gimp_image_select_ellipse(self.image, E.CHANNEL_OP_REPLACE, 10, 5, 16, 12)
+        self.succeed("inpaint", prompt=u"a red kite \u2601", backend="vertex")
+        self.succeed("background", mode="color", color=(10, 20, 30), backend="local")
+        self.succeed("edit", prompt="night", backend="gemini")
+        groups = [layer for layer in self.image.layers if isinstance(layer, gimp.GroupLayer)]
+        self.assertEqual(len(groups), 3)
+        self.assertEqual(self.image.undo_groups, 3)
+
+    def test_long_non_ascii_prompt_names_the_group(self):
+        gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 5, 5, 5, 5)
+        prompt = u"une cath\u00e9drale gothique au cr\u00e9puscule, brume l\u00e9g\u00e8re sur la Seine"
+        self.succeed("inpaint", prompt=prompt.encode("utf-8") if bytes is str else prompt, backend="vertex")
+        name = self.group().name
+        name = name.decode("utf-8") if isinstance(name, bytes) else name
+        self.assertTrue(name.startswith(u"Inpaint: une cath\u00e9drale"), name)
+        self.assertTrue(name.endswith(u"\u2026"))
+        self.assertEqual(parasite(self.group().layers[0])["prompt"], prompt)
+
+
+class TestOtherActions(AdapterCase):
+    def test_expand_by_margins_grows_the_canvas_and_keeps_the_original(self):
+        original = stubtools.pixels(self.layer)
+        self.succeed("expand", backend="local", expand_mode="margins", left=4, top=0, right=6, bottom=3)
+        self.assertEqual((self.image.width, self.image.height), (50, 33))
+        self.assertEqual(self.layer.offsets, (4, 0))
+        self.assertEqual(stubtools.pixels(self.layer), original)
+        child = self.group().layers[0]
+        self.assertEqual(child.offsets + (child.width, child.height), (0, 0, 50, 33))
+        self.assertEqual(bytearray(child.mask._pixels)[0], 255)
+        self.assertEqual(bytearray(child.mask._pixels)[5 * 50 + 10], 0)
+        self.assertEqual(parasite(child)["action"], "outpaint")
+        self.assert_one_undo_group()
+
+    def test_expand_to_an_aspect_ratio(self):
+        self.succeed("expand", backend="local", expand_mode="aspect", aspect_ratio="square",
+                     anchor="top-left")
+        self.assertEqual((self.image.width, self.image.height), (40, 40))
+        self.assertEqual(self.layer.offsets, (0, 0))
+
+    def test_upscale_makes_a_new_image_and_leaves_the_source(self):
+        gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 10, 10, 6, 5)
+        before = stubtools.snapshot(self.image)
+        new = self.succeed("upscale", backend="local", factor="x4")
+        self.assertTrue(isinstance(new, gimp.Image))
+        self.assertEqual((new.width, new.height), (24, 20))
+        self.assertEqual(len(new.layers), 1)
+        self.assertEqual(parasite(new.layers[0])["action"], "upscale")
+        self.assertTrue(new.undo_enabled)
+        self.assertEqual(stubtools.snapshot(self.image), before)
+        self.assertEqual(gimp._stub.displays, [])  # NONINTERACTIVE: no display
+
+    def test_generate_new_image_or_into_the_current_one(self):
+        new = self.succeed("generate", prompt="a lighthouse", backend="vertex")
+        self.assertEqual((new.width, new.height), (32, 24))
+        self.succeed("generate", prompt="a lighthouse", backend="vertex", into_image=True, variations=2)
+        group = self.group()
+        self.assertEqual(self.image.layers[0], group)
+        self.assertEqual([c.offsets for c in group.layers], [(0, 0), (0, 0)])
+        ok, text = self.call("generate", image=None, drawable=None, prompt="x", into_image=True)
+        self.assertFalse(ok)
+        self.assertIn("needs an open image", text)
+
+    def test_generate_without_an_image(self):
+        new = self.succeed("generate", image=None, drawable=None, prompt="a lighthouse", backend="vertex")
+        self.assertEqual(len(new.layers), 1)
+
+    def test_describe_shows_the_text_and_can_store_it(self):
+        self.succeed("describe", backend="gemini")
+        shown = gimp._stub.messages[-1]
+        self.assertIn(u"caf\u00e9", shown.decode("utf-8") if isinstance(shown, bytes) else shown)
+        self.assertEqual(self.image.parasite_list(), ())
+        self.succeed("describe", backend="gemini", store_comment=True)
+        data = self.image.parasite_find(common.COMMENT_PARASITE).data
+        self.assertTrue(data.endswith(b"\0"))
+        self.assertIn(u"caf\u00e9", data.decode("utf-8"))
+        self.assert_one_undo_group()
+
+    def test_gray_image_gets_gray_layers(self):
+        image, layer = stubtools.image_from_rgba(W, H, gradient(bpp=2), kind=E.GRAYA_IMAGE, base=E.GRAY)
+        gimp.pdb.gimp_image_select_rectangle(image, E.CHANNEL_OP_REPLACE, 3, 3, 4, 4)
+        self.succeed("remove", image=image, drawable=layer, backend="local", grow=0, feather=0, context=0)
+        child = self.group(image).layers[0]
+        self.assertEqual(child.type, E.GRAYA_IMAGE)
+        pixels = bytearray(child._pixels)
+        self.assertEqual(len(pixels), 4 * 4 * 2)
+        self.assertEqual(pixels[0], (255 * 77 + 255 * 29 + 128) >> 8)  # magenta as luma
+        self.assertEqual(pixels[1], 255)
+
+    def test_rgb_layer_without_alpha(self):
+        image, layer = stubtools.image_from_rgba(W, H, gradient(bpp=3), kind=E.RGB_IMAGE)
+        gimp.pdb.gimp_image_select_rectangle(image, E.CHANNEL_OP_REPLACE, 3, 3, 4, 4)
+        self.succeed("remove", image=image, drawable=layer, backend="local", grow=0, feather=0, context=1)
+        child = self.group(image).layers[0]
+        corner = bytearray(child._pixels)[:4]
+        self.assertEqual(corner, bytearray(gradient(bpp=4)[(2 * W + 2) * 4:(2 * W + 2) * 4 + 4]))
+
+
+class TestRunModes(AdapterCase):
+    def test_interactive_then_with_last_values(self):
+        answers = stubtools.args_for(PREFIX + "remove", backend="local", variations=3, seed=9)
+        gimp._stub.dialog = lambda proc_name, defaults: answers
+        gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 5, 5, 5, 5)
+        try:
+            gimp.run_from_menu(PREFIX + "remove", self.image, self.layer, E.RUN_INTERACTIVE)
+        finally:
+            del gimp._stub.dialog
+        self.assertEqual(len(self.group().layers), 3)
+        gimp.run_from_menu(PREFIX + "remove", self.image, self.layer, E.RUN_WITH_LAST_VALS)
+        groups = [layer for layer in self.image.layers if isinstance(layer, gimp.GroupLayer)]
+        self.assertEqual([len(g.layers) for g in groups], [3, 3])
+        self.assertEqual(parasite(groups[0].layers[0])["seed"], 9)
+
+    def test_interactive_new_image_gets_a_display(self):
+        gimp._stub.has_display = True
+        answers = stubtools.args_for(PREFIX + "upscale", backend="local")
+        gimp._stub.dialog = lambda proc_name, defaults: answers
+        try:
+            new = gimp.run_from_menu(PREFIX + "upscale", self.image, self.layer, E.RUN_INTERACTIVE)
+        finally:
+            del gimp._stub.dialog
+        self.assertEqual([d.image for d in gimp._stub.displays], [new])
+
+
+class TestFailures(AdapterCase):
+    def test_masked_action_without_selection(self):
+        self.fails_cleanly("remove", "needs a selection", backend="local")
+
+    def test_drawable_must_be_a_layer(self):
+        gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 5, 5, 5, 5)
+        self.fails_cleanly("remove", "works on a layer", drawable=self.image.selection, backend="local")
+
+    def test_worker_crash_pastes_nothing(self):
+        gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 5, 5, 5, 5)
+        text = self.fails_cleanly("remove", "crashed", backend="local", prompt="FAULT:crash")
+        self.assertIn("injected crash", text)
+
+    def test_worker_user_error_and_garbage(self):
+        gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 5, 5, 5, 5)
+        self.fails_cleanly("remove", "injected problem", backend="local", prompt="FAULT:user")
+        self.fails_cleanly("remove", "no picture", backend="local", prompt="FAULT:garbage")
+
+    def test_expand_already_at_the_ratio(self):
+        square, layer = stubtools.image_from_rgba(W, W, gradient(W, W))
+        self.fails_cleanly("expand", "already has the aspect ratio", image=square, drawable=layer,
+                           expand_mode="aspect", aspect_ratio="square")
+
+    def test_a_paste_that_fails_half_way_is_rolled_back(self):
+        original = gimp.Layer.add_mask
+        calls = []
+
+        def add_mask_failing_second(layer, mask):
+            calls.append(layer)
+            if len(calls) == 2:
+                raise gimp.error("no memory for the mask")
+            return original(layer, mask)
+
+        gimp.Layer.add_mask = add_mask_failing_second
+        try:
+            text = self.fails_cleanly("expand", "internal error", backend="local", expand_mode="margins",
+                                      left=3, right=3, variations=2)
+        finally:
+            gimp.Layer.add_mask = original
+        self.assertIn("no memory for the mask", text)
+        self.assertEqual(self.image.undo_depth, 0)
+
+    def test_progress_ends_even_on_failure(self):
+        self.fails_cleanly("remove", "selection", backend="local")
+        self.assertEqual(gimp._stub.progress[-1], ("end",))
+
+
+def python_label():
+    return "Python %d.%d.%d" % sys.version_info[:3]
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("IMAGEN_GIMP_WORKER_MODULE", "fake_worker")
+    unittest.main()
