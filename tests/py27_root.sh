@@ -40,6 +40,7 @@ build() {
   fi
   unmount_proc "$building"
   rm -rf "$building"
+  [ -e "$ROOT" ] && { unmount_proc "$ROOT"; rm -rf "$ROOT"; }  # a root without python2.7: start over
   debootstrap --variant=minbase bullseye "$building" "$MIRROR" >>"$LOG" 2>&1 ||
     { tail -20 "$LOG" >&2; die "debootstrap failed (see $LOG)"; }
   trap 'unmount_proc "$building"' EXIT

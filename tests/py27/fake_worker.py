@@ -3,7 +3,8 @@
 It speaks the worker's protocol (plugin/jobfiles.py): JSON progress lines, result.json, layer files,
 exit codes. Results are simple and checkable: the selected pixels painted magenta (mask = the
 selection), the canvas border filled grey (outpaint), a nearest-neighbour upscale, a 32x24 picture
-for generate. A prompt FAULT:crash, FAULT:user or FAULT:garbage picks a failure.
+for generate. A prompt FAULT:crash, FAULT:user or FAULT:garbage picks a failure; FAULT:partial
+makes only the first variation, with the pipeline's note about the missing ones.
 Run as: python -m fake_worker JOB_FOLDER (tests/py27 on PYTHONPATH).
 """
 # ruff: noqa: UP003, UP004, UP025, UP028, UP031  (Python 2.7 syntax: this file also runs under 2.7)
@@ -103,7 +104,12 @@ def main(folder):
         result["texts"] = ["a fake caption, %s" % u"caf\u00e9"] * int(op.get("variations", 1))
     else:
         seed = op.get("seed") or 1
-        for index in range(int(op.get("variations", 1))):
+        wanted = int(op.get("variations", 1))
+        made = 1 if prompt == "FAULT:partial" else wanted
+        if made < wanted:
+            note = "%d of %d variations did not come back (see notes above)." % (wanted - made, wanted)
+            result["notes"].append(note)
+        for index in range(made):
             x, y, width, height, pixels, mask = layers_for(op, job, folder)
             name = "layer-%d.rgba" % index
             with open(os.path.join(folder, name), "wb") as handle:

@@ -335,6 +335,14 @@ class TestFailures(AdapterCase):
         self.assertIn("no memory for the mask", text)
         self.assertEqual(self.image.undo_depth, 0)
 
+    def test_partial_results_are_pasted_with_a_note(self):
+        gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 5, 5, 5, 5)
+        self.succeed("inpaint", backend="vertex", prompt="FAULT:partial", variations=3)
+        self.assertEqual(len(self.group().layers), 1)
+        shown = [m.decode("utf-8") if isinstance(m, bytes) else m for m in gimp._stub.messages]
+        self.assertTrue(any("2 of 3 variations did not come back" in m for m in shown), shown)
+        self.assert_one_undo_group()
+
     def test_progress_ends_even_on_failure(self):
         self.fails_cleanly("remove", "selection", backend="local")
         self.assertEqual(gimp._stub.progress[-1], ("end",))
