@@ -7,7 +7,10 @@ tests/py27_root.sh), and tests/test_gimp2_adapter.py runs it under the venv's Py
 
 import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import unittest
 
 import gimp
@@ -107,6 +110,27 @@ class TestRegistration(AdapterCase):
             self.assertEqual(types, [kinds[p.kind] for p in spec.params])
 
 
+class TestEntry(unittest.TestCase):
+    def test_a_linked_entry_finds_the_repository(self):
+        """GIMP runs the link in its plug-in folder; the entry follows it back to the repository."""
+        folder = tempfile.mkdtemp()
+        try:
+            link = os.path.join(folder, "imagen_gimp_2.py")
+            os.symlink(os.path.join(stubtools.REPO, "imagen_gimp_2.py"), link)
+            code = ("import sys, runpy; sys.path[:] = [p for p in sys.path if p not in ('', %r)]; "
+                    "sys.path.insert(0, %r); runpy.run_path(%r, run_name='__main__'); import gimp, plugin; "
+                    "print(len(gimp._stub.installed)); print(plugin.__file__)"
+                    % (stubtools.REPO, stubtools.HERE, link))
+            env = dict(os.environ)
+            env.pop("PYTHONPATH", None)
+            out = subprocess.check_output([sys.executable, "-B", "-c", code], cwd=folder, env=env)
+            count, where = out.decode("utf-8").split()
+            self.assertEqual(int(count), len(common.PROCEDURES))
+            self.assertTrue(os.path.realpath(where).startswith(os.path.realpath(stubtools.REPO)), where)
+        finally:
+            shutil.rmtree(folder)
+
+
 class TestMaskedActions(AdapterCase):
     def test_remove_adds_a_group_with_one_masked_layer_per_variation(self):
         gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 12, 10, 8, 6)
@@ -134,6 +158,13 @@ class TestMaskedActions(AdapterCase):
         self.assertEqual([parasite(c)["seed"] for c in children], [5, 6])
         self.assertEqual(stubtools.pixels(self.layer), original)
         self.assert_one_undo_group()
+        progress = gimp._stub.progress
+        self.assertEqual(progress[0], ("init", b"Remove Object: reading the picture" if bytes is str
+                                       else "Remove Object: reading the picture"))
+        fractions = [event[1] for event in progress if event[0] == "update"]
+        self.assertTrue(fractions and all(0.0 <= f <= 1.0 for f in fractions))
+        self.assertEqual(fractions, sorted(fractions))
+        self.assertEqual(progress[-1], ("end",))
 
     def test_only_the_region_of_interest_is_read(self):
         gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 20, 12, 4, 4)
