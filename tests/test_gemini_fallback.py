@@ -135,3 +135,10 @@ def test_make_backend_auto_is_the_fallback_when_vertex_is_configured(emu, tmp_pa
     assert output.model == "gemini-2.5-flash" and output.texts
     assert (tmp_path / "retired-models.json").exists()
 
+
+
+def test_progress_never_runs_backwards_across_the_fallback(emu, tmp_path):
+    seen: list[float] = []
+    pipeline.run(ops.Generate(prompt="a fox", variations=2, seed=1), None, None,
+                 auto(emu, tmp_path / "retired.json"), progress=lambda fraction, stage: seen.append(fraction))
+    assert seen == sorted(seen) and seen[-1] == 1.0

@@ -62,12 +62,21 @@ class FallbackBackend(Backend):
         model = self.settings.model_for(imagen_role(op))
         if model in self.retired and op.action in GEMINI_ACTIONS:
             return self.secondary.run(request, progress)
+        reached = [0.0]
+
+        def primary_progress(fraction: float, stage: str) -> None:
+            reached[0] = max(reached[0], fraction)
+            progress(fraction, stage)
+
+        def secondary_progress(fraction: float, stage: str) -> None:  # the bar never runs backwards
+            progress(reached[0] + (1.0 - reached[0]) * fraction, stage)
+
         try:
-            return self.primary.run(request, progress)
+            return self.primary.run(request, primary_progress)
         except ModelUnavailable as exc:
             if op.action not in GEMINI_ACTIONS:
                 raise
-            result = self.secondary.run(request, progress)
+            result = self.secondary.run(request, secondary_progress)
             result.notes.insert(0, self._note(exc, result.model))
             self._remember(exc.model)
             return result

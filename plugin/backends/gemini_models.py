@@ -101,7 +101,7 @@ FINISH_REASONS = {
     "UNEXPECTED_TOOL_CALL": 15, "NO_IMAGE": 16,
 }
 BLOCK_REASONS = {"BLOCKED_REASON_UNSPECIFIED": 0, "SAFETY": 1, "OTHER": 2, "BLOCKLIST": 3,
-                 "PROHIBITED_CONTENT": 4, "MODEL_ARMOR": 5, "JAILBREAK": 6, "IMAGE_SAFETY": 7}
+                 "PROHIBITED_CONTENT": 4, "MODEL_ARMOR": 5, "JAILBREAK": 6}
 
 # The four categories Gemini's safety settings take, and our [imagen] safety_setting -> threshold.
 SAFETY_CATEGORIES = ("HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_DANGEROUS_CONTENT",
