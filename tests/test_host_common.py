@@ -309,3 +309,15 @@ def test_common_imports_under_python_2_7():
     done = subprocess.run(["python2.7", "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "Rect(x=0, y=0" in done.stdout
+
+
+@pytest.mark.parametrize("proc", common.PROCEDURES, ids=lambda p: p.action)
+def test_dialog_mnemonics_are_unique(proc):
+    """GIMP warns about duplicate mnemonics; _Reset, _Cancel, _OK, _Help, _Save and _Load are its own."""
+    taken = {"r", "c", "o", "h", "s", "l"}
+    for param in proc.params:
+        if "_" not in param.label:
+            continue
+        key = param.label[param.label.index("_") + 1].lower()
+        assert key not in taken, (param.name, key)
+        taken.add(key)

@@ -28,20 +28,24 @@ def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: co
     dialog = GimpUi.ProcedureDialog.new(procedure, config, title)
     names = [param.name for param in spec.params]
     kinds = {param.name: param.kind for param in spec.params}
+    layout = [name for name in names if name not in MASK_FIELDS + RUN_FIELDS + SIZE_FIELDS]
     for name in names:
-        if kinds[name] == "text":
+        if kinds[name] == "text":  # a multi-line box under a heading (a text view has no label)
             view = dialog.get_widget(name, Gtk.TextView)
             view.set_size_request(420, 72)
             view.set_wrap_mode(Gtk.WrapMode.WORD_CHAR)
-    layout = [name for name in names if name not in MASK_FIELDS + RUN_FIELDS + SIZE_FIELDS]
+            label = next(p.label for p in spec.params if p.name == name)
+            dialog.get_label(name + "-label", label.replace("_", ""), False, False)
+            dialog.fill_frame(name + "-frame", name + "-label", False, name)
+            layout[layout.index(name)] = name + "-frame"
     for frame, fields, label in (("size-frame", SIZE_FIELDS, "New canvas size"),
                                  ("mask-frame", MASK_FIELDS, "Selection edge and context"),
                                  ("run-frame", RUN_FIELDS, "Variations and backend")):
         present = [name for name in fields if name in names]
         if present:
             box = dialog.fill_box(frame + "-box", present)
-            label_id = dialog.get_label(frame + "-label", label, False, False)
-            dialog.fill_frame(frame, label_id, False, frame + "-box")
+            dialog.get_label(frame + "-label", label, False, False)
+            dialog.fill_frame(frame, frame + "-label", False, frame + "-box")
             box.set_spacing(4)
             layout.append(frame)
     if "expand-mode" in names:
@@ -51,6 +55,10 @@ def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: co
         for field in ("aspect-ratio", "anchor"):
             dialog.set_sensitive_if_in(field, None, "expand-mode", _choice_values("aspect"), True)
     dialog.fill(layout)
+    if "mode" in names:  # Replace Background: each mode's own field (widgets exist after fill)
+        for field, mode in (("color", "color"), ("blur-radius", "blur"), ("image-path", "image"),
+                            ("prompt", "prompt")):
+            dialog.set_sensitive_if_in(field, None, "mode", _choice_values(mode), True)
     ok = dialog.run()
     dialog.destroy()
     return ok

@@ -86,14 +86,14 @@ PROMPT = _p("prompt", "text", "_Prompt", "What to put there", "")
 NEGATIVE = _p("negative-prompt", "string", "_Negative prompt", "What to avoid", "")
 TAIL = (
     _p("variations", "int", "_Variations", "How many versions to make (one layer each)", 1, (1, 4)),
-    _p("seed", "int", "_Seed", "0 = random; the same seed repeats a result", 0, (0, 2 ** 31 - 1)),
+    _p("seed", "int", "S_eed", "0 = random; the same seed repeats a result", 0, (0, 2 ** 31 - 1)),
     _p("backend", "choice", "_Backend", "Where the work runs", "auto", BACKEND_CHOICES),
-    _p("model", "string", "_Model", "Model ID; empty = the default for this action", ""),
+    _p("model", "string", "Mo_del", "Model ID; empty = the default for this action", ""),
 )
 MASK = (
     _p("grow", "int", "_Grow selection", "Pixels added around the selection", 4, (0, 500)),
     _p("feather", "int", "_Feather", "Width of the soft edge, in pixels", 8, (0, 500)),
-    _p("context", "int", "_Context margin", "Pixels around the selection the model sees", 64, (0, 4096)),
+    _p("context", "int", "Conte_xt margin", "Pixels around the selection the model sees", 64, (0, 4096)),
 )
 BACKEND_ONLY = TAIL[2:]
 
@@ -103,7 +103,7 @@ PROCEDURES = (
               (PROMPT, NEGATIVE,
                _p("aspect-ratio", "choice", "_Aspect ratio", "Shape of the picture", "square",
                   ASPECT_CHOICES),
-               _p("into-image", "bool", "Add to the _current image", "Add layers instead of a new image",
+               _p("into-image", "bool", "Add to the current _image", "Add layers instead of a new image",
                   False, host_only=True)) + TAIL,
               False),
     Procedure("insert", PROC_PREFIX + "inpaint", "_Inpaint (Insert)...",
@@ -111,29 +111,30 @@ PROCEDURES = (
               (PROMPT, NEGATIVE) + MASK + TAIL, True),
     Procedure("remove", PROC_PREFIX + "remove", "_Remove Object...",
               "Remove what is selected and fill in the background",
-              (_p("prompt", "string", "_Hint", "Optional: what the background should look like", ""),)
+              (_p("prompt", "string", "H_int", "Optional: what the background should look like", ""),)
               + MASK + TAIL, True),
     Procedure("outpaint", PROC_PREFIX + "expand", "E_xpand Canvas...",
               "Grow the canvas and fill the new area",
               (_p("prompt", "string", "_Prompt", "Optional: what the new area should show", ""),
-               _p("expand-mode", "choice", "_Expand", "How the new size is given", "aspect", EXPAND_CHOICES,
+               _p("expand-mode", "choice", "Si_ze from", "How the new size is given", "aspect",
+                  EXPAND_CHOICES,
                   host_only=True),
                _p("aspect-ratio", "choice", "_Aspect ratio", "Target shape", "landscape-16-9", ASPECT_CHOICES,
                   host_only=True),
                _p("anchor", "choice", "A_nchor", "Where the current picture stays", "center", ANCHOR_CHOICES,
                   host_only=True),
-               _p("left", "int", "_Left", "Pixels added on the left", 0, (0, 8192)),
-               _p("top", "int", "_Top", "Pixels added at the top", 0, (0, 8192)),
-               _p("right", "int", "_Right", "Pixels added on the right", 0, (0, 8192)),
-               _p("bottom", "int", "_Bottom", "Pixels added at the bottom", 0, (0, 8192)))
+               _p("left", "int", "Left", "Pixels added on the left", 0, (0, 8192)),
+               _p("top", "int", "Top", "Pixels added at the top", 0, (0, 8192)),
+               _p("right", "int", "Right", "Pixels added on the right", 0, (0, 8192)),
+               _p("bottom", "int", "Bottom", "Pixels added at the bottom", 0, (0, 8192)))
               + MASK + TAIL, True),
     Procedure("background", PROC_PREFIX + "background", "Replace _Background...",
               "Cut out the subject (the selection, or found automatically) and replace what is behind it",
               (_p("mode", "choice", "_New background", "What goes behind the subject", "transparent",
                   BACKGROUND_CHOICES),
-               _p("color", "color", "_Colour", "Colour for the solid background", "#ffffff"),
-               _p("blur-radius", "int", "_Blur radius", "Blur for the blurred background", 24, (1, 500)),
-               _p("image-path", "file", "_Picture", "Picture for the background", ""),
+               _p("color", "color", "Colo_ur", "Colour for the solid background", "#ffffff"),
+               _p("blur-radius", "int", "Blur r_adius", "Blur for the blurred background", 24, (1, 500)),
+               _p("image-path", "file", "Pic_ture", "Picture for the background", ""),
                _p("prompt", "string", "_Prompt", "Background to generate (needs Vertex AI)", ""))
               + MASK + TAIL, True),
     Procedure("edit", PROC_PREFIX + "edit", "_Edit with Prompt...",
@@ -146,7 +147,7 @@ PROCEDURES = (
     Procedure("describe", PROC_PREFIX + "describe", "_Describe Image...",
               "Describe the picture (or the selection) in words",
               (_p("question", "string", "_Question", "Optional: ask something about the picture", ""),
-               _p("store-comment", "bool", "_Store as image comment", "Save the text as the image comment",
+               _p("store-comment", "bool", "Store as image co_mment", "Save the text as the image comment",
                   False, host_only=True),
                TAIL[0]) + BACKEND_ONLY, True),
 )

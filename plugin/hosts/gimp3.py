@@ -110,13 +110,13 @@ def _color_hex(color: Gegl.Color | None, default: str) -> str:
 def run(procedure, run_mode, image, drawables, config, run_data):
     """Every procedure's run function: dialog, then the job; errors become a message + status."""
     spec = common.PROCEDURE_BY_NAME[procedure.get_name()]
-    if run_mode == Gimp.RunMode.INTERACTIVE:
-        from ui import dialogs  # GTK only when there is a display
-
-        if not dialogs.run_dialog(procedure, config, spec, image):
-            return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
     job = None
     try:
+        if run_mode == Gimp.RunMode.INTERACTIVE:
+            from ui import dialogs  # GTK only when there is a display
+
+            if not dialogs.run_dialog(procedure, config, spec, image):
+                return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
         job = Job(spec, run_mode, image, list(drawables), read_values(config, spec))
         new_image = job.run()
     except HostError as exc:

@@ -1,0 +1,111 @@
+"""Screenshots of the real GIMP 3 under Xvfb: the Filters > Imagen menu and the Inpaint dialog.
+
+    .venv/bin/python tests/gimp3/screenshots.py [--out docs/img]
+
+Uses the same cached Debian 13 root as the tests (tests/gimp3/rootfs.py), with Xvfb, xdotool and
+ImageMagick added. The dialog is opened from the real menu (an INTERACTIVE run). Writes menu.png and
+dialog.png (cropped, 256-colour PNGs well under 300 KB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gimp3 import rootfs  # noqa: E402
+
+MENU_CROP = (0, 0, 860, 690)  # image window, Filters menu and the Imagen submenu
+DIALOGS = {  # menu item: (y of the item in the Imagen submenu, window title, text typed into the prompt)
+    "describe": (490, "Describe Image", ""), "edit": (515, "Edit with Prompt", ""),
+    "expand": (540, "Expand Canvas", ""), "generate": (565, "Generate Image", ""),
+    "inpaint": (590, "Inpaint", "a small red paper boat on the saucer"), "remove": (615, "Remove Object", ""),
+    "background": (640, "Replace Background", ""), "upscale": (665, "Upscale", ""),
+}
+GIMPRC = "(show-welcome-dialog no)\n(show-tips no)\n"
+SCRIPT = r"""
+set -u
+export DISPLAY=:99 HOME=/root NO_AT_BRIDGE=1
+Xvfb :99 -screen 0 1280x800x24 -nolisten tcp >/tmp/xvfb.log 2>&1 &
+XVFB=$!
+sleep 2
+mkdir -p /root/.config/GIMP/3.0 /tmp/shots
+rm -f /tmp/shots/*.png
+printf '%s' "$GIMPRC" > /root/.config/GIMP/3.0/gimprc
+gimp-3.0 -n --no-splash --batch-interpreter=python-fu-eval -b "$BATCH" >/tmp/gimp-gui.log 2>&1 &
+GIMP=$!
+for i in $(seq 1 90); do xdotool search --name "coffee" >/dev/null 2>&1 && break; sleep 1; done
+sleep 8
+# no window manager here: drive the menu with the mouse (positions of GIMP 3.0.4's default layout)
+xdotool mousemove 426 12 click 1; sleep 1.5          # Filters
+xdotool mousemove 453 490; sleep 1.5                 # Imagen >
+xdotool mousemove 720 490; sleep 0.5; xdotool mousemove 716 "$ITEM_Y"; sleep 0.2
+import -window root /tmp/shots/menu.png              # before the item's tooltip shows
+xdotool click 1; sleep 1                             # the menu item: a real interactive run
+for i in $(seq 1 30); do xdotool search --onlyvisible --name "$TITLE" >/dev/null 2>&1 && break; sleep 1; done
+sleep 3
+DIALOG=$(xdotool search --onlyvisible --name "$TITLE" | tail -1)
+xdotool windowraise "$DIALOG"; xdotool windowfocus "$DIALOG"; sleep 1
+if [ -n "$TYPE" ]; then
+  xdotool mousemove 200 40 click 1; sleep 0.5        # into the prompt box
+  xdotool type --delay 20 "$TYPE"; sleep 1
+fi
+xdotool getwindowgeometry --shell "$DIALOG" > /tmp/shots/dialog.geom
+import -window root /tmp/shots/dialog.png
+xdotool key Escape; sleep 1
+kill $GIMP 2>/dev/null; sleep 2; kill -9 $GIMP 2>/dev/null
+kill $XVFB 2>/dev/null
+"""
+BATCH = """
+from gi.repository import Gimp, Gio
+path = "/opt/imagen-gimp/tests/data/coffee.jpg"
+img = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(path))
+Gimp.Display.new(img)
+img.select_ellipse(Gimp.ChannelOps.REPLACE, 330, 120, 120, 110)
+Gimp.displays_flush()
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(rootfs.REPO / "docs" / "img"))
+    parser.add_argument("--dialog", choices=sorted(DIALOGS), default="inpaint",
+                        help="which dialog to open (others than inpaint are saved as dialog-NAME.png)")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with rootfs.session(extra_packages=rootfs.SCREEN_PACKAGES) as root:
+        item_y, title, text = DIALOGS[args.dialog]
+        env = {"GIMPRC": GIMPRC, "BATCH": BATCH, "ITEM_Y": str(item_y), "TITLE": title, "TYPE": text}
+        done = root.sh(SCRIPT, env=env, capture=True, timeout=300)
+        print(done.stdout[-3000:], done.stderr[-3000:])
+        geometry = dict(line.split("=", 1) for line in
+                        root.inside("/tmp/shots/dialog.geom").read_text().split() if "=" in line)
+        x, y = int(geometry.get("X", 0)), int(geometry.get("Y", 0))
+        dialog_crop = (x, y, x + int(geometry.get("WIDTH", 480)), y + int(geometry.get("HEIGHT", 560)))
+        dialog_name = "dialog" if args.dialog == "inpaint" else f"dialog-{args.dialog}"
+        for name, crop in (("menu", MENU_CROP), (dialog_name, dialog_crop)):
+            shot = root.inside(f"/tmp/shots/{name.split('-')[0]}.png")
+            if not shot.exists():
+                print(f"no {name} screenshot; see /tmp/gimp-gui.log in the root")
+                return 1
+            target = out / f"{name}.png"
+            save_small(shot, target, crop)
+            print(f"wrote {target} ({target.stat().st_size // 1024} KB)")
+    return 0
+
+
+def save_small(source: Path, target: Path, crop: tuple | None) -> None:
+    from PIL import Image
+
+    with Image.open(source) as picture:
+        picture = picture.convert("RGB")
+        if crop:
+            picture = picture.crop(crop)
+        picture.quantize(256, dither=Image.Dither.NONE).save(target, optimize=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
