@@ -76,7 +76,16 @@ class LocalBackend(Backend):
         hole = mask > 0
         opaque = image[..., 3] > 0
         # transparent pixels (outpaint's new border) are no source for the fill
-        filled = fill_hole(image[..., :3], hole | ~opaque, seed=seed, progress=progress)
+        margins = _border_band(hole | ~opaque)
+        if margins is not None:
+            from plugin.engine.outpaint import extend_canvas
+
+            left, top, right, bottom = margins
+            h, w = hole.shape
+            inner = image[top:h - bottom, left:w - right, :3]
+            filled = extend_canvas(inner, margins, seed=seed, progress=progress)
+        else:
+            filled = fill_hole(image[..., :3], hole | ~opaque, seed=seed, progress=progress)
         alpha = np.where(hole | ~opaque, 255, image[..., 3]).astype(np.uint8)
         return np.dstack([filled, alpha])
 
@@ -92,3 +101,19 @@ class LocalBackend(Backend):
         backdrop = request.references[0] if request.references else None
         return replace_background(image, alpha, op.mode, color=op.color, blur_radius=op.blur_radius,
                                   backdrop=backdrop)
+
+
+def _border_band(hole: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(left, top, right, bottom) when `hole` is exactly a frame around a kept rectangle (canvas
+    expansion), else None. A frame is continued by extend_canvas, which carries the photo's colours
+    and gradients out across the border instead of copying whatever patch matches best."""
+    keep = ~hole
+    if not keep.any() or keep.all():
+        return None
+    ys = np.flatnonzero(keep.any(1))
+    xs = np.flatnonzero(keep.any(0))
+    y0, y1, x0, x1 = ys[0], ys[-1] + 1, xs[0], xs[-1] + 1
+    if not keep[y0:y1, x0:x1].all():
+        return None
+    h, w = hole.shape
+    return int(x0), int(y0), int(w - x1), int(h - y1)

@@ -36,8 +36,11 @@ class Schedule:
     pm_first: int = 4
     pm_next: int = 2
     spatial: float = 0.0
-    quantile: float = 25.0
-    texture: float = 2.0
+    quantile: float = 10.0
+    texture: float = 4.0
+    sharp_levels: int = 1
+    diversity: float = 0.0
+    sharp_iters: int = 1
 
 
 def _valid(hole: np.ndarray, r: int) -> np.ndarray:
@@ -106,8 +109,12 @@ def _redraw_invalid(ny, nx, valid, tmask, vy, vx, seed: int) -> None:
 
 
 def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progress | None = None,
-               schedule: Schedule = Schedule(), blend: bool = True) -> np.ndarray:
-    """Return a float32 copy of `img` (HxWx3) with `hole` filled by patch synthesis."""
+               schedule: Schedule = Schedule(), blend: bool = True, near: float = 0.0) -> np.ndarray:
+    """Return a float32 copy of `img` (HxWx3) with `hole` filled by patch synthesis.
+
+    near > 0 takes source patches only from within `near` px of the hole (canvas expansion: the
+    context next to the border continues best, and a salient object far inside is not repeated).
+    """
     psz = _patch_size(hole)
     r = psz // 2
     img = img.astype(np.float32)
@@ -125,6 +132,10 @@ def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progr
         h, w = ho.shape
         tmask = box_any(ho, r)
         valid = _valid(ho, r)
+        if near > 0:
+            band = valid & (ndimage.distance_transform_edt(~ho) <= max(near / 2 ** li, 2 * psz))
+            if np.count_nonzero(band) >= MIN_COARSE_SOURCES:
+                valid = band
         vy, vx = (a.astype(np.int32) for a in np.nonzero(valid))
         lseed = seed * 1000003 + li * 7919
         if ny is None:
@@ -140,17 +151,23 @@ def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progr
             K.vote(P, ho, tmask, ny, nx, np.ones((h, w), np.float32), _kernel(psz, 0.0), psz, cur)
         n_em = schedule.em_fine if li == 0 else schedule.em_coarse
         dist = np.zeros((h, w), np.float32)
+        zero = np.zeros((h, w), np.float32)
         pass_no = 0
         for em in range(n_em):
             P = np.pad(cur, ((r, r), (r, r), (0, 0)), mode="edge")
-            K.compute_dist(P, tmask, ny, nx, psz, dist)
+            K.compute_dist(P, tmask, ny, nx, psz, dist, zero)
+            pen = _reuse_penalty(ny, nx, dist, tmask, ho, psz, schedule.diversity)
+            dist[tmask] += pen[ny[tmask], nx[tmask]]
             for _ in range(schedule.pm_first if em == 0 else schedule.pm_next):
-                K.patchmatch_pass(P, valid, tmask, ny, nx, dist, psz, _bounds(h, pass_no, psz),
+                K.patchmatch_pass(P, valid, pen, tmask, ny, nx, dist, psz, _bounds(h, pass_no, psz),
                                   pass_no % 2 == 0, lseed, pass_no, max(h, w))
                 pass_no += 1
             weights = _weights(dist, tmask, schedule.quantile)
             kern = _kernel(psz, schedule.spatial if li == 0 else 0.0)
-            K.vote(P, ho, tmask, ny, nx, weights, kern, psz, cur)
+            if li < schedule.sharp_levels and em >= n_em - schedule.sharp_iters:
+                K.vote_best(P, ho, tmask, ny, nx, dist, psz, cur)
+            else:
+                K.vote(P, ho, tmask, ny, nx, weights, kern, psz, cur)
             if progress is not None:
                 done += costs[li] / n_em
                 progress(min(done / total, 1.0), f"synthesising level {nlev - li} of {nlev}")
@@ -158,6 +175,23 @@ def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progr
     if blend:
         _match_colours(cur, levels[0][0][..., :3], levels[0][1], ny, nx, weights, psz)
     return cur
+
+
+def _reuse_penalty(ny, nx, dist, tmask, hole, psz: int, strength: float) -> np.ndarray:
+    """A cost on source patches the fill already copies more than once (Kaspar et al. 2015).
+
+    Without it one smooth patch that matches the blurry early estimate well gets copied all over a
+    large hole, which then comes out flat or shows the same detail twice. The cost grows with how
+    many times an area is already used, in units of the typical patch distance.
+    """
+    h, w = tmask.shape
+    if strength <= 0:
+        return np.zeros((h, w), np.float32)
+    tgt = tmask & hole
+    occ = np.bincount((ny[tgt] * w + nx[tgt]).ravel(), minlength=h * w).reshape(h, w).astype(np.float32)
+    used = ndimage.uniform_filter(occ, psz, mode="constant")
+    scale = float(np.median(dist[tmask])) if tmask.any() else 0.0
+    return (strength * scale * np.maximum(used - 1.0, 0.0)).astype(np.float32)
 
 
 def texture_features(img: np.ndarray, hole: np.ndarray, size: int = 5) -> np.ndarray:

@@ -63,22 +63,26 @@ def _dist(P, ty: int, tx: int, sy: int, sx: int, psz: int, best: float) -> float
 
 
 @nb.njit(cache=True, parallel=True)
-def compute_dist(P, tmask, ny, nx, psz: int, dist) -> None:
-    """Exact patch distances for the current field (the image changed since they were stored)."""
+def compute_dist(P, tmask, ny, nx, psz: int, dist, pen) -> None:
+    """Exact patch distances for the current field (the image changed since they were stored).
+
+    `pen[sy, sx]` is added to every distance to source (sy, sx): a cost on over-used sources.
+    """
     H, W = tmask.shape
     for y in nb.prange(H):
         for x in range(W):
             if tmask[y, x]:
-                dist[y, x] = _dist(P, y, x, ny[y, x], nx[y, x], psz, np.inf)
+                dist[y, x] = _dist(P, y, x, ny[y, x], nx[y, x], psz, np.inf) + pen[ny[y, x], nx[y, x]]
 
 
 @nb.njit(cache=True)
-def _try(P, valid, y: int, x: int, cy: int, cx: int, psz: int, ny, nx, dist) -> None:
+def _try(P, valid, pen, y: int, x: int, cy: int, cx: int, psz: int, ny, nx, dist) -> None:
     if cy == ny[y, x] and cx == nx[y, x]:
         return
     if not valid[cy, cx]:
         return
-    d = _dist(P, y, x, cy, cx, psz, dist[y, x])
+    p = pen[cy, cx]
+    d = _dist(P, y, x, cy, cx, psz, dist[y, x] - p) + p
     if d < dist[y, x]:
         dist[y, x] = d
         ny[y, x] = cy
@@ -86,7 +90,7 @@ def _try(P, valid, y: int, x: int, cy: int, cx: int, psz: int, ny, nx, dist) -> 
 
 
 @nb.njit(cache=True)
-def _band(P, valid, tmask, ny, nx, dist, psz: int, y0: int, y1: int, forward: bool, seed: int,
+def _band(P, valid, pen, tmask, ny, nx, dist, psz: int, y0: int, y1: int, forward: bool, seed: int,
           salt: int, radius: int) -> None:
     H, W = valid.shape
     if forward:
@@ -107,12 +111,12 @@ def _band(P, valid, tmask, ny, nx, dist, psz: int, y0: int, y1: int, forward: bo
             if 0 <= px < W and tmask[y, px]:
                 cx = nx[y, px] + step
                 if 0 <= cx < W:
-                    _try(P, valid, y, x, ny[y, px], cx, psz, ny, nx, dist)
+                    _try(P, valid, pen, y, x, ny[y, px], cx, psz, ny, nx, dist)
             py = y - step
             if y0 <= py < y1 and tmask[py, x]:
                 cy = ny[py, x] + step
                 if 0 <= cy < H:
-                    _try(P, valid, y, x, cy, nx[py, x], psz, ny, nx, dist)
+                    _try(P, valid, pen, y, x, cy, nx[py, x], psz, ny, nx, dist)
             # random search in exponentially shrinking windows around the current best
             r = radius
             while r >= 1:
@@ -122,16 +126,51 @@ def _band(P, valid, tmask, ny, nx, dist, psz: int, y0: int, y1: int, forward: bo
                 ox = (state % (2 * r + 1)) - r
                 cy = min(max(ny[y, x] + oy, 0), H - 1)
                 cx = min(max(nx[y, x] + ox, 0), W - 1)
-                _try(P, valid, y, x, cy, cx, psz, ny, nx, dist)
+                _try(P, valid, pen, y, x, cy, cx, psz, ny, nx, dist)
                 r //= 2
 
 
 @nb.njit(cache=True, parallel=True)
-def patchmatch_pass(P, valid, tmask, ny, nx, dist, psz: int, bounds, forward: bool, seed: int, salt: int,
+def patchmatch_pass(P, valid, pen, tmask, ny, nx, dist, psz: int, bounds, forward: bool, seed: int, salt: int,
                     radius: int) -> None:
     """One PatchMatch sweep: each row band scans on its own (race-free, hence deterministic)."""
     for b in nb.prange(bounds.shape[0] - 1):
-        _band(P, valid, tmask, ny, nx, dist, psz, bounds[b], bounds[b + 1], forward, seed, salt, radius)
+        _band(P, valid, pen, tmask, ny, nx, dist, psz, bounds[b], bounds[b + 1], forward, seed, salt, radius)
+
+
+@nb.njit(cache=True, parallel=True)
+def vote_best(P, hole, tmask, ny, nx, dist, psz: int, out) -> None:
+    """Sharp voting: each hole pixel takes what the best-matching patch covering it proposes.
+
+    A weighted mean of many proposals averages away grain and fine texture; the single patch
+    with the smallest distance keeps it (Kaspar et al. 2015 do the same at their finest scale).
+    """
+    H, W = hole.shape
+    r = psz // 2
+    nc = out.shape[2]
+    for y in nb.prange(H):
+        for x in range(W):
+            if not hole[y, x]:
+                continue
+            best = np.inf
+            by = -1
+            bx = -1
+            for i in range(psz):
+                ty = y - i + r
+                if ty < 0 or ty >= H:
+                    continue
+                for j in range(psz):
+                    tx = x - j + r
+                    if tx < 0 or tx >= W or not tmask[ty, tx]:
+                        continue
+                    d = dist[ty, tx]
+                    if d < best:
+                        best = d
+                        by = ny[ty, tx] + i
+                        bx = nx[ty, tx] + j
+            if by >= 0:
+                for c in range(nc):
+                    out[y, x, c] = P[by, bx, c]
 
 
 @nb.njit(cache=True, parallel=True)
