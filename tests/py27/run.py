@@ -1,4 +1,4 @@
-"""Run the GIMP 2.10 adapter's stub tests (tests/py27/test_*.py) with this interpreter: Python 2.7 in CI.
+"""Run the GIMP 2.10 adapter's stub tests (tests/py27/*_suite.py) with this interpreter: Python 2.7 in CI.
 
 Puts the repository, the gimpfu stub and this folder on sys.path, points the adapter at the fake
 worker (pure Python, so no NumPy is needed under 2.7) run by this same interpreter, and prints a
@@ -22,7 +22,7 @@ def main():
     os.environ["IMAGEN_GIMP_WORKER_MODULE"] = "fake_worker"
     os.environ["PYTHONPATH"] = HERE  # the worker's own path; run_worker puts the repository first
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
-    suite = unittest.defaultTestLoader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
+    suite = unittest.defaultTestLoader.discover(HERE, pattern="*_suite.py", top_level_dir=HERE)
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     print("PY27-RESULT python=%d.%d.%d ran=%d failures=%d errors=%d skipped=%d" % (
         sys.version_info[:3] + (result.testsRun, len(result.failures), len(result.errors),

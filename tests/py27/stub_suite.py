@@ -1,7 +1,8 @@
 """The GIMP 2.10 adapter through the gimpfu stub, with the pure-Python fake worker.
 
 unittest only, Python 2/3-compatible: run.py runs this under a real Python 2.7 (Debian 11 root, see
-tests/py27_root.sh), and tests/test_gimp2_adapter.py runs it under the venv's Python 3 too.
+tests/py27_root.sh), and tests/test_py27.py runs it under the venv's Python 3 too. Named *_suite.py
+so pytest does not collect it (it needs run.py's sys.path and fake worker).
 """
 # ruff: noqa: UP003, UP004, UP025, UP028, UP031  (Python 2.7 syntax: this file also runs under 2.7)
 
