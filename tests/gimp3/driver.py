@@ -43,7 +43,8 @@ def call(name, image, drawables, run_mode=NONINTERACTIVE, **properties):
     config = proc.create_config()
     config.set_property("run-mode", run_mode)
     config.set_property("image", image)
-    config.set_core_object_array("drawables", drawables)
+    if drawables:
+        config.set_core_object_array("drawables", drawables)
     for key, value in properties.items():
         config.set_property(key.replace("_", "-"), value)
     started = time.time()
@@ -442,11 +443,103 @@ def scenario_fault():
     image.delete()
 
 
+def scenario_vertex_blocked():
+    """The emulator's first answer is a safety block: a plain message, nothing pasted."""
+    s = "vertex-blocked"
+    image = load("cat")
+    layer = image.get_layers()[0]
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, 150, 90, 60, 60)
+    fails_cleanly(s, "inpaint", image, [layer], "safety filter", backend="vertex", prompt="a red hat")
+    image.delete()
+
+
+def scenario_vertex():
+    """Imagen through the real client against the emulator: generate, inpaint, edit, describe."""
+    s = "vertex"
+    images_before = len(Gimp.get_images())
+    status, new_image, seconds = call("generate", None, [], backend="vertex", prompt="a lighthouse at dawn",
+                                      variations=2, seed=11, aspect_ratio="landscape-16-9")
+    REPORT["timings"]["vertex-generate"] = seconds
+    if check(s, "generate: succeeds", status == SUCCESS, new_image) and isinstance(new_image, Gimp.Image):
+        layers = new_image.get_layers()
+        check(s, "generate: new image with two layers", len(layers) == 2, len(layers))
+        check(s, "generate: 16:9", abs(new_image.get_width() / new_image.get_height() - 16 / 9) < 0.1,
+              (new_image.get_width(), new_image.get_height()))
+        check(s, "generate: first visible, second hidden", [x.get_visible() for x in layers] == [True, False])
+        data = parasite_json(layers[0]) or {}
+        check(s, "generate: provenance says vertex and the prompt",
+              data.get("backend") == "vertex" and data.get("prompt") == "a lighthouse at dawn"
+              and data.get("model"), data)
+        check(s, "generate: one new image", len(Gimp.get_images()) == images_before + 1)
+        new_image.delete()
+
+    image = load("coffee")
+    layer = image.get_layers()[0]
+    original = pixels(layer)
+    status, returned, _seconds = call("generate", image, [layer], backend="vertex", prompt="a paper boat",
+                                      into_image=True)
+    if check(s, "generate into image: succeeds", status == SUCCESS, returned):
+        group = new_group(image, 1)
+        check(s, "generate into image: a group on top", group is not None and image.get_layers()[0] == group)
+        check(s, "generate into image: no other image", len(Gimp.get_images()) == images_before + 1)
+        check(s, "generate into image: original untouched", pixels(layer) == original)
+    image.delete()
+
+    image = load("cat")
+    layer = image.get_layers()[0]
+    original = pixels(layer)
+    shown_before = composite(image)
+    sel = (160, 60, 100, 80)
+    image.select_ellipse(Gimp.ChannelOps.REPLACE, *sel)
+    status, error, seconds = call("inpaint", image, [layer], backend="vertex", prompt="a red knitted hat",
+                                  variations=3, seed=5, grow=4, feather=8, context=64)
+    REPORT["timings"]["vertex-inpaint"] = seconds
+    if check(s, "inpaint: succeeds", status == SUCCESS, error):
+        group = new_group(image, 1)
+        if check(s, "inpaint: group named after the prompt", group is not None
+                 and "a red knitted hat" in group.get_name(), group and group.get_name()):
+            children = group.get_children()
+            check(s, "inpaint: three variations, first visible",
+                  [c.get_visible() for c in children] == [True, False, False], len(children))
+            check(s, "inpaint: each has a mask", all(c.get_mask() is not None for c in children))
+            seeds = [(parasite_json(c) or {}).get("seed") for c in children]
+            check(s, "inpaint: seeds recorded", all(seed is not None for seed in seeds), seeds)
+        around = (sel[0] - 13, sel[1] - 13, sel[2] + 26, sel[3] + 26)
+        same, detail = outside_equal(shown_before, composite(image), image.get_width(), image.get_height(),
+                                     around)
+        check(s, "inpaint: pixels outside the selection unchanged", same, detail)
+    check(s, "inpaint: original untouched", pixels(layer) == original)
+
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, 50, 50, 200, 150)
+    status, error, _seconds = call("edit", image, [layer], backend="vertex",
+                                   prompt="make it look like winter")
+    if check(s, "edit: succeeds", status == SUCCESS, error):
+        groups = [g for g in image.get_layers() if g.is_group() and g.get_name().startswith("Edit with")]
+        check(s, "edit: group right above the source layer", len(groups) == 1
+              and image.get_item_position(groups[0]) + 1 == image.get_item_position(layer))
+        child = groups[0].get_children()[0] if groups else None
+        check(s, "edit: layer over the selection with a mask", child is not None
+              and list(child.get_offsets()[1:]) == [50, 50] and child.get_mask() is not None,
+              child and (child.get_offsets(), child.get_width(), child.get_height()))
+    check(s, "edit: original untouched", pixels(layer) == original)
+
+    Gimp.Selection.none(image)
+    before = snapshot(image)
+    status, error, _seconds = call("describe", image, [layer], backend="vertex", store_comment=False)
+    check(s, "describe: succeeds", status == SUCCESS, error)
+    check(s, "describe: image unchanged without store-comment", snapshot(image) == before)
+    status, error, _seconds = call("describe", image, [layer], backend="vertex", store_comment=True)
+    comment = image.get_parasite("gimp-comment")
+    text = bytes(comment.get_data()).decode("utf-8", "replace").rstrip("\0") if comment else ""
+    check(s, "describe: stored as the image comment", status == SUCCESS and len(text) > 3, text)
+    image.delete()
+
+
 SCENARIOS = {
     "registration": scenario_registration, "remove": scenario_remove, "offset-layer": scenario_offset_layer,
     "cloud-only": scenario_cloud_only, "invalid": scenario_invalid, "expand": scenario_expand,
     "background": scenario_background, "upscale": scenario_upscale, "last-values": scenario_last_values,
-    "fault": scenario_fault,
+    "fault": scenario_fault, "vertex-blocked": scenario_vertex_blocked, "vertex": scenario_vertex,
 }
 
 

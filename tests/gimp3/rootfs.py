@@ -25,6 +25,7 @@ REPO_IN_ROOT = "/opt/imagen-gimp"
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 PLUGIN_LINK = "/root/.config/GIMP/3.0/plug-ins/imagen_gimp/imagen_gimp.py"
 HOST_CA = "/etc/ssl/imagen-gimp-host-ca.crt"
+KEEP = {".venv", "__pycache__"}
 CA_VARIABLES = ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 PASSED_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
                     "PIP_INDEX_URL", "PIP_DEFAULT_TIMEOUT")
@@ -112,23 +113,36 @@ class Root:
     # -- the project inside ---------------------------------------------------------------
 
     def sync_repo(self) -> None:
-        """Copy the working tree (tracked and untracked, not ignored) to /opt/imagen-gimp; keep .venv."""
+        """Mirror the working tree (tracked and untracked, not ignored) into /opt/imagen-gimp.
+
+        Only changed files are copied and build products (.venv, __pycache__ with numba's compiled
+        kernels, egg-info) are kept, so a second run starts warm. The entry file is touched so
+        GIMP re-queries the procedures even when only plugin/ changed.
+        """
         target = self.path / REPO_IN_ROOT.lstrip("/")
         target.mkdir(parents=True, exist_ok=True)
-        for entry in target.iterdir():
-            if entry.name == ".venv":
+        wanted = set(_repo_files())
+        for path in sorted(target.rglob("*"), reverse=True):
+            relative = path.relative_to(target)
+            if KEEP.intersection(relative.parts) or relative.parts[0].endswith(".egg-info"):
                 continue
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
-        for relative in _repo_files():
+            if path.is_dir() and not path.is_symlink():
+                if not any(path.iterdir()):
+                    path.rmdir()
+            elif str(relative) not in wanted:
+                path.unlink()
+        for relative in wanted:
             source = REPO / relative
             if not source.is_file():
                 continue
             destination = target / relative
+            if destination.is_file() and destination.read_bytes() == source.read_bytes():
+                continue
             destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, destination)  # a new mtime: GIMP re-queries the plug-in
+            shutil.copy(source, destination)
+        entry = target / "imagen_gimp.py"
+        if entry.exists():
+            os.utime(entry)
 
     def install(self) -> str:
         """Run install.sh inside the root, or set up the venv and the plug-in link like it would."""
@@ -173,16 +187,17 @@ class Root:
         _run(command, self.log if log else None, timeout=timeout)
         return subprocess.CompletedProcess(command, 0)
 
-    def gimp_batch(self, code: str, env: dict | None = None,
-                   timeout: float = 600) -> subprocess.CompletedProcess:
-        """Run python-fu-eval batch code in gimp-console-3.0; returns the completed process."""
+    def gimp_batch(self, code: str, env: dict | None = None, timeout: float = 600,
+                   before: str = "") -> subprocess.CompletedProcess:
+        """Run python-fu-eval batch code in gimp-console-3.0 (after the shell lines `before`)."""
         script_path = self.path / "tmp" / f"imagen-batch-{os.getpid()}-{time.time_ns()}.py"
         script_path.write_text(code)
         inside = "/" + str(script_path.relative_to(self.path))
         batch = f"exec(compile(open({inside!r}).read(), {inside!r}, 'exec'))"
         try:
             return self.sh(
-                "gimp-console-3.0 -i -n --batch-interpreter=python-fu-eval -b " + _quote(batch) + " --quit",
+                before + "gimp-console-3.0 -i -n --batch-interpreter=python-fu-eval -b " + _quote(batch)
+                + " --quit; status=$?; jobs -p | xargs -r kill 2>/dev/null; exit $status",
                 env=env, timeout=timeout, capture=True)
         finally:
             script_path.unlink(missing_ok=True)

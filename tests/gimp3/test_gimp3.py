@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ HERE = Path(__file__).parent
 MAIN_SCENARIOS = ["registration", "remove", "offset-layer", "cloud-only", "invalid", "expand", "background",
                   "upscale", "last-values"]
 FAULT_SCENARIOS = ["fault"]
+VERTEX_SCENARIOS = ["vertex-blocked", "vertex"]  # the emulator blocks its first request
 
 
 def _skip_or_fail(reason: str) -> None:
@@ -28,12 +30,12 @@ def _skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _drive(root: rootfs.Root, scenarios: list[str], env: dict | None = None) -> dict:
+def _drive(root: rootfs.Root, scenarios: list[str], env: dict | None = None, before: str = "") -> dict:
     report = f"/tmp/imagen-report-{os.getpid()}-{time.time_ns()}.json"
     config = {"report": report, "scenarios": scenarios}
     code = f"CONFIG = {json.dumps(config)}\n" + (HERE / "driver.py").read_text()
     started = time.time()
-    done = root.gimp_batch(code, env=env, timeout=900)
+    done = root.gimp_batch(code, env=env, timeout=900, before=before)
     path = root.inside(report)
     if not path.exists():
         raise AssertionError(f"GIMP wrote no report (exit {done.returncode}):\n{done.stdout[-4000:]}\n"
@@ -55,9 +57,28 @@ def gimp_reports():
         prepared = time.time() - started
         main = _drive(root, MAIN_SCENARIOS)
         faults = _drive(root, FAULT_SCENARIOS, env={"IMAGEN_GIMP_WORKER_MODULE": "tests.gimp3.fault_worker"})
+        port = _free_port()
+        vertex = _drive(root, VERTEX_SCENARIOS, env={
+            "GOOGLE_CLOUD_PROJECT": "test-project", "IMAGEN_GIMP_ENDPOINT": f"http://127.0.0.1:{port}"},
+            before=_emulator(port))
     print(f"\nGIMP 3 suite: root+install {prepared:.1f}s, main session {main['seconds']:.1f}s, "
-          f"fault session {faults['seconds']:.1f}s; procedure timings {main['timings']}")
-    return {"main": main, "fault": faults}
+          f"fault session {faults['seconds']:.1f}s, vertex session {vertex['seconds']:.1f}s; "
+          f"timings {main['timings']} {vertex['timings']}")
+    return {"main": main, "fault": faults, "vertex": vertex}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _emulator(port: int) -> str:
+    """Shell lines that start the project's Vertex emulator in the root (stopped when the shell exits)."""
+    wait = f"(echo > /dev/tcp/127.0.0.1/{port}) 2>/dev/null && break; sleep 0.2"
+    return (f"cd {rootfs.REPO_IN_ROOT}; .venv/bin/python -m plugin.backends.emulator --port {port} --quiet "
+            f"--fault blocked:1 >/tmp/emulator.log 2>&1 & "
+            f"for i in $(seq 1 100); do {wait}; done; cd /; ")
 
 
 def _assert_scenario(report: dict, scenario: str) -> None:
@@ -73,6 +94,11 @@ def _assert_scenario(report: dict, scenario: str) -> None:
 @pytest.mark.parametrize("scenario", MAIN_SCENARIOS)
 def test_gimp3_scenario(gimp_reports, scenario):
     _assert_scenario(gimp_reports["main"], scenario)
+
+
+@pytest.mark.parametrize("scenario", VERTEX_SCENARIOS)
+def test_gimp3_vertex_emulator(gimp_reports, scenario):
+    _assert_scenario(gimp_reports["vertex"], scenario)
 
 
 @pytest.mark.parametrize("scenario", FAULT_SCENARIOS)
