@@ -7,7 +7,10 @@ no NumPy: pixels move as bytes.
 
 from __future__ import annotations
 
+import json
 import os
+import sys
+import time
 import traceback
 
 import gi
@@ -173,6 +176,7 @@ class Job:
         if self.image is not None:
             canvas = Rect(0, 0, self.image.get_width(), self.image.get_height())
         size = (canvas.width, canvas.height) if canvas else None
+        clock = _Stages()
         operation = common.build_operation(self.action, self.values, size)
         Gimp.progress_init(f"{self.title}: reading the picture")
         python = common.worker_python(REPO)
@@ -185,10 +189,13 @@ class Job:
             rect = plan.rect
         else:
             rect, pixels, selection = Rect(0, 0, 0, 0), None, None
+        clock.mark("read")
         self.folder = common.make_job(operation, rect.width, rect.height, (rect.x, rect.y), pixels, selection)
+        clock.mark("job folder")
         Gimp.progress_update(0.05)
         outcome = common.run_worker(python, REPO, self.folder, self._on_progress,
                                     _command_override(python, self.folder))
+        clock.mark("worker")
         error = common.outcome_error(self.title, outcome)
         if error:
             raise HostError(error)
@@ -198,7 +205,10 @@ class Job:
         Gimp.progress_set_text(f"{self.title}: adding the layers")
         for note in paste.notes:
             Gimp.message(f"{self.title}: {note}")
-        return Paster(self.image, self.run_mode, self.title).apply(paste, self.values, self.layer)
+        image = Paster(self.image, self.run_mode, self.title).apply(paste, self.values, self.layer)
+        clock.mark("paste")
+        clock.report(self.title)
+        return image
 
     def _selection_bounds(self) -> Rect | None:
         _ok, non_empty, x1, y1, x2, y2 = Gimp.Selection.bounds(self.image)
@@ -221,6 +231,23 @@ class Job:
             Gimp.progress_set_text(f"{self.title}: {stage}")
         Gimp.progress_update(common.progress_fraction(fraction))
         return True
+
+
+class _Stages:
+    """Seconds per stage, printed to stderr when IMAGEN_GIMP_TIMING is set (bench, debugging)."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def mark(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = round(now - self.last, 4)
+        self.last = now
+
+    def report(self, title: str) -> None:
+        if os.environ.get("IMAGEN_GIMP_TIMING"):
+            sys.stderr.write("imagen-gimp timing " + json.dumps({"action": title, **self.seconds}) + "\n")
 
 
 def _command_override(python: str, folder: str) -> list | None:
