@@ -321,3 +321,116 @@ def test_dialog_mnemonics_are_unique(proc):
         key = param.label[param.label.index("_") + 1].lower()
         assert key not in taken, (param.name, key)
         taken.add(key)
+
+
+class FakeHost:
+    """The host protocol of common.run_job, over a 60x40 RGBA picture with a 10x10 selection."""
+
+    def __init__(self):
+        self.selection = Rect(20, 10, 10, 10)
+        self.calls = []
+
+    def canvas_size(self):
+        return (60, 40)
+
+    def layer_rect(self):
+        return Rect(0, 0, 60, 40)
+
+    def selection_bounds(self):
+        return self.selection
+
+    def read_pixels(self, rect, transparent_outside):
+        self.calls.append(("pixels", tuple(rect)))
+        return bytes(v for i in range(rect.width * rect.height) for v in (i * 7 % 256, i % 199, 90, 255))
+
+    def read_selection(self, rect):
+        self.calls.append(("selection", tuple(rect)))
+        sel = self.selection
+        return bytes(255 if sel.x <= rect.x + i % rect.width < sel.x + sel.width
+                     and sel.y <= rect.y + i // rect.width < sel.y + sel.height else 0
+                     for i in range(rect.width * rect.height))
+
+    def progress(self, fraction, text):
+        self.calls.append(("progress", fraction))
+
+    def message(self, text):
+        self.calls.append(("message", text))
+
+
+def test_run_job_reads_the_roi_runs_the_worker_and_plans_the_paste(monkeypatch):
+    monkeypatch.setenv("IMAGEN_GIMP_PYTHON", sys.executable)
+    host = FakeHost()
+    marks = []
+    values = values_for("remove", backend="local", context=20, grow=0, feather=0)
+    paste, folder = common.run_job("remove", values, host, str(REPO), marks.append)
+    try:
+        assert ("pixels", (0, 0, 50, 40)) in host.calls and ("selection", (0, 0, 50, 40)) in host.calls
+        assert paste.target == "layers" and len(paste.layers) == 1 and paste.group_name.startswith("Remove")
+        layer = paste.layers[0]
+        assert 0 <= layer.x <= 20 and 30 <= layer.x + layer.width <= 50 and layer.mask_path
+        assert marks == ["read", "job folder", "worker"]
+        assert host.calls[-1][0] in ("progress", "message")
+    finally:
+        common.remove_job(folder)
+
+
+def test_run_job_failure_removes_the_job_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("IMAGEN_GIMP_PYTHON", sys.executable)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(common.HostError, match="Vertex AI"):
+        common.run_job("insert", values_for("insert", backend="local", prompt="a hat"), FakeHost(), str(REPO))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_command_override_for_fault_injection():
+    assert common.command_override("py", "/j", environ={}) is None
+    assert common.command_override("py", "/j", environ={"IMAGEN_GIMP_WORKER_MODULE": "x.y"}) == [
+        "py", "-m", "x.y", "/j"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux only")
+def test_worker_dies_when_the_plugin_process_is_killed(tmp_path):
+    """GIMP's Cancel kills the plug-in process; its worker must not live on."""
+    script = tmp_path / "fake_worker.py"
+    script.write_text(FAKE)
+    pid_file = tmp_path / "worker.pid"
+    plugin = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(REPO)!r})
+        from plugin.hosts import common
+        job = {{"action": "remove", "prompt": "slow"}}
+        folder = common.make_job(job, 2, 2, (0, 0), b"\\0" * 16, b"\\xff" * 4)
+        def progress(fraction, stage):
+            if not os.path.exists({str(pid_file)!r}):
+                os.system("pgrep -f 'fake_worker.py " + folder + "' > {pid_file}")
+            return True
+        common.run_worker(sys.executable, {str(REPO)!r}, folder, progress,
+                          command=[sys.executable, {str(script)!r}, folder])
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", plugin])
+    for _ in range(100):
+        if pid_file.exists() and pid_file.read_text().strip():
+            break
+        import time
+
+        time.sleep(0.05)
+    worker_pid = int(pid_file.read_text().split()[0])
+    parent.kill()
+    parent.wait()
+    import time
+
+    for _ in range(50):
+        if not os.path.exists(f"/proc/{worker_pid}") or "Z" in _proc_state(worker_pid):
+            break
+        time.sleep(0.05)
+    assert not os.path.exists(f"/proc/{worker_pid}") or "Z" in _proc_state(worker_pid)
+
+
+def _proc_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()[0]
+    except (OSError, IndexError):
+        return "gone"

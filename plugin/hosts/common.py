@@ -412,6 +412,65 @@ def outcome_error(title, outcome):
             "please report it with these lines:\n%s" % (title, outcome.returncode, tail))
 
 
+def command_override(python, folder, environ=None):
+    # type: (str, str, dict) -> list
+    """IMAGEN_GIMP_WORKER_MODULE swaps the worker module (tests inject faults this way)."""
+    module = (os.environ if environ is None else environ).get("IMAGEN_GIMP_WORKER_MODULE")
+    return [python, "-m", module, folder] if module else None
+
+
+def run_job(action, values, host, repo, mark=None):
+    # type: (str, dict, object, str, object) -> tuple
+    """Everything of one call up to the paste: read through `host`, run the worker, plan the layers.
+
+    host gives canvas_size() (None: no image), layer_rect() (None: no layer), selection_bounds(),
+    read_pixels(rect, transparent_outside), read_selection(rect), progress(fraction or None, text)
+    and message(text). mark(stage), if given, is called after each stage (timings). Returns
+    (PastePlan, job folder); the caller removes the folder after pasting. HostError when the call
+    cannot go on: nothing in the image was touched.
+    """
+    mark = mark or (lambda stage: None)
+    title = TITLES[action]
+    size = host.canvas_size()
+    operation = build_operation(action, values, size)
+    host.progress(None, u"%s: reading the picture" % title)
+    python = worker_python(repo)
+    rect, pixels, selection = geometry.Rect(0, 0, 0, 0), None, None
+    layer_rect = host.layer_rect()
+    if layer_rect is not None:
+        plan = plan_input(action, operation, layer_rect, geometry.Rect(0, 0, size[0], size[1]),
+                          host.selection_bounds())
+        rect = plan.rect
+        pixels = host.read_pixels(rect, plan.transparent_outside)
+        selection = host.read_selection(rect) if plan.read_selection else None
+    mark("read")
+    folder = make_job(operation, rect.width, rect.height, (rect.x, rect.y), pixels, selection)
+    mark("job folder")
+    try:
+        host.progress(0.05, None)
+
+        def on_progress(fraction, stage):
+            # type: (float, str) -> bool
+            host.progress(progress_fraction(fraction), u"%s: %s" % (title, stage) if stage else None)
+            return True
+
+        outcome = run_worker(python, repo, folder, on_progress, command_override(python, folder))
+        mark("worker")
+        error = outcome_error(title, outcome)
+        if error:
+            raise HostError(error)
+        result = jobfiles.read_result(folder)
+        paste = plan_paste(action, operation, folder, result, (rect.x, rect.y),
+                           into_image=bool(values.get("into-image")))
+    except Exception:
+        remove_job(folder)
+        raise
+    host.progress(0.9, u"%s: adding the layers" % title)
+    for note in paste.notes:
+        host.message(u"%s: %s" % (title, note))
+    return paste, folder
+
+
 # ---------------------------------------------------------------------------------------------
 # Results -> what to paste
 # ---------------------------------------------------------------------------------------------

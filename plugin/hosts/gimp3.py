@@ -20,7 +20,6 @@ gi.require_version("Gegl", "0.4")
 gi.require_version("Babl", "0.1")
 from gi.repository import Babl, Gegl, Gimp, GLib, GObject  # noqa: E402
 
-from plugin import jobfiles  # noqa: E402
 from plugin.geometry import Rect  # noqa: E402
 from plugin.hosts import common  # noqa: E402
 from plugin.hosts.common import HostError  # noqa: E402
@@ -172,65 +171,50 @@ class Job:
     # -- reading --------------------------------------------------------------------------
 
     def run(self):
-        canvas = None
-        if self.image is not None:
-            canvas = Rect(0, 0, self.image.get_width(), self.image.get_height())
-        size = (canvas.width, canvas.height) if canvas else None
         clock = _Stages()
-        operation = common.build_operation(self.action, self.values, size)
-        Gimp.progress_init(f"{self.title}: reading the picture")
-        python = common.worker_python(REPO)
-        if self.layer is not None:
-            _ok, off_x, off_y = self.layer.get_offsets()
-            layer_rect = Rect(off_x, off_y, self.layer.get_width(), self.layer.get_height())
-            plan = common.plan_input(self.action, operation, layer_rect, canvas, self._selection_bounds())
-            pixels = self._read_pixels(plan, off_x, off_y)
-            selection = self._read_selection(plan.rect) if plan.read_selection else None
-            rect = plan.rect
-        else:
-            rect, pixels, selection = Rect(0, 0, 0, 0), None, None
-        clock.mark("read")
-        self.folder = common.make_job(operation, rect.width, rect.height, (rect.x, rect.y), pixels, selection)
-        clock.mark("job folder")
-        Gimp.progress_update(0.05)
-        outcome = common.run_worker(python, REPO, self.folder, self._on_progress,
-                                    _command_override(python, self.folder))
-        clock.mark("worker")
-        error = common.outcome_error(self.title, outcome)
-        if error:
-            raise HostError(error)
-        result = jobfiles.read_result(self.folder)
-        paste = common.plan_paste(self.action, operation, self.folder, result, (rect.x, rect.y),
-                                  into_image=bool(self.values.get("into-image")))
-        Gimp.progress_set_text(f"{self.title}: adding the layers")
-        for note in paste.notes:
-            Gimp.message(f"{self.title}: {note}")
+        paste, self.folder = common.run_job(self.action, self.values, self, REPO, clock.mark)
         image = Paster(self.image, self.run_mode, self.title).apply(paste, self.values, self.layer)
         clock.mark("paste")
         clock.report(self.title)
         return image
 
-    def _selection_bounds(self) -> Rect | None:
+    # -- the host protocol of common.run_job ----------------------------------------------
+
+    def canvas_size(self) -> tuple | None:
+        return (self.image.get_width(), self.image.get_height()) if self.image is not None else None
+
+    def layer_rect(self) -> Rect | None:
+        if self.layer is None:
+            return None
+        _ok, off_x, off_y = self.layer.get_offsets()
+        return Rect(off_x, off_y, self.layer.get_width(), self.layer.get_height())
+
+    def selection_bounds(self) -> Rect | None:
         _ok, non_empty, x1, y1, x2, y2 = Gimp.Selection.bounds(self.image)
         if not non_empty:
             return None
         return Rect(x1, y1, x2 - x1, y2 - y1)
 
-    def _read_pixels(self, plan: common.InputPlan, off_x: int, off_y: int) -> bytes:
-        rect = plan.rect
-        abyss = Gegl.AbyssPolicy.NONE if plan.transparent_outside else Gegl.AbyssPolicy.CLAMP
+    def read_pixels(self, rect: Rect, transparent_outside: bool) -> bytes:
+        _ok, off_x, off_y = self.layer.get_offsets()
+        abyss = Gegl.AbyssPolicy.NONE if transparent_outside else Gegl.AbyssPolicy.CLAMP
         area = Gegl.Rectangle.new(rect.x - off_x, rect.y - off_y, rect.width, rect.height)
         return self.layer.get_buffer().get(area, 1.0, RGBA, abyss)
 
-    def _read_selection(self, rect: Rect) -> bytes:
+    def read_selection(self, rect: Rect) -> bytes:
         area = Gegl.Rectangle.new(rect.x, rect.y, rect.width, rect.height)
         return self.image.get_selection().get_buffer().get(area, 1.0, GRAY, Gegl.AbyssPolicy.NONE)
 
-    def _on_progress(self, fraction: float, stage: str) -> bool:
-        if stage:
-            Gimp.progress_set_text(f"{self.title}: {stage}")
-        Gimp.progress_update(common.progress_fraction(fraction))
-        return True
+    def progress(self, fraction: float | None, text: str | None) -> None:
+        if fraction is None:
+            Gimp.progress_init(text or self.title)
+            return
+        if text:
+            Gimp.progress_set_text(text)
+        Gimp.progress_update(fraction)
+
+    def message(self, text: str) -> None:
+        Gimp.message(text)
 
 
 class _Stages:
@@ -248,12 +232,6 @@ class _Stages:
     def report(self, title: str) -> None:
         if os.environ.get("IMAGEN_GIMP_TIMING"):
             sys.stderr.write("imagen-gimp timing " + json.dumps({"action": title, **self.seconds}) + "\n")
-
-
-def _command_override(python: str, folder: str) -> list | None:
-    """IMAGEN_GIMP_WORKER_MODULE swaps the worker module (tests inject faults this way)."""
-    module = os.environ.get("IMAGEN_GIMP_WORKER_MODULE")
-    return [python, "-m", module, folder] if module else None
 
 
 # ---------------------------------------------------------------------------------------------

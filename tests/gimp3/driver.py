@@ -383,6 +383,17 @@ def scenario_background():
     check(s, "original pixels identical", pixels(layer) == original)
     image.delete()
 
+    image = load("cat")  # no selection: the engine finds the subject itself
+    layer = image.get_layers()[0]
+    original = pixels(layer)
+    status, error, _seconds = call("background", image, [layer], backend="local", mode="blur", blur_radius=12)
+    if check(s, "no selection, blur: succeeds", status == SUCCESS, error):
+        group = new_group(image, 1)
+        check(s, "no selection: one layer over the whole layer", group is not None
+              and [(c.get_width(), c.get_height()) for c in group.get_children()] == [(451, 300)])
+    check(s, "no selection: original pixels identical", pixels(layer) == original)
+    image.delete()
+
 
 def scenario_upscale():
     s = "upscale"
