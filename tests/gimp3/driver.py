@@ -395,6 +395,24 @@ def scenario_background():
     image.delete()
 
 
+def scenario_formats():
+    """Grayscale and 16-bit images: read through babl, results pasted as layers of the image's kind."""
+    s = "formats"
+    for label, convert in (("gray", lambda img: img.convert_grayscale()),
+                           ("16-bit", lambda img: img.convert_precision(Gimp.Precision.U16_NON_LINEAR))):
+        image = load("cat")
+        convert(image)
+        layer = image.get_layers()[0]
+        original = pixels(layer)
+        image.select_rectangle(Gimp.ChannelOps.REPLACE, 200, 100, 40, 40)
+        status, error, _seconds = call("remove", image, [layer], backend="local", context=32)
+        if check(s, f"{label}: succeeds", status == SUCCESS, error):
+            group = new_group(image, 1)
+            check(s, f"{label}: a group with one layer", group is not None and len(group.get_children()) == 1)
+        check(s, f"{label}: original pixels identical", pixels(layer) == original)
+        image.delete()
+
+
 def scenario_upscale():
     s = "upscale"
     image = load("cat")
@@ -550,7 +568,8 @@ SCENARIOS = {
     "registration": scenario_registration, "remove": scenario_remove, "offset-layer": scenario_offset_layer,
     "cloud-only": scenario_cloud_only, "invalid": scenario_invalid, "expand": scenario_expand,
     "background": scenario_background, "upscale": scenario_upscale, "last-values": scenario_last_values,
-    "fault": scenario_fault, "vertex-blocked": scenario_vertex_blocked, "vertex": scenario_vertex,
+    "fault": scenario_fault, "formats": scenario_formats, "vertex-blocked": scenario_vertex_blocked,
+    "vertex": scenario_vertex,
 }
 
 

@@ -19,7 +19,7 @@ from . import rootfs
 
 HERE = Path(__file__).parent
 MAIN_SCENARIOS = ["registration", "remove", "offset-layer", "cloud-only", "invalid", "expand", "background",
-                  "upscale", "last-values"]
+                  "upscale", "last-values", "formats"]
 FAULT_SCENARIOS = ["fault"]
 VERTEX_SCENARIOS = ["vertex-blocked", "vertex"]  # the emulator blocks its first request
 
