@@ -135,13 +135,13 @@ def test_values_come_in_as_gimpfu_hands_them_over():
     spec = common.PROCEDURE_BY_ACTION["background"]
     # mode (PF_OPTION index), color (tuple), blur (a float from a spin button), file (None), prompt (UTF-8),
     # grow, feather, context, variations, seed, backend (index), model
-    args = [2, gimp2.hex_rgb("#102030"), 7.0, None, b"caf\xc3\xa9", 4, 8, 64, 1, 0, 1, ""]
+    args = [2, common.hex_rgb("#102030"), 7.0, None, b"caf\xc3\xa9", 4, 8, 64, 1, 0, 1, ""]
     values = gimp2.read_values(spec, tuple(args))
     assert values["mode"] == "blur" and values["color"] == "#102030" and values["blur-radius"] == 7
     assert values["image-path"] == "" and values["prompt"] == "caf\u00e9" and values["backend"] == "local"
     from gimpcolor import RGB
 
-    assert gimp2.color_hex(RGB(1.0, 0.5, 0.0), "#ffffff") == "#ff8000"
+    assert common.color_hex(RGB(1.0, 0.5, 0.0), "#ffffff") == "#ff8000"
     with pytest.raises(common.HostError, match="backend"):
         gimp2.read_values(spec, tuple(args[:10] + [9] + args[11:]))
 
@@ -306,7 +306,7 @@ def test_invalid_calls_say_what_to_do():
     gimp.pdb.gimp_image_select_rectangle(image, E.CHANNEL_OP_REPLACE, 10, 10, 50, 50)
     fails_cleanly("inpaint", image, layer, "prompt", backend="vertex", prompt="  ")
     fails_cleanly("expand", image, layer, "margins", backend="local", expand_mode="margins")
-    fails_cleanly("remove", image, image.selection, "works on a layer", backend="local")
+    fails_cleanly("remove", image, image.selection, "works on one layer", backend="local")
 
 
 def test_a_missing_venv_is_explained(monkeypatch):

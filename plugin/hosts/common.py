@@ -472,6 +472,145 @@ def run_job(action, values, host, repo, mark=None):
 
 
 # ---------------------------------------------------------------------------------------------
+# What a host hands over: targets, pixels, values (GIMP 2.10 needs these; GIMP 3 may use them)
+# ---------------------------------------------------------------------------------------------
+
+def check_target(action, has_image, one_layer, into_image=False):
+    # type: (str, bool, bool, bool) -> None
+    """HostError unless the call has what the action works on: an open image and exactly one layer."""
+    title = TITLES[action]
+    if PROCEDURE_BY_ACTION[action].needs_image:
+        if not has_image:
+            raise HostError("%s needs an open image." % title)
+        if not one_layer:
+            raise HostError("%s works on one layer: select exactly one layer in the Layers dialog." % title)
+    elif into_image and not has_image:
+        raise HostError("Generate Image: 'Add to the current image' needs an open image.")
+
+
+def pad_region(data, inner, outer, bpp):
+    # type: (bytes, Rect, Rect, int) -> bytes
+    """inner's rows placed in a zero-filled outer (same coordinates): transparent / unselected outside.
+
+    For hosts that can read only where a drawable has pixels (GIMP 2.10's pixel regions) while the
+    job wants the whole planned rectangle.
+    """
+    if tuple(inner) == tuple(outer):
+        return data
+    out = bytearray(outer.width * outer.height * bpp)
+    row_bytes = inner.width * bpp
+    if row_bytes > 0:
+        dx = (inner.x - outer.x) * bpp
+        for row in range(inner.height):
+            start = (inner.y - outer.y + row) * outer.width * bpp + dx
+            out[start:start + row_bytes] = data[row * row_bytes:(row + 1) * row_bytes]
+    return bytes(out)
+
+
+def to_rgba(data, bpp):
+    # type: (bytes, int) -> bytes
+    """8-bit RGB, gray or gray+alpha pixels as RGBA: GIMP 2.10 pixel regions give the layer's own format.
+
+    Slice copies, so a megapixel takes milliseconds even in Python 2.7.
+    """
+    if bpp == 4:
+        return data
+    if bpp not in (1, 2, 3):
+        raise ValueError("cannot read %d bytes per pixel (indexed images are not supported)" % bpp)
+    source = bytearray(data)
+    out = bytearray(b"\xff" * (len(source) // bpp * 4))
+    if bpp == 3:
+        for channel in range(3):
+            out[channel::4] = source[channel::3]
+    else:
+        gray = source[0::bpp]
+        for channel in range(3):
+            out[channel::4] = gray
+        if bpp == 2:
+            out[3::4] = source[1::2]
+    return bytes(out)
+
+
+def from_rgba(data, bpp):
+    # type: (bytes, int) -> bytes
+    """RGBA as bpp bytes per pixel, for writing a GIMP 2.10 layer of that type (gray: Rec. 601 luma)."""
+    if bpp == 4:
+        return data
+    source = bytearray(data)
+    if bpp == 3:
+        out = bytearray(len(source) // 4 * 3)
+        for channel in range(3):
+            out[channel::3] = source[channel::4]
+        return bytes(out)
+    luma = bytearray((r * 77 + g * 150 + b * 29 + 128) >> 8
+                     for r, g, b in zip(source[0::4], source[1::4], source[2::4]))  # noqa: B905
+    if bpp == 1:
+        return bytes(luma)
+    out = bytearray(len(luma) * 2)
+    out[0::2] = luma
+    out[1::2] = source[3::4]
+    return bytes(out)
+
+
+def hex_rgb(text):
+    # type: (str) -> tuple
+    """'#rrggbb' as (r, g, b) 0-255: the form GIMP 2.10's PF_COLOR default takes."""
+    text = text.lstrip("#")
+    return tuple(int(text[i:i + 2], 16) for i in (0, 2, 4))
+
+
+def color_hex(value, default):
+    # type: (object, str) -> str
+    """A colour as '#rrggbb' from what hosts hand over: '#hex', (r, g, b) as 0-255 or 0-1, or .r/.g/.b."""
+    if value is None:
+        return default
+    if isinstance(value, (bytes, type(u""))):
+        return to_unicode(value)
+    if hasattr(value, "r"):
+        channels = (value.r, value.g, value.b)
+    else:
+        channels = tuple(value)[:3]
+    if all(isinstance(c, int) for c in channels):
+        ints = channels
+    else:
+        ints = [int(round(float(c) * 255)) for c in channels]
+    return u"#%02x%02x%02x" % tuple(max(0, min(255, c)) for c in ints)
+
+
+def choice_nick(param, raw):
+    # type: (Param, object) -> str
+    """A choice argument as its nick, from an index (GIMP 2.10's PF_OPTION) or the nick itself."""
+    if isinstance(raw, (bytes, type(u""))):
+        return to_unicode(raw)
+    index = int(raw)
+    if not 0 <= index < len(param.extra):
+        raise HostError("%s: choice %d is not between 0 and %d" % (param.name, index, len(param.extra) - 1))
+    return param.extra[index][0]
+
+
+def to_unicode(value):
+    # type: (object) -> str
+    """Text as unicode, also from Python 2's byte strings (GIMP 2.10's UTF-8 str, which _text keeps)."""
+    if value is None:
+        return u""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, type(u"")):
+        return value
+    return type(u"")(value)
+
+
+def native_str(text):
+    # type: (str) -> str
+    """Text as the host's str: UTF-8 bytes on Python 2 (pygimp would encode unicode as ASCII), str on 3."""
+    if isinstance(text, bytes) and bytes is not str:
+        return text.decode("utf-8", "replace")
+    if isinstance(text, type(u"")) and bytes is str:
+        return text.encode("utf-8")
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
 # Results -> what to paste
 # ---------------------------------------------------------------------------------------------
 

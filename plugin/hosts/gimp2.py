@@ -13,9 +13,9 @@ import traceback
 import gimpfu
 from gimpfu import gimp, pdb
 
-from plugin.geometry import Rect
+from plugin.geometry import Rect, intersect
 from plugin.hosts import common
-from plugin.hosts.common import HostError
+from plugin.hosts.common import HostError, native_str, to_unicode
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 RETURNS_IMAGE = ("generate", "upscale")
@@ -66,7 +66,7 @@ def pf_param(param):
         labels = tuple(choice[2] for choice in param.extra)
         return (gimpfu.PF_OPTION, param.name, param.label, nicks.index(param.default), labels)
     if param.kind == "color":
-        return (gimpfu.PF_COLOR, param.name, param.label, hex_rgb(param.default))
+        return (gimpfu.PF_COLOR, param.name, param.label, common.hex_rgb(param.default))
     if param.kind == "file":
         return (gimpfu.PF_FILE, param.name, param.label, param.default)
     raise ValueError("unknown parameter kind %r" % (param.kind,))
@@ -108,15 +108,15 @@ def read_values(spec, args):
 def _plain(param, raw):
     # type: (common.Param, object) -> object
     if param.kind in ("text", "string", "file"):
-        return _unicode(raw)
+        return to_unicode(raw)
     if param.kind == "int":
         return param.default if raw is None else int(round(float(raw)))  # gtk spin buttons give floats
     if param.kind == "bool":
         return bool(raw)
     if param.kind == "choice":
-        return choice_nick(param, raw)
+        return common.choice_nick(param, raw)
     if param.kind == "color":
-        return color_hex(raw, param.default)
+        return common.color_hex(raw, param.default)
     return raw
 
 
@@ -135,10 +135,10 @@ def run_procedure(spec, image, drawable, args):
         job = Job(spec, image, drawable, read_values(spec, args), interactive)
         return job.run()
     except HostError as exc:
-        _fail(_unicode(exc.args[0] if exc.args else title))
+        _fail(to_unicode(exc.args[0] if exc.args else title))
     except Exception:  # a bug: show the traceback rather than a bare "execution error"
         _fail(u"%s failed with an internal error; the image was not changed.\n%s"
-              % (title, _unicode(traceback.format_exc())))
+              % (title, to_unicode(traceback.format_exc())))
     finally:
         if job is not None:
             job.close()
@@ -147,7 +147,7 @@ def run_procedure(spec, image, drawable, args):
 def _fail(text):
     # type: (str) -> None
     """gimpfu's fail(): show the message, then raise so the PDB call returns an execution error."""
-    message = native(text)
+    message = native_str(text)
     gimp.message(message)
     raise gimpfu.error(message)
 
@@ -164,16 +164,9 @@ class Job(object):
         self.values = values
         self.interactive = interactive
         self.folder = None
-        self.layer = None
-        if spec.needs_image:
-            if image is None:
-                raise HostError("%s needs an open image." % self.title)
-            if not isinstance(drawable, gimp.Layer):
-                raise HostError("%s works on a layer: select one layer in the Layers dialog (not a mask "
-                                "or a channel)." % self.title)
-            self.layer = drawable
-        elif values.get("into-image") and image is None:
-            raise HostError("Generate Image: 'Add to the current image' needs an open image.")
+        common.check_target(self.action, image is not None, isinstance(drawable, gimp.Layer),
+                            bool(values.get("into-image")))
+        self.layer = drawable if spec.needs_image else None
 
     def close(self):
         # type: () -> None
@@ -182,7 +175,7 @@ class Job(object):
 
     def run(self):
         # type: () -> object
-        paste, self.folder = run_job(self.action, self.values, self, REPO)
+        paste, self.folder = common.run_job(self.action, self.values, self, REPO)
         return Paster(self.image, self.title, self.interactive).apply(paste, self.values, self.layer)
 
     # -- the Host side of run_job ---------------------------------------------------------
@@ -209,27 +202,27 @@ class Job(object):
         # type: (Rect, bool) -> bytes
         """RGBA of rect (image coordinates); transparent where the layer does not reach."""
         data, inner = _read_region(self.layer, self.layer_rect(), rect)
-        return pad_region(to_rgba(data, self.layer.bpp), inner, rect, 4)
+        return common.pad_region(common.to_rgba(data, self.layer.bpp), inner, rect, 4)
 
     def read_selection(self, rect):
         # type: (Rect) -> bytes
         """The selection over rect; 0 (not selected) off the canvas."""
         canvas = Rect(0, 0, self.image.width, self.image.height)
         data, inner = _read_region(self.image.selection, canvas, rect)
-        return pad_region(data, inner, rect, 1)
+        return common.pad_region(data, inner, rect, 1)
 
     def progress(self, fraction, text=None):
         # type: (float, str) -> None
         if fraction is None:
-            gimp.progress_init(native(text))
+            gimp.progress_init(native_str(text or self.title))
             return
         if text:
-            pdb.gimp_progress_set_text(native(text))
+            pdb.gimp_progress_set_text(native_str(text))
         gimp.progress_update(fraction)
 
     def message(self, text):
         # type: (str) -> None
-        gimp.message(native(text))
+        gimp.message(native_str(text))
 
 
 def _read_region(drawable, drawable_rect, rect):
@@ -283,7 +276,7 @@ class Paster(object):
             self.image.resize(old[0] + left + right, old[1] + top + bottom, left, top)
             self.resized = (old, left, top)
             shift_x, shift_y = left, top
-        group = gimp.GroupLayer(self.image, native(plan.group_name))
+        group = gimp.GroupLayer(self.image, native_str(plan.group_name))
         parent, position = None, 0
         if source_layer is not None:
             parent = pdb.gimp_item_get_parent(source_layer)
@@ -318,7 +311,7 @@ class Paster(object):
     def _text(self, plan, values):
         # type: (common.PastePlan, dict) -> object
         text = common.describe_text(self.title, plan.texts)
-        gimp.message(native(text))
+        gimp.message(native_str(text))
         if values.get("store-comment") and plan.texts:
             pdb.gimp_image_undo_group_start(self.image)
             try:
@@ -331,11 +324,11 @@ class Paster(object):
     def _make_layer(self, image, plan):
         # type: (object, common.LayerPlan) -> object
         kind = gimpfu.GRAYA_IMAGE if image.base_type == gimpfu.GRAY else gimpfu.RGBA_IMAGE
-        return gimp.Layer(image, native(plan.name), plan.width, plan.height, kind, 100.0, NORMAL_MODE)
+        return gimp.Layer(image, native_str(plan.name), plan.width, plan.height, kind, 100.0, NORMAL_MODE)
 
     def _fill(self, layer, plan):
         # type: (object, common.LayerPlan) -> None
-        pixels = from_rgba(common.read_file(plan.pixels_path), layer.bpp)
+        pixels = common.from_rgba(common.read_file(plan.pixels_path), layer.bpp)
         _write_region(layer, pixels, plan.width, plan.height)
         if plan.mask_path:
             mask = layer.create_mask(WHITE_MASK)
@@ -361,181 +354,3 @@ def _write_region(drawable, data, width, height):
     region = drawable.get_pixel_rgn(0, 0, width, height, True, False)
     region[0:width, 0:height] = data
     drawable.flush()
-
-
-# ---------------------------------------------------------------------------------------------
-# STAGED FOR common.py (the GIMP 3 engineer holds it for now): not GIMP I/O, to move there.
-# ---------------------------------------------------------------------------------------------
-
-def run_job(action, values, host, repo):
-    # type: (str, dict, object, str) -> tuple
-    """Everything of one call up to the paste: read through `host`, run the worker, plan the layers.
-
-    host gives canvas_size(), layer_rect() (None: no layer), selection_bounds(), read_pixels(rect,
-    transparent_outside), read_selection(rect), progress(fraction or None, text), message(text).
-    Returns (PastePlan, job folder); the caller removes the folder after pasting. HostError when
-    the call cannot go on: nothing in the image was touched.
-    """
-    title = common.TITLES[action]
-    size = host.canvas_size()
-    operation = common.build_operation(action, values, size)
-    host.progress(None, u"%s: reading the picture" % title)
-    python = common.worker_python(repo)
-    rect, pixels, selection = Rect(0, 0, 0, 0), None, None
-    layer_rect = host.layer_rect()
-    if layer_rect is not None:
-        plan = common.plan_input(action, operation, layer_rect, Rect(0, 0, size[0], size[1]),
-                                 host.selection_bounds())
-        rect = plan.rect
-        pixels = host.read_pixels(rect, plan.transparent_outside)
-        selection = host.read_selection(rect) if plan.read_selection else None
-    folder = common.make_job(operation, rect.width, rect.height, (rect.x, rect.y), pixels, selection)
-    try:
-        host.progress(0.05)
-
-        def on_progress(fraction, stage):
-            host.progress(common.progress_fraction(fraction), u"%s: %s" % (title, stage) if stage else None)
-            return True
-
-        outcome = common.run_worker(python, repo, folder, on_progress, command_override(python, folder))
-        error = common.outcome_error(title, outcome)
-        if error:
-            raise HostError(error)
-        from plugin import jobfiles
-        result = jobfiles.read_result(folder)
-        paste = common.plan_paste(action, operation, folder, result, (rect.x, rect.y),
-                                  into_image=bool(values.get("into-image")))
-    except Exception:
-        common.remove_job(folder)
-        raise
-    host.progress(0.9, u"%s: adding the layers" % title)
-    for note in paste.notes:
-        host.message(u"%s: %s" % (title, note))
-    return paste, folder
-
-
-def command_override(python, folder, environ=None):
-    # type: (str, str, dict) -> list
-    """IMAGEN_GIMP_WORKER_MODULE swaps the worker module (tests inject faults this way)."""
-    module = (os.environ if environ is None else environ).get("IMAGEN_GIMP_WORKER_MODULE")
-    return [python, "-m", module, folder] if module else None
-
-
-def intersect(a, b):
-    # type: (Rect, Rect) -> Rect
-    from plugin import geometry
-    return geometry.intersect(a, b)
-
-
-def pad_region(data, inner, outer, bpp):
-    # type: (bytes, Rect, Rect, int) -> bytes
-    """Place inner's rows (bytes) at their spot in a zero-filled outer (both in the same coordinates)."""
-    if tuple(inner) == tuple(outer):
-        return data
-    out = bytearray(outer.width * outer.height * bpp)
-    row_bytes = inner.width * bpp
-    if row_bytes > 0:
-        dx = (inner.x - outer.x) * bpp
-        for row in range(inner.height):
-            start = (inner.y - outer.y + row) * outer.width * bpp + dx
-            out[start:start + row_bytes] = data[row * row_bytes:(row + 1) * row_bytes]
-    return bytes(out)
-
-
-def to_rgba(data, bpp):
-    # type: (bytes, int) -> bytes
-    """8-bit RGB, gray or gray+alpha pixels as RGBA (slice copies, fast enough in pure Python)."""
-    if bpp == 4:
-        return data
-    if bpp not in (1, 2, 3):
-        raise ValueError("cannot read %d bytes per pixel (indexed images are not supported)" % bpp)
-    source = bytearray(data)
-    out = bytearray(b"\xff" * (len(source) // bpp * 4))
-    if bpp == 3:
-        for channel in range(3):
-            out[channel::4] = source[channel::3]
-    else:
-        gray = source[0::bpp]
-        for channel in range(3):
-            out[channel::4] = gray
-        if bpp == 2:
-            out[3::4] = source[1::2]
-    return bytes(out)
-
-
-def from_rgba(data, bpp):
-    # type: (bytes, int) -> bytes
-    """RGBA as a layer of bpp bytes per pixel (gray: Rec. 601 luma)."""
-    if bpp == 4:
-        return data
-    source = bytearray(data)
-    if bpp == 3:
-        out = bytearray(len(source) // 4 * 3)
-        for channel in range(3):
-            out[channel::3] = source[channel::4]
-        return bytes(out)
-    luma = bytearray((r * 77 + g * 150 + b * 29 + 128) >> 8
-                     for r, g, b in zip(source[0::4], source[1::4], source[2::4]))  # noqa: B905
-    if bpp == 1:
-        return bytes(luma)
-    out = bytearray(len(luma) * 2)
-    out[0::2] = luma
-    out[1::2] = source[3::4]
-    return bytes(out)
-
-
-def hex_rgb(text):
-    # type: (str) -> tuple
-    text = text.lstrip("#")
-    return tuple(int(text[i:i + 2], 16) for i in (0, 2, 4))
-
-
-def color_hex(value, default):
-    # type: (object, str) -> str
-    """A colour as '#rrggbb' from what hosts hand over: '#hex', (r, g, b) as 0-255 or 0-1, or .r/.g/.b."""
-    if value is None:
-        return default
-    if isinstance(value, (bytes, type(u""))):
-        return _unicode(value)
-    if hasattr(value, "r"):
-        channels = (value.r, value.g, value.b)
-    else:
-        channels = tuple(value)[:3]
-    if all(isinstance(c, int) for c in channels):
-        ints = channels
-    else:
-        ints = [int(round(float(c) * 255)) for c in channels]
-    return u"#%02x%02x%02x" % tuple(max(0, min(255, c)) for c in ints)
-
-
-def choice_nick(param, raw):
-    # type: (common.Param, object) -> str
-    """A choice argument (index, as PF_OPTION gives it, or nick) as its nick."""
-    if isinstance(raw, (bytes, type(u""))):
-        return _unicode(raw)
-    index = int(raw)
-    if not 0 <= index < len(param.extra):
-        raise HostError("%s: choice %d is not between 0 and %d" % (param.name, index, len(param.extra) - 1))
-    return param.extra[index][0]
-
-
-def _unicode(value):
-    # type: (object) -> str
-    """Text as unicode: GIMP 2.10 hands over UTF-8 byte strings."""
-    if value is None:
-        return u""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, type(u"")):
-        return value
-    return type(u"")(value)
-
-
-def native(text):
-    # type: (str) -> str
-    """Text as the host's str: UTF-8 bytes on Python 2 (pygimp encodes unicode as ASCII), str on 3."""
-    if isinstance(text, bytes) and bytes is not str:
-        return text.decode("utf-8", "replace")
-    if isinstance(text, type(u"")) and bytes is str:
-        return text.encode("utf-8")
-    return text

@@ -111,6 +111,50 @@ class TestRegistration(AdapterCase):
             self.assertEqual(types, [kinds[p.kind] for p in spec.params])
 
 
+class TestSharedHelpers(unittest.TestCase):
+    """common.py's helpers for what hosts hand over, under this Python (2.7 in CI)."""
+
+    def test_pad_region_places_rows_in_a_zero_frame(self):
+        from plugin.geometry import Rect
+
+        padded = common.pad_region(b"abcdef", Rect(1, 0, 3, 2), Rect(0, -1, 4, 3), 1)
+        self.assertEqual(padded, b"\0\0\0\0\0abc\0def")
+        self.assertEqual(common.pad_region(b"xy", Rect(0, 0, 1, 1), Rect(0, 0, 1, 1), 2), b"xy")
+        self.assertEqual(common.pad_region(b"", Rect(5, 5, 0, 0), Rect(0, 0, 2, 1), 1), b"\0\0")
+
+    def test_pixel_formats_round_trip(self):
+        rgb = b"\x01\x02\x03\x04\x05\x06"
+        self.assertEqual(common.to_rgba(rgb, 3), b"\x01\x02\x03\xff\x04\x05\x06\xff")
+        self.assertEqual(common.from_rgba(common.to_rgba(rgb, 3), 3), rgb)
+        self.assertEqual(common.to_rgba(b"\x10\x80", 2), b"\x10\x10\x10\x80")
+        self.assertEqual(common.from_rgba(b"\x10\x10\x10\x80", 2), b"\x10\x80")
+        self.assertEqual(common.from_rgba(b"\xff\xff\xff\x00", 1), b"\xff")
+        self.assertRaises(ValueError, common.to_rgba, b"\x00", 5)
+
+    def test_values_as_gimpfu_gives_them(self):
+        import gimpcolor
+
+        self.assertEqual(common.color_hex((255, 128, 0), "#000000"), u"#ff8000")
+        self.assertEqual(common.color_hex(gimpcolor.RGB(0.0, 0.5, 1.0), "#000000"), u"#0080ff")
+        self.assertEqual(common.color_hex(None, "#ffffff"), "#ffffff")
+        self.assertEqual(common.hex_rgb("#102030"), (16, 32, 48))
+        backend = [p for p in common.PROCEDURE_BY_ACTION["remove"].params if p.name == "backend"][0]
+        self.assertEqual(common.choice_nick(backend, 1), u"local")
+        self.assertEqual(common.choice_nick(backend, b"vertex"), u"vertex")
+        self.assertRaises(common.HostError, common.choice_nick, backend, 9)
+        self.assertEqual(common.to_unicode(b"caf\xc3\xa9"), u"caf\u00e9")
+        self.assertEqual(common.to_unicode(None), u"")
+        self.assertEqual(common.to_unicode(common.native_str(u"caf\u00e9")), u"caf\u00e9")
+        self.assertTrue(isinstance(common.native_str(u"x"), str))
+
+    def test_check_target(self):
+        common.check_target("remove", True, True)
+        common.check_target("generate", False, False)
+        self.assertRaises(common.HostError, common.check_target, "remove", False, False)
+        self.assertRaises(common.HostError, common.check_target, "remove", True, False)
+        self.assertRaises(common.HostError, common.check_target, "generate", False, False, True)
+
+
 class TestEntry(unittest.TestCase):
     def test_a_linked_entry_finds_the_repository(self):
         """GIMP runs the link in its plug-in folder; the entry follows it back to the repository."""
@@ -331,7 +375,7 @@ class TestFailures(AdapterCase):
 
     def test_drawable_must_be_a_layer(self):
         gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 5, 5, 5, 5)
-        self.fails_cleanly("remove", "works on a layer", drawable=self.image.selection, backend="local")
+        self.fails_cleanly("remove", "works on one layer", drawable=self.image.selection, backend="local")
 
     def test_worker_crash_pastes_nothing(self):
         gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 5, 5, 5, 5)
