@@ -68,3 +68,18 @@ class FakeBackend(Backend):
 @pytest.fixture
 def fake_backend():
     return FakeBackend()
+
+
+@pytest.fixture(scope="module")
+def emulator(request):
+    """The loopback emulator (Imagen and Gemini), one per test module, with the quick local engine.
+
+    A module can set EMULATOR_OPTIONS (for example {"retired": {...}}) for start_in_thread.
+    """
+    from plugin.backends.emulator import start_in_thread
+    from plugin.backends.emulator_answers import quick_engine
+
+    options = getattr(request.module, "EMULATOR_OPTIONS", {})
+    server, _ = start_in_thread(engine=quick_engine, **options)
+    yield server
+    server.stop()

@@ -16,17 +16,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from plugin.backends.emulator import Fault, start_in_thread
-from plugin.backends.emulator_answers import quick_engine
+from plugin.backends.emulator import Fault
 
 V1 = "/v1/projects/p/locations/us-central1/publishers/google/models/"
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    server, _ = start_in_thread(engine=quick_engine)
-    yield server
-    server.stop()
 
 
 @pytest.fixture(autouse=True)

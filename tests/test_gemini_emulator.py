@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from plugin.backends.emulator import start_in_thread
 from tests.gemini_support import gradient
 
 MODELS = "/v1/projects/p/locations/us-central1/publishers/google/models/"
@@ -22,11 +21,7 @@ FLASH = "gemini-2.5-flash-image"
 MIME = "contents[0].parts[0].inlineData.mimeType"
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    server, _ = start_in_thread(retired={"gemini-2.5-flash-image-preview"})
-    yield server
-    server.stop()
+EMULATOR_OPTIONS = {"retired": {"gemini-2.5-flash-image-preview"}}
 
 
 def post(emulator, body: dict, model: str = "gemini-2.5-flash-image", query: str = "") -> tuple[int, dict]:

@@ -11,8 +11,7 @@ pytest.importorskip("google.cloud.aiplatform_v1")
 from plugin import ops, pipeline  # noqa: E402
 from plugin.backends import make_backend  # noqa: E402
 from plugin.backends.base import EditRequest  # noqa: E402
-from plugin.backends.emulator import Fault, start_in_thread  # noqa: E402
-from plugin.backends.emulator_answers import quick_engine  # noqa: E402
+from plugin.backends.emulator import Fault  # noqa: E402
 from plugin.backends.fallback import FallbackBackend  # noqa: E402
 from plugin.backends.vertex import Backoff, VertexBackend  # noqa: E402
 from plugin.backends.vertex_errors import ModelUnavailable, QuotaExhausted  # noqa: E402
@@ -30,11 +29,7 @@ from tests.gemini_support import (  # noqa: E402
 RETIRED = {"imagen-4.0-generate-001", "imagen-3.0-capability-001", "imagen-4.0-upscale-preview"}
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    server, _ = start_in_thread(engine=quick_engine, retired=RETIRED)
-    yield server
-    server.stop()
+EMULATOR_OPTIONS = {"retired": RETIRED}
 
 
 @pytest.fixture
@@ -134,7 +129,6 @@ def test_make_backend_auto_is_the_fallback_when_vertex_is_configured(emu, tmp_pa
     output = pipeline.run(ops.Describe(), gradient(), None, backend)
     assert output.model == "gemini-2.5-flash" and output.texts
     assert (tmp_path / "retired-models.json").exists()
-
 
 
 def test_progress_never_runs_backwards_across_the_fallback(emu, tmp_path):

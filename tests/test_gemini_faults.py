@@ -13,20 +13,13 @@ pytest.importorskip("google.cloud.aiplatform_v1")
 
 from plugin import ops, pipeline  # noqa: E402
 from plugin.backends.base import BackendError, Cancelled, EditRequest  # noqa: E402
-from plugin.backends.emulator import Fault, start_in_thread  # noqa: E402
+from plugin.backends.emulator import Fault  # noqa: E402
 from plugin.backends.gemini_responses import PromptBlocked  # noqa: E402
 from plugin.backends.imagen_responses import SafetyFiltered  # noqa: E402
 from plugin.backends.vertex_errors import ModelUnavailable, QuotaExhausted, ServiceUnavailable  # noqa: E402
 from tests.gemini_support import box, gemini_backend, gemini_records, gradient  # noqa: E402
 
 GENERATE = EditRequest(op=ops.Generate(prompt="a red fox in snow", seed=11), image=None)
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    server, _ = start_in_thread()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

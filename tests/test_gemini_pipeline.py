@@ -12,7 +12,6 @@ pytest.importorskip("google.cloud.aiplatform_v1")
 
 from plugin import ops, pipeline  # noqa: E402
 from plugin.backends.base import UnsupportedOperation  # noqa: E402
-from plugin.backends.emulator import start_in_thread  # noqa: E402
 from plugin.backends.gemini_models import ratio_value  # noqa: E402
 from plugin.ops_vertex import VerifyWatermark  # noqa: E402
 from tests.conftest import photo  # noqa: E402
@@ -28,13 +27,6 @@ from tests.gemini_support import (  # noqa: E402
 )
 
 PATH = "/v1/projects/test-project/locations/us-central1/publishers/google/models/{}:generateContent"
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    server, _ = start_in_thread()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -17,17 +17,9 @@ from google.auth.credentials import AnonymousCredentials  # noqa: E402
 from plugin import ops  # noqa: E402
 from plugin.backends.base import EditRequest  # noqa: E402
 from plugin.backends.emulator import start_in_thread  # noqa: E402
-from plugin.backends.emulator_answers import quick_engine  # noqa: E402
 from plugin.backends.vertex import Backoff, VertexBackend  # noqa: E402
 from plugin.config import Settings  # noqa: E402
 from plugin.ops_vertex import AutoMaskEdit, Customize, VerifyWatermark  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    server, url = start_in_thread(engine=quick_engine)
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ pytest.importorskip("google.cloud.aiplatform_v1")
 
 from plugin import ops  # noqa: E402
 from plugin.backends.base import BackendError, Cancelled, EditRequest  # noqa: E402
-from plugin.backends.emulator import Fault, start_in_thread  # noqa: E402
-from plugin.backends.emulator_answers import quick_engine  # noqa: E402
+from plugin.backends.emulator import Fault  # noqa: E402
 from plugin.backends.imagen_requests import PredictCall  # noqa: E402
 from plugin.backends.imagen_responses import SafetyFiltered  # noqa: E402
 from plugin.backends.vertex import Backoff, VertexBackend  # noqa: E402
@@ -30,11 +29,7 @@ from plugin.config import Settings  # noqa: E402
 GENERATE = EditRequest(op=ops.Generate(prompt="a red fox in snow", variations=4), image=None)
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    server, _ = start_in_thread(engine=quick_engine, retired={"imagen-3.0-generate-001"})
-    yield server
-    server.stop()
+EMULATOR_OPTIONS = {"retired": {"imagen-3.0-generate-001"}}
 
 
 def make_backend(url: str, **settings_kw) -> VertexBackend:

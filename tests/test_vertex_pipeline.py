@@ -11,18 +11,9 @@ pytest.importorskip("google.cloud.aiplatform_v1")
 
 from plugin import ops, pipeline  # noqa: E402
 from plugin.backends import make_backend  # noqa: E402
-from plugin.backends.emulator import start_in_thread  # noqa: E402
-from plugin.backends.emulator_answers import quick_engine  # noqa: E402
 from plugin.config import Settings  # noqa: E402
 
 CAT = "tests/data/cat.jpg"
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    server, _ = start_in_thread(engine=quick_engine)
-    yield server
-    server.stop()
 
 
 @pytest.fixture
