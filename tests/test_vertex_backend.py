@@ -20,6 +20,7 @@ from plugin.backends.emulator import start_in_thread  # noqa: E402
 from plugin.backends.vertex import Backoff, VertexBackend  # noqa: E402
 from plugin.config import Settings  # noqa: E402
 from plugin.ops_vertex import AutoMaskEdit, Customize, VerifyWatermark  # noqa: E402
+from tests.gemini_support import gradient  # noqa: E402
 
 
 @pytest.fixture
@@ -28,16 +29,6 @@ def backend(emulator):
     emulator.faults.clear()
     settings = Settings(project="test-project", location="us-central1", endpoint=emulator.url)
     return VertexBackend(settings, credentials=AnonymousCredentials(), backoff=Backoff(0.01, 0.05))
-
-
-def photo(width: int = 400, height: int = 300) -> np.ndarray:
-    yy, xx = np.mgrid[0:height, 0:width]
-    rgba = np.zeros((height, width, 4), np.uint8)
-    rgba[..., 0] = (xx * 255 // width).astype(np.uint8)
-    rgba[..., 1] = (yy * 255 // height).astype(np.uint8)
-    rgba[..., 2] = 90
-    rgba[..., 3] = 255
-    return rgba
 
 
 def box_mask(width: int = 400, height: int = 300) -> np.ndarray:
@@ -127,7 +118,7 @@ def test_generate_options_from_settings(backend, emulator):
 
 
 def test_inpaint_insert(backend, emulator):
-    image, mask = photo(), box_mask()
+    image, mask = gradient(), box_mask()
     op = ops.InpaintInsert(prompt="a red ball", negative_prompt="blur", variations=2)
     result = backend.run(EditRequest(op=op, image=image, mask=mask))
     instance, params, record = last(emulator)
@@ -151,7 +142,7 @@ def test_remove_uses_recipe_and_local_engine():
     server, url = start_in_thread()  # default engine: the plug-in's local engine
     try:
         backend = VertexBackend(Settings(project="p", endpoint=url), backoff=Backoff(0.01, 0.05))
-        image = photo(200, 150)
+        image = gradient(200, 150)
         mask = np.zeros((150, 200), np.uint8)
         mask[60:90, 80:120] = 255
         result = backend.run(EditRequest(op=ops.InpaintRemove(), image=image, mask=mask))
@@ -166,7 +157,7 @@ def test_remove_uses_recipe_and_local_engine():
 
 
 def test_outpaint(backend, emulator):
-    image = photo()
+    image = gradient()
     image[:, :50, 3] = 0  # the padded new area arrives transparent
     mask = np.zeros((300, 400), np.uint8)
     mask[:, :50] = 255
@@ -179,7 +170,8 @@ def test_outpaint(backend, emulator):
 
 
 def test_background_swap_without_selection_uses_automatic_mask(backend, emulator):
-    result = backend.run(EditRequest(op=ops.Background(mode="prompt", prompt="a sunny beach"), image=photo()))
+    op = ops.Background(mode="prompt", prompt="a sunny beach")
+    result = backend.run(EditRequest(op=op, image=gradient()))
     instance, params, _ = last(emulator)
     mask_ref = instance["referenceImages"][1]
     assert "referenceImage" not in mask_ref
@@ -190,7 +182,7 @@ def test_background_swap_without_selection_uses_automatic_mask(backend, emulator
 
 def test_background_swap_with_subject_selection_sends_inverted_mask(backend, emulator):
     subject = box_mask()
-    backend.run(EditRequest(op=ops.Background(mode="prompt", prompt="a sunny beach"), image=photo(),
+    backend.run(EditRequest(op=ops.Background(mode="prompt", prompt="a sunny beach"), image=gradient(),
                             mask=subject))
     instance, _, _ = last(emulator)
     mask_ref = instance["referenceImages"][1]
@@ -200,13 +192,13 @@ def test_background_swap_with_subject_selection_sends_inverted_mask(backend, emu
 
 
 def test_background_non_prompt_modes_run_locally(backend, emulator):
-    result = backend.run(EditRequest(op=ops.Background(mode="color", color="#00ff00"), image=photo()))
+    result = backend.run(EditRequest(op=ops.Background(mode="color", color="#00ff00"), image=gradient()))
     assert emulator.requests == []
     assert result.images and any("local engine" in note for note in result.notes)
 
 
 def test_mask_free_edit(backend, emulator):
-    result = backend.run(EditRequest(op=ops.Edit(prompt="make it winter"), image=photo()))
+    result = backend.run(EditRequest(op=ops.Edit(prompt="make it winter"), image=gradient()))
     instance, params, _ = last(emulator)
     assert [r["referenceType"] for r in instance["referenceImages"]] == ["REFERENCE_TYPE_RAW"]
     assert params["editMode"] == "EDIT_MODE_DEFAULT" and "editConfig" not in params
@@ -215,7 +207,7 @@ def test_mask_free_edit(backend, emulator):
 
 @pytest.mark.parametrize("factor", [2, 4])
 def test_upscale(backend, emulator, factor):
-    image = photo(200, 150)
+    image = gradient(200, 150)
     image[:10, :10, 3] = 0
     result = backend.run(EditRequest(op=ops.Upscale(factor=factor), image=image))
     instance, params, record = last(emulator)
@@ -231,12 +223,12 @@ def test_upscale_over_17_megapixels_is_refused_before_sending(backend, emulator)
     from plugin.backends.base import BackendError
 
     with pytest.raises(BackendError, match="17"):
-        backend.run(EditRequest(op=ops.Upscale(factor=4), image=photo(1100, 1000)))
+        backend.run(EditRequest(op=ops.Upscale(factor=4), image=gradient(1100, 1000)))
     assert emulator.requests == []
 
 
 def test_caption(backend, emulator):
-    result = backend.run(EditRequest(op=ops.Describe(variations=2), image=photo()))
+    result = backend.run(EditRequest(op=ops.Describe(variations=2), image=gradient()))
     instance, params, record = last(emulator)
     assert record.model == "imagetext@001" and record.path.endswith("imagetext@001:predict")
     assert set(instance) == {"image"} and params == {"sampleCount": 2, "language": "en"}
@@ -245,7 +237,7 @@ def test_caption(backend, emulator):
 
 def test_visual_question_answering(backend, emulator):
     result = backend.run(EditRequest(op=ops.Describe(question="What colour is the sky?", variations=4),
-                                     image=photo()))
+                                     image=gradient()))
     instance, params, _ = last(emulator)
     assert instance["prompt"] == "What colour is the sky?" and params == {"sampleCount": 3}
     assert len(result.texts) == 3 and "at most 3" in result.notes[0]
@@ -257,12 +249,12 @@ def test_watermark_verification_accepts_watermarked_output(backend, emulator):
     instance, params, record = last(emulator)
     assert record.model == "imageverification@001" and set(instance) == {"image"} and params == {}
     assert verdict.texts[0].startswith("SynthID watermark detected")
-    plain = backend.run(EditRequest(op=VerifyWatermark(), image=photo()))
+    plain = backend.run(EditRequest(op=VerifyWatermark(), image=gradient()))
     assert plain.texts[0].startswith("No SynthID watermark detected")
 
 
 def test_subject_customization_with_reference_layers(backend, emulator):
-    refs = [photo(600, 500), photo(300, 300)]
+    refs = [gradient(600, 500), gradient(300, 300)]
     op = Customize(prompt="a mug on a marble table", kind="subject", subject_type="product",
                    description="a red mug", aspect_ratio="4:3", variations=2)
     result = backend.run(EditRequest(op=op, image=None, references=refs))
@@ -278,7 +270,7 @@ def test_subject_customization_with_reference_layers(backend, emulator):
 
 def test_style_customization(backend, emulator):
     op = Customize(prompt="a city street [1]", kind="style", description="watercolor")
-    backend.run(EditRequest(op=op, image=photo()))
+    backend.run(EditRequest(op=op, image=gradient()))
     instance, params, _ = last(emulator)
     ref = instance["referenceImages"][0]
     assert instance["prompt"] == "a city street [1]"
@@ -290,7 +282,7 @@ def test_style_customization(backend, emulator):
 @pytest.mark.parametrize("kind", ["scribble", "canny"])
 def test_control_customization(backend, emulator, kind):
     op = Customize(prompt="a cottage", kind=kind, compute_control=kind == "canny")
-    result = backend.run(EditRequest(op=op, image=photo()))
+    result = backend.run(EditRequest(op=op, image=gradient()))
     instance, params, _ = last(emulator)
     ref = instance["referenceImages"][0]
     assert ref["referenceType"] == "REFERENCE_TYPE_CONTROL"
@@ -304,7 +296,7 @@ def test_control_customization(backend, emulator, kind):
 def test_automatic_mask_modes(backend, emulator, mode):
     op = AutoMaskEdit(edit="insert", mask_mode=mode, classes="car, bicycle" if mode == "semantic" else "",
                       prompt="a vintage truck")
-    result = backend.run(EditRequest(op=op, image=photo()))
+    result = backend.run(EditRequest(op=op, image=gradient()))
     instance, params, _ = last(emulator)
     config = instance["referenceImages"][1]["maskImageConfig"]
     assert config["maskMode"] == f"MASK_MODE_{mode.upper()}"
@@ -318,7 +310,7 @@ def test_automatic_mask_modes(backend, emulator, mode):
 
 def test_automatic_mask_removal_sends_empty_prompt(backend, emulator):
     op = AutoMaskEdit(edit="remove", mask_mode="foreground", dilation=0.1)
-    backend.run(EditRequest(op=op, image=photo()))
+    backend.run(EditRequest(op=op, image=gradient()))
     instance, params, _ = last(emulator)
     assert instance["prompt"] == "" and instance["referenceImages"][1]["maskImageConfig"]["dilation"] == 0.1
     assert params["editMode"] == "EDIT_MODE_INPAINT_REMOVAL"
@@ -329,7 +321,7 @@ def test_v1beta1_and_escaped_at_sign_are_understood(emulator):
     import json
     import urllib.request
 
-    body = json.dumps({"instances": [{"image": {"bytesBase64Encoded": _png_b64(photo(64, 64))}}],
+    body = json.dumps({"instances": [{"image": {"bytesBase64Encoded": _png_b64(gradient(64, 64))}}],
                        "parameters": {"sampleCount": 1.0}}).encode()
     url = (f"{emulator.url}/v1beta1/projects/p/locations/us-central1/publishers/google/models/"
            "imagetext%40001:predict")
