@@ -163,3 +163,28 @@ def test_outpaint_has_no_seam() -> None:
 def test_outpaint_deterministic() -> None:
     rgb = _photo("cat.jpg", 96)
     assert np.array_equal(extend_canvas(rgb, (8, 8, 8, 8), seed=4), extend_canvas(rgb, (8, 8, 8, 8), seed=4))
+
+
+def _border_steps(out: np.ndarray, margins: tuple[int, int, int, int], shape: tuple[int, int]):
+    """Mean |step| between neighbouring lines at each border of the original, going outwards:
+    three steps just inside the original, then the step from its last line to the first new one."""
+    left, top = margins[0], margins[1]
+    h, w = shape
+    g = out.astype(np.float64)
+    lines = [g[top + 3:top - 2 if top >= 2 else None:-1, left:left + w],          # upwards
+             g[top + h - 4:top + h + 1, left:left + w],                           # downwards
+             g[top:top + h, left + 3:left - 2 if left >= 2 else None:-1].transpose(1, 0, 2),
+             g[top:top + h, left + w - 4:left + w + 1].transpose(1, 0, 2)]
+    steps = np.array([np.abs(np.diff(line, axis=0)).mean(axis=(1, 2)) for line in lines])
+    return steps[:, :3].mean(), steps[:, 3].mean()
+
+
+@pytest.mark.parametrize("name", ["cat.jpg", "coffee.jpg"])
+def test_outpaint_border_step_like_inside(name: str) -> None:
+    """No seam line: crossing the old border is no bigger a step than moving one line inside it
+    (a visible line along the border used to make it two to three times bigger)."""
+    rgb = _photo(name, 200)
+    margins = (24, 20, 24, 20)
+    out = extend_canvas(rgb, margins, seed=0)
+    inside, across = _border_steps(out, margins, rgb.shape[:2])
+    assert across <= 1.15 * inside, (across, inside)

@@ -41,6 +41,10 @@ class Schedule:
     sharp_levels: int = 1
     diversity: float = 0.0
     sharp_iters: int = 1
+    proximity: float = 0.0
+    """Cost per `near` px of a source patch's distance from the hole, in typical patch distances."""
+    locality: float = 0.0
+    """Cost per `near` px between a target patch and its source, in typical patch distances."""
 
 
 def _valid(hole: np.ndarray, r: int) -> np.ndarray:
@@ -109,11 +113,14 @@ def _redraw_invalid(ny, nx, valid, tmask, vy, vx, seed: int) -> None:
 
 
 def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progress | None = None,
-               schedule: Schedule = Schedule(), blend: bool = True, near: float = 0.0) -> np.ndarray:
+               schedule: Schedule = Schedule(), blend: bool = True, near: float = 0.0,
+               source_cost: np.ndarray | None = None) -> np.ndarray:
     """Return a float32 copy of `img` (HxWx3) with `hole` filled by patch synthesis.
 
     near > 0 takes source patches only from within `near` px of the hole (canvas expansion: the
     context next to the border continues best, and a salient object far inside is not repeated).
+    source_cost (HxW, in typical patch distances) is added to every match with a source patch
+    centred there: a cost on copying, say, a badge or an eye.
     """
     psz = _patch_size(hole)
     r = psz // 2
@@ -132,11 +139,17 @@ def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progr
         h, w = ho.shape
         tmask = box_any(ho, r)
         valid = _valid(ho, r)
+        far, reach = None, 1.0
         if near > 0:
-            band = valid & (ndimage.distance_transform_edt(~ho) <= max(near / 2 ** li, 2 * psz))
+            reach = max(near / 2 ** li, 2 * psz)
+            far = (ndimage.distance_transform_edt(~ho) / reach).astype(np.float32)
+            band = valid & (far <= 1.0)
             if np.count_nonzero(band) >= MIN_COARSE_SOURCES:
                 valid = band
         vy, vx = (a.astype(np.int32) for a in np.nonzero(valid))
+        lcost = None if source_cost is None else _at_level(source_cost, li, (h, w))
+        # sources lie within `reach` of the hole: a wider random search would only draw invalid ones
+        radius = max(h, w) if far is None else int(min(max(h, w), 2 * reach + psz))
         lseed = seed * 1000003 + li * 7919
         if ny is None:
             cur = pull_push(im, ho)
@@ -156,11 +169,14 @@ def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progr
         for em in range(n_em):
             P = np.pad(cur, ((r, r), (r, r), (0, 0)), mode="edge")
             K.compute_dist(P, tmask, ny, nx, psz, dist, zero)
-            pen = _reuse_penalty(ny, nx, dist, tmask, ho, psz, schedule.diversity)
+            pen, lam = _costs(ny, nx, dist, tmask, ho, psz, schedule, far, reach, lcost)
             dist[tmask] += pen[ny[tmask], nx[tmask]]
+            if lam > 0:
+                ty, tx = np.nonzero(tmask)
+                dist[tmask] += lam * np.hypot(ny[tmask] - ty, nx[tmask] - tx).astype(np.float32)
             for _ in range(schedule.pm_first if em == 0 else schedule.pm_next):
                 K.patchmatch_pass(P, valid, pen, tmask, ny, nx, dist, psz, _bounds(h, pass_no, psz),
-                                  pass_no % 2 == 0, lseed, pass_no, max(h, w))
+                                  pass_no % 2 == 0, lseed, pass_no, radius, lam)
                 pass_no += 1
             weights = _weights(dist, tmask, schedule.quantile)
             kern = _kernel(psz, schedule.spatial if li == 0 else 0.0)
@@ -175,6 +191,36 @@ def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progr
     if blend:
         _match_colours(cur, levels[0][0][..., :3], levels[0][1], ny, nx, weights, psz)
     return cur
+
+
+def _costs(ny, nx, dist, tmask, hole, psz: int, schedule: Schedule, far, reach: float,
+           source_cost) -> tuple[np.ndarray, float]:
+    """Per-source cost map and per-px locality cost, in units of the median patch distance `dist`."""
+    pen = _reuse_penalty(ny, nx, dist, tmask, hole, psz, schedule.diversity)
+    scale = float(np.median(dist[tmask])) if tmask.any() else 0.0
+    lam = 0.0
+    if far is not None:
+        if schedule.proximity > 0:
+            pen += schedule.proximity * scale * far
+        lam = schedule.locality * scale / reach
+    if source_cost is not None:
+        pen += scale * source_cost
+    return pen, lam
+
+
+def _at_level(cost: np.ndarray, li: int, shape: tuple[int, int]) -> np.ndarray:
+    """A full-resolution per-pixel map, block-averaged down to pyramid level `li`."""
+    if li == 0:
+        return cost.astype(np.float32, copy=False)
+    f = 2 ** li
+    h, w = cost.shape
+    ph, pw = -h % f, -w % f
+    c = np.pad(cost.astype(np.float32), ((0, ph), (0, pw)), mode="edge")
+    small = c.reshape(c.shape[0] // f, f, c.shape[1] // f, f).mean((1, 3))
+    out = np.zeros(shape, np.float32)
+    hh, ww = min(shape[0], small.shape[0]), min(shape[1], small.shape[1])
+    out[:hh, :ww] = small[:hh, :ww]
+    return out
 
 
 def _reuse_penalty(ny, nx, dist, tmask, hole, psz: int, strength: float) -> np.ndarray:

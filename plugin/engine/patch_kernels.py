@@ -62,26 +62,40 @@ def _dist(P, ty: int, tx: int, sy: int, sx: int, psz: int, best: float) -> float
     return d
 
 
+@nb.njit(cache=True, inline="always")
+def _cost(pen, lam: float, y: int, x: int, sy: int, sx: int) -> float:
+    """What matching target (y, x) to source (sy, sx) costs besides the patch difference: the
+    source's own cost `pen` (over-use, salience) plus `lam` per px of distance between the two."""
+    c = pen[sy, sx]
+    if lam > 0.0:
+        c += lam * np.sqrt(float((sy - y) * (sy - y) + (sx - x) * (sx - x)))
+    return c
+
+
 @nb.njit(cache=True, parallel=True)
-def compute_dist(P, tmask, ny, nx, psz: int, dist, pen) -> None:
+def compute_dist(P, tmask, ny, nx, psz: int, dist, pen, lam: float = 0.0) -> None:
     """Exact patch distances for the current field (the image changed since they were stored).
 
-    `pen[sy, sx]` is added to every distance to source (sy, sx): a cost on over-used sources.
+    `pen[sy, sx]` is added to every distance to source (sy, sx): a cost on over-used sources;
+    `lam` per px of target-to-source distance (0: none).
     """
     H, W = tmask.shape
     for y in nb.prange(H):
         for x in range(W):
             if tmask[y, x]:
-                dist[y, x] = _dist(P, y, x, ny[y, x], nx[y, x], psz, np.inf) + pen[ny[y, x], nx[y, x]]
+                dist[y, x] = (_dist(P, y, x, ny[y, x], nx[y, x], psz, np.inf)
+                              + _cost(pen, lam, y, x, ny[y, x], nx[y, x]))
 
 
 @nb.njit(cache=True)
-def _try(P, valid, pen, y: int, x: int, cy: int, cx: int, psz: int, ny, nx, dist) -> None:
+def _try(P, valid, pen, lam: float, y: int, x: int, cy: int, cx: int, psz: int, ny, nx, dist) -> None:
     if cy == ny[y, x] and cx == nx[y, x]:
         return
     if not valid[cy, cx]:
         return
-    p = pen[cy, cx]
+    p = _cost(pen, lam, y, x, cy, cx)
+    if p >= dist[y, x]:
+        return
     d = _dist(P, y, x, cy, cx, psz, dist[y, x] - p) + p
     if d < dist[y, x]:
         dist[y, x] = d
@@ -90,8 +104,8 @@ def _try(P, valid, pen, y: int, x: int, cy: int, cx: int, psz: int, ny, nx, dist
 
 
 @nb.njit(cache=True)
-def _band(P, valid, pen, tmask, ny, nx, dist, psz: int, y0: int, y1: int, forward: bool, seed: int,
-          salt: int, radius: int) -> None:
+def _band(P, valid, pen, lam: float, tmask, ny, nx, dist, psz: int, y0: int, y1: int, forward: bool,
+          seed: int, salt: int, radius: int) -> None:
     H, W = valid.shape
     if forward:
         ys, ye, step = y0, y1, 1
@@ -111,12 +125,12 @@ def _band(P, valid, pen, tmask, ny, nx, dist, psz: int, y0: int, y1: int, forwar
             if 0 <= px < W and tmask[y, px]:
                 cx = nx[y, px] + step
                 if 0 <= cx < W:
-                    _try(P, valid, pen, y, x, ny[y, px], cx, psz, ny, nx, dist)
+                    _try(P, valid, pen, lam, y, x, ny[y, px], cx, psz, ny, nx, dist)
             py = y - step
             if y0 <= py < y1 and tmask[py, x]:
                 cy = ny[py, x] + step
                 if 0 <= cy < H:
-                    _try(P, valid, pen, y, x, cy, nx[py, x], psz, ny, nx, dist)
+                    _try(P, valid, pen, lam, y, x, cy, nx[py, x], psz, ny, nx, dist)
             # random search in exponentially shrinking windows around the current best
             r = radius
             while r >= 1:
@@ -126,16 +140,17 @@ def _band(P, valid, pen, tmask, ny, nx, dist, psz: int, y0: int, y1: int, forwar
                 ox = (state % (2 * r + 1)) - r
                 cy = min(max(ny[y, x] + oy, 0), H - 1)
                 cx = min(max(nx[y, x] + ox, 0), W - 1)
-                _try(P, valid, pen, y, x, cy, cx, psz, ny, nx, dist)
+                _try(P, valid, pen, lam, y, x, cy, cx, psz, ny, nx, dist)
                 r //= 2
 
 
 @nb.njit(cache=True, parallel=True)
 def patchmatch_pass(P, valid, pen, tmask, ny, nx, dist, psz: int, bounds, forward: bool, seed: int, salt: int,
-                    radius: int) -> None:
+                    radius: int, lam: float = 0.0) -> None:
     """One PatchMatch sweep: each row band scans on its own (race-free, hence deterministic)."""
     for b in nb.prange(bounds.shape[0] - 1):
-        _band(P, valid, pen, tmask, ny, nx, dist, psz, bounds[b], bounds[b + 1], forward, seed, salt, radius)
+        _band(P, valid, pen, lam, tmask, ny, nx, dist, psz, bounds[b], bounds[b + 1], forward, seed, salt,
+              radius)
 
 
 @nb.njit(cache=True, parallel=True)
