@@ -238,7 +238,7 @@ def _make_layer(op: Operation, region: _Region, picture: np.ndarray, seed: int |
 
 
 def _report_missing(op: Operation, output: JobOutput) -> None:
-    if op.action != "describe" and len(output.layers) < op.variations:
+    if op.action not in ("describe", "verify") and len(output.layers) < op.variations:  # text answers
         missing = op.variations - len(output.layers)
         output.notes.append(f"{missing} of {op.variations} variations did not come back (see notes above).")
 

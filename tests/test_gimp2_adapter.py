@@ -48,16 +48,18 @@ def session(monkeypatch, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def emulator_url():
-    server, url = start_in_thread()
-    yield url
+def emulator_server():
+    server, _url = start_in_thread()
+    yield server
     server.shutdown()
 
 
 @pytest.fixture
-def cloud(monkeypatch, emulator_url):
-    monkeypatch.setenv("IMAGEN_GIMP_ENDPOINT", emulator_url)
+def cloud(monkeypatch, emulator_server):
+    monkeypatch.setenv("IMAGEN_GIMP_ENDPOINT", emulator_server.url)
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "test-project")
+    emulator_server.requests.clear()
+    return emulator_server
 
 
 def load(name: str, crop: tuple | None = None):
@@ -285,6 +287,104 @@ def test_inpaint_edit_generate_and_describe_through_vertex(cloud):
     assert comment.endswith(b"\0") and len(comment) > 5
 
 
+def add_layer(image, name, picture, offsets=(0, 0)):
+    height, width = picture.shape[:2]
+    layer = gimp.Layer(image, name, width, height, E.RGBA_IMAGE, 100.0, E.LAYER_MODE_NORMAL)
+    image.insert_layer(layer, position=0)
+    layer._pixels[:] = np.ascontiguousarray(picture).tobytes()
+    layer.set_offsets(*offsets)
+    image.changes[:] = []
+    return layer
+
+
+def sent_references(server) -> list:
+    """The reference images of the last :predict request, decoded, with their types."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    refs = server.predict_bodies()[-1]["instances"][0]["referenceImages"]
+    return [(ref["referenceType"], np.asarray(Image.open(io.BytesIO(base64.b64decode(
+        ref["referenceImage"]["bytesBase64Encoded"]))).convert("RGBA"))) for ref in refs]
+
+
+def test_generate_from_references_named_layers_into_a_new_image(cloud):
+    image, layer = load("cat", crop=(240, 200))
+    mug = add_layer(image, "Mug, red", photo("coffee")[:90, :120], offsets=(-30, 150))  # partly off canvas
+    sketch = add_layer(image, "Sketch", photo("rocket")[:64, :48])
+    before = stubtools.snapshot(image)
+    images = list(gimp.image_list())
+    new = call("customize", image, layer, backend="vertex", prompt="a mug on a beach",
+               reference_layers="Mug, red, Sketch", variations=2, seed=9, description="a red mug")
+    assert isinstance(new, gimp.Image) and stubtools.new_images(images) == [new]
+    assert len(new.layers) == 2 and [x.visible for x in new.layers] == [True, False]
+    data = provenance(new.layers[0])
+    assert data["action"] == "customize" and data["backend"] == "vertex"
+    assert data["parameters"]["reference_layers"] == ["Mug, red", "Sketch"]
+    sent = sent_references(cloud)
+    assert [kind for kind, _ in sent] == ["REFERENCE_TYPE_SUBJECT"] * 2
+    assert [picture.shape[:2] for _, picture in sent] == [(90, 120), (64, 48)]  # whole layers
+    assert (sent[0][1] == rgba(mug)).all() and (sent[1][1] == rgba(sketch)).all()
+    assert stubtools.snapshot(image) == before and image.undo_groups == 0
+
+
+def test_generate_from_references_with_the_active_layer_into_the_image(cloud):
+    image, layer = load("astronaut", crop=(160, 120))
+    original = stubtools.pixels(layer)
+    returned = call("customize", image, layer, backend="vertex", prompt="a portrait", kind="style",
+                    into_image=True)
+    assert returned is image
+    group = group_of(image)
+    assert image.layers == [group, layer] and text(group.name).startswith("Generate from References")
+    assert len(group.layers) == 1 and provenance(group.layers[0])["parameters"]["kind"] == "style"
+    assert [kind for kind, _ in sent_references(cloud)] == ["REFERENCE_TYPE_STYLE"]
+    assert stubtools.pixels(layer) == original and one_undo_group(image)
+
+
+def test_automatic_mask_edit_pastes_over_the_whole_layer(cloud):
+    image, layer = load("cat", crop=(200, 150))
+    layer.set_offsets(10, 5)
+    original = stubtools.pixels(layer)
+    gimp.pdb.gimp_image_select_rectangle(image, E.CHANNEL_OP_REPLACE, 20, 20, 30, 30)  # plays no part
+    image.changes[:] = []
+    call("auto-mask", image, layer, backend="vertex", edit="insert", mask_mode="background",
+         prompt="a snowy field", dilation=0.02)
+    child = group_of(image).layers[0]
+    assert (child.offsets, child.width, child.height) == ((10, 5), 200, 150) and child.mask is None
+    mask_ref = cloud.predict_bodies()[-1]["instances"][0]["referenceImages"][1]
+    assert mask_ref["maskImageConfig"] == {"maskMode": "MASK_MODE_BACKGROUND", "dilation": 0.02}
+    assert provenance(child)["action"] == "auto_mask"
+    assert stubtools.pixels(layer) == original and one_undo_group(image)
+
+
+def test_watermark_check_shows_the_verdict_and_changes_nothing(cloud):
+    image, layer = load("cat", crop=(200, 150))
+    before = stubtools.snapshot(image)
+    messages = len(gimp._stub.messages)
+    assert call("verify", image, layer, backend="vertex") is None
+    shown = [text(m) for m in gimp._stub.messages[messages:]]
+    assert any(m.startswith("No SynthID watermark detected") for m in shown), shown
+    assert not any("did not come back" in m for m in shown), shown
+    assert stubtools.snapshot(image) == before and image.undo_groups == 0
+    generated = call("generate", None, None, backend="vertex", prompt="a kite")  # carries the emulator's mark
+    messages = len(gimp._stub.messages)
+    call("verify", generated, generated.layers[0], backend="vertex")
+    assert any(text(m).startswith("SynthID watermark detected") for m in gimp._stub.messages[messages:])
+
+
+def test_reference_mistakes_leave_the_image_alone(cloud):
+    image, layer = load("cat", crop=(120, 100))
+    add_layer(image, "Sketch", photo("rocket")[:40, :40])
+    fails_cleanly("customize", image, layer, "no layer called 'Skecth'", backend="vertex", prompt="x",
+                  reference_layers="Skecth")
+    fails_cleanly("customize", image, layer, "a scribble reference is one layer", backend="vertex",
+                  prompt="x", kind="scribble", reference_layers="Sketch, Background")
+    fails_cleanly("customize", image, image.selection, "select the layer", backend="vertex", prompt="x")
+    fails_cleanly("auto-mask", image, layer, "classes", backend="vertex", prompt="x", classes="")
+    assert cloud.predict_bodies() == []  # none of them reached the service
+
+
 # -- failures: a clear message, nothing changed -----------------------------------------------------
 
 @pytest.mark.parametrize("name, values", [
@@ -293,6 +393,9 @@ def test_inpaint_edit_generate_and_describe_through_vertex(cloud):
     ("generate", {"prompt": "a lighthouse"}),
     ("describe", {}),
     ("background", {"mode": "prompt", "prompt": "a beach"}),
+    ("customize", {"prompt": "a mug"}),
+    ("auto-mask", {"prompt": "a hat", "classes": "person"}),
+    ("verify", {}),
 ])
 def test_cloud_only_actions_on_the_local_engine(name, values):
     image, layer = load("astronaut")

@@ -38,7 +38,7 @@ def test_every_operation_field_is_exposed_or_fixed(action):
 
 @pytest.mark.parametrize("action", sorted(common.PROCEDURE_BY_ACTION))
 def test_defaults_build_a_valid_operation_where_no_text_is_required(action):
-    values = values_for(action, prompt="a red kite", question="")
+    values = values_for(action, prompt="a red kite", question="", classes="car")
     if action == "outpaint":
         values["expand-mode"] = "aspect"
     operation = common.build_operation(action, values, canvas_size=(400, 300))
@@ -55,6 +55,8 @@ def test_defaults_match_the_dataclasses():
                 continue
             default = cls.__dataclass_fields__[field].default
             value = common.choice_value(param, param.default) if param.kind == "choice" else param.default
+            if param.kind == "names":
+                value = tuple(common.split_names(value))
             assert value == default, (proc.action, field)
 
 
@@ -69,7 +71,8 @@ def test_choice_nicks_are_gimp_identifiers():
 def test_procedure_names_and_menu():
     assert [p.name for p in common.PROCEDURES] == [
         "python-fu-imagen-" + n
-        for n in ("generate", "inpaint", "remove", "expand", "background", "edit", "upscale", "describe")]
+        for n in ("generate", "inpaint", "remove", "expand", "background", "edit", "upscale", "describe",
+                  "customize", "auto-mask", "verify")]
     assert common.MENU_PATH == "<Image>/Filters/Imagen"
 
 
@@ -98,6 +101,22 @@ def test_expand_by_margins_and_when_already_at_the_ratio():
     with pytest.raises(common.HostError, match="already has the aspect ratio"):
         common.build_operation("outpaint", values_for("outpaint", aspect_ratio="square"),
                                canvas_size=(300, 300))
+
+
+def test_vertex_only_actions_build_their_operations():
+    op = common.build_operation("customize", values_for(
+        "customize", prompt="a mug on a beach", reference_layers=" Mug photo,, sketch \n Mug photo",
+        kind="style", subject_type="product", aspect_ratio="portrait-9-16", into_image=True))
+    assert op["reference_layers"] == ["Mug photo", "sketch"] and op["kind"] == "style"
+    assert op["aspect_ratio"] == "9:16" and op["subject_type"] == "product" and "into_image" not in op
+    op = common.build_operation("auto_mask", values_for("auto_mask", edit="remove", mask_mode="semantic",
+                                                        classes="car, person", dilation=0.02))
+    assert (op["edit"], op["mask_mode"], op["classes"], op["dilation"]) == ("remove", "semantic",
+                                                                             "car, person", 0.02)
+    assert isinstance(common.build_operation("auto_mask", values_for("auto_mask", dilation=-1))["dilation"],
+                      float)
+    assert common.build_operation("verify", {}) == {"action": "verify", "backend": "auto", "model": "",
+                                                   "variations": 1, "seed": None}
 
 
 def test_unknown_choice_is_a_host_error():
@@ -151,6 +170,38 @@ def test_other_actions_read_what_they_need():
     assert planned("background", sel) == plan(layer, True, True, False)
     assert planned("edit", sel) == plan(sel, True, True, False)
     assert planned("generate", sel).rect is None
+    assert planned("customize", sel) == plan(None, False, False, False)  # references are read whole
+    assert planned("auto_mask", sel) == plan(layer, True, False, False)  # the service finds the area
+    assert planned("verify", sel) == plan(layer, True, False, False)
+
+
+# -- reference layers -----------------------------------------------------------------------------
+
+LAYERS = ["Background", "Mug photo", "Sketch", "Copy, 2", "Group", "Inside group"]
+
+
+def test_references_are_the_typed_names_else_the_selected_layers():
+    assert common.reference_names("subject", "Sketch, Mug photo", ["Background"], LAYERS) == [
+        "Sketch", "Mug photo"]
+    assert common.reference_names("subject", "", ["Background", "Sketch"], LAYERS) == ["Background", "Sketch"]
+    assert common.reference_names("scribble", "  ", ["Sketch"], LAYERS) == ["Sketch"]
+    assert common.reference_names("style", "Copy, 2", [], LAYERS) == ["Copy, 2"]  # a name with a comma
+    assert common.reference_names("subject", "Sketch,Copy, 2 , Group", [], LAYERS) == [
+        "Sketch", "Copy, 2", "Group"]
+    assert common.reference_names("subject", "Inside group", [], LAYERS) == ["Inside group"]
+
+
+def test_reference_mistakes_are_explained_before_anything_is_read():
+    with pytest.raises(common.HostError, match="no layer called 'Skecth'.*layers here: 'Background'"):
+        common.reference_names("subject", "Sketch, Skecth", [], LAYERS)
+    with pytest.raises(common.HostError, match="select the layer in the Layers dialog"):
+        common.reference_names("subject", "", [], LAYERS)
+    with pytest.raises(common.HostError, match="a scribble reference is one layer, and 2 were chosen"):
+        common.reference_names("scribble", "", ["Sketch", "Background"], LAYERS)
+    with pytest.raises(common.HostError, match="an edge reference is one layer"):
+        common.reference_names("canny", "Sketch, Background", [], LAYERS)
+    with pytest.raises(common.HostError, match="at most 4 layers"):
+        common.reference_names("subject", ", ".join(LAYERS[:5]), [], LAYERS)
 
 
 # -- results -> paste plan ------------------------------------------------------------------------
@@ -194,6 +245,20 @@ def test_paste_plan_for_new_images_and_outpaint(tmp_path):
     result = write_result(tmp_path, [{"x": -10, "y": 0, "width": 8, "height": 6}], canvas=[10, 0, 5, 0])
     plan = common.plan_paste("outpaint", {}, str(tmp_path), result, (0, 0))
     assert plan.canvas == (10, 0, 5, 0) and plan.layers[0].x == -10  # the host shifts it by the margin
+
+
+def test_paste_plan_for_references_automatic_masks_and_verdicts(tmp_path):
+    result = write_result(tmp_path, [{"x": 0, "y": 0, "width": 8, "height": 6},
+                                     {"x": 0, "y": 0, "width": 8, "height": 6}])
+    plan = common.plan_paste("customize", {"prompt": "p"}, str(tmp_path), result, (0, 0))
+    assert plan.target == "new-image" and plan.size == (8, 6) and len(plan.layers) == 2
+    plan = common.plan_paste("customize", {"prompt": "p"}, str(tmp_path), result, (30, 40), into_image=True)
+    assert plan.target == "layers" and (plan.layers[0].x, plan.layers[0].y) == (0, 0)
+    plan = common.plan_paste("auto_mask", {"prompt": "p"}, str(tmp_path), result, (30, 40))
+    assert plan.target == "layers" and (plan.layers[0].x, plan.layers[0].y) == (30, 40)
+    assert plan.layers[0].mask_path is None  # the service's mask stays with the service
+    plan = common.plan_paste("verify", {}, str(tmp_path), {"layers": [], "texts": ["No SynthID"]}, (0, 0))
+    assert plan.target == "text" and common.describe_text("Check", plan.texts) == "No SynthID"
 
 
 def test_paste_plan_for_text_and_for_nothing(tmp_path):
@@ -350,6 +415,18 @@ class FakeHost:
                      and sel.y <= rect.y + i // rect.width < sel.y + sel.height else 0
                      for i in range(rect.width * rect.height))
 
+    def selected_layer_names(self):
+        return ["Photo"]
+
+    def layer_names(self):
+        return ["Photo", "Mug", "Sketch"]
+
+    def read_layer(self, name):
+        self.calls.append(("layer", name))
+        width, height = {"Photo": (60, 40), "Mug": (30, 50), "Sketch": (20, 20)}[name]
+        colour = {"Photo": b"\x10\x20\x30\xff", "Mug": b"\xc8\x10\x10\xff", "Sketch": b"\0\0\0\xff"}[name]
+        return width, height, colour * (width * height)
+
     def progress(self, fraction, text):
         self.calls.append(("progress", fraction))
 
@@ -434,3 +511,61 @@ def _proc_state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()[0]
     except (OSError, IndexError):
         return "gone"
+
+
+@pytest.fixture
+def cloud_worker(monkeypatch, emulator, tmp_path):
+    """The real worker, talking to the loopback emulator as the vertex backend."""
+    monkeypatch.setenv("IMAGEN_GIMP_PYTHON", sys.executable)
+    monkeypatch.setenv("IMAGEN_GIMP_ENDPOINT", emulator.url)
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "test-project")
+    monkeypatch.setenv("IMAGEN_GIMP_CONFIG", str(tmp_path / "no-config.toml"))
+    emulator.requests.clear()
+    return emulator
+
+
+def test_run_job_sends_the_reference_layers_whole(cloud_worker):
+    host = FakeHost()
+    values = values_for("customize", backend="vertex", prompt="a mug on a beach",
+                        reference_layers="Mug, Sketch", variations=2, seed=3)
+    paste, folder = common.run_job("customize", values, host, str(REPO))
+    try:
+        assert [c for c in host.calls if c[0] in ("layer", "pixels", "selection")] == [
+            ("layer", "Mug"), ("layer", "Sketch")]
+        assert paste.target == "new-image" and len(paste.layers) == 2
+        assert json.loads(paste.layers[0].parasite)["parameters"]["reference_layers"] == ["Mug", "Sketch"]
+    finally:
+        common.remove_job(folder)
+    references = cloud_worker.predict_bodies()[-1]["instances"][0]["referenceImages"]
+    sent = [_png(ref["referenceImage"]["bytesBase64Encoded"]) for ref in references]
+    assert [ref["referenceType"] for ref in references] == ["REFERENCE_TYPE_SUBJECT"] * 2
+    assert [picture.size for picture in sent] == [(30, 50), (20, 20)]
+    assert sent[0].convert("RGB").getpixel((5, 5)) == (200, 16, 16)
+
+
+def test_run_job_without_names_uses_the_selected_layer(cloud_worker):
+    host = FakeHost()
+    values = values_for("customize", backend="vertex", prompt="in this style", kind="style")
+    paste, folder = common.run_job("customize", values, host, str(REPO))
+    common.remove_job(folder)
+    assert ("layer", "Photo") in host.calls and paste.target == "new-image"
+    references = cloud_worker.predict_bodies()[-1]["instances"][0]["referenceImages"]
+    assert [ref["referenceType"] for ref in references] == ["REFERENCE_TYPE_STYLE"]
+
+
+def test_run_job_with_a_wrong_reference_name_reads_nothing(monkeypatch):
+    monkeypatch.setenv("IMAGEN_GIMP_PYTHON", sys.executable)
+    host = FakeHost()
+    with pytest.raises(common.HostError, match="no layer called 'Mugg'"):
+        common.run_job("customize", values_for("customize", prompt="x", reference_layers="Mugg"), host,
+                       str(REPO))
+    assert not [c for c in host.calls if c[0] in ("layer", "pixels")]
+
+
+def _png(data: str):
+    import base64
+    import io
+
+    from PIL import Image
+
+    return Image.open(io.BytesIO(base64.b64decode(data)))

@@ -18,6 +18,24 @@ from plugin.hosts import common  # noqa: E402
 MASK_FIELDS = ("grow", "feather", "context")
 RUN_FIELDS = ("variations", "seed", "backend", "model")
 SIZE_FIELDS = ("expand-mode", "aspect-ratio", "anchor", "left", "top", "right", "bottom")
+REFERENCE_FIELDS = ("reference-layers", "kind", "description", "subject-type", "compute-control")
+AREA_FIELDS = ("edit", "mask-mode", "classes", "dilation")
+FRAMES = (("reference-frame", REFERENCE_FIELDS, "References (empty names = the selected layers)"),
+          ("area-frame", AREA_FIELDS, "What the service finds and changes"),
+          ("size-frame", SIZE_FIELDS, "New canvas size"),
+          ("mask-frame", MASK_FIELDS, "Selection edge and context"),
+          ("run-frame", RUN_FIELDS, "Variations and backend"))
+SENSITIVE_IF = (  # field, the choice it depends on, the nicks that make it matter
+    ("left", "expand-mode", ("margins",)), ("top", "expand-mode", ("margins",)),
+    ("right", "expand-mode", ("margins",)), ("bottom", "expand-mode", ("margins",)),
+    ("aspect-ratio", "expand-mode", ("aspect",)), ("anchor", "expand-mode", ("aspect",)),
+    ("color", "mode", ("color",)), ("blur-radius", "mode", ("blur",)), ("image-path", "mode", ("image",)),
+    ("prompt", "mode", ("prompt",)),
+    ("description", "kind", ("subject", "style")), ("subject-type", "kind", ("subject",)),
+    ("compute-control", "kind", ("scribble", "canny")),
+    ("classes", "mask-mode", ("semantic",)),
+    ("prompt", "edit", ("insert", "background")), ("negative-prompt", "edit", ("insert", "background")),
+)
 
 
 def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: common.Procedure,
@@ -28,7 +46,8 @@ def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: co
     dialog = GimpUi.ProcedureDialog.new(procedure, config, title)
     names = [param.name for param in spec.params]
     kinds = {param.name: param.kind for param in spec.params}
-    layout = [name for name in names if name not in MASK_FIELDS + RUN_FIELDS + SIZE_FIELDS]
+    framed = [name for _frame, fields, _label in FRAMES for name in fields]
+    layout = [name for name in names if name not in framed]
     for name in names:
         if kinds[name] == "text":  # a multi-line box under a heading (a text view has no label)
             view = dialog.get_widget(name, Gtk.TextView)
@@ -38,9 +57,7 @@ def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: co
             dialog.get_label(name + "-label", label.replace("_", ""), False, False)
             dialog.fill_frame(name + "-frame", name + "-label", False, name)
             layout[layout.index(name)] = name + "-frame"
-    for frame, fields, label in (("size-frame", SIZE_FIELDS, "New canvas size"),
-                                 ("mask-frame", MASK_FIELDS, "Selection edge and context"),
-                                 ("run-frame", RUN_FIELDS, "Variations and backend")):
+    for frame, fields, label in FRAMES:
         present = [name for name in fields if name in names]
         if present:
             box = dialog.fill_box(frame + "-box", present)
@@ -48,23 +65,17 @@ def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: co
             dialog.fill_frame(frame, frame + "-label", False, frame + "-box")
             box.set_spacing(4)
             layout.append(frame)
-    if "expand-mode" in names:
-        margins = [side for side in ("left", "top", "right", "bottom")]
-        for side in margins:
-            dialog.set_sensitive_if_in(side, None, "expand-mode", _choice_values("margins"), True)
-        for field in ("aspect-ratio", "anchor"):
-            dialog.set_sensitive_if_in(field, None, "expand-mode", _choice_values("aspect"), True)
     dialog.fill(layout)
-    if "mode" in names:  # Replace Background: each mode's own field (widgets exist after fill)
-        for field, mode in (("color", "color"), ("blur-radius", "blur"), ("image-path", "image"),
-                            ("prompt", "prompt")):
-            dialog.set_sensitive_if_in(field, None, "mode", _choice_values(mode), True)
+    for field, choice, nicks in SENSITIVE_IF:  # after fill: the widgets exist
+        if field in names and choice in names:
+            dialog.set_sensitive_if_in(field, None, choice, _choice_values(*nicks), True)
     ok = dialog.run()
     dialog.destroy()
     return ok
 
 
-def _choice_values(nick: str) -> Gimp.ValueArray:
-    values = Gimp.ValueArray.new(1)
-    values.append(nick)
+def _choice_values(*nicks: str) -> Gimp.ValueArray:
+    values = Gimp.ValueArray.new(len(nicks))
+    for nick in nicks:
+        values.append(nick)
     return values

@@ -24,6 +24,9 @@ NEEDS_CLOUD = {
     "insert": "painting new content from a prompt",
     "edit": "editing a picture from a prompt",
     "describe": "describing a picture in words",
+    "customize": "making a picture from reference layers",
+    "auto_mask": "finding the area to edit by itself",
+    "verify": "checking for Google's SynthID watermark",
 }
 CLOUD_HINT = (
     "Set up Vertex AI (README, 'Credentials': run `gcloud auth application-default login` and set "

@@ -37,8 +37,9 @@ class HostError(Exception):
 # ---------------------------------------------------------------------------------------------
 
 Param = collections.namedtuple("Param", "name kind label blurb default extra host_only")
-"""name: PDB argument (dashes); kind: text|string|int|bool|choice|color|file;
-extra: (low, high) for int, ((nick, value, label), ...) for choice; host_only: not an op field."""
+"""name: PDB argument (dashes); kind: text|string|names|int|float|bool|choice|color|file (names: a
+comma-separated string in GIMP, a list in the operation); extra: (low, high) for int and float,
+((nick, value, label), ...) for choice; host_only: not an op field."""
 
 Procedure = collections.namedtuple("Procedure", "action name label blurb params needs_image")
 
@@ -81,8 +82,31 @@ EXPAND_CHOICES = (
     ("margins", "margins", "By margins in pixels"),
 )
 FACTOR_CHOICES = (("x2", 2, "2x"), ("x4", 4, "4x"))
+KIND_CHOICES = (
+    ("subject", "subject", "Subject: show this person, animal or product"),
+    ("style", "style", "Style: paint in the style of this layer"),
+    ("scribble", "scribble", "Scribble: follow this sketch"),
+    ("canny", "canny", "Edges: follow this layer's outlines"),
+)
+SUBJECT_CHOICES = (
+    ("default", "default", "Anything"), ("person", "person", "A person"), ("animal", "animal", "An animal"),
+    ("product", "product", "A product"),
+)
+AUTO_EDIT_CHOICES = (
+    ("insert", "insert", "Insert what the prompt describes"),
+    ("remove", "remove", "Remove it"),
+    ("background", "background", "Replace it with what the prompt describes"),
+)
+MASK_MODE_CHOICES = (
+    ("background", "background", "The background"),
+    ("foreground", "foreground", "The main subject (foreground)"),
+    ("semantic", "semantic", "Objects of the classes below"),
+)
+MAX_REFERENCES = 4
+"""Imagen takes up to 4 subject references; a style, scribble or edge reference is one layer."""
 
 PROMPT = _p("prompt", "text", "_Prompt", "What to put there", "")
+ASPECT = _p("aspect-ratio", "choice", "_Aspect ratio", "Shape of the picture", "square", ASPECT_CHOICES)
 NEGATIVE = _p("negative-prompt", "string", "_Negative prompt", "What to avoid", "")
 TAIL = (
     _p("variations", "int", "_Variations", "How many versions to make (one layer each)", 1, (1, 4)),
@@ -101,8 +125,7 @@ PROCEDURES = (
     Procedure("generate", PROC_PREFIX + "generate", "_Generate Image...",
               "Make a new picture from a text prompt",
               (PROMPT, NEGATIVE,
-               _p("aspect-ratio", "choice", "_Aspect ratio", "Shape of the picture", "square",
-                  ASPECT_CHOICES),
+               ASPECT,
                _p("into-image", "bool", "Add to the current _image", "Add layers instead of a new image",
                   False, host_only=True)) + TAIL,
               False),
@@ -150,16 +173,56 @@ PROCEDURES = (
                _p("store-comment", "bool", "Store as image co_mment", "Save the text as the image comment",
                   False, host_only=True),
                TAIL[0]) + BACKEND_ONLY, True),
+    Procedure("customize", PROC_PREFIX + "customize", "Generate from Re_ferences...",
+              "Make a new picture from a prompt, guided by reference layers (subject, style, sketch, edges)",
+              (PROMPT,
+               _p("reference-layers", "names", "Re_ference layers",
+                  "Layer names, comma-separated (up to 4 for a subject); empty = the selected layer(s)", ""),
+               _p("kind", "choice", "_Kind of reference", "What the model takes from the references",
+                  "subject", KIND_CHOICES),
+               _p("description", "string", "Descr_iption",
+                  "Optional: what the subject or style is ('a red mug', 'watercolour')", ""),
+               _p("subject-type", "choice", "Subject t_ype", "What the subject is", "default",
+                  SUBJECT_CHOICES),
+               _p("compute-control", "bool", "Dra_w the lines from a photo",
+                  "Scribble/edges: the layer is a photo; the service derives the sketch or edges", False),
+               NEGATIVE,
+               ASPECT,
+               _p("into-image", "bool", "Add to the current i_mage", "Add layers instead of a new image",
+                  False, host_only=True)) + TAIL,
+              True),
+    Procedure("auto_mask", PROC_PREFIX + "auto-mask", "Edit by Automatic _Mask...",
+              "Insert, remove or replace where the service finds the background, subject or named objects",
+              (_p("edit", "choice", "_What to do", "The edit to make in the area found", "insert",
+                  AUTO_EDIT_CHOICES),
+               _p("mask-mode", "choice", "_Area to change", "What the service looks for", "semantic",
+                  MASK_MODE_CHOICES),
+               _p("classes", "string", "Ob_ject classes",
+                  "Class names or IDs, comma-separated, up to 5 ('car, person'); for 'Objects'", ""),
+               PROMPT, NEGATIVE,
+               _p("dilation", "float", "_Grow area by",
+                  "Share of the picture width (0.01 = 1%); -1 = the service's default for this edit", -1.0,
+                  (-1.0, 1.0))) + TAIL,
+              True),
+    Procedure("verify", PROC_PREFIX + "verify", "Check SynthID _Watermark...",
+              "Ask Google's SynthID detector whether the layer carries Imagen's invisible watermark",
+              BACKEND_ONLY, True),
 )
 PROCEDURE_BY_NAME = dict((proc.name, proc) for proc in PROCEDURES)
 PROCEDURE_BY_ACTION = dict((proc.action, proc) for proc in PROCEDURES)
 TITLES = {
     "generate": "Generate Image", "insert": "Inpaint", "remove": "Remove Object", "outpaint": "Expand Canvas",
     "background": "Replace Background", "edit": "Edit with Prompt", "upscale": "Upscale",
-    "describe": "Describe Image",
+    "describe": "Describe Image", "customize": "Generate from References",
+    "auto_mask": "Edit by Automatic Mask", "verify": "Check SynthID Watermark",
 }
-FIXED_FIELDS = {"upscale": {"variations": 1, "seed": None}, "describe": {"seed": None}}
+FIXED_FIELDS = {"upscale": {"variations": 1, "seed": None}, "describe": {"seed": None},
+                "verify": {"variations": 1, "seed": None}}
 """Operation fields a procedure does not expose, with the value it always sends."""
+NEW_IMAGE_ACTIONS = ("generate", "customize")
+"""Actions that make a new image unless 'into-image' is set (upscale always does)."""
+TEXT_ACTIONS = ("describe", "verify")
+"""Actions whose result is text shown as a message."""
 
 
 def choice_value(param, nick):
@@ -197,6 +260,10 @@ def build_operation(action, values, canvas_size=None):
             value = choice_value(param, value)
         elif param.kind in ("string", "text", "file", "color"):
             value = "" if value is None else _text(value)
+        elif param.kind == "names":
+            value = split_names(value)
+        elif param.kind == "float":
+            value = float(value)
         if param.name == "seed":
             value = int(value) or None
         operation[field_name(param.name)] = value
@@ -204,6 +271,25 @@ def build_operation(action, values, canvas_size=None):
     if action == "outpaint":
         operation.update(_outpaint_margins(proc, values, canvas_size))
     return operation
+
+
+def split_names(text, known=()):
+    # type: (object, tuple) -> list
+    """'Sketch, mug photo' -> ['Sketch', 'mug photo']: typed layer names, in order, each once.
+
+    A comma inside one of the `known` names ('Copy, 2') does not split it.
+    """
+    pieces = to_unicode(text).replace("\n", ",").split(",")
+    names = []
+    start = 0
+    while start < len(pieces):
+        end = next((end for end in range(len(pieces), start + 1, -1)
+                    if ",".join(pieces[start:end]).strip() in known), start + 1)
+        name = ",".join(pieces[start:end]).strip()
+        if name and name not in names:
+            names.append(name)
+        start = end
+    return names
 
 
 def _outpaint_margins(proc, values, canvas_size):
@@ -254,7 +340,7 @@ def plan_input(action, operation, layer_rect, canvas_rect, selection_bounds):
     when the action cannot work with this layer and selection.
     """
     title = TITLES.get(action, action)
-    if action == "generate":
+    if action in NEW_IMAGE_ACTIONS:  # no input picture: customize reads whole reference layers instead
         return InputPlan(None, False, False, False)
     if layer_rect.width <= 0 or layer_rect.height <= 0:
         raise HostError("%s: the layer is empty. Choose a layer with pixels." % title)
@@ -279,6 +365,9 @@ def plan_input(action, operation, layer_rect, canvas_rect, selection_bounds):
         return InputPlan(canvas_rect, True, False, True)
     if action in ("upscale", "describe"):
         return InputPlan(on_layer or layer_rect, True, False, False)
+    if action in ("auto_mask", "verify"):
+        # the service finds the area itself / SynthID judges the whole picture: the selection plays no part
+        return InputPlan(layer_rect, True, False, False)
     if action == "edit" and on_layer is not None:
         # the worker edits the selected rectangle and blends back through the selection
         return InputPlan(on_layer, True, True, False)
@@ -425,7 +514,9 @@ def run_job(action, values, host, repo, mark=None):
 
     host gives canvas_size() (None: no image), layer_rect() (None: no layer), selection_bounds(),
     read_pixels(rect, transparent_outside), read_selection(rect), progress(fraction or None, text)
-    and message(text). mark(stage), if given, is called after each stage (timings). Returns
+    and message(text); for reference layers also selected_layer_names(), layer_names() (every
+    layer of the image, groups included) and read_layer(name) -> (width, height, RGBA bytes).
+    mark(stage), if given, is called after each stage (timings). Returns
     (PastePlan, job folder); the caller removes the folder after pasting. HostError when the call
     cannot go on: nothing in the image was touched.
     """
@@ -440,11 +531,13 @@ def run_job(action, values, host, repo, mark=None):
     if layer_rect is not None:
         plan = plan_input(action, operation, layer_rect, geometry.Rect(0, 0, size[0], size[1]),
                           host.selection_bounds())
-        rect = plan.rect
-        pixels = host.read_pixels(rect, plan.transparent_outside)
-        selection = host.read_selection(rect) if plan.read_selection else None
+        if plan.read_pixels:
+            rect = plan.rect
+            pixels = host.read_pixels(rect, plan.transparent_outside)
+            selection = host.read_selection(rect) if plan.read_selection else None
+    references = read_references(action, operation, values, host)
     mark("read")
-    folder = make_job(operation, rect.width, rect.height, (rect.x, rect.y), pixels, selection)
+    folder = make_job(operation, rect.width, rect.height, (rect.x, rect.y), pixels, selection, references)
     mark("job folder")
     try:
         host.progress(0.05, None)
@@ -472,6 +565,55 @@ def run_job(action, values, host, repo, mark=None):
 
 
 # ---------------------------------------------------------------------------------------------
+# Reference layers (Generate from References)
+# ---------------------------------------------------------------------------------------------
+
+def read_references(action, operation, values, host):
+    # type: (str, dict, dict, object) -> list
+    """The reference layers' whole pixels as (width, height, RGBA); the worker scales them down.
+
+    Also records the names in operation["reference_layers"], so the provenance says which layers
+    guided the picture. Checks come first: a wrong name costs no reading.
+    """
+    if action != "customize":
+        return []
+    names = reference_names(operation.get("kind", "subject"), values.get("reference-layers"),
+                            host.selected_layer_names(), host.layer_names())
+    operation["reference_layers"] = names
+    host.progress(None, u"%s: reading %s" % (TITLES[action], ", ".join(names)))
+    return [host.read_layer(name) for name in names]
+
+
+def reference_names(kind, typed, selected, available):
+    # type: (str, object, list, list) -> list
+    """The layers to use: those whose names are typed, else the layers selected in the Layers dialog.
+
+    Typing names works the same in both GIMPs and in scripts; selecting (several with Ctrl in
+    GIMP 3) needs no typing. HostError, before anything is read, for unknown names or too many.
+    """
+    title = TITLES["customize"]
+    names = split_names(typed, tuple(available))
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        shown = ", ".join("'%s'" % name for name in available[:12]) + (", ..." if len(available) > 12 else "")
+        raise HostError("%s: the image has no layer called %s. Type the names as the Layers dialog shows "
+                        "them, separated by commas (layers here: %s)." % (
+                            title, " or ".join("'%s'" % name for name in unknown), shown))
+    if not names:
+        names = [name for index, name in enumerate(selected) if name not in selected[:index]]
+    if not names:
+        raise HostError("%s needs a reference: select the layer in the Layers dialog, or type layer names "
+                        "under 'Reference layers'." % title)
+    limit = MAX_REFERENCES if kind == "subject" else 1
+    if len(names) > limit:
+        what = "a subject takes at most %d layers" % limit if kind == "subject" else (
+            "%s reference is one layer" % ("an edge" if kind == "canny" else "a " + kind))
+        raise HostError("%s: %s, and %d were chosen (%s). Select fewer layers, or type fewer names." % (
+            title, what, len(names), ", ".join(names)))
+    return names
+
+
+# ---------------------------------------------------------------------------------------------
 # What a host hands over: targets, pixels, values (GIMP 2.10 needs these; GIMP 3 may use them)
 # ---------------------------------------------------------------------------------------------
 
@@ -482,7 +624,7 @@ def check_target(action, has_image, one_layer, into_image=False):
     if PROCEDURE_BY_ACTION[action].needs_image:
         if not has_image:
             raise HostError("%s needs an open image." % title)
-        if not one_layer:
+        if not one_layer and action != "customize":  # references: any layers, chosen by name or selection
             raise HostError("%s works on one layer: select exactly one layer in the Layers dialog." % title)
     elif into_image and not has_image:
         raise HostError("Generate Image: 'Add to the current image' needs an open image.")
@@ -617,7 +759,8 @@ def native_str(text):
 LayerPlan = collections.namedtuple("LayerPlan",
                                    "name x y width height pixels_path mask_path visible parasite")
 PastePlan = collections.namedtuple("PastePlan", "target group_name layers canvas size texts notes")
-"""target: "layers" (into the image), "new-image" (generate, upscale) or "text" (describe);
+"""target: "layers" (into the image), "new-image" (generate, customize, upscale) or "text" (describe,
+verify);
 canvas: (left, top, right, bottom) to grow the canvas by first, or None; size: new image size."""
 
 
@@ -645,11 +788,11 @@ def plan_paste(action, operation, folder, result, origin, into_image=False):
     # type: (str, dict, str, dict, tuple, bool) -> PastePlan
     """Turn result.json into layers at image coordinates; the first layer visible, the rest hidden."""
     layers = []
-    new_image = action == "upscale" or (action == "generate" and not into_image)
+    new_image = action == "upscale" or (action in NEW_IMAGE_ACTIONS and not into_image)
     for index, layer in enumerate(result.get("layers", [])):
         x = int(layer.get("x", 0)) + int(origin[0])
         y = int(layer.get("y", 0)) + int(origin[1])
-        if new_image or action == "generate":
+        if new_image or action in NEW_IMAGE_ACTIONS:
             x, y = 0, 0
         provenance = dict(layer.get("provenance") or {})
         provenance.setdefault("action", action)
@@ -662,7 +805,7 @@ def plan_paste(action, operation, folder, result, origin, into_image=False):
     notes = [_text(n) for n in result.get("notes", [])]
     canvas = result.get("canvas")
     canvas = tuple(int(v) for v in canvas) if canvas else None
-    if action == "describe":
+    if action in TEXT_ACTIONS:
         return PastePlan("text", None, [], None, None, texts, notes)
     if not layers:
         raise HostError("%s: the worker returned no picture. The image was not changed." % TITLES[action])

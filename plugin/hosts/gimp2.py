@@ -18,7 +18,7 @@ from plugin.hosts import common
 from plugin.hosts.common import HostError, native_str, to_unicode
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
-RETURNS_IMAGE = ("generate", "upscale")
+RETURNS_IMAGE = ("generate", "upscale", "customize")
 AUTHOR = "imagen-gimp contributors"
 PARASITE_FLAGS = getattr(gimpfu, "PARASITE_PERSISTENT", 1) | getattr(gimpfu, "PARASITE_UNDOABLE", 2)
 NORMAL_MODE = getattr(gimpfu, "LAYER_MODE_NORMAL", getattr(gimpfu, "NORMAL_MODE", 0))
@@ -54,11 +54,14 @@ def pf_param(param):
     # type: (common.Param) -> tuple
     if param.kind == "text":
         return (gimpfu.PF_TEXT, param.name, param.label, param.default)
-    if param.kind == "string":
+    if param.kind in ("string", "names"):
         return (gimpfu.PF_STRING, param.name, param.label, param.default)
     if param.kind == "int":
         low, high = param.extra
         return (gimpfu.PF_SPINNER, param.name, param.label, param.default, (low, high, 1))
+    if param.kind == "float":
+        low, high = param.extra
+        return (gimpfu.PF_SLIDER, param.name, param.label, param.default, (low, high, 0.005))
     if param.kind == "bool":
         return (gimpfu.PF_TOGGLE, param.name, param.label, bool(param.default))
     if param.kind == "choice":
@@ -107,8 +110,10 @@ def read_values(spec, args):
 
 def _plain(param, raw):
     # type: (common.Param, object) -> object
-    if param.kind in ("text", "string", "file"):
+    if param.kind in ("text", "string", "names", "file"):
         return to_unicode(raw)
+    if param.kind == "float":
+        return param.default if raw is None else float(raw)
     if param.kind == "int":
         return param.default if raw is None else int(round(float(raw)))  # gtk spin buttons give floats
     if param.kind == "bool":
@@ -166,7 +171,8 @@ class Job(object):
         self.folder = None
         common.check_target(self.action, image is not None, isinstance(drawable, gimp.Layer),
                             bool(values.get("into-image")))
-        self.layer = drawable if spec.needs_image else None
+        # the layer the action reads (references: the active layer, unless names are typed)
+        self.layer = drawable if spec.needs_image and isinstance(drawable, gimp.Layer) else None
 
     def close(self):
         # type: () -> None
@@ -211,6 +217,23 @@ class Job(object):
         data, inner = _read_region(self.image.selection, canvas, rect)
         return common.pad_region(data, inner, rect, 1)
 
+    def selected_layer_names(self):
+        # type: () -> list
+        """GIMP 2.10 has one active layer; more references are chosen by typing their names."""
+        return [to_unicode(self.layer.name)] if self.layer is not None else []
+
+    def layer_names(self):
+        # type: () -> list
+        return [to_unicode(layer.name) for layer in _walk(self.image.layers)]
+
+    def read_layer(self, name):
+        # type: (str) -> tuple
+        """A whole layer as RGBA; the worker scales it to the model's size."""
+        layer = [item for item in _walk(self.image.layers) if to_unicode(item.name) == name][0]
+        rect = Rect(layer.offsets[0], layer.offsets[1], layer.width, layer.height)
+        data, _inner = _read_region(layer, rect, rect)
+        return layer.width, layer.height, common.to_rgba(data, layer.bpp)
+
     def progress(self, fraction, text=None):
         # type: (float, str) -> None
         if fraction is None:
@@ -223,6 +246,17 @@ class Job(object):
     def message(self, text):
         # type: (str) -> None
         gimp.message(native_str(text))
+
+
+def _walk(layers):
+    # type: (list) -> list
+    """Every layer of a layer tree, top to bottom, groups before their children."""
+    found = []
+    for layer in layers:
+        found.append(layer)
+        if isinstance(layer, gimp.GroupLayer):
+            found.extend(_walk(layer.layers))
+    return found
 
 
 def _read_region(drawable, drawable_rect, rect):

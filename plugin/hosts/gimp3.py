@@ -27,7 +27,7 @@ from plugin.hosts.common import HostError  # noqa: E402
 RW = GObject.ParamFlags.READWRITE
 RGBA = "R'G'B'A u8"
 GRAY = "Y u8"
-RETURNS_IMAGE = ("generate", "upscale")
+RETURNS_IMAGE = ("generate", "upscale", "customize")
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 
 
@@ -44,11 +44,7 @@ def create_procedure(plugin: Gimp.PlugIn, name: str) -> Gimp.Procedure:
     spec = common.PROCEDURE_BY_NAME[name]
     proc = Gimp.ImageProcedure.new(plugin, name, Gimp.PDBProcType.PLUGIN, run, None)
     proc.set_image_types("RGB*, GRAY*" if spec.needs_image else "*")
-    if spec.needs_image:
-        proc.set_sensitivity_mask(Gimp.ProcedureSensitivityMask.DRAWABLE)
-    else:
-        mask = Gimp.ProcedureSensitivityMask
-        proc.set_sensitivity_mask(mask.ALWAYS | mask.NO_IMAGE)
+    proc.set_sensitivity_mask(_sensitivity(spec))
     proc.set_menu_label(spec.label)
     proc.add_menu_path(common.MENU_PATH)
     proc.set_documentation(spec.blurb, spec.blurb + ". Results come back as new layers; the "
@@ -61,14 +57,25 @@ def create_procedure(plugin: Gimp.PlugIn, name: str) -> Gimp.Procedure:
     return proc
 
 
+def _sensitivity(spec: common.Procedure) -> int:
+    """One layer for most actions; references may be several selected layers (or none, when typed)."""
+    mask = Gimp.ProcedureSensitivityMask
+    if spec.action == "customize":
+        return mask.DRAWABLE | mask.DRAWABLES | mask.NO_DRAWABLES
+    return mask.DRAWABLE if spec.needs_image else mask.ALWAYS | mask.NO_IMAGE
+
+
 def _add_argument(proc: Gimp.Procedure, param: common.Param) -> None:
     label = param.label
     blurb = param.blurb
-    if param.kind in ("text", "string"):
+    if param.kind in ("text", "string", "names"):
         proc.add_string_argument(param.name, label, blurb, param.default, RW)
     elif param.kind == "int":
         low, high = param.extra
         proc.add_int_argument(param.name, label, blurb, low, high, param.default, RW)
+    elif param.kind == "float":
+        low, high = param.extra
+        proc.add_double_argument(param.name, label, blurb, low, high, param.default, RW)
     elif param.kind == "bool":
         proc.add_boolean_argument(param.name, label, blurb, param.default, RW)
     elif param.kind == "choice":
@@ -153,16 +160,11 @@ class Job:
         self.image = image
         self.values = values
         self.folder = None
-        self.layer = None
-        if spec.needs_image:
-            if image is None:
-                raise HostError(f"{self.title} needs an open image.")
-            if len(drawables) != 1 or not isinstance(drawables[0], Gimp.Layer):
-                raise HostError(f"{self.title} works on one layer: select exactly one layer in the Layers "
-                                "dialog.")
-            self.layer = drawables[0]
-        elif values.get("into-image") and image is None:
-            raise HostError("Generate Image: 'Add to the current image' needs an open image.")
+        self.selected = [drawable for drawable in drawables if isinstance(drawable, Gimp.Layer)]
+        one_layer = len(drawables) == 1 and len(self.selected) == 1
+        common.check_target(self.action, image is not None, one_layer, bool(values.get("into-image")))
+        # the layer the action reads (or, for references, the first selected one: the group goes above it)
+        self.layer = self.selected[0] if spec.needs_image and self.selected else None
 
     def close(self) -> None:
         common.remove_job(self.folder)
@@ -205,6 +207,19 @@ class Job:
         area = Gegl.Rectangle.new(rect.x, rect.y, rect.width, rect.height)
         return self.image.get_selection().get_buffer().get(area, 1.0, GRAY, Gegl.AbyssPolicy.NONE)
 
+    def selected_layer_names(self) -> list[str]:
+        return [layer.get_name() for layer in self.selected]
+
+    def layer_names(self) -> list[str]:
+        return [layer.get_name() for layer in _walk(self.image.get_layers())]
+
+    def read_layer(self, name: str) -> tuple[int, int, bytes]:
+        """A whole layer as RGBA (groups: what they show); the worker scales it to the model's size."""
+        layer = next(layer for layer in _walk(self.image.get_layers()) if layer.get_name() == name)
+        width, height = layer.get_width(), layer.get_height()
+        area = Gegl.Rectangle.new(0, 0, width, height)
+        return width, height, layer.get_buffer().get(area, 1.0, RGBA, Gegl.AbyssPolicy.NONE)
+
     def progress(self, fraction: float | None, text: str | None) -> None:
         if fraction is None:
             Gimp.progress_init(text or self.title)
@@ -215,6 +230,14 @@ class Job:
 
     def message(self, text: str) -> None:
         Gimp.message(text)
+
+
+def _walk(layers):
+    """Every layer of a layer tree, top to bottom, groups before their children."""
+    for layer in layers:
+        yield layer
+        if layer.is_group():
+            yield from _walk(layer.get_children())
 
 
 class _Stages:

@@ -20,7 +20,7 @@ from gi.repository import Gegl, Gimp, Gio  # noqa: E402
 DATA = "/opt/imagen-gimp/tests/data"
 PREFIX = "python-fu-imagen-"
 RGBA = "R'G'B'A u8"
-REPORT = {"checks": [], "timings": {}, "errors": []}
+REPORT = {"checks": [], "timings": {}, "errors": [], "references": {}}
 NONINTERACTIVE = Gimp.RunMode.NONINTERACTIVE
 SUCCESS = Gimp.PDBStatusType.SUCCESS
 
@@ -174,7 +174,8 @@ def fails_cleanly(scenario, name, image, drawables, expect_text, **properties):
 def scenario_registration():
     s = "registration"
     pdb = Gimp.get_pdb()
-    for action in ("generate", "inpaint", "remove", "expand", "background", "edit", "upscale", "describe"):
+    for action in ("generate", "inpaint", "remove", "expand", "background", "edit", "upscale", "describe",
+                   "customize", "auto-mask", "verify"):
         proc = pdb.lookup_procedure(PREFIX + action)
         if not check(s, f"{action} registered", proc is not None):
             continue
@@ -564,12 +565,98 @@ def scenario_vertex():
     image.delete()
 
 
+def rgb_digest(layer):
+    """sha1 of a whole layer as R'G'B' u8: what the worker must send as its reference PNG."""
+    area = Gegl.Rectangle.new(0, 0, layer.get_width(), layer.get_height())
+    return digest(layer.get_buffer().get(area, 1.0, "R'G'B' u8", Gegl.AbyssPolicy.NONE))
+
+
+def scenario_vertex_refs():
+    """Generate from References, Edit by Automatic Mask and Check SynthID Watermark through Imagen.
+
+    The pytest side checks that the emulator received exactly the reference layers recorded here
+    (REPORT["references"]) and that the verdicts reached the console as messages.
+    """
+    s = "vertex-refs"
+    image = load("cat")
+    base = image.get_layers()[0]
+    mug = Gimp.Layer.new_from_drawable(load_layer_source("coffee"), image)
+    image.insert_layer(mug, None, 0)
+    mug.set_name("Mug, on the table")  # a comma in the name: still one layer
+    mug.set_offsets(-40, 120)  # partly off the canvas: the whole layer is the reference
+    originals = {"base": pixels(base), "mug": pixels(mug)}
+    before = snapshot(image)
+    images_before = len(Gimp.get_images())
+    status, new_image, seconds = call("customize", image, [base], backend="vertex",
+                                      prompt="a mug on a beach", reference_layers="Mug, on the table",
+                                      description="a white mug", variations=2)  # a seed drops the mark
+    REPORT["timings"]["vertex-customize"] = seconds
+    REPORT["references"]["a mug on a beach"] = [rgb_digest(mug)]
+    if check(s, "named: succeeds", status == SUCCESS, new_image) and isinstance(new_image, Gimp.Image):
+        layers = new_image.get_layers()
+        check(s, "named: new image with two layers", len(layers) == 2, len(layers))
+        check(s, "named: first visible, second hidden", [x.get_visible() for x in layers] == [True, False])
+        data = parasite_json(layers[0]) or {}
+        check(s, "named: provenance names the reference layer",
+              data.get("action") == "customize" and data.get("backend") == "vertex"
+              and data.get("parameters", {}).get("reference_layers") == ["Mug, on the table"], data)
+        check(s, "named: one new image", len(Gimp.get_images()) == images_before + 1)
+        check(s, "named: source image untouched", snapshot(image) == before)
+        status, error, _seconds = call("verify", new_image, [layers[0]], backend="vertex")
+        check(s, "verify generated: succeeds", status == SUCCESS, error)
+        new_image.delete()
+
+    status, returned, _seconds = call("customize", image, [base, mug], backend="vertex",
+                                      prompt="a cat with a mug", into_image=True)
+    REPORT["references"]["a cat with a mug"] = [rgb_digest(base), rgb_digest(mug)]
+    if check(s, "selected layers: succeeds", status == SUCCESS, returned):
+        group = new_group(image, 2)
+        check(s, "selected layers: a group above the first", group is not None
+              and image.get_item_position(group) + 1 == image.get_item_position(base),
+              [layer.get_name() for layer in image.get_layers()])
+        child = group.get_children()[0] if group is not None else None
+        refs = (parasite_json(child) or {}).get("parameters", {}).get("reference_layers") if child else None
+        check(s, "selected layers: both are references", refs == [base.get_name(), mug.get_name()], refs)
+        if group is not None:
+            image.remove_layer(group)
+
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, 20, 20, 40, 40)  # plays no part
+    status, error, seconds = call("auto-mask", image, [base], backend="vertex", edit="insert",
+                                  mask_mode="background", prompt="a snowy field")
+    REPORT["timings"]["vertex-auto-mask"] = seconds
+    if check(s, "auto mask: succeeds", status == SUCCESS, error):
+        group = new_group(image, 2)
+        child = group.get_children()[0] if group is not None else None
+        check(s, "auto mask: one layer over the whole layer, no mask", child is not None
+              and list(child.get_offsets()[1:]) == [0, 0] and [child.get_width(), child.get_height()]
+              == [base.get_width(), base.get_height()] and child.get_mask() is None,
+              child and (child.get_offsets(), child.get_width(), child.get_height()))
+        check(s, "auto mask: provenance", (parasite_json(child) or {}).get("action") == "auto_mask")
+        if group is not None:
+            image.remove_layer(group)
+
+    before = snapshot(image)
+    status, error, _seconds = call("verify", image, [base], backend="vertex")
+    check(s, "verify photo: succeeds", status == SUCCESS, error)
+    check(s, "verify photo: image unchanged", snapshot(image) == before)
+
+    fails_cleanly(s + "/unknown-name", "customize", image, [base], "no layer called 'Mugg'", backend="vertex",
+                  prompt="x", reference_layers="Mugg")
+    fails_cleanly(s + "/two-scribbles", "customize", image, [base, mug], "a scribble reference is one layer",
+                  backend="vertex", prompt="x", kind="scribble")
+    fails_cleanly(s + "/no-classes", "auto-mask", image, [base], "classes", backend="vertex", prompt="x",
+                  mask_mode="semantic", classes="")
+    check(s, "original pixels identical", pixels(base) == originals["base"]
+          and pixels(mug) == originals["mug"])
+    image.delete()
+
+
 SCENARIOS = {
     "registration": scenario_registration, "remove": scenario_remove, "offset-layer": scenario_offset_layer,
     "cloud-only": scenario_cloud_only, "invalid": scenario_invalid, "expand": scenario_expand,
     "background": scenario_background, "upscale": scenario_upscale, "last-values": scenario_last_values,
     "fault": scenario_fault, "formats": scenario_formats, "vertex-blocked": scenario_vertex_blocked,
-    "vertex": scenario_vertex,
+    "vertex": scenario_vertex, "vertex-refs": scenario_vertex_refs,
 }
 
 

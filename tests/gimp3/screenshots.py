@@ -17,12 +17,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gimp3 import rootfs  # noqa: E402
 
-MENU_CROP = (0, 0, 860, 690)  # image window, Filters menu and the Imagen submenu
+MENU_CROP = (0, 0, 860, 765)  # image window, Filters menu and the Imagen submenu
 DIALOGS = {  # menu item: (y of the item in the Imagen submenu, window title, text typed into the prompt)
-    "describe": (490, "Describe Image", ""), "edit": (515, "Edit with Prompt", ""),
-    "expand": (540, "Expand Canvas", ""), "generate": (565, "Generate Image", ""),
-    "inpaint": (590, "Inpaint", "a small red paper boat on the saucer"), "remove": (615, "Remove Object", ""),
-    "background": (640, "Replace Background", ""), "upscale": (665, "Upscale", ""),
+    "verify": (490, "Check SynthID Watermark", ""), "describe": (515, "Describe Image", ""),
+    "auto-mask": (540, "Edit by Automatic Mask", ""), "edit": (565, "Edit with Prompt", ""),
+    "expand": (590, "Expand Canvas", ""), "generate": (615, "Generate Image", ""),
+    "customize": (640, "Generate from References", ""),
+    "inpaint": (665, "Inpaint", "a small red paper boat on the saucer"), "remove": (690, "Remove Object", ""),
+    "background": (715, "Replace Background", ""), "upscale": (740, "Upscale", ""),
 }
 GIMPRC = "(show-welcome-dialog no)\n(show-tips no)\n"
 SCRIPT = r"""

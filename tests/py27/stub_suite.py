@@ -100,12 +100,14 @@ class TestRegistration(AdapterCase):
             self.assertEqual(info["label"], spec.label)
             names = [param[1] for param in info["params"]]
             self.assertEqual(names, ["run-mode", "image", "drawable"] + [p.name for p in spec.params])
-            self.assertEqual(len(info["results"]), 1 if spec.action in ("generate", "upscale") else 0)
+            self.assertEqual(len(info["results"]),
+                             1 if spec.action in ("generate", "upscale", "customize") else 0)
             self.assertEqual(info["imagetypes"], "RGB*, GRAY*" if spec.needs_image else "")
 
     def test_parameter_types_follow_the_shared_table(self):
-        kinds = {"text": E.PDB_STRING, "string": E.PDB_STRING, "file": E.PDB_STRING, "int": E.PDB_INT32,
-                 "bool": E.PDB_INT32, "choice": E.PDB_INT32, "color": E.PDB_COLOR}
+        kinds = {"text": E.PDB_STRING, "string": E.PDB_STRING, "names": E.PDB_STRING, "file": E.PDB_STRING,
+                 "int": E.PDB_INT32, "float": E.PDB_FLOAT, "bool": E.PDB_INT32, "choice": E.PDB_INT32,
+                 "color": E.PDB_COLOR}
         for spec in common.PROCEDURES:
             types = [param[0] for param in gimp._stub.installed[spec.name]["params"][3:]]
             self.assertEqual(types, [kinds[p.kind] for p in spec.params])
@@ -311,6 +313,27 @@ class TestOtherActions(AdapterCase):
     def test_generate_without_an_image(self):
         new = self.succeed("generate", image=None, drawable=None, prompt="a lighthouse", backend="vertex")
         self.assertEqual(len(new.layers), 1)
+
+    def test_references_by_name_or_the_active_layer(self):
+        name = common.native_str(u"Sk\u00e9tch, 2")  # UTF-8 bytes in 2.7, as pygimp has names
+        sketch = gimp.Layer(self.image, name, 8, 6, E.RGBA_IMAGE, 100.0, E.LAYER_MODE_NORMAL)
+        self.image.insert_layer(sketch, position=0)
+        sketch._pixels[:] = bytearray(b"\x11\x22\x33\xff" * 48)
+        new = self.succeed("customize", prompt="a mug", backend="vertex", reference_layers=name)
+        self.assertEqual(bytes(new.layers[0]._pixels[:4]), b"\x11\x22\x33\xff")
+        self.assertEqual(parasite(new.layers[0])["action"], "customize")
+        self.succeed("customize", prompt="a mug", backend="vertex", kind="style", into_image=True)
+        self.assertEqual(bytes(self.group().layers[0]._pixels[:4]), bytes(gradient()[:4]))
+        self.fails_cleanly("customize", "no layer called", prompt="x", reference_layers="Nope")
+
+    def test_automatic_mask_and_watermark_check(self):
+        gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 3, 3, 4, 4)
+        self.succeed("auto-mask", prompt="snow", mask_mode="background", backend="vertex")
+        child = self.group().layers[0]
+        self.assertEqual((child.offsets, child.width, child.height, child.mask), ((0, 0), W, H, None))
+        self.assertEqual(self.succeed("verify", backend="vertex"), None)
+        self.assertIn(b"No SynthID", gimp._stub.messages[-1] if isinstance(gimp._stub.messages[-1], bytes)
+                      else gimp._stub.messages[-1].encode("utf-8"))
 
     def test_describe_shows_the_text_and_can_store_it(self):
         self.succeed("describe", backend="gemini")
