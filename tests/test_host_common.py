@@ -569,3 +569,17 @@ def _png(data: str):
     from PIL import Image
 
     return Image.open(io.BytesIO(base64.b64decode(data)))
+
+
+def test_run_job_keeps_finished_variations_when_a_later_one_fails(monkeypatch):
+    monkeypatch.setenv("IMAGEN_GIMP_PYTHON", sys.executable)
+    monkeypatch.setenv("IMAGEN_GIMP_WORKER_MODULE", "tests.partial_worker")
+    host = FakeHost()
+    values = values_for("remove", backend="local", variations=3)
+    paste, folder = common.run_job("remove", values, host, str(REPO))
+    try:
+        assert len(paste.layers) == 1 and paste.layers[0].name == "Remove Object #1 (seed 5)"
+        messages = [call[1] for call in host.calls if call[0] == "message"]
+        assert any("only 1 of 3 variations were made, then: Quota exceeded" in text for text in messages)
+    finally:
+        common.remove_job(folder)

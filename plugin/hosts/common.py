@@ -501,6 +501,26 @@ def outcome_error(title, outcome):
             "please report it with these lines:\n%s" % (title, outcome.returncode, tail))
 
 
+def kept_after_error(outcome, result):
+    # type: (WorkerOutcome, dict) -> bool
+    """True when the worker stopped on a problem it understood after finishing some variations.
+
+    Those layers are complete (the worker writes each before listing it), so they are pasted
+    rather than thrown away; a cancel or a crash pastes nothing.
+    """
+    return (outcome.returncode == jobfiles.EXIT_USER and not outcome.cancelled
+            and bool(result.get("layers")))
+
+
+def partial_note(outcome, result, operation):
+    # type: (WorkerOutcome, dict, dict) -> str
+    """What to tell the user when only some variations came back."""
+    made = len(result.get("layers", []))
+    wanted = operation.get("variations", made) or made
+    reason = (outcome.error or "the worker stopped without saying why").strip()
+    return "only %d of %d variations were made, then: %s" % (made, wanted, reason)
+
+
 def command_override(python, folder, environ=None):
     # type: (str, str, dict) -> list
     """IMAGEN_GIMP_WORKER_MODULE swaps the worker module (tests inject faults this way)."""
@@ -550,11 +570,13 @@ def run_job(action, values, host, repo, mark=None):
         outcome = run_worker(python, repo, folder, on_progress, command_override(python, folder))
         mark("worker")
         error = outcome_error(title, outcome)
-        if error:
-            raise HostError(error)
         result = jobfiles.read_result(folder)
+        if error and not kept_after_error(outcome, result):
+            raise HostError(error)
         paste = plan_paste(action, operation, folder, result, (rect.x, rect.y),
                            into_image=bool(values.get("into-image")))
+        if error:
+            paste.notes.append(partial_note(outcome, result, operation))
     except Exception:
         remove_job(folder)
         raise
