@@ -64,6 +64,12 @@ class EditRequest:
     mask: np.ndarray | None = None
     references: list[np.ndarray] = field(default_factory=list)
 
+    def require_image(self) -> np.ndarray:
+        """The image, or UnsupportedOperation when an action that needs one came without."""
+        if self.image is None:
+            raise UnsupportedOperation(f"{self.op.title} needs an image")
+        return self.image
+
 
 @dataclass
 class BackendResult:

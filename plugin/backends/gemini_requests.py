@@ -160,12 +160,6 @@ def build_call(request: EditRequest, settings: Settings) -> GeminiCall:
     return builder(request, settings)
 
 
-def _needs_image(request: EditRequest) -> np.ndarray:
-    if request.image is None:
-        raise UnsupportedOperation(f"{request.op.title} needs an image")
-    return request.image
-
-
 def _avoid(op: Operation) -> str:
     negative = getattr(op, "negative_prompt", "").strip()
     return f" Avoid: {negative}." if negative else ""
@@ -192,7 +186,7 @@ def _framed(image: np.ndarray, mask: np.ndarray | None, info: GeminiModel
 
 def _edit(request: EditRequest, settings: Settings) -> GeminiCall:
     op: Edit = request.op  # type: ignore[assignment]
-    image = _needs_image(request)
+    image = request.require_image()
     role, model, info = model_for(op, settings)
     sent, _, ratio, frame = _framed(image, None, info)
     text = (f"Edit this picture: {op.prompt.strip()}.{_avoid(op)} Keep its framing, size and "
@@ -216,7 +210,7 @@ INSTRUCTIONS = {
 def _masked(request: EditRequest, settings: Settings) -> GeminiCall:
     """Inpaint insert / remove and outpaint: the region, its mask as a second picture, an instruction."""
     op = request.op
-    image = _needs_image(request)
+    image = request.require_image()
     if request.mask is None:
         raise UnsupportedOperation(f"{op.title} needs a selection (the area to change)")
     role, model, info = model_for(op, settings)
@@ -235,7 +229,7 @@ def _masked(request: EditRequest, settings: Settings) -> GeminiCall:
 def _background(request: EditRequest, settings: Settings) -> GeminiCall:
     """Background from a prompt; the subject (selection, else found locally) is pasted back unchanged."""
     op: Background = request.op  # type: ignore[assignment]
-    image = _needs_image(request)
+    image = request.require_image()
     if op.mode != "prompt":
         raise UnsupportedOperation("Only 'prompt' backgrounds need Gemini; the others run locally.")
     role, model, info = model_for(op, settings)
@@ -264,7 +258,7 @@ def _background(request: EditRequest, settings: Settings) -> GeminiCall:
 
 def _describe(request: EditRequest, settings: Settings) -> GeminiCall:
     op: Describe = request.op  # type: ignore[assignment]
-    image = _needs_image(request)
+    image = request.require_image()
     role, model, info = model_for(op, settings)
     question = op.question.strip() or ("Describe this picture in one or two sentences, as a caption for "
                                        "a photo library. Answer with the caption only.")

@@ -176,12 +176,6 @@ def build_call(request: EditRequest, settings: Settings) -> PredictCall:
     return builder(request, settings)
 
 
-def _needs_image(request: EditRequest) -> np.ndarray:
-    if request.image is None:
-        raise UnsupportedOperation(f"{request.op.title} needs an image")
-    return request.image
-
-
 def _edit_model(settings: Settings) -> tuple[str, ModelInfo]:
     model = settings.model_for("edit")
     info = model_info(model, "edit")
@@ -220,7 +214,7 @@ def _generate(request: EditRequest, settings: Settings) -> PredictCall:
 def _mask_edit(request: EditRequest, settings: Settings) -> PredictCall:
     """Inpaint insert/remove, outpaint and background-from-prompt: RAW + MASK references."""
     op = request.op
-    image = _needs_image(request)
+    image = request.require_image()
     if isinstance(op, Background) and op.mode != "prompt":
         raise UnsupportedOperation("Only 'prompt' backgrounds need Imagen; the others run locally.")
     model, info = _edit_model(settings)
@@ -271,7 +265,7 @@ def _edit_alpha(image: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
 
 def _auto_mask(request: EditRequest, settings: Settings) -> PredictCall:
     op: AutoMaskEdit = request.op  # type: ignore[assignment]
-    image = _needs_image(request)
+    image = request.require_image()
     model, info = _edit_model(settings)
     recipe = RECIPES[op.edit]
     options, notes = settings.imagen, []
@@ -297,7 +291,7 @@ def _auto_mask(request: EditRequest, settings: Settings) -> PredictCall:
 
 def _mask_free(request: EditRequest, settings: Settings) -> PredictCall:
     op: Edit = request.op  # type: ignore[assignment]
-    image = _needs_image(request)
+    image = request.require_image()
     model, info = _edit_model(settings)
     options, notes = settings.imagen, []
     references = [_raw(at_model_size(image, None)[0])]
@@ -311,7 +305,7 @@ def _mask_free(request: EditRequest, settings: Settings) -> PredictCall:
 
 def _upscale(request: EditRequest, settings: Settings) -> PredictCall:
     op: UpscaleOp = request.op  # type: ignore[assignment]
-    image = _needs_image(request)
+    image = request.require_image()
     model = settings.model_for("upscale")
     info = model_info(model, "upscale")
     factor = f"x{op.factor}"
@@ -340,7 +334,7 @@ def _upscale(request: EditRequest, settings: Settings) -> PredictCall:
 
 def _describe(request: EditRequest, settings: Settings) -> PredictCall:
     op: Describe = request.op  # type: ignore[assignment]
-    image = _needs_image(request)
+    image = request.require_image()
     model = settings.model_for("describe")
     info = model_info(model, "describe")
     notes: list[str] = []
@@ -358,7 +352,7 @@ def _describe(request: EditRequest, settings: Settings) -> PredictCall:
 
 
 def _verify(request: EditRequest, settings: Settings) -> PredictCall:
-    image = _needs_image(request)
+    image = request.require_image()
     model = settings.model_for("verify")
     return PredictCall("verify", model, {"image": wire_image(image)}, {}, result="verdict")
 

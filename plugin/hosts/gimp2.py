@@ -158,7 +158,8 @@ def _fail(text):
 
 
 class Job(object):
-    """One procedure call: read the region, run the worker, paste; nothing is pasted on failure."""
+    """One procedure call: read the region, run the worker, paste; a failure pastes nothing but
+    the variations that were finished before it."""
 
     def __init__(self, spec, image, drawable, values, interactive):
         # type: (common.Procedure, object, object, dict, bool) -> None

@@ -150,7 +150,8 @@ def _fail(procedure, text, status):
 
 
 class Job:
-    """One procedure call: read the region, run the worker, paste; nothing is pasted on failure."""
+    """One procedure call: read the region, run the worker, paste; a failure pastes nothing but
+    the variations that were finished before it."""
 
     def __init__(self, spec: common.Procedure, run_mode, image, drawables: list, values: dict):
         self.spec = spec
