@@ -209,6 +209,24 @@ def _tile(img: np.ndarray, box, label: str, size: int = 220) -> Image.Image:
     return canvas
 
 
+def _save_sheet(strips: list[list[Image.Image]], path: Path) -> None:
+    """One row of tiles per case, rows stacked, saved as one PNG."""
+    rows = []
+    for tiles in strips:
+        row = Image.new("RGB", (sum(t.width for t in tiles), max(t.height for t in tiles)), "white")
+        x = 0
+        for tile in tiles:
+            row.paste(tile, (x, 0))
+            x += tile.width
+        rows.append(row)
+    sheet = Image.new("RGB", (max(r.width for r in rows), sum(r.height for r in rows)), "white")
+    y = 0
+    for row in rows:
+        sheet.paste(row, (0, y))
+        y += row.height
+    sheet.save(path)
+
+
 def contact_sheet(rows: list[dict], cases, path: Path, mask_of=None) -> None:
     names = list(dict.fromkeys(r["method"] for r in rows))
     strips = []
@@ -220,18 +238,8 @@ def contact_sheet(rows: list[dict], cases, path: Path, mask_of=None) -> None:
         for n in names:
             r = next(r for r in rows if r["case"] == case and r["method"] == n)
             tiles.append(_tile(r["out"], box, f"{n} tex {r['texture']:.2f}"))
-        strip = Image.new("RGB", (sum(t.width for t in tiles), max(t.height for t in tiles)), "white")
-        x = 0
-        for t in tiles:
-            strip.paste(t, (x, 0))
-            x += t.width
-        strips.append(strip)
-    sheet = Image.new("RGB", (max(s.width for s in strips), sum(s.height for s in strips)), "white")
-    y = 0
-    for s in strips:
-        sheet.paste(s, (0, y))
-        y += s.height
-    sheet.save(path)
+        strips.append(tiles)
+    _save_sheet(strips, path)
 
 
 # --- outpaint ----------------------------------------------------------------------------------
@@ -316,18 +324,8 @@ def _outpaint_sheet(rows: list[dict], cases, path: Path) -> None:
         for n in names:
             r = next(r for r in rows if r["case"] == case and r["method"] == n)
             tiles.append(_tile(r["out"], box, f"{n} tex {r['texture']:.2f} seam {r['seam']:.2f}", 260))
-        strip = Image.new("RGB", (sum(t.width for t in tiles), max(t.height for t in tiles)), "white")
-        x = 0
-        for t in tiles:
-            strip.paste(t, (x, 0))
-            x += t.width
-        strips.append(strip)
-    sheet = Image.new("RGB", (max(s.width for s in strips), sum(s.height for s in strips)), "white")
-    y = 0
-    for s in strips:
-        sheet.paste(s, (0, y))
-        y += s.height
-    sheet.save(path)
+        strips.append(tiles)
+    _save_sheet(strips, path)
 
 
 def _csv(rows: list[dict], path: Path) -> None:
