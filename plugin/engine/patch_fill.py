@@ -48,7 +48,17 @@ class Schedule:
 
 
 def _valid(hole: np.ndarray, r: int) -> np.ndarray:
-    return box_count(hole, r) == 0
+    """Source centres whose whole patch lies on known pixels inside the image.
+
+    A patch reaching past the image edge would be made of replicated rows or columns: the
+    smoothest patches there are, so a blurry first estimate matches them and the fill comes out
+    streaked.
+    """
+    valid = box_count(hole, r) == 0
+    if r > 0:
+        valid[:r] = valid[-r:] = False
+        valid[:, :r] = valid[:, -r:] = False
+    return valid
 
 
 def _patch_size(hole: np.ndarray) -> int:
