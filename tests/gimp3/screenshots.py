@@ -17,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gimp3 import rootfs  # noqa: E402
 
-MENU_CROP = (0, 0, 860, 765)  # image window, Filters menu and the Imagen submenu
+SCREEN = (1280, 1024)  # the Imagen submenu ends near y=755: the screen and GIMP's window reach past it
+MENU_CROP = (0, 0, 900, 775)  # image window, Filters menu and the whole Imagen submenu
 DIALOGS = {  # menu item: (y of the item in the Imagen submenu, window title, text typed into the prompt)
     "verify": (490, "Check SynthID Watermark", ""), "describe": (515, "Describe Image", ""),
     "auto-mask": (540, "Edit by Automatic Mask", ""), "edit": (565, "Edit with Prompt", ""),
@@ -26,25 +27,37 @@ DIALOGS = {  # menu item: (y of the item in the Imagen submenu, window title, te
     "inpaint": (665, "Inpaint", "a small red paper boat on the saucer"), "remove": (690, "Remove Object", ""),
     "background": (715, "Replace Background", ""), "upscale": (740, "Upscale", ""),
 }
+# A throwaway gimprc. The script adds (config-version "<this GIMP>"): without it GIMP takes every start
+# for the first one after an update and opens its Welcome dialog (behind the image window) anyway.
+# GIMP 3.0 has no option to turn tooltips off (it ignores show-tool-tips and rejects the whole file
+# on show-tooltips), so the menu shot keeps the pointer off the items that have one.
 GIMPRC = "(show-welcome-dialog no)\n(show-tips no)\n"
 SCRIPT = r"""
 set -u
 export DISPLAY=:99 HOME=/root NO_AT_BRIDGE=1
-Xvfb :99 -screen 0 1280x800x24 -nolisten tcp >/tmp/xvfb.log 2>&1 &
+Xvfb :99 -screen 0 "${SCREEN_W}x${SCREEN_H}x24" -nolisten tcp >/tmp/xvfb.log 2>&1 &
 XVFB=$!
 sleep 2
 mkdir -p /root/.config/GIMP/3.0 /tmp/shots
 rm -f /tmp/shots/*.png
-printf '%s' "$GIMPRC" > /root/.config/GIMP/3.0/gimprc
+VERSION=$(gimp-3.0 --version 2>/dev/null | awk '{print $NF}')
+printf '%s(config-version "%s")\n' "$GIMPRC" "$VERSION" > /root/.config/GIMP/3.0/gimprc
 gimp-3.0 -n --no-splash --batch-interpreter=python-fu-eval -b "$BATCH" >/tmp/gimp-gui.log 2>&1 &
 GIMP=$!
-for i in $(seq 1 90); do xdotool search --name "coffee" >/dev/null 2>&1 && break; sleep 1; done
-sleep 8
+# the image window's title ends in "GIMP" ("...sRGB, 1 layer) 600x400 - GIMP"), the Welcome dialog's not
+for i in $(seq 1 90); do xdotool search --onlyvisible --name " GIMP\$" >/dev/null 2>&1 && break; sleep 1; done
+sleep 3
+# no window manager here: the window keeps GIMP's default size (about 1000x600) unless told
+WINDOW=$(xdotool search --onlyvisible --name " GIMP\$" | head -1)
+xdotool windowmove "$WINDOW" 0 0 windowsize "$WINDOW" "$SCREEN_W" "$SCREEN_H"
+sleep 5
 # no window manager here: drive the menu with the mouse (positions of GIMP 3.0.4's default layout)
 xdotool mousemove 426 12 click 1; sleep 1.5          # Filters
-xdotool mousemove 453 490; sleep 1.5                 # Imagen >
-xdotool mousemove 720 490; sleep 0.5; xdotool mousemove 716 "$ITEM_Y"; sleep 0.2
-import -window root /tmp/shots/menu.png              # before the item's tooltip shows
+xdotool mousemove 453 490; sleep 2                   # Imagen > opens the submenu
+# The pointer rests on "Imagen", which has no tooltip. GTK shows an item's tooltip after half a second
+# on it (and at once after another one was shown), so it stays off the submenu's items until the shot.
+import -window root /tmp/shots/menu.png
+xdotool mousemove 720 490; sleep 0.2; xdotool mousemove 716 "$ITEM_Y"; sleep 0.2
 xdotool click 1; sleep 1                             # the menu item: a real interactive run
 for i in $(seq 1 30); do xdotool search --onlyvisible --name "$TITLE" >/dev/null 2>&1 && break; sleep 1; done
 sleep 3
@@ -80,7 +93,8 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     with rootfs.session(extra_packages=rootfs.SCREEN_PACKAGES) as root:
         item_y, title, text = DIALOGS[args.dialog]
-        env = {"GIMPRC": GIMPRC, "BATCH": BATCH, "ITEM_Y": str(item_y), "TITLE": title, "TYPE": text}
+        env = {"GIMPRC": GIMPRC, "BATCH": BATCH, "ITEM_Y": str(item_y), "TITLE": title, "TYPE": text,
+               "SCREEN_W": str(SCREEN[0]), "SCREEN_H": str(SCREEN[1])}
         done = root.sh(SCRIPT, env=env, capture=True, timeout=300)
         print(done.stdout[-3000:], done.stderr[-3000:])
         geometry = dict(line.split("=", 1) for line in
