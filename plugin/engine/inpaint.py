@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from plugin.engine.grain import add_grain
 from plugin.engine.patch_fill import synthesize
 
 Progress = Callable[[float, str], None]
@@ -57,6 +58,7 @@ def fill_hole(rgb: np.ndarray, hole: np.ndarray, seed: int = 0,
         sy, sx = slice(0, hole.shape[0]), slice(0, hole.shape[1])
         sub_hole = hole
     filled = synthesize(rgb[sy, sx].astype(np.float32), sub_hole, seed, progress)
+    add_grain(filled, sub_hole, seed)
     region = out[sy, sx]
     region[sub_hole] = np.clip(np.rint(filled[sub_hole]), 0, 255).astype(np.uint8)
     if progress is not None:

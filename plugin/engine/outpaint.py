@@ -22,6 +22,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import ndimage
 
+from plugin.engine.grain import add_grain
 from plugin.engine.patch_blend import membrane, ring
 from plugin.engine.patch_fill import Schedule, synthesize
 
@@ -203,6 +204,7 @@ def extend_canvas(rgb: np.ndarray, margins: tuple[int, int, int, int], seed: int
         filled = synthesize(canvas, hole, seed, progress, SCHEDULE, blend=False, near=near, source_cost=cost)
         filled = blend_fill(filled, canvas, hole, _reflect(rgb, (left, top, right, bottom)),
                             (top, top + h, left, left + w))
+        add_grain(filled, hole, seed)
         out[hole] = np.clip(np.rint(filled[hole]), 0, 255).astype(np.uint8)
     if progress is not None:
         progress(1.0, "done")
