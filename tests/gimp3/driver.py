@@ -1,13 +1,17 @@
 """Runs inside gimp-console-3.0 (python-fu-eval): calls the Imagen procedures and records checks.
 
 The pytest side (test_gimp3.py) execs this file with CONFIG = {"report": path, "scenarios": [...]}
-defined first, then reads the JSON report. Each check is {"scenario", "name", "ok", "detail"};
+(plus what a scenario needs, such as the cancel scenario's "held") defined first, then reads the
+JSON report. Each check is {"scenario", "name", "ok", "detail"};
 doing all of them in one GIMP start keeps the suite fast.
 """
 
 import hashlib
 import json
 import os
+import shutil
+import signal
+import threading
 import time
 import traceback
 
@@ -20,7 +24,8 @@ from gi.repository import Gegl, Gimp, Gio  # noqa: E402
 DATA = "/opt/imagen-gimp/tests/data"
 PREFIX = "python-fu-imagen-"
 RGBA = "R'G'B'A u8"
-REPORT = {"checks": [], "timings": {}, "errors": [], "references": {}}
+REPORT = {"checks": [], "timings": {}, "errors": [], "references": {}, "cancel": {}}
+OPTIONS = {}  # the CONFIG of this run (main() sets it): paths the pytest side shares
 NONINTERACTIVE = Gimp.RunMode.NONINTERACTIVE
 SUCCESS = Gimp.PDBStatusType.SUCCESS
 
@@ -651,16 +656,198 @@ def scenario_vertex_refs():
     image.delete()
 
 
+# -- cancel: GIMP kills the plug-in process -------------------------------------------------------
+
+def processes():
+    """pid -> (parent pid, command line) of every live process; zombies are dead (they compute nothing)."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                state, parent = handle.read().rsplit(")", 1)[1].split()[:2]
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                command = handle.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+        except (OSError, ValueError):
+            continue
+        if state not in ("Z", "X"):
+            table[int(entry)] = (int(parent), command)
+    return table
+
+
+def children(table, parent, word):
+    return [pid for pid, (ppid, command) in table.items() if ppid == parent and word in command]
+
+
+class PlugInKiller(threading.Thread):
+    """Does what GIMP does on Cancel: SIGKILL the plug-in process while its worker is busy.
+
+    Waits until the Imagen plug-in (a child of GIMP running imagen_gimp.py) has a worker child
+    (`worker_word` in its command line) and busy(worker command) is true, then kills the plug-in.
+    Makes no GIMP call: the main thread is inside the PDB call. After `patience` seconds it kills
+    whatever plug-in it found, so nothing waits for a slow answer; `stop` ends it early when the
+    call returned by itself.
+    """
+
+    def __init__(self, gimp_pid, worker_word, busy, patience=120.0):
+        super().__init__(name="plug-in killer", daemon=True)
+        self.gimp_pid = gimp_pid
+        self.worker_word = worker_word
+        self.busy = busy
+        self.patience = patience
+        self.stop = threading.Event()
+        self.plugin_pid = self.worker_pid = None
+        self.plugin_command = self.worker_command = ""
+        self.worker_busy = self.killed = False
+
+    def run(self):
+        deadline = time.monotonic() + self.patience
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            table = processes()
+            plugins = children(table, self.gimp_pid, "imagen_gimp.py")
+            if plugins:
+                self.plugin_pid, self.plugin_command = plugins[0], table[plugins[0]][1]
+                workers = children(table, self.plugin_pid, self.worker_word)
+                if workers:
+                    self.worker_pid, self.worker_command = workers[0], table[workers[0]][1]
+                    self.worker_busy = self.busy(self.worker_command)
+                    if self.worker_busy:
+                        break
+            self.stop.wait(0.05)
+        if self.plugin_pid is not None and not self.stop.is_set():
+            try:
+                os.kill(self.plugin_pid, signal.SIGKILL)
+                self.killed = True
+            except ProcessLookupError:
+                pass
+
+
+def gone(pid, command, seconds):
+    """Has process pid (with this command line) ended within `seconds`? Polls /proc."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if processes().get(pid, (None, None))[1] != command:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+
+
+def last_error():
+    try:
+        return Gimp.get_pdb().get_last_error()
+    except Exception as exc:  # not in every 3.0 binding
+        return f"({exc})"
+
+
+def cancel_mid_job(s, worker_word, busy, **properties):
+    """Run Remove Object on a fresh photo and kill the plug-in mid-job (PlugInKiller); check that
+    the worker died with it, the call came back with an error, GIMP is fine and the image, its
+    pixels and its undo history are as before. Returns the image (undo on, clean) for more calls.
+
+    Design: python-fu-eval runs this driver as a plug-in process of its own, and GIMP answers its
+    PDB call when the Imagen plug-in returns or dies. So the main thread makes the call while a
+    thread watches /proc and SIGKILLs the plug-in, as GIMP's Cancel does (GIMP's
+    gimp_plug_in_close: kill(pid, SIGKILL) on the plug-in process only, never on its children).
+    """
+    image = load("cat")
+    image.undo_enable()  # as in GIMP's window (a script's file_load leaves undo off)
+    layer = image.get_layers()[0]
+    image.select_ellipse(Gimp.ChannelOps.REPLACE, 150, 90, 120, 100)
+    image.clean_all()  # from here on, any undo step would mark the image dirty
+    before = snapshot(image)
+    shown_before = composite(image)
+    images_before = len(Gimp.get_images())
+    gimp_pid = os.getppid()  # GIMP started this python-fu-eval process
+    gimp_command = processes().get(gimp_pid, (0, ""))[1]
+    check(s, "the driver runs under GIMP", "gimp" in gimp_command, gimp_command)
+    killer = PlugInKiller(gimp_pid, worker_word, busy)
+    killer.start()
+    status, error, seconds = call("remove", image, [layer], seed=5, grow=4, feather=8, context=64,
+                                  **properties)
+    killer.stop.set()
+    killer.join(10)
+    REPORT["timings"][s] = seconds
+    REPORT["cancel"][s] = {"status": str(status), "error": str(error), "pdb_error": last_error(),
+                           "plugin_command": killer.plugin_command, "worker_command": killer.worker_command}
+    check(s, "the plug-in process was found", killer.plugin_pid is not None)
+    check(s, "its worker was found", killer.worker_pid is not None)
+    check(s, "the kill came while the worker was busy", killer.worker_busy)
+    check(s, "the plug-in process was killed", killer.killed)
+    check(s, "the call returns an error status", status != SUCCESS, (status, error))
+    if killer.worker_pid is not None:
+        check(s, "the worker is gone within 10 s", gone(killer.worker_pid, killer.worker_command, 10),
+              processes().get(killer.worker_pid))
+        folder = killer.worker_command.split()[-1]
+        left = {pid: command for pid, (_ppid, command) in processes().items() if folder in command}
+        check(s, "no process works on the cancelled job", not left, left)
+        for pid in left:  # an orphan must not outlive the test
+            os.kill(pid, signal.SIGKILL)
+        REPORT["cancel"][s]["job_folder_left"] = os.path.isdir(folder)
+        shutil.rmtree(folder, ignore_errors=True)  # the cached root must not collect them
+    if killer.plugin_pid is not None:
+        check(s, "the plug-in process is gone", gone(killer.plugin_pid, killer.plugin_command, 10))
+    check(s, "GIMP is still running", processes().get(gimp_pid, (0, ""))[1] == gimp_command)
+    check(s, "the image is still open", image.is_valid() and len(Gimp.get_images()) == images_before,
+          len(Gimp.get_images()))
+    after = snapshot(image)
+    check(s, "same layer count", len(image.get_layers()) == len(before["layers"]),
+          [item.get_name() for item in image.get_layers()])
+    check(s, "no layer group added", not any(item.is_group() for item in walk(image.get_layers())))
+    check(s, "layers, pixels, masks, parasites as before", after == before, json.dumps(after)[:600])
+    check(s, "the image shows the same pixels", composite(image) == shown_before)
+    check(s, "nothing added to the undo history (image not dirty)", not image.is_dirty())
+    check(s, "undo still enabled", image.undo_is_enabled())
+    return image
+
+
+def scenario_cancel():
+    """Cancel while Imagen (the emulator, holding the request with its "slow" fault) works on the job.
+
+    The real worker and client: the pytest side creates OPTIONS["held"] once the emulator holds
+    the request, and the plug-in is killed then. A retry then works, as a user would try it.
+    While it waits the worker writes a progress line each second, so a broken pipe would end it
+    soon even without its parent-death signal; cancel-silent covers a worker that writes nothing.
+    """
+    s = "cancel"
+    image = cancel_mid_job(s, "plugin.worker", lambda _command: os.path.exists(OPTIONS["held"]),
+                           backend="vertex")
+    layer = image.get_layers()[0]
+    status, error, _seconds = call("remove", image, [layer], backend="vertex", seed=5, grow=4, feather=8,
+                                   context=64)
+    if check(s, "Remove Object works again after the cancel", status == SUCCESS, error):
+        check(s, "the retry adds one group", new_group(image, 1) is not None,
+              [item.get_name() for item in image.get_layers()])
+        check(s, "the retry marks the image changed (so the dirty check can fail)", image.is_dirty())
+    image.delete()
+
+
+def scenario_cancel_silent():
+    """Cancel while the worker computes without writing a line (a long engine stage, the first JIT
+    compile): only the worker's parent-death signal can end it, as no broken pipe tells it.
+
+    Runs in the fault session: fault_worker's FAULT:silent says "computing", creates `silent` in
+    the job folder and then prints nothing for minutes.
+    """
+    s = "cancel-silent"
+    image = cancel_mid_job(s, "fault_worker", lambda command: os.path.exists(
+        os.path.join(command.split()[-1], "silent")), backend="local", prompt="FAULT:silent")
+    image.delete()
+
+
 SCENARIOS = {
     "registration": scenario_registration, "remove": scenario_remove, "offset-layer": scenario_offset_layer,
     "cloud-only": scenario_cloud_only, "invalid": scenario_invalid, "expand": scenario_expand,
     "background": scenario_background, "upscale": scenario_upscale, "last-values": scenario_last_values,
     "fault": scenario_fault, "formats": scenario_formats, "vertex-blocked": scenario_vertex_blocked,
-    "vertex": scenario_vertex, "vertex-refs": scenario_vertex_refs,
+    "vertex": scenario_vertex, "vertex-refs": scenario_vertex_refs, "cancel": scenario_cancel,
+    "cancel-silent": scenario_cancel_silent,
 }
 
 
 def main(config):
+    OPTIONS.update(config)
     started = time.time()
     for name in config["scenarios"]:
         try:

@@ -1,7 +1,8 @@
 """A worker that misbehaves on request, for the host's failure paths in real GIMP.
 
 The GIMP session of the fault scenario runs with IMAGEN_GIMP_WORKER_MODULE=tests.gimp3.fault_worker.
-A prompt of FAULT:crash, FAULT:user or FAULT:garbage picks the fault; anything else runs the real worker.
+A prompt of FAULT:crash, FAULT:user, FAULT:garbage or FAULT:silent picks the fault; anything else runs
+the real worker.
 """
 
 from __future__ import annotations
@@ -9,8 +10,11 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 from plugin import jobfiles
+
+SILENT_SECONDS = 300
 
 
 def main(folder: str) -> int:
@@ -26,6 +30,11 @@ def main(folder: str) -> int:
     if prompt == "FAULT:user":
         print(json.dumps({"error": "injected problem: change the setting", "kind": "ValueError"}), flush=True)
         return jobfiles.EXIT_USER
+    if prompt == "FAULT:silent":  # busy without a word for minutes, like a long engine stage
+        print(json.dumps({"progress": 0.1, "stage": "computing"}), flush=True)
+        open(os.path.join(folder, "silent"), "w").close()
+        time.sleep(SILENT_SECONDS)
+        return jobfiles.EXIT_OK
     if prompt == "FAULT:garbage":
         print("this is not JSON", flush=True)
         return jobfiles.EXIT_OK
