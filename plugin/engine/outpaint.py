@@ -33,6 +33,10 @@ SIGMA = 8.0
 SIGMA_BORDER = 3.0
 """Blur (px) of the photo and its reflection: the broad colour the membrane starts from at the border."""
 MIRROR = 8
+BAND = 8
+"""Depth (px) of the band next to the border where the patches overlap the photo: matched to the
+border's brightness there, they jump to their own a few px further out (a step of up to 10 levels
+in a graded sky). The band shows only the reflection, and no blur reaches into it."""
 """Width (px) over which the reflected border detail fades into the synthesised detail."""
 GUARD = 1.0
 """How far the patches' broad colour may depart from the membrane, in multiples of the photo's own
@@ -157,7 +161,7 @@ def blend_fill(filled: np.ndarray, canvas: np.ndarray, hole: np.ndarray,
     # Its first px (under the reflection anyway) are left out too: patches voted right at the border
     # are often darker or lighter, and a blur of that band would ring as a faint line beside it.
     dist = ndimage.distance_transform_edt(hole)
-    inner = dist > MIRROR / 2
+    inner = dist > BAND
     lf = _blur_known(filled, inner if inner.any() else hole, SIGMA)
     detail = filled - lf
     # the patches' own broad colour, made to meet the border (Poisson), may depart from the membrane
@@ -168,8 +172,8 @@ def blend_fill(filled: np.ndarray, canvas: np.ndarray, hole: np.ndarray,
     guard = np.clip(GUARD * _activity(low, known), 0.5, 48.0)
     base = base + np.clip(lf + corr - base, -guard, guard) + _slope_continuation(canvas, box)
     mirror = reflected - ndimage.gaussian_filter(reflected, (SIGMA_BORDER, SIGMA_BORDER, 0))
-    # first hole pixel (distance 1) is all reflection; the share falls smoothly to 0 at MIRROR + 1 px
-    t = np.clip((dist - 1.0) / MIRROR, 0.0, 1.0)
+    # the band is all reflection; beyond it the share falls smoothly to 0 over MIRROR px
+    t = np.clip((dist - BAND) / MIRROR, 0.0, 1.0)
     w = (1.0 - t * t * (3.0 - 2.0 * t))[..., None]
     out = filled.copy()
     out[hole] = (base + w * mirror + (1.0 - w) * detail)[hole]
