@@ -230,3 +230,20 @@ def test_fill_has_the_grain_of_its_surroundings() -> None:
     out = fill_hole(rgb, hole, seed=0)
     assert np.array_equal(out[~hole], rgb[~hole])
     assert 0.6 < _grain(out, hole) / _grain(rgb, ring) < 1.5
+
+
+def test_outpaint_draws_no_line_along_the_old_border() -> None:
+    """Sky above the launch pad grown upwards: each row's brightness follows a smooth curve.
+
+    Patches that overlap the photo match its brightness, those a few px further out keep their own;
+    that step once came through as a dark line 5 px above the old edge (3.4 levels off the curve
+    in a sky of about 32).
+    """
+    rocket = np.asarray(Image.open(DATA / "rocket.jpg").convert("RGB")).copy()
+    out = extend_canvas(rocket, (80, 100, 80, 0), seed=1)
+    luma = gray(out)
+    for x0 in (260, 400, 480, 560):  # sky between the towers
+        rows = luma[76:104, x0:x0 + 60].mean(axis=1)
+        t = np.arange(rows.size)
+        curve = np.polyval(np.polyfit(t, rows, 2), t)
+        assert np.abs(rows - curve).max() < 1.2, x0
