@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from plugin.engine.patch_metrics import gray, laplacian
 from plugin.engine.patch_pyramid import pull_push
 
 BLOCK = 8
@@ -23,15 +24,6 @@ _QUANTILE_TO_SIGMA = 1.0 / 0.3186
 """The 25th percentile of |N(0, s)| is 0.3186 s. A low quantile, not the median: an edge or a
 textured block (fur, woven cloth) raises the upper values of |Laplacian| far more than its lower
 ones, so the level read is that of the noise, not of the structure."""
-
-
-def _luma(rgb: np.ndarray) -> np.ndarray:
-    return rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
-
-
-def _laplacian(g: np.ndarray) -> np.ndarray:
-    p = np.pad(g, 1, mode="edge")
-    return 4 * p[1:-1, 1:-1] - p[:-2, 1:-1] - p[2:, 1:-1] - p[1:-1, :-2] - p[1:-1, 2:]
 
 
 def _block_noise(lap: np.ndarray, where: np.ndarray, least: int) -> tuple[np.ndarray, np.ndarray]:
@@ -66,7 +58,7 @@ def _ring_blocks(inside: np.ndarray, known: np.ndarray) -> np.ndarray:
 
 def grain_deficit(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     """HxW: the noise deviation (8-bit levels) to add in the hole so it matches its surroundings."""
-    lap = _laplacian(_luma(image))
+    lap = laplacian(gray(image))
     # a block mostly of photo sets the level to match; any block touching the hole gets one
     known_level, known_ok = _block_noise(lap, ~hole, BLOCK * BLOCK // 2)
     fill_level, fill_ok = _block_noise(lap, hole, 1)
