@@ -11,6 +11,9 @@ Layout of a job folder:
     input.rgba        W*H*4 bytes, R'G'B'A u8, row-major (absent for generate)
     selection.gray    W*H bytes, 0..255 (absent when there is no selection)
     ref-N.rgba        other layers the action uses (customization, background image)
+    host.lock         empty; the host process holds an exclusive flock on it while the job lives, so
+                      a folder whose lock nobody holds is a leftover (a cancelled, SIGKILLed plug-in)
+                      that the next job removes (plugin/hosts/common.py sweep_stale_jobs)
 The worker writes, and rewrites after every variation so partial results survive a failure:
     result.json       {"layers": [{"name", "x", "y", "width", "height", "pixels", "mask",
                                     "provenance": {...}}], "texts": [...], "notes": [...],
@@ -33,6 +36,7 @@ JOB_FILE = "job.json"
 INPUT_FILE = "input.rgba"
 SELECTION_FILE = "selection.gray"
 RESULT_FILE = "result.json"
+LOCK_FILE = "host.lock"
 VERSION = 1
 
 EXIT_OK = 0
