@@ -289,6 +289,7 @@ def main() -> None:
     ap.add_argument("--skip-outpaint", action="store_true")
     ap.add_argument("--skip-remove", action="store_true")
     ap.add_argument("--fresh", action="store_true", help="rerun other tools, ignoring bench/out/cache")
+    ap.add_argument("--readme", action="store_true", help="also write the README's comparison picture")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     meths = methods(args.only)
@@ -304,6 +305,8 @@ def main() -> None:
             mine = [r for r in rows if r["case"].startswith(name + "-")]
             contact_sheet(mine, sub, OUT / f"remove_{name}.png")
         _csv(rows, OUT / "remove.csv")
+        if args.readme:
+            readme_picture(rows, cases, ROOT / "docs" / "img" / "remove-compare.jpg")
 
     if not args.skip_outpaint:
         ocases = outpaint_cases(args.quick)
@@ -328,6 +331,34 @@ def _outpaint_sheet(rows: list[dict], cases, path: Path) -> None:
             tiles.append(_tile(r["out"], box, f"{n} tex {r['texture']:.2f} seam {r['seam']:.2f}", 260))
         strips.append(tiles)
     _save_sheet(strips, path)
+
+
+README_CASES = ("cat-M", "astronaut-L", "rocket-L")
+README_METHODS = (("ours", "imagen-gimp (offline)"), ("gmic-matchpatch", "G'MIC inpaint_matchpatch"),
+                  ("cv-telea", "OpenCV Telea"))
+
+
+def readme_picture(rows: list[dict], cases, path: Path) -> None:
+    """Three removals side by side with the other tools, small enough for the README (JPEG)."""
+    strips = []
+    for case, rgb, hole in cases:
+        if case not in README_CASES:
+            continue
+        box = _crop_box(hole)
+        shown = rgb.copy()
+        shown[hole] = (shown[hole] * 0.4 + np.array([255, 0, 255]) * 0.6).astype(np.uint8)
+        tiles = [_tile(shown, box, "selection", 200)]
+        for name, label in README_METHODS:
+            found = [r for r in rows if r["case"] == case and r["method"] == name]
+            if found:
+                tiles.append(_tile(found[0]["out"], box, label, 200))
+        strips.append(tiles)
+    if strips:
+        tmp = path.with_suffix(".png")
+        _save_sheet(strips, tmp)
+        Image.open(tmp).convert("RGB").save(path, quality=85)
+        tmp.unlink()
+        print(f"wrote {path}")
 
 
 def _csv(rows: list[dict], path: Path) -> None:
