@@ -32,8 +32,8 @@ SIGMA = 8.0
 """Blur (px) that splits broad colour (membrane) from detail (patches) in the fill."""
 SIGMA_BORDER = 3.0
 """Blur (px) of the photo and its reflection: the broad colour the membrane starts from at the border."""
-MIRROR = 8
-BAND = 8
+MIRROR = 6
+BAND = 6
 """Depth (px) of the band next to the border where the patches overlap the photo: matched to the
 border's brightness there, they jump to their own a few px further out (a step of up to 10 levels
 in a graded sky). The band shows only the reflection, and no blur reaches into it."""
