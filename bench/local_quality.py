@@ -1,8 +1,8 @@
 """Quality benchmark of the local engine's object removal and canvas expansion.
 
-Compares our PatchMatch fill with G'MIC (`inpaint_matchpatch`, `inpaint`), OpenCV Telea and xphoto FSR
-(each only when installed) on the shipped photos with object-shaped masks of several sizes, and
-our canvas expansion with the same tools on crops of the photos expanded back to full size.
+Compares our PatchMatch fill with G'MIC (`inpaint_matchpatch`, `inpaint`), OpenCV Telea and xphoto
+FSR and shift-map (each only when installed) on the shipped photos with object-shaped masks of
+several sizes, and our canvas expansion with the same tools on crops of the photos expanded back to full size.
 Prints a table (time, PSNR and SSIM on the hole, texture ratio) and writes contact sheets and a
 per-case CSV to bench/out/.
 
@@ -112,6 +112,15 @@ def _opencv_methods() -> dict[str, Method]:
             cv2.xphoto.inpaint(bgr, (~hole).astype(np.uint8) * 255, out, cv2.xphoto.INPAINT_FSR_FAST)
             return out[..., ::-1].copy()
         methods["cv-fsr-fast"] = fsr
+
+        def shiftmap(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+            """He & Sun's statistics of patch offsets (shift-map), which wants Lab input."""
+            lab = cv2.cvtColor(rgb[..., ::-1].copy(), cv2.COLOR_BGR2Lab)
+            lab[hole] = 0
+            out = np.zeros_like(lab)
+            cv2.xphoto.inpaint(lab, (~hole).astype(np.uint8) * 255, out, cv2.xphoto.INPAINT_SHIFTMAP)
+            return cv2.cvtColor(out, cv2.COLOR_Lab2BGR)[..., ::-1].copy()
+        methods["cv-shiftmap"] = shiftmap
     return methods
 
 
