@@ -787,3 +787,222 @@ def test_without_fcntl_jobs_work_as_before(job_tmp, monkeypatch):
     assert not os.path.exists(os.path.join(folder, jobfiles.LOCK_FILE)) and stale.is_dir()
     common.remove_job(folder)
     assert os.listdir(job_tmp) == [stale.name]
+
+
+# -- the dialog's cost line ----------------------------------------------------------------------
+
+SET_UP = common.CloudSetup("auto", "my-proj", "", True, "")
+NOT_SET_UP = common.CloudSetup("auto", "", "", False, "")
+NO_PROJECT = common.CloudSetup("auto", "", "", True, "")  # ADC found, no project: auto stays offline
+EMULATOR = common.CloudSetup("auto", "demo", "http://user:pw@127.0.0.1:8080/v1", True, "")
+
+
+def cost(action, setup, backend="auto", variations=1, **values):
+    values = values_for(action, backend=backend, variations=variations, **values)
+    return common.run_cost(action, values, setup)
+
+
+@pytest.mark.parametrize(("backend", "setup", "variations", "line"), [
+    ("local", SET_UP, 1, "Runs offline on this computer: no charge."),
+    ("local", SET_UP, 4, "Runs offline on this computer: no charge."),
+    ("local", None, 2, "Runs offline on this computer: no charge."),
+    ("vertex", SET_UP, 1, "Imagen on Vertex AI bills 1 image to project my-proj."),
+    ("vertex", SET_UP, 4, "Imagen on Vertex AI bills up to 4 images (one per variation) to project my-proj."),
+    ("vertex", NO_PROJECT, 2, "Imagen on Vertex AI bills up to 2 images (one per variation) to the project "
+                              "your credentials name."),
+    ("vertex", None, 3, "Imagen on Vertex AI bills up to 3 images (one per variation) to your Google Cloud "
+                        "project."),
+    ("vertex", NOT_SET_UP, 1, "Vertex AI is not set up (no credentials found): the run would stop; see "
+                              "Credentials in the README."),
+    ("gemini", SET_UP, 1, "Gemini on Vertex AI bills the tokens of 1 request to project my-proj."),
+    ("gemini", SET_UP, 3, "Gemini on Vertex AI bills the tokens of 3 requests (one per variation) to project "
+                          "my-proj."),
+    ("gemini", NOT_SET_UP, 2, "Vertex AI is not set up (no credentials found): the run would stop; see "
+                              "Credentials in the README."),
+    ("auto", SET_UP, 1, "Automatic: Imagen on Vertex AI bills 1 image to project my-proj."),
+    ("auto", SET_UP, 2, "Automatic: Imagen on Vertex AI bills up to 2 images (one per variation) to project "
+                        "my-proj."),
+    ("auto", NOT_SET_UP, 4, "Automatic: Vertex AI is not set up, so this runs offline on this computer: "
+                            "no charge."),
+    ("auto", NO_PROJECT, 4, "Automatic: Vertex AI is not set up, so this runs offline on this computer: "
+                            "no charge."),
+    ("auto", None, 2, "Automatic: Imagen on Vertex AI bills up to 2 images (one per variation) when it is "
+                      "set up; otherwise this runs offline at no charge."),
+    ("auto", EMULATOR, 3, "Automatic: goes to the emulator at 127.0.0.1:8080, not to Google: no charge."),
+    ("vertex", EMULATOR, 3, "Goes to the emulator at 127.0.0.1:8080, not to Google: no charge."),
+])
+def test_cost_line_for_each_backend_choice(backend, setup, variations, line):
+    """Remove Object: what every backend choice says, with the variations counted where Google bills them."""
+    assert cost("remove", setup, backend, variations) == line
+
+
+@pytest.mark.parametrize(("action", "backend", "setup", "line"), [
+    # Describe: Imagen captioning has its own price, Gemini bills tokens; neither per image made.
+    ("describe", "vertex", SET_UP, "Imagen on Vertex AI describes the picture, billed to project my-proj at "
+                                   "Google's captioning price."),
+    ("describe", "gemini", SET_UP, "Gemini on Vertex AI bills the tokens of the picture sent and the text "
+                                   "returned to project my-proj."),
+    ("describe", "auto", NOT_SET_UP, "Automatic: Vertex AI is not set up, and the local engine cannot do "
+                                     "this; see Credentials in the README."),
+    ("describe", "auto", None, "Automatic: runs on Vertex AI when it is set up; the local engine cannot do "
+                               "this."),
+    ("describe", "local", SET_UP, "The local engine cannot do this offline; choose Automatic or a Vertex AI "
+                                  "backend."),
+    # Check SynthID Watermark: a check, no picture; Gemini cannot do it.
+    ("verify", "auto", SET_UP, "Automatic: Vertex AI checks the picture for SynthID in project my-proj; no "
+                               "pictures are made."),
+    ("verify", "gemini", SET_UP, "Gemini cannot do this; choose Imagen on Vertex AI."),
+    # Upscale: always one image, whatever a caller hands over as variations.
+    ("upscale", "vertex", SET_UP, "Imagen on Vertex AI bills 1 upscaled image to project my-proj."),
+    ("upscale", "auto", NOT_SET_UP, "Automatic: Vertex AI is not set up, so this runs offline on this "
+                                    "computer: no charge."),
+    ("upscale", "gemini", SET_UP, "Gemini cannot do this; choose Imagen on Vertex AI."),
+    # The cloud-only actions offline.
+    ("generate", "local", SET_UP, "The local engine cannot do this offline; choose Automatic or a Vertex AI "
+                                  "backend."),
+    ("insert", "auto", None, "Automatic: Imagen on Vertex AI bills up to 4 images (one per variation); it "
+                             "must be set up (the local engine cannot do this)."),
+    ("customize", "gemini", SET_UP, "Gemini cannot do this; choose Imagen on Vertex AI."),
+    ("auto_mask", "gemini", SET_UP, "Gemini cannot do this; choose Imagen on Vertex AI."),
+    ("customize", "vertex", SET_UP, "Imagen on Vertex AI bills up to 4 images (one per variation) to project "
+                                    "my-proj."),
+])
+def test_cost_line_per_action(action, backend, setup, line):
+    assert cost(action, setup, backend, variations=4) == line
+
+
+@pytest.mark.parametrize("backend", ["auto", "local", "vertex", "gemini"])
+@pytest.mark.parametrize("mode", ["transparent", "color", "blur", "image"])
+def test_background_not_from_a_prompt_is_free_on_every_backend(backend, mode):
+    """vertex and gemini hand these modes to the local engine: nothing is billed."""
+    line = cost("background", SET_UP, backend, variations=3, mode=mode)
+    assert line.lower().endswith("runs offline on this computer: no charge.") and "bills" not in line, line
+
+
+def test_background_from_a_prompt_is_billed_and_not_offline():
+    assert cost("background", SET_UP, "vertex", 2, mode="prompt") == (
+        "Imagen on Vertex AI bills up to 2 images (one per variation) to project my-proj.")
+    assert cost("background", SET_UP, "local", 2, mode="prompt") == (
+        "The local engine cannot do this offline; choose Automatic or a Vertex AI backend.")
+    assert cost("background", NOT_SET_UP, "auto", 2, mode="prompt").startswith(
+        "Automatic: Vertex AI is not set up, and the local engine cannot do this")
+
+
+@pytest.mark.parametrize("backend", ["auto", "vertex", "gemini"])
+@pytest.mark.parametrize("action", ["describe", "verify"])
+def test_no_image_count_for_actions_that_make_no_picture(action, backend):
+    for variations in (1, 2, 3):
+        line = cost(action, SET_UP, backend, variations)
+        assert "image" not in line and "request" not in line and str(variations) not in line, line
+
+
+def test_automatic_follows_the_backend_in_the_settings():
+    gemini = SET_UP._replace(backend="gemini")
+    assert cost("remove", gemini, "auto", 2) == (
+        "Automatic (gemini in the settings): Gemini on Vertex AI bills the tokens of 2 requests (one per "
+        "variation) to project my-proj.")
+    assert cost("remove", SET_UP._replace(backend="local"), "auto", 2) == (
+        "Automatic (local in the settings): runs offline on this computer: no charge.")
+    assert cost("upscale", gemini, "auto") == "Automatic (gemini in the settings): Gemini cannot do this; " \
+        "choose Imagen on Vertex AI."
+    assert cost("remove", SET_UP._replace(backend="Vertex"), "auto") == (
+        "Automatic (Vertex in the settings): there is no backend called 'Vertex'; the run would stop.")
+    assert cost("remove", gemini, "vertex") == "Imagen on Vertex AI bills 1 image to project my-proj."
+
+
+def test_unreadable_settings_stop_every_backend():
+    broken = common.CloudSetup("auto", "", "", False, "/home/me/.config/imagen-gimp/config.toml")
+    for backend in ("auto", "local", "vertex", "gemini"):
+        assert cost("remove", broken, backend) == (
+            "The settings file /home/me/.config/imagen-gimp/config.toml cannot be read: the run would stop "
+            "and say what to fix.")
+
+
+def test_cost_line_takes_what_gimp_2_hands_over():
+    """GIMP 2.10 gives UTF-8 byte strings and variations as a float; the line is the same."""
+    values = {"backend": b"vertex", "variations": 3.0}
+    assert common.run_cost("insert", values, SET_UP) == (
+        "Imagen on Vertex AI bills up to 3 images (one per variation) to project my-proj.")
+
+
+def test_the_action_lists_match_the_backends():
+    from plugin.backends import gemini
+    from plugin.backends.local import LocalBackend
+
+    assert set(common.OFFLINE_ACTIONS) == set(LocalBackend().capabilities().actions)
+    assert set(common.GEMINI_ACTIONS) == set(gemini.ACTIONS)
+
+
+# -- what the settings say, found without network ------------------------------------------------
+
+@pytest.fixture
+def settings_home(tmp_path, monkeypatch):
+    """An empty home: no settings file, no gcloud folder; returns (environ, settings file path)."""
+    path = tmp_path / "config.toml"
+    monkeypatch.setenv("IMAGEN_GIMP_CONFIG", str(path))
+    return {"HOME": str(tmp_path)}, path
+
+
+def test_cloud_setup_reads_project_backend_and_endpoint(settings_home):
+    environ, path = settings_home
+    assert common.cloud_setup(environ) == common.CloudSetup("auto", "", "", False, "")
+    path.write_text('project = "from-file"\nbackend = "gemini"\n')
+    assert common.cloud_setup(environ) == common.CloudSetup("gemini", "from-file", "", False, "")
+    environ.update({"GOOGLE_CLOUD_PROJECT": "from-env", "IMAGEN_GIMP_BACKEND": "vertex",
+                    "IMAGEN_GIMP_ENDPOINT": "http://127.0.0.1:8080"})
+    assert common.cloud_setup(environ) == common.CloudSetup("vertex", "from-env", "http://127.0.0.1:8080",
+                                                            True, "")
+
+
+def test_cloud_setup_finds_credentials_without_reading_them(settings_home, tmp_path):
+    environ, path = settings_home
+    adc = tmp_path / ".config" / "gcloud" / "application_default_credentials.json"
+    adc.parent.mkdir(parents=True)
+    adc.write_text('{"refresh_token": "SECRET", "quota_project_id": "from-adc"}')
+    setup = common.cloud_setup(environ)
+    assert setup.credentials and setup.project == ""  # the file is found, not read: no project from it
+    environ["GOOGLE_APPLICATION_CREDENTIALS"] = str(tmp_path / "missing.json")
+    assert not common.cloud_setup(environ).credentials  # google.auth stops on a missing named file too
+    path.write_text('credentials_file = "%s"\n' % (tmp_path / "key.json"))
+    assert common.cloud_setup(environ).credentials  # named: the worker's own check says if it is missing
+    assert "SECRET" not in repr(common.cloud_setup(environ))
+
+
+def test_cloud_setup_names_a_broken_settings_file(settings_home):
+    environ, path = settings_home
+    path.write_text("project = \n")
+    assert common.cloud_setup(environ) == common.CloudSetup("auto", "", "", False, str(path))
+    path.write_text('projekt = "typo"\n')
+    assert common.cloud_setup(environ).unreadable == str(path)
+
+
+@pytest.mark.parametrize(("text", "adc", "cloud"), [
+    ("", True, False),  # credentials but no project: auto stays local
+    ('project = "p"\n', False, False),
+    ('project = "p"\n', True, True),
+    ('project = "p"\ncredentials_file = "/nowhere/key.json"\n', False, True),
+    ('project = "p"\nendpoint = "http://127.0.0.1:1"\n', False, True),
+])
+def test_cloud_setup_agrees_with_what_auto_decides(settings_home, tmp_path, monkeypatch, text, adc, cloud):
+    """The cheap check and plugin.backends.cloud_configured (google.auth) pick the same side."""
+    import google.auth
+    from google.auth.exceptions import DefaultCredentialsError
+
+    from plugin import backends, config
+
+    environ, path = settings_home
+    path.write_text(text)
+    if adc:
+        adc_path = tmp_path / ".config" / "gcloud" / "application_default_credentials.json"
+        adc_path.parent.mkdir(parents=True)
+        adc_path.write_text("{}")
+
+    def default(*_args, **_kwargs):  # google.auth's first two places, without the metadata server
+        if config.adc_file(environ) is None:
+            raise DefaultCredentialsError("no ADC")
+        return object(), ""
+
+    monkeypatch.setattr(google.auth, "default", default)
+    setup = common.cloud_setup(environ)
+    assert bool(setup.project and setup.credentials) == cloud
+    assert backends.cloud_configured(config.load_settings(environ=environ)) == cloud

@@ -1,10 +1,13 @@
 """The procedure dialog: GIMP's auto-generated ProcedureDialog, arranged per action.
 
 GimpUi.ProcedureDialog stores and restores the last values itself; we only group the fields so
-the prompt comes first and the fine controls (mask, backend) sit in their own frames.
+the prompt comes first and the fine controls (mask, backend) sit in their own frames, and add one
+line under the backend that says what pressing OK will cost and where it runs.
 """
 
 from __future__ import annotations
+
+import sys
 
 import gi
 
@@ -38,10 +41,26 @@ SENSITIVE_IF = (  # field, the choice it depends on, the nicks that make it matt
 )
 
 
+COST_FIELDS = ("variations", "backend", "mode")
+"""The values the cost line depends on (mode: Replace Background's; only 'prompt' needs a model)."""
+
+
 def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: common.Procedure,
                image: Gimp.Image | None = None) -> bool:
     """Show the dialog; True when the user pressed OK (the config then holds the values)."""
     GimpUi.init("imagen-gimp")
+    dialog, cost = build_dialog(procedure, config, spec)
+    try:
+        return dialog.run()
+    finally:
+        if cost is not None:
+            cost.close()
+        dialog.destroy()
+
+
+def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig,
+                 spec: common.Procedure) -> tuple[GimpUi.ProcedureDialog, CostLine | None]:
+    """The filled dialog, not shown yet, and its cost line (close() it before destroying the dialog)."""
     title = common.TITLES[spec.action]
     dialog = GimpUi.ProcedureDialog.new(procedure, config, title)
     names = [param.name for param in spec.params]
@@ -57,6 +76,7 @@ def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: co
             dialog.get_label(name + "-label", label.replace("_", ""), False, False)
             dialog.fill_frame(name + "-frame", name + "-label", False, name)
             layout[layout.index(name)] = name + "-frame"
+    cost = None
     for frame, fields, label in FRAMES:
         present = [name for name in fields if name in names]
         if present:
@@ -65,13 +85,55 @@ def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: co
             dialog.fill_frame(frame, frame + "-label", False, frame + "-box")
             box.set_spacing(4)
             layout.append(frame)
+            if frame == "run-frame":
+                cost = CostLine(config, spec, names, _cloud_setup())
+                box.pack_start(cost.label, False, False, 2)
     dialog.fill(layout)
     for field, choice, nicks in SENSITIVE_IF:  # after fill: the widgets exist
         if field in names and choice in names:
             dialog.set_sensitive_if_in(field, None, choice, _choice_values(*nicks), True)
-    ok = dialog.run()
-    dialog.destroy()
-    return ok
+    return dialog, cost
+
+
+class CostLine:
+    """A label saying what pressing OK costs and where it runs (common.run_cost), kept current.
+
+    The settings are read once (common.cloud_setup: no network, no key file); the label follows the
+    config's notify signals, so it changes as the user turns the variations or picks a backend.
+    """
+
+    def __init__(self, config: Gimp.ProcedureConfig, spec: common.Procedure, names: list[str],
+                 setup: common.CloudSetup | None):
+        self.config = config
+        self.action = spec.action
+        self.setup = setup
+        self.fields = [name for name in COST_FIELDS if name in names]
+        self.label = Gtk.Label(xalign=0.0)
+        self.label.set_line_wrap(True)
+        self.label.set_max_width_chars(52)  # wrap instead of widening the dialog
+        self.label.set_name("imagen-cost-line")
+        self.label.show()
+        self.handlers = [config.connect("notify::" + name, self.update) for name in self.fields]
+        self.update()
+
+    def update(self, *_args) -> None:
+        values = {name: self.config.get_property(name) for name in self.fields}
+        self.label.set_text(common.run_cost(self.action, values, self.setup))
+
+    def close(self) -> None:
+        """Stop following the config, which outlives the dialog."""
+        for handler in self.handlers:
+            self.config.disconnect(handler)
+        self.handlers = []
+
+
+def _cloud_setup() -> common.CloudSetup | None:
+    """The settings for the cost line; a surprise in the user's files must not keep the dialog shut."""
+    try:
+        return common.cloud_setup()
+    except Exception as exc:  # noqa: BLE001 - the line then says what Automatic does in either case
+        print(f"imagen-gimp: cannot read the settings for the cost line: {exc}", file=sys.stderr)
+        return None
 
 
 def _choice_values(*nicks: str) -> Gimp.ValueArray:

@@ -248,6 +248,154 @@ def field_name(param_name):
 
 
 # ---------------------------------------------------------------------------------------------
+# What pressing OK costs: the line under the backend choice in the GIMP 3 dialog
+# ---------------------------------------------------------------------------------------------
+
+OFFLINE_ACTIONS = ("remove", "outpaint", "background", "upscale")
+"""What the local engine does (plugin/backends/local.py); Replace Background not from a prompt."""
+GEMINI_ACTIONS = ("generate", "insert", "remove", "outpaint", "background", "edit", "describe")
+"""What the gemini backend does (plugin/backends/gemini.py)."""
+
+CloudSetup = collections.namedtuple("CloudSetup", "backend project endpoint credentials unreadable")
+"""What the settings say about Vertex AI, found without network: backend: the settings' backend,
+which the dialog's Automatic follows unless it is "auto" too; project: the Google Cloud project
+('' = none set); endpoint: the endpoint override ('' = Google's); credentials: a key file is named,
+an Application Default Credentials file exists, or an endpoint is set; unreadable: the settings
+file's path when it cannot be read (the worker would stop on it), else ''."""
+
+
+def cloud_setup(environ=None):
+    # type: (dict) -> CloudSetup
+    """The settings as the worker will find them, without its imports; None when they cannot be known.
+
+    The rule of plugin.backends.cloud_configured (what `auto` decides by) without google.auth: ADC
+    counts as the file google.auth would read first, so there is no network call and no metadata
+    server. Reads the settings file only, never a key file. Python 2.7 (GIMP 2.10) cannot import
+    plugin.config, nor can a Python 3 without tomllib: None there.
+    """
+    try:
+        from plugin import config
+    except (ImportError, SyntaxError):
+        return None
+    environ = os.environ if environ is None else environ
+    try:
+        settings = config.load_settings(environ=environ)
+    except (config.ConfigError, OSError, ValueError):
+        return CloudSetup("auto", "", "", False, str(config.config_path()))
+    adc = config.adc_file(environ)
+    credentials = bool(settings.endpoint or settings.credentials_file or (adc is not None and adc.is_file()))
+    return CloudSetup(settings.backend, settings.project, settings.endpoint, credentials, "")
+
+
+def run_cost(action, values, setup):
+    # type: (str, dict, CloudSetup) -> str
+    """One line for the dialog: where pressing OK runs `action`, and what Google bills for it.
+
+    values: the dialog's values; backend, variations and (Replace Background) mode matter.
+    setup: cloud_setup(), None when unknown. Imagen bills each returned image, so the line counts
+    images (up to: filtered samples are free); Gemini bills tokens, one request per variation.
+    Captions and SynthID checks make no pictures and have their own prices: no count for them.
+    Names the project, never a credential.
+    """
+    if setup is not None and setup.unreadable:
+        return "The settings file %s cannot be read: the run would stop and say what to fix." % (
+            setup.unreadable)
+    choice = to_unicode(values.get("backend") or "auto")
+    if choice != "auto":
+        return _capitalised(_cost_on(choice, action, values, setup))
+    if setup is None:
+        return "Automatic: " + _cost_unknown(action, values)
+    if setup.backend != "auto":
+        return "Automatic (%s in the settings): %s" % (
+            setup.backend, _cost_on(setup.backend, action, values, setup))
+    if setup.project and setup.credentials:
+        return "Automatic: " + _cost_on("vertex", action, values, setup)
+    if _offline(action, values):
+        return "Automatic: Vertex AI is not set up, so this runs offline on this computer: no charge."
+    return ("Automatic: Vertex AI is not set up, and the local engine cannot do this; see Credentials "
+            "in the README.")
+
+
+def _cost_on(backend, action, values, setup):
+    # type: (str, str, dict, CloudSetup) -> str
+    if backend not in ("local", "vertex", "gemini"):
+        return "there is no backend called '%s'; the run would stop." % backend
+    if backend == "gemini" and action not in GEMINI_ACTIONS:
+        return "Gemini cannot do this; choose Imagen on Vertex AI."
+    if backend == "local" and not _offline(action, values):
+        return "the local engine cannot do this offline; choose Automatic or a Vertex AI backend."
+    if backend == "local" or (action == "background" and _offline(action, values)):
+        return "runs offline on this computer: no charge."  # vertex and gemini hand these to the local engine
+    if setup is not None and setup.endpoint.startswith("http://"):
+        return "goes to the emulator at %s, not to Google: no charge." % _host(setup.endpoint)
+    if setup is not None and not setup.credentials:
+        return ("Vertex AI is not set up (no credentials found): the run would stop; see Credentials in "
+                "the README.")
+    project = "project %s" % setup.project if setup is not None and setup.project else (
+        "the project your credentials name" if setup is not None else "your Google Cloud project")
+    count = _variations(action, values)
+    if backend == "gemini":
+        if action == "describe":
+            return "Gemini on Vertex AI bills the tokens of the picture sent and the text returned to %s." % (
+                project)
+        return "Gemini on Vertex AI bills the tokens of %s to %s." % (
+            "1 request" if count == 1 else "%d requests (one per variation)" % count, project)
+    if action == "describe":
+        return "Imagen on Vertex AI describes the picture, billed to %s at Google's captioning price." % (
+            project)
+    if action == "verify":
+        return "Vertex AI checks the picture for SynthID in %s; no pictures are made." % project
+    if action == "upscale":
+        return "Imagen on Vertex AI bills 1 upscaled image to %s." % project
+    return "Imagen on Vertex AI bills %s to %s." % (_images(count), project)
+
+
+def _cost_unknown(action, values):
+    # type: (str, dict) -> str
+    """Automatic when the settings cannot be read here: both possibilities, no project."""
+    if action == "background" and _offline(action, values):
+        return "runs offline on this computer: no charge."
+    if action in ("describe", "verify"):
+        return "runs on Vertex AI when it is set up; the local engine cannot do this."
+    images = "1 upscaled image" if action == "upscale" else _images(_variations(action, values))
+    if _offline(action, values):
+        return "Imagen on Vertex AI bills %s when it is set up; otherwise this runs offline at no charge." % (
+            images)
+    return "Imagen on Vertex AI bills %s; it must be set up (the local engine cannot do this)." % images
+
+
+def _offline(action, values):
+    # type: (str, dict) -> bool
+    """Can the local engine do this? Replace Background from a prompt needs a model."""
+    if action == "background":
+        return to_unicode(values.get("mode") or "transparent") != "prompt"
+    return action in OFFLINE_ACTIONS
+
+
+def _variations(action, values):
+    # type: (str, dict) -> int
+    fixed = FIXED_FIELDS.get(action, {}).get("variations")
+    return int(fixed if fixed is not None else max(1, int(values.get("variations") or 1)))
+
+
+def _images(count):
+    # type: (int) -> str
+    return "1 image" if count == 1 else "up to %d images (one per variation)" % count
+
+
+def _host(endpoint):
+    # type: (str) -> str
+    """host:port of an endpoint URL: no scheme, path or user:password@."""
+    rest = endpoint.split("://", 1)[-1].split("/", 1)[0]
+    return rest.rsplit("@", 1)[-1]
+
+
+def _capitalised(text):
+    # type: (str) -> str
+    return text[:1].upper() + text[1:]
+
+
+# ---------------------------------------------------------------------------------------------
 # Values -> operation
 # ---------------------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -21,10 +22,11 @@ gi.require_version("Gimp", "3.0")
 gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp, Gio  # noqa: E402
 
-DATA = "/opt/imagen-gimp/tests/data"
+REPO = "/opt/imagen-gimp"
+DATA = REPO + "/tests/data"
 PREFIX = "python-fu-imagen-"
 RGBA = "R'G'B'A u8"
-REPORT = {"checks": [], "timings": {}, "errors": [], "references": {}, "cancel": {}}
+REPORT = {"checks": [], "timings": {}, "errors": [], "references": {}, "cancel": {}, "dialog": {}}
 OPTIONS = {}  # the CONFIG of this run (main() sets it): paths the pytest side shares
 NONINTERACTIVE = Gimp.RunMode.NONINTERACTIVE
 SUCCESS = Gimp.PDBStatusType.SUCCESS
@@ -844,13 +846,63 @@ def scenario_cancel_silent():
     image.delete()
 
 
+def scenario_dialog():
+    """The action dialogs, built as an interactive run builds them (needs a display: Xvfb).
+
+    Each has its cost line in "Variations and backend"; turning the Variations spin button and
+    picking a backend in the combo box (the widgets the user touches) rewrite it at once, through
+    the config's notify signals. The texts go to REPORT["dialog"] for the pytest side to compare.
+    """
+    s = "dialog"
+    gi.require_version("GimpUi", "3.0")
+    gi.require_version("Gtk", "3.0")
+    from gi.repository import GimpUi, GObject, Gtk
+
+    if REPO not in sys.path:
+        sys.path.insert(0, REPO)
+    from plugin.hosts import common
+    from ui import dialogs
+
+    GimpUi.init("imagen-gimp-test")
+    texts = REPORT["dialog"]
+    texts["setup"] = list(common.cloud_setup() or ())
+    for spec in common.PROCEDURES:
+        proc = Gimp.get_pdb().lookup_procedure(spec.name)
+        config = proc.create_config()
+        dialog, cost = dialogs.build_dialog(proc, config, spec)
+        if not check(s, f"{spec.action}: has a cost line", cost is not None):
+            dialog.destroy()
+            continue
+        frame = cost.label.get_parent().get_parent()
+        heading = frame.get_label_widget() if isinstance(frame, Gtk.Frame) else None
+        check(s, f"{spec.action}: the line is in the run frame",
+              heading is not None and heading.get_text() == "Variations and backend", type(frame).__name__)
+        texts[spec.action] = cost.label.get_text()
+        if spec.action == "insert":
+            dialog.get_widget("variations", GObject.TYPE_NONE).set_value(3)
+            texts["insert variations 3"] = cost.label.get_text()
+            combo = dialog.get_widget("backend", GObject.TYPE_NONE).get_widget()  # a GimpStringComboBox
+            for nick in ("gemini", "local", "vertex"):
+                combo.set_active(nick)
+                check(s, f"insert: the combo box sets backend {nick}", config.get_property("backend") == nick,
+                      config.get_property("backend"))
+                texts["insert " + nick] = cost.label.get_text()
+        if spec.action == "background":
+            dialog.get_widget("mode", GObject.TYPE_NONE).get_widget().set_active("prompt")
+            texts["background prompt"] = cost.label.get_text()
+        cost.close()
+        dialog.destroy()
+        config.set_property("backend", "local")  # the config outlives the dialog: no handler may be left
+        check(s, f"{spec.action}: close() disconnects", cost.handlers == [], cost.handlers)
+
+
 SCENARIOS = {
     "registration": scenario_registration, "remove": scenario_remove, "offset-layer": scenario_offset_layer,
     "cloud-only": scenario_cloud_only, "invalid": scenario_invalid, "expand": scenario_expand,
     "background": scenario_background, "upscale": scenario_upscale, "last-values": scenario_last_values,
     "fault": scenario_fault, "formats": scenario_formats, "vertex-blocked": scenario_vertex_blocked,
     "vertex": scenario_vertex, "vertex-refs": scenario_vertex_refs, "cancel": scenario_cancel,
-    "cancel-silent": scenario_cancel_silent,
+    "cancel-silent": scenario_cancel_silent, "dialog": scenario_dialog,
 }
 
 

@@ -3,8 +3,10 @@
     .venv/bin/python tests/gimp3/screenshots.py [--out docs/img]
 
 Uses the same cached Debian 13 root as the tests (tests/gimp3/rootfs.py), with Xvfb, xdotool and
-ImageMagick added. The dialog is opened from the real menu (an INTERACTIVE run). Writes menu.png and
-dialog.png (cropped, 256-colour PNGs well under 300 KB).
+ImageMagick added. The dialog is opened from the real menu (an INTERACTIVE run); for the Inpaint dialog
+the script turns Variations to 2, and GIMP runs with a project and a placeholder ADC file, so the cost
+line under the backend shows what Vertex AI would bill. Writes menu.png and dialog.png (cropped,
+256-colour PNGs well under 300 KB).
 """
 
 from __future__ import annotations
@@ -32,14 +34,20 @@ DIALOGS = {  # menu item: (y of the item in the Imagen submenu, window title, te
 # GIMP 3.0 has no option to turn tooltips off (it ignores show-tool-tips and rejects the whole file
 # on show-tooltips), so the menu shot keeps the pointer off the items that have one.
 GIMPRC = "(show-welcome-dialog no)\n(show-tips no)\n"
+CLICKS = {"inpaint": "200,322"}  # x,y in the dialog: the Variations "+", so the cost line counts 2 images
+PROJECT = "my-project"  # what the cost line names; the ADC file the script writes is a placeholder
 SCRIPT = r"""
 set -u
 export DISPLAY=:99 HOME=/root NO_AT_BRIDGE=1
 Xvfb :99 -screen 0 "${SCREEN_W}x${SCREEN_H}x24" -nolisten tcp >/tmp/xvfb.log 2>&1 &
 XVFB=$!
 sleep 2
-mkdir -p /root/.config/GIMP/3.0 /tmp/shots
+mkdir -p /root/.config/GIMP/3.0 /tmp/shots /tmp/shot-gcloud
 rm -f /tmp/shots/*.png
+# Vertex AI "set up" for the dialog's cost line: a project and a placeholder ADC file with no secret in
+# it. Nothing is sent: the dialog is cancelled, and no call would get past it without real credentials.
+printf '{"type": "authorized_user"}\n' > /tmp/shot-gcloud/application_default_credentials.json
+export CLOUDSDK_CONFIG=/tmp/shot-gcloud GOOGLE_CLOUD_PROJECT="$PROJECT"
 VERSION=$(gimp-3.0 --version 2>/dev/null | awk '{print $NF}')
 printf '%s(config-version "%s")\n' "$GIMPRC" "$VERSION" > /root/.config/GIMP/3.0/gimprc
 gimp-3.0 -n --no-splash --batch-interpreter=python-fu-eval -b "$BATCH" >/tmp/gimp-gui.log 2>&1 &
@@ -67,6 +75,10 @@ if [ -n "$TYPE" ]; then
   xdotool mousemove 200 40 click 1; sleep 0.5        # into the prompt box
   xdotool type --delay 20 "$TYPE"; sleep 1
 fi
+for xy in $CLICKS; do
+  xdotool mousemove --window "$DIALOG" "${xy%,*}" "${xy#*,}" click 1; sleep 0.5
+done
+xdotool mousemove "$SCREEN_W" "$SCREEN_H"; sleep 1   # off the dialog: no hover, no tooltip
 xdotool getwindowgeometry --shell "$DIALOG" > /tmp/shots/dialog.geom
 import -window root /tmp/shots/dialog.png
 xdotool key Escape; sleep 1
@@ -94,6 +106,7 @@ def main() -> int:
     with rootfs.session(extra_packages=rootfs.SCREEN_PACKAGES) as root:
         item_y, title, text = DIALOGS[args.dialog]
         env = {"GIMPRC": GIMPRC, "BATCH": BATCH, "ITEM_Y": str(item_y), "TITLE": title, "TYPE": text,
+               "CLICKS": CLICKS.get(args.dialog, ""), "PROJECT": PROJECT,
                "SCREEN_W": str(SCREEN[0]), "SCREEN_H": str(SCREEN[1])}
         done = root.sh(SCRIPT, env=env, capture=True, timeout=300)
         print(done.stdout[-3000:], done.stderr[-3000:])

@@ -22,6 +22,7 @@ from PIL import Image
 
 from plugin.backends.emulator import Fault, start_in_thread
 from plugin.backends.emulator_answers import quick_engine
+from plugin.hosts import common
 
 from . import rootfs
 
@@ -32,6 +33,16 @@ FAULT_SCENARIOS = ["fault", "cancel-silent"]
 VERTEX_SCENARIOS = ["vertex-blocked", "vertex", "vertex-refs"]  # the emulator blocks its first request
 CANCEL_SCENARIOS = ["cancel"]  # its own GIMP, where the plug-in is killed; the first answer is slow
 SLOW_ANSWER = 150.0  # seconds the emulator holds the cancelled request; the killer gives up after 120
+DIALOG_SCENARIOS = ["dialog"]  # its own GIMP, with a display (Xvfb) for GimpUi
+DISPLAY_PACKAGES = ["xvfb", "xauth"]
+GCLOUD = "/tmp/imagen-dialog-gcloud"  # CLOUDSDK_CONFIG of the dialog session: a placeholder ADC file
+SECRET = "not-a-real-secret-7f3a"  # in that file: the dialog must never show it
+START_DISPLAY = r"""
+rm -f /tmp/imagen-xvfb-display
+Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>/tmp/imagen-xvfb-display >/tmp/imagen-xvfb.log 2>&1 &
+for i in $(seq 1 100); do [ -s /tmp/imagen-xvfb-display ] && break; sleep 0.1; done
+export DISPLAY=":$(cat /tmp/imagen-xvfb-display)"
+"""
 
 
 def _skip_or_fail(reason: str) -> None:
@@ -64,10 +75,11 @@ def gimp_reports():
     if reason:
         _skip_or_fail(reason)
     started = time.time()
-    with rootfs.session() as root:
+    with rootfs.session(extra_packages=DISPLAY_PACKAGES) as root:
         prepared = time.time() - started
         main = _drive(root, MAIN_SCENARIOS)
         faults = _drive(root, FAULT_SCENARIOS, env={"IMAGEN_GIMP_WORKER_MODULE": "tests.gimp3.fault_worker"})
+        dialog = _drive_dialog(root)
         # the chroot shares our loopback; the quick engine: these scenarios test the plug-in, not the engine
         server, url = start_in_thread(faults=[Fault("blocked", 1)], engine=quick_engine)
         try:
@@ -81,7 +93,20 @@ def gimp_reports():
           f"fault session {faults['seconds']:.1f}s, vertex session {vertex['seconds']:.1f}s, "
           f"cancel session {cancel['seconds']:.1f}s; timings {main['timings']} {vertex['timings']} "
           f"{faults['timings']} {cancel['timings']}")
-    return {"main": main, "fault": faults, "vertex": vertex, "cancel": cancel}
+    return {"main": main, "fault": faults, "vertex": vertex, "cancel": cancel, "dialog": dialog}
+
+
+def _drive_dialog(root: rootfs.Root) -> dict:
+    """The dialog scenario under Xvfb, with Vertex AI looking set up: a project and an ADC file."""
+    adc = root.inside(GCLOUD) / "application_default_credentials.json"
+    adc.parent.mkdir(parents=True, exist_ok=True)
+    adc.write_text(json.dumps({"type": "authorized_user", "client_id": "placeholder",
+                               "client_secret": SECRET, "refresh_token": SECRET}))
+    try:
+        return _drive(root, DIALOG_SCENARIOS, before=START_DISPLAY,
+                      env={"GOOGLE_CLOUD_PROJECT": "my-proj", "CLOUDSDK_CONFIG": GCLOUD})
+    finally:
+        adc.unlink(missing_ok=True)
 
 
 def _drive_cancel(root: rootfs.Root) -> dict:
@@ -195,3 +220,44 @@ def test_gimp3_cancel_leaves_no_copy_of_the_picture(gimp_reports):
     """
     cancel = gimp_reports["cancel"]["cancel"]["cancel"]
     assert "job_folder_left" in cancel and not cancel["job_folder_left"], cancel
+
+
+# What the dialog's cost line says with Vertex AI set up (project my-proj) and the backend on
+# Automatic, as the driver read it in GIMP 3 after building each dialog or turning a widget.
+DIALOG_LINES = {
+    "insert": "Automatic: Imagen on Vertex AI bills 1 image to project my-proj.",
+    "insert variations 3": "Automatic: Imagen on Vertex AI bills up to 3 images (one per variation) to "
+                           "project my-proj.",
+    "insert gemini": "Gemini on Vertex AI bills the tokens of 3 requests (one per variation) to "
+                     "project my-proj.",
+    "insert local": "The local engine cannot do this offline; choose Automatic or a Vertex AI backend.",
+    "insert vertex": "Imagen on Vertex AI bills up to 3 images (one per variation) to project my-proj.",
+    "background": "Automatic: runs offline on this computer: no charge.",
+    "background prompt": "Automatic: Imagen on Vertex AI bills 1 image to project my-proj.",
+    "upscale": "Automatic: Imagen on Vertex AI bills 1 upscaled image to project my-proj.",
+    "describe": "Automatic: Imagen on Vertex AI describes the picture, billed to project my-proj at Google's "
+                "captioning price.",
+    "verify": "Automatic: Vertex AI checks the picture for SynthID in project my-proj; no pictures are made.",
+}
+
+
+def test_gimp3_dialogs_build_with_a_cost_line(gimp_reports):
+    _assert_scenario(gimp_reports["dialog"], "dialog")
+
+
+@pytest.mark.parametrize("key", sorted(DIALOG_LINES))
+def test_gimp3_dialog_cost_line_follows_the_widgets(gimp_reports, key):
+    assert gimp_reports["dialog"]["dialog"].get(key) == DIALOG_LINES[key]
+
+
+def test_gimp3_dialog_reads_the_settings_like_the_worker(gimp_reports):
+    """In GIMP's own Python the cheap check finds the project and the ADC file, and every dialog
+    shows what common.run_cost says for its defaults; the ADC file's secrets appear nowhere."""
+    lines = gimp_reports["dialog"]["dialog"]
+    assert lines["setup"] == ["auto", "my-proj", "", True, ""]
+    setup = common.CloudSetup(*lines["setup"])
+    for spec in common.PROCEDURES:
+        defaults = {param.name: param.default for param in spec.params}
+        assert lines[spec.action] == common.run_cost(spec.action, defaults, setup), spec.action
+    assert not [text for text in lines.values() if SECRET in str(text)]
+    assert SECRET not in gimp_reports["dialog"]["console"]
