@@ -9,6 +9,7 @@ surroundings' level into the hole, and add luminance noise for the part the fill
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 
 from plugin.engine.patch_metrics import gray, laplacian
 from plugin.engine.patch_pyramid import pull_push
@@ -19,6 +20,9 @@ MAX_SIGMA = 3.0
 """Most noise (8-bit levels, standard deviation) ever added: grain, never texture."""
 _LAPLACE_GAIN = float(np.sqrt(20.0))
 """The 4-neighbour Laplacian of white noise of deviation s has deviation sqrt(20) s."""
+SLACK = 1.2
+"""A fill counts as smoother only when its level is below the target by more than this factor:
+block readings scatter, and a fill already as grainy as the photo must not get more."""
 QUANTILE = 25.0
 _QUANTILE_TO_SIGMA = 1.0 / 0.3186
 """The 25th percentile of |N(0, s)| is 0.3186 s. A low quantile, not the median: an edge or a
@@ -27,8 +31,8 @@ ones, so the level read is that of the noise, not of the structure."""
 
 
 def _block_noise(lap: np.ndarray, where: np.ndarray, least: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per block: noise deviation (levels) from the median |Laplacian| of its `where` pixels, and
-    whether it holds at least `least` of them."""
+    """Per block: noise deviation (levels) read from the QUANTILE of |Laplacian| over its `where`
+    pixels, and whether it holds at least `least` of them."""
     h, w = where.shape
     ph, pw = -h % BLOCK, -w % BLOCK
     a = np.pad(np.abs(lap), ((0, ph), (0, pw)))
@@ -45,15 +49,18 @@ def _block_noise(lap: np.ndarray, where: np.ndarray, least: int) -> tuple[np.nda
     return level * (_QUANTILE_TO_SIGMA / _LAPLACE_GAIN), enough
 
 
+def _smooth(level: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Mean over the 3x3 neighbouring blocks that have a level: one block's reading scatters by about
+    a quarter, and a low reading would ask for noise where there is grain enough."""
+    w = ok.astype(np.float32)
+    num = ndimage.uniform_filter(level * w, 3, mode="constant")
+    den = ndimage.uniform_filter(w, 3, mode="constant")
+    return np.where(ok, num / np.maximum(den, 1e-6), 0.0).astype(np.float32)
+
+
 def _ring_blocks(inside: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Known blocks within two blocks of the hole's blocks."""
-    p = np.pad(inside, 2)
-    h, w = inside.shape
-    grown = np.zeros_like(inside)
-    for dy in range(5):
-        for dx in range(5):
-            grown |= p[dy:dy + h, dx:dx + w]
-    return grown & known
+    return ndimage.binary_dilation(inside, np.ones((5, 5), bool)) & known
 
 
 def grain_deficit(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
@@ -62,15 +69,17 @@ def grain_deficit(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     # a block mostly of photo sets the level to match; any block touching the hole gets one
     known_level, known_ok = _block_noise(lap, ~hole, BLOCK * BLOCK // 2)
     fill_level, fill_ok = _block_noise(lap, hole, 1)
+    known_level, fill_level = _smooth(known_level, known_ok), _smooth(fill_level, fill_ok)
     target = pull_push(known_level[..., None], ~known_ok)[..., 0]
     # no more than the typical level right around the hole: one grainy neighbour (a textured
     # sleeve beside a smooth wall) must not speckle the whole fill
     near = _ring_blocks(fill_ok, known_ok)
     if near.any():
         target = np.minimum(target, float(np.median(known_level[near])))
-    missing = np.sqrt(np.maximum(target ** 2 - fill_level ** 2, 0.0))
+    missing = np.sqrt(np.maximum(target ** 2 - (SLACK * fill_level) ** 2, 0.0))
     missing = np.where(fill_ok, np.minimum(missing, MAX_SIGMA), 0.0).astype(np.float32)
     full = np.repeat(np.repeat(missing, BLOCK, 0), BLOCK, 1)[: hole.shape[0], : hole.shape[1]]
+    full = ndimage.uniform_filter(full, BLOCK, mode="nearest")  # no block edges in the noise strength
     return np.where(hole, full, 0.0).astype(np.float32)
 
 
