@@ -5,18 +5,21 @@
 #   ./install.sh          for users
 #   ./install.sh --dev    also installs the test tools (pytest, ruff)
 #   ./install.sh --no-gimp   venv only, do not touch GIMP's folders
+#   ./install.sh --no-warm   skip compiling the offline engine ahead (it then compiles on first use)
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VENV="$REPO/.venv"
 DEV=0
 LINK_GIMP=1
+WARM=1
 for arg in "$@"; do
   case "$arg" in
     --dev) DEV=1 ;;
     --no-gimp) LINK_GIMP=0 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
-    *) echo "install.sh: unknown option $arg (use --dev, --no-gimp)" >&2; exit 2 ;;
+    --no-warm) WARM=0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "install.sh: unknown option $arg (use --dev, --no-gimp, --no-warm)" >&2; exit 2 ;;
   esac
 done
 
@@ -54,6 +57,16 @@ target="$REPO"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$target"
 say "installed dependencies (pyproject.toml)$([ "$DEV" = 1 ] && echo ', with test tools')"
+
+if [ "$WARM" = 1 ]; then
+  # the fill's inner loops compile once (Numba, cached); doing it now keeps the first Remove quick
+  if warm="$("$VENV/bin/python" -m plugin.engine.warmup 2>&1)"; then
+    say "$warm"
+  else
+    say "could not compile the offline engine ahead; it will compile on first use"
+    printf '%s\n' "$warm" | tail -3 | sed 's/^/    /'
+  fi
+fi
 
 gimp_config_root() {
   # $1 = GIMP version folder (3.0 or 2.10)

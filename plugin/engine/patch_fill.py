@@ -132,6 +132,7 @@ def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progr
     source_cost (HxW, in typical patch distances) is added to every match with a source patch
     centred there: a cost on copying, say, a badge or an eye.
     """
+    hole = np.ascontiguousarray(hole, bool)  # a view of a larger mask would compile the kernels again
     psz = _patch_size(hole)
     r = psz // 2
     img = img.astype(np.float32)

@@ -72,4 +72,6 @@ def upsample_field(ny: np.ndarray, nx: np.ndarray, shape: tuple[int, int]) -> tu
     xx = np.arange(w)
     fy = 2 * ny[yy // 2][:, xx // 2] + (yy % 2)[:, None]
     fx = 2 * nx[yy // 2][:, xx // 2] + (xx % 2)[None, :]
-    return np.clip(fy, 0, h - 1).astype(np.int32), np.clip(fx, 0, w - 1).astype(np.int32)
+    # C order like every other field: one compiled kernel signature, and row-wise memory access
+    return (np.ascontiguousarray(np.clip(fy, 0, h - 1), np.int32),
+            np.ascontiguousarray(np.clip(fx, 0, w - 1), np.int32))
