@@ -9,10 +9,11 @@ The fill is built in two layers, so that neither can show a seam or a blotch:
   (bounded), so a vignette does not turn round on the border line; the patches' own broad colour,
   made to meet the border (Poisson), may depart from the membrane only as much as the photo's
   broad colour varies there: a shoulder can go on, a smooth sky stays smooth;
-* detail: next to the border, the photo's own detail mirrored across it (so the first pixels
-  continue its texture and lines exactly), fading over MIRROR px into the detail of a patch-based
-  synthesis (PatchMatch) whose sources lie near the border and near the target, and cost more
-  when already used or of a rare colour (a badge, an eye, a lamp).
+* detail: in the BAND px next to the border, the photo's own detail mirrored across it (so the
+  first pixels continue its texture and lines exactly), fading over MIRROR px into the detail of a
+  patch-based synthesis (PatchMatch) whose sources lie near the border and near the target, and
+  cost more when already used or of a rare colour (a badge, an eye, a lamp); then the photo's
+  grain where the synthesis came out smoother (plugin.engine.grain).
 """
 
 from __future__ import annotations
@@ -32,12 +33,12 @@ SIGMA = 8.0
 """Blur (px) that splits broad colour (membrane) from detail (patches) in the fill."""
 SIGMA_BORDER = 3.0
 """Blur (px) of the photo and its reflection: the broad colour the membrane starts from at the border."""
-MIRROR = 6
 BAND = 6
 """Depth (px) of the band next to the border where the patches overlap the photo: matched to the
 border's brightness there, they jump to their own a few px further out (a step of up to 10 levels
 in a graded sky). The band shows only the reflection, and no blur reaches into it."""
-"""Width (px) over which the reflected border detail fades into the synthesised detail."""
+MIRROR = 6
+"""Width (px) beyond the band over which the reflected border detail fades into the synthesised detail."""
 GUARD = 1.0
 """How far the patches' broad colour may depart from the membrane, in multiples of the photo's own
 broad-colour variation near the border."""
