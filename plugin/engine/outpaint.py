@@ -52,6 +52,10 @@ NEAR = 1.5
 """Source patches come from within this many margin widths of the border."""
 SALIENCY = 3.0
 """Cost, in typical patch distances, of copying the rarest colours (see `rarity`)."""
+MAX_PIXELS = 4_000_000
+"""Largest canvas synthesised at full size. Memory grows with the canvas (about 250 bytes a pixel),
+so a bigger one is synthesised smaller, enlarged, and given back its fine detail along the border
+(the photo's reflection) and its grain, strip by strip."""
 SCHEDULE = Schedule(diversity=0.5, proximity=1.0, locality=1.0, em_coarse=8, pm_next=1)
 """Reuse of one source area costs, and so does distance from the border: the fill continues what is
 next to the border and does not repeat a salient object (a badge, an eye) from further inside."""
@@ -196,6 +200,8 @@ def extend_canvas(rgb: np.ndarray, margins: tuple[int, int, int, int], seed: int
     rgb = rgb.astype(np.uint8, copy=False)
     h, w = rgb.shape[:2]
     H, W = h + top + bottom, w + left + right
+    if H * W > MAX_PIXELS and (H, W) != (h, w):
+        return _extend_large(rgb, (left, top, right, bottom), seed, progress)
     canvas = np.zeros((H, W, 3), np.float32)
     canvas[top:top + h, left:left + w] = rgb
     hole = np.ones((H, W), bool)
@@ -214,3 +220,72 @@ def extend_canvas(rgb: np.ndarray, margins: tuple[int, int, int, int], seed: int
     if progress is not None:
         progress(1.0, "done")
     return out
+
+
+def _extend_large(rgb: np.ndarray, margins: tuple[int, int, int, int], seed: int,
+                  progress: Progress | None) -> np.ndarray:
+    """extend_canvas for a canvas over MAX_PIXELS: synthesised at a scale that fits, then enlarged."""
+    from PIL import Image
+
+    left, top, right, bottom = margins
+    h, w = rgb.shape[:2]
+    H, W = h + top + bottom, w + left + right
+    scale = float(np.sqrt(MAX_PIXELS / (H * W))) * 0.98
+    sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
+    small_margins = tuple(max(1, round(m * scale)) if m > 0 else 0 for m in margins)
+    small = np.asarray(Image.fromarray(rgb).resize((sw, sh), Image.LANCZOS))
+    filled = extend_canvas(small, small_margins, seed, progress)
+    out = np.asarray(Image.fromarray(filled).resize((W, H), Image.LANCZOS)).copy()
+    out[top:top + h, left:left + w] = rgb
+    # each margin with BAND + MIRROR px of the photo beside it: the reflection's fine detail along
+    # the border, then the grain; the strips do not overlap inside the margins
+    reach = BAND + MIRROR
+    strips = []
+    if top:
+        strips.append((slice(0, top + reach), slice(0, W)))
+    if bottom:
+        strips.append((slice(top + h - reach, H), slice(0, W)))
+    if left:
+        strips.append((slice(top, top + h), slice(0, left + reach)))
+    if right:
+        strips.append((slice(top, top + h), slice(left + w - reach, W)))
+    for k, (ys, xs) in enumerate(strips):
+        _finish_strip(out, rgb, margins, ys, xs, seed + k)
+    return out
+
+
+def _finish_strip(out: np.ndarray, rgb: np.ndarray, margins: tuple[int, int, int, int],
+                  ys: slice, xs: slice, seed: int) -> None:
+    """Add the reflection's detail next to the border and the photo's grain to one strip (in place)."""
+    left, top, right, bottom = margins
+    h, w = rgb.shape[:2]
+    H, W = out.shape[:2]
+    y0, y1 = max(0, ys.start), min(H, ys.stop)
+    x0, x1 = max(0, xs.start), min(W, xs.stop)
+    known = np.zeros((y1 - y0, x1 - x0), bool)
+    ky0, ky1 = max(top, y0) - y0, min(top + h, y1) - y0
+    kx0, kx1 = max(left, x0) - x0, min(left + w, x1) - x0
+    if ky1 > ky0 and kx1 > kx0:
+        known[ky0:ky1, kx0:kx1] = True
+    hole = ~known
+    if not hole.any():
+        return
+    # the photo mirrored across its border, for this strip only (indices into the photo)
+    yy = _mirror_index(np.arange(y0, y1) - top, h)
+    xx = _mirror_index(np.arange(x0, x1) - left, w)
+    reflected = rgb[yy][:, xx].astype(np.float32)
+    mirror = reflected - ndimage.gaussian_filter(reflected, (SIGMA_BORDER, SIGMA_BORDER, 0))
+    dist = ndimage.distance_transform_edt(hole)
+    t = np.clip((dist - BAND) / MIRROR, 0.0, 1.0)
+    wgt = (1.0 - t * t * (3.0 - 2.0 * t))[..., None]
+    part = out[y0:y1, x0:x1].astype(np.float32)
+    part += np.where(hole[..., None], wgt * mirror, 0.0)
+    add_grain(part, hole, seed)
+    out[y0:y1, x0:x1][hole] = np.clip(np.rint(part[hole]), 0, 255).astype(np.uint8)
+
+
+def _mirror_index(i: np.ndarray, n: int) -> np.ndarray:
+    """numpy's "symmetric" padding as indices: -1 -> 0, -2 -> 1, n -> n - 1, ..."""
+    period = 2 * n
+    i = np.mod(i, period)
+    return np.where(i < n, i, period - 1 - i)
