@@ -43,9 +43,10 @@ def child(task: str, side: int, frac: float) -> None:
     """Runs in a subprocess so ru_maxrss is this task's own peak."""
     from plugin.engine.inpaint import fill_hole
     from plugin.engine.outpaint import extend_canvas
+    from plugin.engine.warmup import warm_up
 
     rgb = scene(side)
-    fill_hole(rgb[:48, :48], ellipse(48, 0.1))  # load compiled kernels before timing
+    warm_up()  # load the compiled kernels before timing
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t, c = time.perf_counter(), time.process_time()
     if task == "remove":
