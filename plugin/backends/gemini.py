@@ -14,6 +14,7 @@ import copy
 import threading
 from typing import Any
 
+from plugin.actions import GEMINI_ACTIONS
 from plugin.backends.base import (
     BackendResult,
     Capabilities,
@@ -31,7 +32,7 @@ from plugin.backends.vertex_errors import RETIRED_HINT, ModelUnavailable
 from plugin.config import Settings
 from plugin.ops import Background, Operation
 
-ACTIONS = frozenset({"generate", "insert", "remove", "outpaint", "background", "edit", "describe"})
+ACTIONS = GEMINI_ACTIONS
 CANNOT = {
     "upscale": "Gemini image models redraw a picture at about one megapixel; they do not upscale it. Use "
                "Upscale with the vertex backend (imagen-4.0-upscale-preview) or the local backend.",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from plugin.actions import LOCAL_ACTIONS
 from plugin.backends.base import (
     Backend,
     BackendResult,
@@ -38,8 +39,7 @@ class LocalBackend(Backend):
     name = "local"
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(actions=frozenset({"remove", "outpaint", "background", "upscale"}),
-                            model="local-engine")
+        return Capabilities(actions=LOCAL_ACTIONS, model="local-engine")
 
     def run(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
         op = request.op

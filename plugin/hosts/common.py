@@ -21,6 +21,8 @@ import tempfile
 import time
 
 from plugin import geometry, jobfiles
+from plugin.actions import GEMINI_ACTIONS
+from plugin.actions import LOCAL_ACTIONS as OFFLINE_ACTIONS
 
 try:
     import fcntl
@@ -250,11 +252,6 @@ def field_name(param_name):
 # ---------------------------------------------------------------------------------------------
 # What pressing OK costs: the line under the backend choice in the GIMP 3 dialog
 # ---------------------------------------------------------------------------------------------
-
-OFFLINE_ACTIONS = ("remove", "outpaint", "background", "upscale")
-"""What the local engine does (plugin/backends/local.py); Replace Background not from a prompt."""
-GEMINI_ACTIONS = ("generate", "insert", "remove", "outpaint", "background", "edit", "describe")
-"""What the gemini backend does (plugin/backends/gemini.py)."""
 
 CloudSetup = collections.namedtuple("CloudSetup", "backend project endpoint credentials unreadable")
 """What the settings say about Vertex AI, found without network: backend: the settings' backend,
