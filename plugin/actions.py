@@ -3,6 +3,7 @@ for the GIMP hosts' cost line (shared with GIMP 2.10's Python 2.7: plain literal
 
 LOCAL_ACTIONS = frozenset(["remove", "outpaint", "background", "upscale"])
 """What the local engine does (Replace Background only when not painted from a prompt)."""
-GEMINI_ACTIONS = frozenset(["generate", "insert", "remove", "outpaint", "background", "edit", "describe"])
-"""What the Gemini image models serve; upscale, customization, automatic masks and SynthID checks are
-Imagen's only."""
+GEMINI_ACTIONS = frozenset(["generate", "insert", "remove", "outpaint", "background", "edit", "upscale",
+                            "describe", "customize"])
+"""What Google's Gemini models serve (upscale re-renders the region at a larger size tier: generative).
+Automatic masks and SynthID checks were Imagen's only, and Google shut Imagen down."""

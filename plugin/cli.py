@@ -27,9 +27,13 @@ from plugin.pipeline import JobOutput, load_rgba, run
 EXIT_USER = 2
 CHOICES = {
     "aspect_ratio": ops.ASPECT_RATIOS,
-    "backend": ops.BACKENDS,
+    "backend": ops.BACKENDS + tuple(ops.BACKEND_ALIASES),
     "mode": ops.BACKGROUND_MODES,
     "factor": ops.UPSCALE_FACTORS,
+    "tier": ops.TIERS,
+    "max_size": ops.MAX_SIZES,
+    "kind": ops.CUSTOMIZE_KINDS,
+    "subject_type": ops.SUBJECT_TYPES,
 }
 HELP = {
     "variations": "how many results (1-4)",
@@ -39,6 +43,13 @@ HELP = {
     "context": "pixels of surroundings sent with the region",
     "left": "pixels to add on the left", "top": "pixels to add on top",
     "right": "pixels to add on the right", "bottom": "pixels to add at the bottom",
+    "backend": "where it runs: auto (Google's Gemini models when Vertex AI is set up, else local), local "
+               "(offline), gemini, imagen (legacy; Google shut Imagen down in 2026)",
+    "tier": "which of Google's models: quality (gemini-3-pro-image), standard (gemini-3.1-flash-image), "
+            "fast (gemini-3.1-flash-lite-image); the IDs are settings",
+    "max_size": "largest answer the model may give: auto (what the area needs, up to [gemini] max_image_size), "
+                "512, 1K, 2K, 4K (cost grows with size)",
+    "model": "a model ID instead of the tier's",
 }
 
 
@@ -67,9 +78,6 @@ def build_parser() -> argparse.ArgumentParser:
         for field in dataclasses.fields(cls):
             if field.name not in HOST_ONLY:
                 _add_field_option(sub, field)
-    from plugin.backends.emulator import build_parser as emulator_parser
-
-    emulator_parser(commands.add_parser("emulator", help="the loopback Vertex AI emulator (tests, demos)"))
     return parser
 
 
@@ -194,10 +202,6 @@ def report(summary: dict, as_json: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "emulator":
-        from plugin.backends.emulator import run_from_args
-
-        return run_from_args(args)
     try:
         summary = run_operation(args)
     except (UserError, ops.OperationError, EmptySelectionError, BackendError, ConfigError) as exc:

@@ -18,16 +18,24 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 DEFAULT_MODELS = {
-    "generate": "imagen-4.0-generate-001",
-    "edit": "imagen-3.0-capability-001",
-    "upscale": "imagen-4.0-upscale-preview",
-    "describe": "imagetext@001",
-    "verify": "imageverification@001",
-    "gemini": "gemini-2.5-flash-image",  # the Gemini image model for every image action
-    "gemini_generate": "",  # "" = the gemini model; set to use another Gemini model for Generate
-    "gemini_edit": "",  # "" = the gemini model; for edit, inpaint, remove, expand and background
-    "gemini_describe": "gemini-2.5-flash",  # a text model: Describe needs words, not pictures
+    # Google's image models, in a retoucher's words; "" = the catalogue's choice (plugin/models.toml)
+    "quality": "", "standard": "", "fast": "",
+    # the text models that Describe Image uses at each tier
+    "text_quality": "", "text_standard": "", "text_fast": "",
+    # the Imagen (legacy) backend only: Google shut these down in 2026; for projects that keep an endpoint
+    "imagen_generate": "imagen-4.0-generate-001",
+    "imagen_edit": "imagen-3.0-capability-001",
+    "imagen_upscale": "imagen-4.0-upscale-preview",
+    "imagen_describe": "imagetext@001",
+    "imagen_verify": "imageverification@001",
 }
+LEGACY_ROLES = {
+    # [models] keys of versions before the Gemini 3 catalogue -> today's roles
+    "generate": "imagen_generate", "edit": "imagen_edit", "upscale": "imagen_upscale",
+    "verify": "imagen_verify", "gemini": "standard", "gemini_generate": "standard", "gemini_edit": "standard",
+    "gemini_describe": "text_standard",
+}
+"""`describe` is either: an Imagen ID (imagetext@...) means imagen_describe, a Gemini one text_standard."""
 
 
 class ConfigError(ValueError):
@@ -43,11 +51,19 @@ CHOICES = {"safety_setting": SAFETY_SETTINGS, "person_generation": PERSON_GENERA
            "language": LANGUAGES, "image_size": IMAGE_SIZES, "output_mime_type": MIME_TYPES}
 RANGES = {"compression_quality": (0, 100), "guidance_scale": (0, 500), "base_steps": (0, 75),
           "max_retries": (0, 5)}
+GEMINI_CHOICES = {
+    "safety_setting": SAFETY_SETTINGS + ("off",),
+    "person_generation": ("allow_none", "allow_adult", "allow_all"),
+    "prominent_people": ("", "allow", "block"),
+    "max_image_size": ("512", "1K", "2K", "4K"),
+    "output_mime_type": MIME_TYPES,
+}
+GEMINI_RANGES = {"max_parallel": (1, 4), "max_retries": (0, 5), "compression_quality": (0, 100)}
 
 
 @dataclass
 class ImagenOptions:
-    """The `[imagen]` table: request defaults for Imagen on Vertex AI (documented API defaults)."""
+    """The `[imagen]` table: request defaults for the Imagen (legacy) backend (documented API defaults)."""
 
     safety_setting: str = "block_medium_and_above"
     person_generation: str = "allow_adult"  # allow_all needs Google's approval for the project
@@ -64,19 +80,48 @@ class ImagenOptions:
 
 
 @dataclass
+class GeminiOptions:
+    """The `[gemini]` table: how requests to Google's Gemini image and text models are made."""
+
+    safety_setting: str = "block_medium_and_above"  # all four harm categories, pictures and text
+    person_generation: str = "allow_adult"  # allow_all may need Google's approval for the project
+    prominent_people: str = ""  # "" = the service's default; "block" refuses celebrities' likenesses
+    max_image_size: str = "4K"  # largest answer a region may ask for (cost: see the README's table)
+    output_mime_type: str = "image/png"  # what the model answers in; PNG keeps edits lossless
+    compression_quality: int = 95  # JPEG answers only
+    max_parallel: int = 4  # variations requested at once
+    max_retries: int = 3  # for 429 and 5xx answers, jittered exponential backoff from 1 s
+    location_fallback: bool = True  # a model not served at `location` is called at "global" (and said so)
+
+
+@dataclass
 class Settings:
     project: str = ""
-    location: str = "us-central1"
+    location: str = "global"  # Gemini 3 image models are served at the global endpoint
     credentials_file: str = ""  # a service-account key file's path; empty = ADC
     endpoint: str = ""  # override, e.g. http://127.0.0.1:8080 for the emulator
     backend: str = "auto"
     models: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MODELS))
     timeout_seconds: float = 180.0
     imagen: ImagenOptions = field(default_factory=ImagenOptions)
+    gemini: GeminiOptions = field(default_factory=GeminiOptions)
+    catalogue: dict[str, dict] = field(default_factory=dict)  # [catalogue."id"]: changes to models.toml
     source: str = ""  # which file the settings came from, for messages
 
-    def model_for(self, role: str) -> str:
-        return self.models.get(role) or DEFAULT_MODELS[role]
+    def imagen_model(self, role: str) -> str:
+        """The Imagen (legacy) backend's model for a role: generate, edit, upscale, describe, verify."""
+        key = "imagen_" + role
+        return self.models.get(key) or DEFAULT_MODELS[key]
+
+    def load_catalogue(self):
+        """The model catalogue with this file's [catalogue] changes and [models] tier choices."""
+        from plugin import catalogue
+
+        tiers = {k: v for k, v in self.models.items() if not k.startswith("imagen_") and v}
+        try:
+            return catalogue.load(self.catalogue, tiers)
+        except catalogue.CatalogueError as exc:
+            raise ConfigError(f"{self.source or config_path()}: {exc}") from exc
 
 
 def config_path() -> Path:
@@ -109,23 +154,25 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     for key, value in overrides.items():
         if value:
             setattr(settings, key, value)
+    if settings.backend == "vertex":  # the name of the Imagen backend before Google retired Imagen
+        settings.backend = "imagen"
     return settings
 
 
 def _apply_file(settings: Settings, data: dict, path: Path) -> None:
-    known = {f.name for f in dataclasses.fields(Settings)} - {"source", "models", "imagen"}
+    tables = {"models", "imagen", "gemini", "catalogue"}
+    known = {f.name for f in dataclasses.fields(Settings)} - {"source"} - tables
     for key, value in data.items():
         if key == "imagen":
-            _apply_imagen(settings.imagen, value, path)
+            _apply_options(settings.imagen, value, path, "imagen", CHOICES, RANGES)
+        elif key == "gemini":
+            _apply_options(settings.gemini, value, path, "gemini", GEMINI_CHOICES, GEMINI_RANGES)
         elif key == "models":
-            if not isinstance(value, dict):
-                raise ConfigError(f"{path}: [models] must be a table of role = \"model-id\"")
-            unknown = sorted(set(value) - set(DEFAULT_MODELS))
-            if unknown:
-                raise ConfigError(
-                    f"{path}: models.{unknown[0]} is not a model role; known: {', '.join(DEFAULT_MODELS)}"
-                )
-            settings.models.update({k: str(v) for k, v in value.items()})
+            settings.models.update(_models_table(value, path))
+        elif key == "catalogue":
+            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+                raise ConfigError(f"{path}: [catalogue] must hold tables, e.g. [catalogue.\"model-id\"]")
+            settings.catalogue = value
         elif key in known:
             expected = type(getattr(settings, key))
             if expected is float and isinstance(value, int):
@@ -134,33 +181,55 @@ def _apply_file(settings: Settings, data: dict, path: Path) -> None:
                 raise ConfigError(f"{path}: {key} must be {expected.__name__}, not {value!r}")
             setattr(settings, key, value)
         else:
-            names = ", ".join(sorted(known | {"models", "imagen"}))
+            names = ", ".join(sorted(known | tables))
             raise ConfigError(f"{path}: unknown key {key!r}; known: {names}")
+    settings.catalogue = settings.catalogue or {}
+    settings.load_catalogue()  # a broken [catalogue] entry or tier fails here, naming the file
 
 
-def _apply_imagen(options: ImagenOptions, data: object, path: Path) -> None:
-    """Type- and range-check the [imagen] table so a typo fails here, not at Google's 400."""
+def _models_table(value: object, path: Path) -> dict[str, str]:
+    """[models] role = "model-id", with the role names of earlier versions mapped to today's."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [models] must be a table of role = \"model-id\"")
+    out: dict[str, str] = {}
+    for role, model in value.items():
+        if not isinstance(model, str):
+            raise ConfigError(f"{path}: models.{role} must be a model ID in quotes, not {model!r}")
+        if role == "describe":
+            role = "imagen_describe" if model.startswith("image") else "text_standard"
+        role = LEGACY_ROLES.get(role, role)
+        if role not in DEFAULT_MODELS:
+            known = ", ".join(DEFAULT_MODELS)
+            raise ConfigError(f"{path}: models.{role} is not a model role; known: {known}")
+        out[role] = model
+    return out
+
+
+def _apply_options(options: object, data: object, path: Path, table: str, choices: dict,
+                   ranges: dict) -> None:
+    """Type- and range-check an options table so a typo fails here, not at Google's 400."""
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: [imagen] must be a table of option = value")
-    known = {f.name for f in dataclasses.fields(ImagenOptions)}
+        raise ConfigError(f"{path}: [{table}] must be a table of option = value")
+    known = {f.name for f in dataclasses.fields(options)}
     for key, value in data.items():
         if key not in known:
-            raise ConfigError(f"{path}: imagen.{key} is unknown; known: {', '.join(sorted(known))}")
+            raise ConfigError(f"{path}: {table}.{key} is unknown; known: {', '.join(sorted(known))}")
         expected = type(getattr(options, key))
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
-            raise ConfigError(f"{path}: imagen.{key} must be {expected.__name__}, not {value!r}")
-        if key in CHOICES:
-            allowed = CHOICES[key]
+            raise ConfigError(f"{path}: {table}.{key} must be {expected.__name__}, not {value!r}")
+        if key in choices:
+            allowed = choices[key]
             match = next((a for a in allowed if a.lower() == value.lower()), None)
             if match is None:
-                raise ConfigError(f"{path}: imagen.{key} = {value!r}; choose one of {', '.join(allowed)}")
+                shown = ", ".join(a or '""' for a in allowed)
+                raise ConfigError(f"{path}: {table}.{key} = {value!r}; choose one of {shown}")
             value = match
-        if key in RANGES:
-            low, high = RANGES[key]
+        if key in ranges:
+            low, high = ranges[key]
             if not low <= value <= high:
-                raise ConfigError(f"{path}: imagen.{key} = {value!r} is out of range {low} to {high}")
+                raise ConfigError(f"{path}: {table}.{key} = {value!r} is out of range {low} to {high}")
         setattr(options, key, value)
 
 
@@ -227,6 +296,6 @@ def setup_problems(settings: Settings, environ: dict[str, str] | None = None) ->
         problems.append(f"project: no Google Cloud project set; add project = \"your-project-id\" to {where} "
                         "or set GOOGLE_CLOUD_PROJECT")
     if not settings.location:
-        problems.append(f"location: no region set; add location = \"us-central1\" to {where} "
-                        "or set GOOGLE_CLOUD_LOCATION")
+        problems.append(f"location: none set; add location = \"global\" to {where} "
+                        "or set GOOGLE_CLOUD_LOCATION=global")
     return problems

@@ -11,8 +11,19 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9")
-BACKENDS = ("auto", "local", "vertex", "gemini")
+ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9", "2:3", "3:2", "4:5", "5:4", "21:9", "1:4", "4:1", "1:8",
+                 "8:1")
+"""Every shape some model offers; each backend refuses (with the list) those its model does not."""
+BACKENDS = ("auto", "local", "gemini", "imagen")
+BACKEND_ALIASES = {"vertex": "imagen"}  # the Imagen backend's name before Google retired Imagen
+TIERS = ("quality", "standard", "fast")
+"""Google's models in a retoucher's words: Quality (gemini-3-pro-image), Standard (gemini-3.1-flash-image),
+Fast (gemini-3.1-flash-lite-image); the IDs behind them are settings (plugin/models.toml, [models])."""
+MAX_SIZES = ("auto", "512", "1K", "2K", "4K")
+"""The largest answer a cloud model may be asked for; auto = what the region needs, up to the settings'
+[gemini] max_image_size (new pictures: 1K)."""
+CUSTOMIZE_KINDS = ("subject", "style", "scribble", "canny")
+SUBJECT_TYPES = ("default", "person", "animal", "product")
 BACKGROUND_MODES = ("transparent", "color", "blur", "image", "prompt")
 UPSCALE_FACTORS = (2, 4)
 MAX_SEED = 2**31 - 1
@@ -61,13 +72,19 @@ class Operation:
     variations: int = 1
     seed: int | None = None
     backend: str = "auto"
-    model: str = ""
+    model: str = ""  # a model ID instead of the tier's (empty = the tier's)
+    tier: str = "standard"
+    max_size: str = "auto"
 
     def __post_init__(self) -> None:
         _check_int("variations", self.variations, 1, 4)
         if self.seed is not None:
             _check_int("seed", self.seed, 0, MAX_SEED)
+        if self.backend in BACKEND_ALIASES:
+            object.__setattr__(self, "backend", BACKEND_ALIASES[self.backend])
         _check_choice("backend", self.backend, BACKENDS)
+        _check_choice("tier", self.tier, TIERS)
+        _check_choice("max_size", self.max_size, MAX_SIZES)
         if not isinstance(self.model, str):
             raise OperationError("model", f"{self.model!r} is not a model ID")
         self.validate()
@@ -240,9 +257,52 @@ class Describe(Operation):
         _check_text("question", self.question, required=False)
 
 
+@dataclass(frozen=True)
+class Customize(Operation):
+    """A new picture guided by reference layers: a subject, a style, or a scribble/edge drawing.
+
+    The references are the layers named in `reference_layers` (the host passes them as
+    EditRequest.references); with none named, the current layer is the reference. Gemini takes
+    them as pictures beside the instruction (Google names Gemini image models as the successor of
+    Imagen's customization); the legacy Imagen backend sends Imagen's reference images.
+    """
+
+    action: ClassVar[str] = "customize"
+    title: ClassVar[str] = "Generate from References"
+    needs_image: ClassVar[bool] = False
+
+    prompt: str = ""
+    kind: str = "subject"
+    description: str = ""  # "a red mug", "watercolor painting" (subject / style description)
+    subject_type: str = "default"
+    compute_control: bool = False  # True: the layer is a photo; its edges/sketch are drawn from it first
+    negative_prompt: str = ""
+    aspect_ratio: str = "1:1"
+    reference_layers: tuple[str, ...] = ()
+
+    def validate(self) -> None:
+        _check_text("prompt", self.prompt, required=True)
+        _check_choice("kind", self.kind, CUSTOMIZE_KINDS)
+        _check_text("description", self.description, required=False)
+        _check_choice("subject_type", self.subject_type, SUBJECT_TYPES)
+        _check_text("negative_prompt", self.negative_prompt, required=False)
+        _check_choice("aspect_ratio", self.aspect_ratio, ASPECT_RATIOS)
+        if not isinstance(self.compute_control, bool):
+            raise OperationError("compute_control", f"{self.compute_control!r} is not true or false")
+        if not isinstance(self.reference_layers, (tuple, list)) or not all(
+                isinstance(name, str) for name in self.reference_layers):
+            raise OperationError("reference_layers", "give a list of layer names")
+        if len(self.reference_layers) > 4:
+            raise OperationError("reference_layers", "at most 4 reference layers are allowed")
+        if self.kind != "subject" and len(self.reference_layers) > 1:
+            raise OperationError("reference_layers", f"a {self.kind} reference is one layer")
+        object.__setattr__(self, "reference_layers", tuple(self.reference_layers))
+
+
 OPERATIONS: dict[str, type[Operation]] = {
     cls.action: cls
-    for cls in (Generate, InpaintInsert, InpaintRemove, Outpaint, Background, Edit, Upscale, Describe)
+    for cls in (Generate, InpaintInsert, InpaintRemove, Outpaint, Background, Edit, Upscale, Describe,
+                Customize)
 }
 
 
@@ -273,5 +333,5 @@ def field_names(action: str) -> list[str]:
     return [f.name for f in dataclasses.fields(OPERATIONS[action])]
 
 
-# Vertex-only actions (customization, automatic masks, watermark checks) register themselves.
-from plugin import ops_vertex  # noqa: E402,F401
+# The Imagen (legacy) backend's own actions (automatic masks, watermark checks) register themselves.
+from plugin import ops_imagen  # noqa: E402,F401

@@ -10,15 +10,26 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
 
 from plugin import __version__, compose, masks
-from plugin.backends.base import Backend, BackendResult, EditRequest, Progress, no_progress
+from plugin.backends.base import (
+    Backend,
+    BackendError,
+    BackendResult,
+    EditRequest,
+    Progress,
+    SafetyFiltered,
+    no_progress,
+)
+from plugin.backends.vertex_errors import QuotaExhausted, ServiceUnavailable
 from plugin.geometry import Rect
 from plugin.ops import MAX_SEED, Background, MaskedOperation, Operation, Outpaint
 
@@ -83,10 +94,22 @@ class _Region:
     origin_shift: tuple[int, int] = (0, 0)  # input origin inside the (padded) working canvas
 
 
+VARIATION_FAILURES = (SafetyFiltered, QuotaExhausted, ServiceUnavailable)
+"""Failures that cost one variation only: the others may still come back (a fatal one stops them all)."""
+COLOUR_MATCHED = ("insert", "remove", "outpaint")
+"""Actions whose answer is shifted to meet its surroundings: the mask there is what changes. Replace
+Background's mask is the subject, kept as the original, so nothing of it is colour matched."""
+
+
 def run(op: Operation, image: np.ndarray | None, selection: np.ndarray | None, backend: Backend,
         progress: Progress = no_progress, on_layer: LayerSink = _ignore_layer,
         references: list[np.ndarray] | None = None) -> JobOutput:
-    """Run one operation; layers are also handed to `on_layer` as they are made."""
+    """Run one operation; layers are also handed to `on_layer` as they are made.
+
+    A backend that answers one variation per call gets its calls side by side (up to
+    capabilities().parallel at once); each layer is handed on as soon as its answer arrives, and a
+    variation that fails on its own (blocked, no capacity) becomes a note while the others stay.
+    """
     _check_inputs(op, image, selection)
     backend.check_supported(op)
     output = JobOutput(group=group_name(op), backend=backend.name)
@@ -102,27 +125,103 @@ def run(op: Operation, image: np.ndarray | None, selection: np.ndarray | None, b
     calls = [(op, seeds)] if caps.batch_variations else [
         (dataclasses.replace(op, variations=1, seed=seed), [seed]) for seed in seeds
     ]
-    for call_index, (call_op, call_seeds) in enumerate(calls):
-        low, high = 0.05 + 0.9 * call_index / len(calls), 0.05 + 0.9 * (call_index + 1) / len(calls)
+    share = _SharedProgress(progress, len(calls))
+    failures: list[BackendError] = []
+
+    def one(index: int) -> tuple[EditRequest, BackendResult, float]:
+        call_op = calls[index][0]
         request = _request(call_op, region, caps, references)
         started = time.perf_counter()
-        result = backend.run(request, _scaled(progress, low, high))
-        output.compute_seconds += time.perf_counter() - started
+        result = backend.run(request, share.part(index))
+        return request, result, time.perf_counter() - started
+
+    def deliver(index: int, request: EditRequest, result: BackendResult, seconds: float) -> None:
+        output.compute_seconds += seconds
         output.model = result.model or output.model
-        output.notes.extend(result.notes)
+        output.notes.extend(note for note in result.notes if note not in output.notes)
         output.texts.extend(result.texts)
-        result_seeds = result.seeds or call_seeds
-        for index, picture in enumerate(result.images):
-            seed = result_seeds[index] if index < len(result_seeds) else None
-            masked = isinstance(op, MaskedOperation) and request.mask is not None
-            if masked and picture.shape == request.image.shape:
+        result_seeds = result.seeds or calls[index][1]
+        for number, picture in enumerate(result.images):
+            seed = result_seeds[number] if number < len(result_seeds) else None
+            if op.action in COLOUR_MATCHED and request.mask is not None and picture.shape == request.image.shape:
                 picture = compose.match_colour(picture, request.image, request.mask > 0)
-            layer = _make_layer(op, region, picture, seed, len(output.layers), output)
+            layer = _make_layer(op, region, picture, seed, len(output.layers), output, result)
             output.layers.append(layer)
             on_layer(layer, output)
+        share.done(index, len(output.layers))
+
+    workers = max(1, min(caps.parallel, len(calls)))
+    if workers == 1:
+        for index in range(len(calls)):
+            try:
+                deliver(index, *one(index))
+            except VARIATION_FAILURES as exc:
+                failures.append(exc)
+    else:
+        _run_side_by_side(one, deliver, len(calls), workers, failures, backend)
+    if failures:
+        if not output.layers and not output.texts:
+            raise failures[0]
+        output.notes.append(f"{len(failures)} of {len(calls)} variations failed: {failures[0]}")
     _report_missing(op, output)
     progress(1.0, "done")
     return output
+
+
+def _run_side_by_side(one, deliver, count: int, workers: int, failures: list, backend: Backend) -> None:
+    """Up to `workers` calls at once; results are delivered here, in this thread, as they arrive."""
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="variation") as pool:
+        pending = {pool.submit(one, index): index for index in range(count)}
+        try:
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index = pending.pop(future)
+                    try:
+                        delivered = future.result()
+                    except VARIATION_FAILURES as exc:
+                        failures.append(exc)
+                        continue
+                    deliver(index, *delivered)
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            stop = getattr(backend, "cancel", None)
+            if stop is not None:  # the calls still waiting give up at once
+                stop()
+            raise
+
+
+class _SharedProgress:
+    """One progress bar for calls running side by side: the mean of their fractions, the latest stage,
+    and how many variations are ready. Serialised, so the host gets one line at a time."""
+
+    def __init__(self, progress: Progress, count: int):
+        self.progress = progress
+        self.fractions = [0.0] * count
+        self.ready = 0
+        self.count = count
+        self.lock = threading.Lock()
+
+    def part(self, index: int) -> Progress:
+        def report(fraction: float, stage: str) -> None:
+            with self.lock:
+                self.fractions[index] = max(self.fractions[index], min(max(fraction, 0.0), 1.0))
+                self._send(stage)
+
+        return report
+
+    def done(self, index: int, ready: int) -> None:
+        with self.lock:
+            self.fractions[index] = 1.0
+            self.ready = ready
+            self._send("variation ready")
+
+    def _send(self, stage: str) -> None:
+        overall = 0.05 + 0.9 * sum(self.fractions) / self.count
+        if self.count > 1:
+            stage = f"{stage} ({self.ready} of {self.count} ready)"
+        self.progress(overall, stage)
 
 
 def _check_inputs(op: Operation, image: np.ndarray | None, selection: np.ndarray | None) -> None:
@@ -196,18 +295,22 @@ def _request(op: Operation, region: _Region, caps, references: list[np.ndarray])
 
 
 def _make_layer(op: Operation, region: _Region, picture: np.ndarray, seed: int | None, index: int,
-                output: JobOutput) -> ResultLayer:
+                output: JobOutput, result: BackendResult | None = None) -> ResultLayer:
+    details = dict(result.details) if result is not None else {}
     provenance = {
         "plugin": f"imagen-gimp {__version__}",
         "action": op.action,
         "prompt": op.prompt_text,
         "seed": seed,
-        "model": output.model,
+        "model": (result.model if result is not None and result.model else output.model),
         "backend": output.backend,
         "parameters": {k: v for k, v in op.to_dict().items()
                        if k not in ("action", "prompt", "seed")},
+        **details,
     }
-    name = f"{op.title} #{index + 1}" + (f" (seed {seed})" if seed is not None else "")
+    label = details.get("label", "")
+    name = f"{op.title} #{index + 1}" + (f" ({label})" if label else "") + (
+        f" (seed {seed})" if seed is not None else "")
     if picture.ndim != 3 or picture.shape[2] != 4:
         raise ValueError(f"the backend returned an image of shape {picture.shape}; expected RGBA")
     if region.weight is None:

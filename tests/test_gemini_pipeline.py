@@ -13,7 +13,7 @@ pytest.importorskip("google.cloud.aiplatform_v1")
 from plugin import ops, pipeline  # noqa: E402
 from plugin.backends.base import UnsupportedOperation  # noqa: E402
 from plugin.backends.gemini_models import ratio_value  # noqa: E402
-from plugin.ops_vertex import VerifyWatermark  # noqa: E402
+from plugin.ops_imagen import VerifyWatermark  # noqa: E402
 from tests.conftest import photo  # noqa: E402
 from tests.gemini_support import (  # noqa: E402
     box,

@@ -19,7 +19,7 @@ from plugin.backends.base import EditRequest  # noqa: E402
 from plugin.backends.emulator import start_in_thread  # noqa: E402
 from plugin.backends.vertex import Backoff, VertexBackend  # noqa: E402
 from plugin.config import Settings  # noqa: E402
-from plugin.ops_vertex import AutoMaskEdit, Customize, VerifyWatermark  # noqa: E402
+from plugin.ops_imagen import AutoMaskEdit, Customize, VerifyWatermark  # noqa: E402
 from tests.gemini_support import gradient  # noqa: E402
 
 

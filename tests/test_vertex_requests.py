@@ -17,7 +17,7 @@ from plugin.backends.imagen_requests import PredictCall, build_call, wire_image
 from plugin.backends.imagen_responses import SafetyFiltered, explain_codes, read_predictions
 from plugin.config import Settings
 from plugin.ops import OperationError, from_dict
-from plugin.ops_vertex import AutoMaskEdit, Customize
+from plugin.ops_imagen import AutoMaskEdit, Customize
 
 
 def rgba(width: int = 64, height: int = 48) -> np.ndarray:
@@ -103,7 +103,7 @@ def test_caption_language_outside_the_caption_set_becomes_english():
     assert call.parameters["language"] == "en"
 
 
-def test_ops_vertex_validation_and_registration():
+def test_ops_imagen_validation_and_registration():
     op = from_dict({"action": "customize", "prompt": "x", "kind": "canny", "reference_layers": ["edges"]})
     assert isinstance(op, Customize) and op.reference_layers == ("edges",)
     with pytest.raises(OperationError, match="kind"):

@@ -16,18 +16,18 @@ gi.require_version("GimpUi", "3.0")
 gi.require_version("Gtk", "3.0")
 from gi.repository import Gimp, GimpUi, Gtk  # noqa: E402
 
+from plugin.geometry import Rect  # noqa: E402
 from plugin.hosts import common  # noqa: E402
+from ui import cost as costs  # noqa: E402
 
 MASK_FIELDS = ("grow", "feather", "context")
-RUN_FIELDS = ("variations", "seed", "backend", "model")
+RUN_FIELDS = ("variations", "seed", "backend", "tier", "max-size", "model")
 SIZE_FIELDS = ("expand-mode", "aspect-ratio", "anchor", "left", "top", "right", "bottom")
 REFERENCE_FIELDS = ("reference-layers", "kind", "description", "subject-type", "compute-control")
-AREA_FIELDS = ("edit", "mask-mode", "classes", "dilation")
 FRAMES = (("reference-frame", REFERENCE_FIELDS, "References (empty names = the selected layers)"),
-          ("area-frame", AREA_FIELDS, "What the service finds and changes"),
           ("size-frame", SIZE_FIELDS, "New canvas size"),
           ("mask-frame", MASK_FIELDS, "Selection edge and context"),
-          ("run-frame", RUN_FIELDS, "Variations and backend"))
+          ("run-frame", RUN_FIELDS, "Variations, model and cost"))
 SENSITIVE_IF = (  # field, the choice it depends on, the nicks that make it matter
     ("left", "expand-mode", ("margins",)), ("top", "expand-mode", ("margins",)),
     ("right", "expand-mode", ("margins",)), ("bottom", "expand-mode", ("margins",)),
@@ -36,20 +36,20 @@ SENSITIVE_IF = (  # field, the choice it depends on, the nicks that make it matt
     ("prompt", "mode", ("prompt",)),
     ("description", "kind", ("subject", "style")), ("subject-type", "kind", ("subject",)),
     ("compute-control", "kind", ("scribble", "canny")),
-    ("classes", "mask-mode", ("semantic",)),
-    ("prompt", "edit", ("insert", "background")), ("negative-prompt", "edit", ("insert", "background")),
 )
 
 
-COST_FIELDS = ("variations", "backend", "mode")
-"""The values the cost line depends on (mode: Replace Background's; only 'prompt' needs a model)."""
+COST_FIELDS = ("variations", "backend", "mode", "tier", "max-size", "model", "factor", "aspect-ratio", "grow",
+               "feather", "context", "expand-mode", "left", "top", "right", "bottom", "anchor")
+"""The values the cost line depends on (mode: Replace Background's; only 'prompt' needs a model; the
+rest decide the tier and the size of what is sent)."""
 
 
 def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: common.Procedure,
                image: Gimp.Image | None = None) -> bool:
     """Show the dialog; True when the user pressed OK (the config then holds the values)."""
     GimpUi.init("imagen-gimp")
-    dialog, cost = build_dialog(procedure, config, spec)
+    dialog, cost = build_dialog(procedure, config, spec, _geometry(image))
     try:
         return dialog.run()
     finally:
@@ -58,8 +58,8 @@ def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: co
         dialog.destroy()
 
 
-def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig,
-                 spec: common.Procedure) -> tuple[GimpUi.ProcedureDialog, CostLine | None]:
+def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: common.Procedure,
+                 geometry: tuple | None = None) -> tuple[GimpUi.ProcedureDialog, CostLine | None]:
     """The filled dialog, not shown yet, and its cost line (close() it before destroying the dialog)."""
     title = common.TITLES[spec.action]
     dialog = GimpUi.ProcedureDialog.new(procedure, config, title)
@@ -86,7 +86,7 @@ def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig,
             box.set_spacing(4)
             layout.append(frame)
             if frame == "run-frame":
-                cost = CostLine(config, spec, names, _cloud_setup())
+                cost = CostLine(config, spec, names, _cloud_setup(), geometry)
                 box.pack_start(cost.label, False, False, 2)
     dialog.fill(layout)
     for field, choice, nicks in SENSITIVE_IF:  # after fill: the widgets exist
@@ -96,17 +96,19 @@ def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig,
 
 
 class CostLine:
-    """A label saying what pressing OK costs and where it runs (common.run_cost), kept current.
+    """A label saying what pressing OK costs and where it runs (ui.cost.run_cost), kept current.
 
-    The settings are read once (common.cloud_setup: no network, no key file); the label follows the
-    config's notify signals, so it changes as the user turns the variations or picks a backend.
+    The settings are read once (ui.cost.cloud_setup: no network, no key file); the label follows the
+    config's notify signals, so it changes as the user turns the variations or picks a tier. geometry:
+    (canvas size, layer Rect, selection Rect or None) of the image, for the size tier of the estimate.
     """
 
     def __init__(self, config: Gimp.ProcedureConfig, spec: common.Procedure, names: list[str],
-                 setup: common.CloudSetup | None):
+                 setup: costs.CloudSetup | None, geometry: tuple | None = None):
         self.config = config
         self.action = spec.action
         self.setup = setup
+        self.geometry = geometry
         self.fields = [name for name in COST_FIELDS if name in names]
         self.label = Gtk.Label(xalign=0.0)
         self.label.set_line_wrap(True)
@@ -118,7 +120,8 @@ class CostLine:
 
     def update(self, *_args) -> None:
         values = {name: self.config.get_property(name) for name in self.fields}
-        self.label.set_text(common.run_cost(self.action, values, self.setup))
+        area = costs.area_of(self.action, values, *self.geometry) if self.geometry else None
+        self.label.set_text(costs.run_cost(self.action, values, self.setup, area))
 
     def close(self) -> None:
         """Stop following the config, which outlives the dialog."""
@@ -127,10 +130,25 @@ class CostLine:
         self.handlers = []
 
 
-def _cloud_setup() -> common.CloudSetup | None:
+def _geometry(image: Gimp.Image | None) -> tuple | None:
+    """(canvas size, active layer's Rect, selection Rect or None): what the cost line sizes by."""
+    if image is None:
+        return None
+    layers = [d for d in image.get_selected_drawables() if isinstance(d, Gimp.Layer)]
+    if len(layers) != 1:
+        return None
+    layer = layers[0]
+    _ok, off_x, off_y = layer.get_offsets()
+    _ok, non_empty, x1, y1, x2, y2 = Gimp.Selection.bounds(image)
+    selection = Rect(x1, y1, x2 - x1, y2 - y1) if non_empty else None
+    return ((image.get_width(), image.get_height()), Rect(off_x, off_y, layer.get_width(), layer.get_height()),
+            selection)
+
+
+def _cloud_setup() -> costs.CloudSetup | None:
     """The settings for the cost line; a surprise in the user's files must not keep the dialog shut."""
     try:
-        return common.cloud_setup()
+        return costs.cloud_setup()
     except Exception as exc:  # noqa: BLE001 - the line then says what Automatic does in either case
         print(f"imagen-gimp: cannot read the settings for the cost line: {exc}", file=sys.stderr)
         return None

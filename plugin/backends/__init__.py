@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from plugin.backends.base import Backend, BackendError
 from plugin.config import Settings
+from plugin.ops import BACKEND_ALIASES, BACKENDS
 
-KNOWN = ("auto", "local", "vertex", "gemini")
+KNOWN = BACKENDS
 
 
 def cloud_configured(settings: Settings) -> bool:
@@ -24,26 +25,26 @@ def cloud_configured(settings: Settings) -> bool:
 
 
 def make_backend(name: str, settings: Settings) -> Backend:
-    """The backend called `name`; `auto` is Vertex AI when configured (Imagen, falling back to Gemini
-    when the Imagen model is retired), else the local engine."""
+    """The backend called `name`. `auto` is Google's Gemini models on Vertex AI when a project and
+    credentials are found, else the local engine; it never picks Imagen (legacy), which Google shut
+    down, unless the settings' own backend says so."""
+    name = BACKEND_ALIASES.get(name, name)
+    chosen_by_auto = False
     if name == "auto":
-        if settings.backend == "auto" and cloud_configured(settings):
-            from plugin.backends.fallback import FallbackBackend
-
-            return FallbackBackend(settings)
-        name = settings.backend if settings.backend != "auto" else "local"
+        if settings.backend == "auto":
+            name, chosen_by_auto = ("gemini", True) if cloud_configured(settings) else ("local", False)
+        else:
+            name = BACKEND_ALIASES.get(settings.backend, settings.backend)
     if name == "local":
         from plugin.backends.local import LocalBackend
 
         return LocalBackend()
-    if name == "vertex":
-        from plugin.backends.vertex import VertexBackend
-
-        return VertexBackend(settings)
     if name == "gemini":
-        try:
-            from plugin.backends.gemini import GeminiBackend
-        except ImportError as exc:
-            raise BackendError("The gemini backend is not available in this version.") from exc
-        return GeminiBackend(settings)
+        from plugin.backends.gemini import GeminiBackend
+
+        return GeminiBackend(settings, chosen_by_auto=chosen_by_auto)
+    if name == "imagen":
+        from plugin.backends.imagen import ImagenBackend
+
+        return ImagenBackend(settings)
     raise BackendError(f"backend {name!r} is unknown; choose one of {', '.join(KNOWN)}")

@@ -31,6 +31,10 @@ class UnsupportedOperation(BackendError):
     """The backend cannot honour this action (for example text-to-image offline)."""
 
 
+class SafetyFiltered(BackendError):
+    """The model's safety filter (or a policy) removed the answer; nothing was made for it."""
+
+
 class Cancelled(BackendError):
     """The user cancelled; nothing is pasted."""
 
@@ -44,6 +48,7 @@ class Capabilities:
     max_pixels: int | None = None
     min_side: int | None = None  # small regions are scaled up to this (models work at ~1024 px)
     batch_variations: bool = False  # True: one call returns all variations; else one call each
+    parallel: int = 1  # one call each: how many of them may run at once
     needs_network: bool = False
     model: str = ""
 
@@ -80,6 +85,7 @@ class BackendResult:
     notes: list[str] = field(default_factory=list)
     model: str = ""
     seeds: list[int | None] = field(default_factory=list)
+    details: dict = field(default_factory=dict)  # added to each layer's provenance (tier, size, tokens ...)
 
 
 class Backend:
@@ -101,6 +107,6 @@ class Backend:
         if op.action not in self.capabilities().actions:
             raise UnsupportedOperation(
                 f"The {self.name} backend cannot do '{op.title}'. "
-                "Choose the vertex or gemini backend in the dialog (Backend) and configure "
-                "Vertex AI: see README, 'Credentials'."
+                "Choose Automatic or Gemini in the dialog (Backend) and set up Vertex AI: see README, "
+                "'Credentials', or run Filters > Imagen > Check Setup."
             )

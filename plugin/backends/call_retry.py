@@ -1,8 +1,9 @@
 """One Vertex AI call under google-api-core's Retry: 429/5xx retried with capped exponential backoff,
 one overall deadline shared by all attempts, and a stop flag (cancel or deadline) checked between attempts.
 
-Both model families (Imagen's :predict and Gemini's :generateContent) go through here, so they
-retry, give up and stop on cancel the same way.
+Both model families (Imagen's :predict and Gemini's :generateContent) go through here (by way of
+transport.VertexTransport), so they retry, give up and stop on cancel the same way; `predicate` says
+which failures are temporary (vertex_errors.retryable reads either client's errors).
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from plugin.backends.base import Cancelled
-from plugin.backends.vertex_errors import retryable
 
 T = TypeVar("T")
 
 
 def retrying(attempt: Callable[[float], T], *, timeout: float, backoff: Any, stop: threading.Event,
-             max_retries: int) -> tuple[Callable[[], T], dict]:
+             max_retries: int, predicate: Callable[[BaseException], bool]) -> tuple[Callable[[], T], dict]:
     """A nullary function running `attempt(remaining_seconds)` under Retry, and its retry counter.
 
     `backoff` has initial/maximum/multiplier (vertex.Backoff). The counter dict is read by the waiting
@@ -43,6 +43,6 @@ def retrying(attempt: Callable[[float], T], *, timeout: float, backoff: Any, sto
             raise TimeoutError("overall deadline")
         return attempt(remaining)
 
-    retry = Retry(predicate=retryable, initial=backoff.initial, maximum=backoff.maximum,
+    retry = Retry(predicate=predicate, initial=backoff.initial, maximum=backoff.maximum,
                   multiplier=backoff.multiplier, timeout=timeout, on_error=on_error)
     return retry(once), retries

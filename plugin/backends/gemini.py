@@ -1,21 +1,25 @@
-"""Gemini image models on Vertex AI (`:generateContent`), Imagen's named successor, behind the same actions.
+"""Google's image models today (the Gemini 3 image family) on Vertex AI, through google-genai.
 
-Built on google-cloud-aiplatform's PredictionServiceClient.generate_content (REST transport), not
-google-genai: it is the client the Imagen backend already uses, so credentials, the endpoint
-override (the loopback emulator), the helper-thread deadline, cancel and the error messages are
-VertexBackend's own; only the call and its body differ. Gemini image models return one candidate
-per request, so variations are repeated calls with consecutive seeds, made here (not by the pipeline)
-so that one blocked variation becomes a note instead of costing the others.
+google-genai (`vertexai=True`) is Google's maintained client for Gemini on Vertex and knows today's
+fields and enums (imageSize, thinkingLevel, IMAGE_SAFETY, NO_IMAGE), which aiplatform_v1's protos
+lack. What both Vertex backends share (credentials, location, deadline, retries, cancel) is the
+VertexTransport this backend holds, not a base class. One request makes one picture; the pipeline
+runs the variations of an action side by side.
+
+Model choice: the operation's Model ID, else its tier (Quality / Standard / Fast) in the catalogue.
+A model that answers 404 gets a message naming the catalogue's replacement; chosen by `auto`, the
+same request goes to the replacement once, the layer and the message say so, and the next job goes
+there directly (model_memory).
 """
 
 from __future__ import annotations
 
-import copy
 import threading
 from typing import Any
 
 from plugin.actions import GEMINI_ACTIONS
 from plugin.backends.base import (
+    Backend,
     BackendResult,
     Capabilities,
     EditRequest,
@@ -23,121 +27,194 @@ from plugin.backends.base import (
     UnsupportedOperation,
     no_progress,
 )
-from plugin.backends.call_retry import retrying
-from plugin.backends.gemini_requests import DEFAULT_IMAGE_MODEL, GeminiCall, build_call, model_for
+from plugin.backends.gemini_requests import Choice, GeminiCall, build_call
 from plugin.backends.gemini_responses import read_response
-from plugin.backends.imagen_responses import SafetyFiltered
-from plugin.backends.vertex import Backoff, VertexBackend
-from plugin.backends.vertex_errors import RETIRED_HINT, ModelUnavailable
+from plugin.backends.model_memory import ModelMemory
+from plugin.backends.transport import Backoff, VertexTransport
+from plugin.backends.vertex_errors import ModelUnavailable
+from plugin.catalogue import IMAGEN, TIER_LABELS, Model
 from plugin.config import Settings
 from plugin.ops import Background, Operation
 
 ACTIONS = GEMINI_ACTIONS
 CANNOT = {
-    "upscale": "Gemini image models redraw a picture at about one megapixel; they do not upscale it. Use "
-               "Upscale with the vertex backend (imagen-4.0-upscale-preview) or the local backend.",
-    "customize": "Customization (subject, style and control references) is an Imagen capability-model "
-                 "feature; choose the vertex backend for it.",
-    "auto_mask": "Automatic masks (foreground, background, semantic classes) are an Imagen feature; make a "
-                 "selection and use Inpaint with the gemini backend, or choose the vertex backend.",
-    "verify": "SynthID watermark verification runs on Imagen's imageverification model; choose the vertex "
-              "backend for it.",
+    "auto_mask": "Automatic masks were an Imagen feature, and Google shut Imagen down; make a selection (Select > "
+                 "By Color, Foreground Select) and use Inpaint, Remove Object or Replace Background.",
+    "verify": "Google documents no SynthID check for Gemini on Vertex AI; the Imagen check is shut down.",
 }
 
 
-class GeminiBackend(VertexBackend):
+class GeminiBackend(Backend):
     name = "gemini"
 
     def __init__(self, settings: Settings, *, credentials: Any = None, backoff: Backoff | None = None,
-                 cancel_event: threading.Event | None = None):
-        super().__init__(settings, credentials=credentials, backoff=backoff, cancel_event=cancel_event)
+                 cancel_event: threading.Event | None = None, transport: VertexTransport | None = None,
+                 chosen_by_auto: bool = False, memory: ModelMemory | None = None):
+        self.settings = settings
+        self.transport = transport or VertexTransport(settings, credentials=credentials, backoff=backoff,
+                                                      cancel_event=cancel_event)
+        self.catalogue = settings.load_catalogue()
+        self.chosen_by_auto = chosen_by_auto
+        self._memory = memory
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    # --- Backend interface ---------------------------------------------------------------------
 
     def capabilities(self) -> Capabilities:
-        # Gemini answers at about one megapixel whatever it is sent, so more would add no detail.
-        model = self.settings.models.get("gemini") or DEFAULT_IMAGE_MODEL
-        return Capabilities(actions=ACTIONS, max_side=2048, max_pixels=1024 * 1024, batch_variations=True,
-                            needs_network=True, model=model)
+        # Full resolution in: the request builder frames the region for the model and resizes once.
+        tier = self.catalogue.tier("image", "standard")
+        return Capabilities(actions=ACTIONS, needs_network=True, model=tier.model,
+                            parallel=self.settings.gemini.max_parallel)
 
     def check_supported(self, op: Operation) -> None:
         if op.action not in ACTIONS:
             reason = CANNOT.get(op.action, "")
             raise UnsupportedOperation(f"The gemini backend cannot do '{op.title}'. {reason}".strip())
 
+    def cancel(self) -> None:
+        self.transport.cancel()
+
     def run(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
         self.check_supported(request.op)
         op = request.op
         if isinstance(op, Background) and op.mode != "prompt":
-            return super().run(request, progress)  # the local engine, as for Imagen
-        call = build_call(request, self.settings)
-        per_call = call.body["generationConfig"]["candidateCount"]
-        rounds = -(-op.variations // per_call)
-        result = BackendResult(model=call.model)
-        blocked: list[SafetyFiltered] = []
-        for index in range(rounds):
-            this = _with_seed(call, op.seed, index)
-            low, high = index / rounds, (index + 1) / rounds
-            progress(low + 0.02 * (high - low), f"sending to {call.model}")
-            try:
-                part = read_response(this, self.predict(this, _scaled(progress, low, high)))
-            except SafetyFiltered as exc:  # one blocked variation should not cost the others
-                blocked.append(exc)
-                continue
-            result.images += part.images
-            result.texts += part.texts
-            result.notes += [n for n in part.notes if n not in result.notes]
-            seed = None if op.seed is None else op.seed + index
-            result.seeds += [seed] * len(part.images)
-        if blocked and not (result.images or result.texts):
-            raise blocked[0]
-        if blocked:
-            result.notes.append(f"{len(blocked)} of {rounds} calls were blocked: {blocked[0]}")
-        result.images = result.images[:op.variations]
-        result.seeds = result.seeds[:len(result.images)]
+            from plugin.backends.local import LocalBackend
+
+            result = LocalBackend().run(request, progress)
+            result.notes.append("This background mode needs no cloud model; the local engine did it.")
+            return result
+        choice = self.choose(op)
+        call = build_call(request, choice, self.settings)
+        try:
+            return self._send(call, progress)
+        except ModelUnavailable as exc:
+            replacement = exc.replacement
+            if not (self.chosen_by_auto and replacement and replacement != choice.model.id):
+                raise
+            self.memory().remember(choice.model.id, replacement)
+            again = self._choice(op, replacement, choice.role, choice.tier, replaced=choice.model.id,
+                                 notes=(f"{choice.model.id} answered that it is not available (404), so "
+                                        f"{replacement}, the catalogue's replacement, made this; Automatic will "
+                                        "use it from now on.",))
+            return self._send(build_call(request, again, self.settings), progress)
+
+    # --- which model ---------------------------------------------------------------------------
+
+    def choose(self, op: Operation) -> Choice:
+        """The model for `op`: its Model ID, else its tier's; under `auto`, a model the catalogue knows as
+        shut down (or one that answered 404 before) is replaced without a doomed request."""
+        kind = "text" if op.action == "describe" else "image"
+        tier = self.catalogue.tier(kind, op.tier)
+        role = op.tier if kind == "image" else f"text_{op.tier}"
+        model_id = op.model or tier.model
+        if op.model:
+            role = "model"
+        notes: tuple[str, ...] = ()
+        replaced = ""
+        if self.chosen_by_auto:
+            known = self.catalogue.get(model_id, kind)
+            remembered = self.memory().replacement(model_id)
+            successor = remembered or (self.catalogue.replacement_for(model_id) if known.is_shut_down() else "")
+            if successor:
+                why = "answered 404 before" if remembered else known.lifecycle()
+                notes = (f"{model_id} is not available ({why}); {successor} made this instead.",)
+                replaced, model_id = model_id, successor
+        return self._choice(op, model_id, role, op.tier, replaced=replaced, notes=notes,
+                            thinking=tier.thinking if model_id == tier.model else "")
+
+    def _choice(self, op: Operation, model_id: str, role: str, tier: str, replaced: str = "",
+                notes: tuple[str, ...] = (), thinking: str = "") -> Choice:
+        kind = "text" if op.action == "describe" else "image"
+        model = self.catalogue.get(model_id, kind)
+        if model.family == IMAGEN:
+            successor = self.catalogue.replacement_for(model_id) or self.catalogue.tier(kind, "standard").model
+            raise UnsupportedOperation(f"{model_id} is an Imagen model, which Google shut down ({model.lifecycle()}"
+                                       f"); the gemini backend uses Gemini models such as {successor}. Clear the "
+                                       "Model field or choose Imagen (legacy).")
+        if kind == "image" and not model.makes_images:
+            raise UnsupportedOperation(f"{model_id} answers with text only and cannot make pictures; choose a "
+                                       f"tier instead (Standard is {self.catalogue.tier('image', 'standard').model}).")
+        if kind == "text" and model.makes_images:
+            raise UnsupportedOperation(f"{model_id} makes pictures; Describe needs a text model such as "
+                                       f"{self.catalogue.tier('text', 'standard').model}.")
+        level = thinking if thinking in model.thinking else ""
+        location, note = self.transport.location_for(model.locations, model_id)
+        if not model.known:
+            note = (note + " " if note else "") + (f"{model_id} is not in the catalogue; its limits were assumed "
+                                                   "from a similar model.")
+        return Choice(model, role, tier, level, location, notes + ((note,) if note else ()), replaced)
+
+    def memory(self) -> ModelMemory:
+        if self._memory is None:
+            self._memory = ModelMemory(self.transport.host("global"), self.settings.project)
+        return self._memory
+
+    # --- the call ------------------------------------------------------------------------------
+
+    def _send(self, call: GeminiCall, progress: Progress) -> BackendResult:
+        choice = call.choice
+        model = choice.model
+        context = self.transport.context(model.id, choice.role, choice.location,
+                                         replacement=self.catalogue.replacement_for(model.id)
+                                         or self._tier_default(choice))
+        progress(0.02, f"sending to {model.id}")
+        client = self._client(choice.location, context)
+
+        def attempt(remaining: float) -> Any:
+            from google.genai import types
+
+            config = call.config.model_copy(update={"http_options": types.HttpOptions(
+                timeout=max(1000, int(remaining * 1000)))})
+            return client.models.generate_content(model=model.id, contents=call.parts, config=config)
+
+        response = self.transport.call(attempt, context, progress)
+        progress(0.97, "reading the answer")
+        result = read_response(call, response)
+        result.notes[:0] = list(choice.notes)
+        result.details.update(self._details(call))
+        if call.label:
+            result.details["label"] = call.label
         return result
 
-    def predict(self, call: Any, progress: Progress = no_progress) -> Any:
-        """VertexBackend's waiting loop around our _attempts; retired-model advice fits Gemini."""
-        try:
-            return super().predict(call, progress)
-        except ModelUnavailable as exc:
-            default = f"the default Gemini image model is {DEFAULT_IMAGE_MODEL}"
-            message = str(exc).replace(RETIRED_HINT, default)
-            raise ModelUnavailable(message, exc.model, exc.role) from exc
+    def _tier_default(self, choice: Choice) -> str:
+        """For a 404 on a model the user named: the tier's own model, when that is another one."""
+        kind = "text" if choice.role.startswith("text_") or not choice.model.makes_images else "image"
+        default = self.catalogue.tier(kind, choice.tier).model
+        return default if default != choice.model.id else ""
 
-    def _attempts(self, client: Any, call: GeminiCall, stop: threading.Event):
-        """The generate_content call under the shared retry policy (VertexBackend.predict runs it and
-        sets `stop` on cancel or deadline)."""
-        from google.cloud import aiplatform_v1
-        from google.protobuf import json_format
+    def _details(self, call: GeminiCall) -> dict:
+        choice = call.choice
+        details: dict = {"tier": TIER_LABELS.get(choice.tier, choice.tier), "location": choice.location}
+        if call.frame is not None:
+            details["size"] = call.frame.size or "1K"
+            details["aspect_ratio"] = call.frame.ratio
+        if choice.thinking:
+            details["thinking"] = choice.thinking
+        if choice.replaced:
+            details["replaced"] = choice.replaced
+        return details
 
-        message = aiplatform_v1.GenerateContentRequest.pb()()
-        json_format.ParseDict(call.body, message)
-        message.model = self.endpoint_path(call.model)
+    def _client(self, location: str, context) -> Any:
+        """One google-genai client per location (global, or a region), made on first use."""
+        with self._lock:
+            if location not in self._clients:
+                from google import genai
+                from google.genai import types
 
-        def attempt(remaining: float) -> dict:
-            response = client.generate_content(request=message, timeout=remaining)
-            return json_format.MessageToDict(response._pb)
+                from plugin.backends.vertex_errors import map_error
 
-        return retrying(attempt, timeout=self.settings.timeout_seconds, backoff=self.backoff,
-                        stop=stop, max_retries=self.settings.imagen.max_retries)
+                try:
+                    credentials, project = self.transport.credentials()
+                except Exception as exc:  # noqa: BLE001 - SetupProblem passes through map_error as it is
+                    raise map_error(exc, context) from exc
+                options = types.HttpOptions(api_version="v1")
+                if self.settings.endpoint:
+                    options = types.HttpOptions(api_version="v1", base_url=self.settings.endpoint.rstrip("/") + "/")
+                self._clients[location] = genai.Client(vertexai=True, project=project, location=location,
+                                                       credentials=credentials, http_options=options)
+            return self._clients[location]
 
-    def model_for(self, op: Operation) -> str:
-        """The Gemini model this backend would use for `op` (for dialogs and notes)."""
-        return model_for(op, self.settings)[1]
-
-
-def _with_seed(call: GeminiCall, seed: int | None, index: int) -> GeminiCall:
-    """The same call for the index-th round: seed + index, so variations differ and can be repeated."""
-    if index == 0 or seed is None:
-        return call
-    again = copy.copy(call)
-    again.body = copy.deepcopy(call.body)
-    again.body["generationConfig"]["seed"] = seed + index
-    return again
-
-
-def _scaled(progress: Progress, low: float, high: float) -> Progress:
-    def report(fraction: float, stage: str) -> None:
-        progress(low + (high - low) * min(max(fraction, 0.0), 1.0), stage)
-
-    return report
+    def model_for(self, op: Operation) -> Model:
+        """The catalogue entry this backend would use for `op` (for dialogs and notes)."""
+        return self.choose(op).model

@@ -1,269 +1,274 @@
-"""Build the `:generateContent` body (text and image parts) for each action a Gemini model can serve.
+"""Build one `:generateContent` call (google-genai parts and config) for each action Gemini serves.
 
-Pure functions, no network. Gemini edits whole pictures from an instruction; it takes no mask
-field, so masked actions send the region, the mask as a second picture and a plain-words
-instruction, and the pipeline's blend through the user's feathered selection enforces the mask.
-Gemini answers at its own aspect ratios (about one megapixel), so a region is padded (mirrored) to
-the nearest ratio the model offers and the answer is cropped back: no stretching.
+No network here. Gemini edits whole pictures from an instruction and takes no mask field, so a masked
+action sends the region, the mask as a second picture and a plain-words instruction in the shape of
+Google's own edit templates; our blend through the user's feathered selection is what enforces the
+mask. The region is framed by plugin/framing.py: padded (mirrored) to the nearest aspect ratio the
+model offers, sent at most once resized, and the answer is cut back to it.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 
 import numpy as np
+from PIL import Image
 
+from plugin import framing
 from plugin.backends.base import BackendError, EditRequest, UnsupportedOperation
-from plugin.backends.gemini_models import (
-    IMAGE,
-    MAX_INLINE_BYTES,
-    SAFETY_CATEGORIES,
-    TEXT,
-    THRESHOLD_FOR_SETTING,
-    GeminiModel,
-    gemini_model,
-    is_gemini,
-    nearest_ratio,
-    ratio_value,
-)
-from plugin.backends.imagen_requests import at_model_size, wire_image, wire_mask
+from plugin.backends.gemini_prompts import instruction
+from plugin.catalogue import Model
 from plugin.config import Settings
-from plugin.ops import Background, Describe, Edit, Generate, InpaintInsert, InpaintRemove, Operation, Outpaint
+from plugin.ops import Background, Customize, Describe, Generate, Operation, Upscale
 
-DEFAULT_IMAGE_MODEL = "gemini-2.5-flash-image"
-DEFAULT_TEXT_MODEL = "gemini-2.5-flash"
-ROLE_OF_ACTION = {"generate": "gemini_generate", "describe": "gemini_describe"}  # others: gemini_edit
-PAD_TOLERANCE = 0.01  # ratios closer than 1 % are resized, not padded
-
-KEEP = ("Keep everything outside the white area of the mask exactly as it is: same framing, size, "
-        "perspective, light and colours. Answer with the whole edited picture.")
+DESCRIBE_SIDE = 2048  # Describe sends the picture at most this large: the model reads ~1 MP anyway
+REFERENCE_SIDE = 2048  # the same for reference layers
+SAFETY_CATEGORIES = ("HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_DANGEROUS_CONTENT", "HARM_CATEGORY_HARASSMENT",
+                     "HARM_CATEGORY_SEXUALLY_EXPLICIT")
+PEOPLE = {"allow_none": "ALLOW_NONE", "allow_adult": "ALLOW_ADULT", "allow_all": "ALLOW_ALL"}
+PROMINENT = {"allow": "ALLOW_PROMINENT_PEOPLE", "block": "BLOCK_PROMINENT_PEOPLE"}
+MASKED = ("insert", "remove", "outpaint")
 
 
 @dataclass(frozen=True)
-class Frame:
-    """Where the request's picture sits in what was sent, so the answer can be cut back to it."""
+class Choice:
+    """The model one call goes to, and why (for messages, the layer's provenance and the cost line)."""
 
-    sent: tuple[int, int]  # (width, height) of the padded picture sent
-    box: tuple[int, int, int, int]  # (x, y, w, h) of the request's picture inside it
-    size: tuple[int, int]  # (width, height) every result must have (the request's)
+    model: Model
+    role: str  # "standard", "text_fast", ... or "model" (the dialog's Model field)
+    tier: str
+    thinking: str = ""  # thinkingLevel to send; "" = none
+    location: str = "global"
+    notes: tuple[str, ...] = ()
+    replaced: str = ""  # the model asked for, when a replacement is used instead
 
 
 @dataclass
 class GeminiCall:
     """One :generateContent call and how to read its answer."""
 
-    role: str  # settings [models] role the model came from (for messages)
-    model: str
-    body: dict  # GenerateContentRequest as JSON (camelCase, enum names); the model is in the URL
+    choice: Choice
+    parts: list  # google.genai.types.Part, in order
+    config: object  # google.genai.types.GenerateContentConfig
     result: str = "images"  # "images" or "texts"
-    frame: Frame | None = None  # None: keep the answer's own size (generate)
-    keep_alpha: np.ndarray | None = None  # alpha for the results, H x W at frame.size
-    subject: np.ndarray | None = None  # background: 8-bit weight of the subject to keep from `original`
+    frame: framing.Frame | None = None  # None: keep the answer's own size
+    keep_alpha: np.ndarray | None = None  # alpha of the results, at frame.result
+    subject: np.ndarray | None = None  # background: 8-bit weight of the subject kept from `original`
     original: np.ndarray | None = None  # background: the request's picture, RGBA
+    label: str = ""  # what the layer name adds ("generative")
     notes: list[str] = field(default_factory=list)
 
-
-# --- models ---------------------------------------------------------------------------------------
-
-def model_for(op: Operation, settings: Settings) -> tuple[str, str, GeminiModel]:
-    """(role, model ID, table entry): the op's own Gemini model, else [models] gemini_<role>, else gemini.
-
-    describe wants a text model: gemini_describe defaults to gemini-2.5-flash; the image actions use
-    [models] gemini (gemini-2.5-flash-image) unless gemini_generate / gemini_edit name another.
-    """
-    role = ROLE_OF_ACTION.get(op.action, "gemini_edit")
-    kind = TEXT if op.action == "describe" else IMAGE
-    if op.model and is_gemini(op.model):
-        return "model", op.model, gemini_model(op.model, kind)
-    chosen = settings.models.get(role, "")
-    if not chosen:
-        if kind == TEXT:
-            chosen = DEFAULT_TEXT_MODEL
-        else:
-            role, chosen = "gemini", settings.models.get("gemini", "") or DEFAULT_IMAGE_MODEL
-    info = gemini_model(chosen, kind)
-    if kind == IMAGE and info.kind != IMAGE:
-        raise UnsupportedOperation(
-            f"{chosen} (settings [models] {role}) answers with text only and cannot make pictures; set "
-            f"{role} = \"{DEFAULT_IMAGE_MODEL}\" in the settings file.")
-    return role, chosen, info
+    @property
+    def model(self) -> str:
+        return self.choice.model.id
 
 
-# --- parts ----------------------------------------------------------------------------------------
+# --- pictures on the wire --------------------------------------------------------------------------
 
-def inline(wire: dict, what: str) -> dict:
-    """An Imagen-style wire image -> a Gemini inlineData part, within the inline-data limit."""
-    if len(wire["bytesBase64Encoded"]) * 3 // 4 > MAX_INLINE_BYTES:
-        raise BackendError(f"The {what} is over 7 MB encoded, Gemini's limit for an inline picture. "
-                           "Select a smaller area or scale the image down.")
-    return {"inlineData": {"mimeType": wire["mimeType"], "data": wire["bytesBase64Encoded"]}}
-
-
-def image_part(rgba: np.ndarray, what: str = "picture") -> dict:
-    return inline(wire_image(rgba, what), what)
-
-
-def mask_part(mask: np.ndarray) -> dict:
-    return inline(wire_mask(mask), "mask")
-
-
-def text_part(text: str) -> dict:
-    return {"text": text}
+def encoded(rgb: np.ndarray, limit: int, what: str) -> tuple[bytes, str]:
+    """PNG, or JPEG at falling quality when PNG passes the model's inline limit; BackendError past it."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb)).save(buffer, format="PNG", compress_level=6)
+    if buffer.tell() <= limit:
+        return buffer.getvalue(), "image/png"
+    if rgb.ndim == 3:
+        for quality in (95, 90, 85):
+            buffer = io.BytesIO()
+            Image.fromarray(np.ascontiguousarray(rgb)).save(buffer, format="JPEG", quality=quality)
+            if buffer.tell() <= limit:
+                return buffer.getvalue(), "image/jpeg"
+    raise BackendError(f"The {what} is {buffer.tell() / 2**20:.1f} MB encoded; the model takes at most "
+                       f"{limit / 2**20:.0f} MB per picture. Select a smaller area or set a lower Max size.")
 
 
-def pad_to_ratio(image: np.ndarray, mask: np.ndarray | None, offered: tuple[str, ...]
-                 ) -> tuple[np.ndarray, np.ndarray | None, str, tuple[int, int, int, int]]:
-    """Mirror-pad to the nearest offered aspect ratio; returns (image, mask, ratio, box of the original)."""
-    height, width = image.shape[:2]
-    ratio = nearest_ratio(width, height, offered)
-    target = ratio_value(ratio)
-    if abs(target / (width / height) - 1) <= PAD_TOLERANCE:
-        return image, mask, ratio, (0, 0, width, height)
-    if width / height < target:
-        extra = round(height * target) - width
-        pads = ((0, 0), (extra // 2, extra - extra // 2))
-    else:
-        extra = round(width / target) - height
-        pads = ((extra // 2, extra - extra // 2), (0, 0))
-    padded = np.pad(image, pads + ((0, 0),), mode="symmetric")
-    padded_mask = None if mask is None else np.pad(mask, pads, mode="constant")
-    return padded, padded_mask, ratio, (pads[1][0], pads[0][0], width, height)
+def image_part(pixels: np.ndarray, model: Model, what: str = "picture"):
+    from google.genai import types
+
+    rgb = pixels[..., :3] if pixels.ndim == 3 else pixels
+    data, mime = encoded(rgb, model.max_inline_bytes, what)
+    return types.Part.from_bytes(data=data, mime_type=mime)
 
 
-# --- the body --------------------------------------------------------------------------------------
-
-def safety_settings(settings: Settings) -> list[dict]:
-    threshold = THRESHOLD_FOR_SETTING.get(settings.imagen.safety_setting, "BLOCK_MEDIUM_AND_ABOVE")
-    return [{"category": category, "threshold": threshold} for category in SAFETY_CATEGORIES]
+def mask_part(mask: np.ndarray, model: Model):
+    hard = np.where(mask >= 128, 255, 0).astype(np.uint8)
+    return image_part(np.dstack([hard] * 3), model, "mask")
 
 
-def body(parts: list[dict], op: Operation, info: GeminiModel, settings: Settings,
-         ratio: str = "") -> dict:
-    config: dict = {"responseModalities": ["TEXT"] if info.kind == TEXT else ["TEXT", "IMAGE"],
-                    "candidateCount": max(1, min(op.variations, info.max_candidates))}
-    if op.seed is not None:
-        config["seed"] = op.seed
-    if ratio and info.kind == IMAGE:
-        config["imageConfig"] = {"aspectRatio": ratio}
-    return {"contents": [{"role": "user", "parts": parts}], "generationConfig": config,
-            "safetySettings": safety_settings(settings)}
+def text_part(text: str):
+    from google.genai import types
+
+    return types.Part.from_text(text=text)
 
 
-def build_call(request: EditRequest, settings: Settings) -> GeminiCall:
-    """The :generateContent call for one request; raises UnsupportedOperation with advice."""
+def scaled_once(pixels: np.ndarray, size: tuple[int, int], nearest: bool = False) -> np.ndarray:
+    if (pixels.shape[1], pixels.shape[0]) == size:
+        return pixels
+    resample = Image.Resampling.NEAREST if nearest else Image.Resampling.LANCZOS
+    return np.asarray(Image.fromarray(np.ascontiguousarray(pixels)).resize(size, resample))
+
+
+def fit_side(pixels: np.ndarray, side: int) -> np.ndarray:
+    height, width = pixels.shape[:2]
+    if max(height, width) <= side:
+        return pixels
+    scale = side / max(height, width)
+    return scaled_once(pixels, (max(1, round(width * scale)), max(1, round(height * scale))))
+
+
+def framed(pixels: np.ndarray, frame: framing.Frame, nearest: bool = False, pad: str = "symmetric"
+           ) -> np.ndarray:
+    """The region padded to the frame's shape (mirrored, or 0 for masks), then resized once if needed."""
+    x, y, w, h = frame.box
+    pad_w, pad_h = frame.padded
+    pads = ((y, pad_h - h - y), (x, pad_w - w - x)) + (((0, 0),) if pixels.ndim == 3 else ())
+    padded = np.pad(pixels, pads, mode=pad) if any(sum(p) for p in pads) else pixels
+    return scaled_once(padded, frame.send, nearest)
+
+
+# --- the config ----------------------------------------------------------------------------------
+
+def config(op: Operation, choice: Choice, settings: Settings, frame: framing.Frame | None = None):
+    """GenerateContentConfig: modalities, seed, imageConfig for the frame, thinking, people, safety."""
+    from google.genai import types
+
+    options = settings.gemini
+    model = choice.model
+    image_config = None
+    if model.makes_images:
+        image_config = types.ImageConfig(
+            aspect_ratio=frame.ratio if frame else None,
+            image_size=(frame.size or None) if frame else None,
+            person_generation=PEOPLE[options.person_generation],
+            prominent_people=PROMINENT.get(options.prominent_people),
+            output_mime_type=options.output_mime_type,
+            output_compression_quality=(options.compression_quality
+                                        if options.output_mime_type == "image/jpeg" else None))
+    threshold = options.safety_setting.upper()
+    return types.GenerateContentConfig(
+        response_modalities=["TEXT", "IMAGE"] if model.makes_images else ["TEXT"],
+        seed=op.seed,
+        image_config=image_config,
+        thinking_config=types.ThinkingConfig(thinking_level=choice.thinking) if choice.thinking else None,
+        safety_settings=[types.SafetySetting(category=c, threshold=threshold) for c in SAFETY_CATEGORIES])
+
+
+# --- per action ----------------------------------------------------------------------------------
+
+def build_call(request: EditRequest, choice: Choice, settings: Settings) -> GeminiCall:
+    """The call for one request; raises UnsupportedOperation with advice when the model cannot do it."""
     op = request.op
-    builders = {Generate: _generate, Edit: _edit, InpaintInsert: _masked, InpaintRemove: _masked,
-                Outpaint: _masked, Background: _background, Describe: _describe}
-    builder = builders.get(type(op))
-    if builder is None:
-        raise UnsupportedOperation(f"The gemini backend cannot do '{op.title}'.")
-    return builder(request, settings)
+    model = choice.model
+    if model.known and op.action not in model.actions:
+        raise UnsupportedOperation(f"{model.id} cannot do '{op.title}'; choose another tier (Quality or "
+                                   "Standard) or another model.")
+    if isinstance(op, Describe):
+        return _describe(request, choice, settings)
+    if isinstance(op, (Generate, Customize)):
+        return _new_picture(request, choice, settings)
+    return _region(request, choice, settings)
 
 
-def _avoid(op: Operation) -> str:
-    negative = getattr(op, "negative_prompt", "").strip()
-    return f" Avoid: {negative}." if negative else ""
-
-
-def _generate(request: EditRequest, settings: Settings) -> GeminiCall:
-    op: Generate = request.op  # type: ignore[assignment]
-    role, model, info = model_for(op, settings)
-    if op.aspect_ratio not in info.aspect_ratios:
-        raise UnsupportedOperation(f"{model} cannot make {op.aspect_ratio} pictures; choose "
-                                   f"{', '.join(info.aspect_ratios)}.")
-    text = f"Create a picture: {op.prompt.strip()}.{_avoid(op)}"
-    return GeminiCall(role, model, body([text_part(text)], op, info, settings, op.aspect_ratio))
-
-
-def _framed(image: np.ndarray, mask: np.ndarray | None, info: GeminiModel
-            ) -> tuple[np.ndarray, np.ndarray | None, str, Frame]:
-    """Scale a small region up to the model's working size, then pad it to an offered ratio."""
-    size = (image.shape[1], image.shape[0])
-    scaled, scaled_mask = at_model_size(image, mask)
-    padded, padded_mask, ratio, box = pad_to_ratio(scaled, scaled_mask, info.aspect_ratios)
-    return padded, padded_mask, ratio, Frame((padded.shape[1], padded.shape[0]), box, size)
-
-
-def _edit(request: EditRequest, settings: Settings) -> GeminiCall:
-    op: Edit = request.op  # type: ignore[assignment]
-    image = request.require_image()
-    role, model, info = model_for(op, settings)
-    sent, _, ratio, frame = _framed(image, None, info)
-    text = (f"Edit this picture: {op.prompt.strip()}.{_avoid(op)} Keep its framing, size and "
-            "perspective; answer with the whole edited picture.")
-    return GeminiCall(role, model, body([image_part(sent), text_part(text)], op, info, settings, ratio),
-                      frame=frame, keep_alpha=_opaque_where(image, None))
-
-
-INSTRUCTIONS = {
-    "insert": ("The first picture is a photo, the second a mask of the same size. In the white area of the "
-               "mask, paint: {prompt}. Match the photo's light, perspective, sharpness and grain.{avoid} "),
-    "remove": ("The first picture is a photo, the second a mask of the same size. Remove what lies in the "
-               "white area of the mask and fill it with a natural continuation of the surroundings, as if "
-               "it had never been there.{hint} "),
-    "outpaint": ("The first picture is a photo placed on a larger canvas, the second a mask of the same "
-                 "size. The white area of the mask is empty canvas (black in the photo). Extend the photo "
-                 "into it seamlessly, continuing its scene, light and perspective.{hint} "),
-}
-
-
-def _masked(request: EditRequest, settings: Settings) -> GeminiCall:
-    """Inpaint insert / remove and outpaint: the region, its mask as a second picture, an instruction."""
+def _new_picture(request: EditRequest, choice: Choice, settings: Settings) -> GeminiCall:
     op = request.op
-    image = request.require_image()
-    if request.mask is None:
-        raise UnsupportedOperation(f"{op.title} needs a selection (the area to change)")
-    role, model, info = model_for(op, settings)
-    if info.max_images < 2:
-        raise UnsupportedOperation(f"{model} takes one input picture; the mask needs a second. Choose "
-                                   f"{DEFAULT_IMAGE_MODEL} in settings [models].")
-    sent, sent_mask, ratio, frame = _framed(image, request.mask, info)
-    prompt = getattr(op, "prompt", "").strip()
-    hint = f" Fill it with: {prompt}." if prompt else ""
-    text = INSTRUCTIONS[op.action].format(prompt=prompt, avoid=_avoid(op), hint=hint) + KEEP
-    parts = [image_part(sent), mask_part(sent_mask), text_part(text)]
-    return GeminiCall(role, model, body(parts, op, info, settings, ratio), frame=frame,
-                      keep_alpha=_opaque_where(image, request.mask))
-
-
-def _background(request: EditRequest, settings: Settings) -> GeminiCall:
-    """Background from a prompt; the subject (selection, else found locally) is pasted back unchanged."""
-    op: Background = request.op  # type: ignore[assignment]
-    image = request.require_image()
-    if op.mode != "prompt":
-        raise UnsupportedOperation("Only 'prompt' backgrounds need Gemini; the others run locally.")
-    role, model, info = model_for(op, settings)
-    subject = request.mask
+    model = choice.model
+    ratio = op.aspect_ratio
+    if model.aspect_ratios and ratio not in model.aspect_ratios:
+        raise UnsupportedOperation(f"{model.id} cannot make {ratio} pictures; choose one of "
+                                   f"{', '.join(model.aspect_ratios)}, or another tier.")
+    frame = framing.frame_new(model, ratio, op.max_size)
+    parts = []
     notes: list[str] = []
-    if subject is None:
-        from plugin.engine.cutout import subject_mask
+    if isinstance(op, Customize):
+        references = [_reference(op, rgba) for rgba in request.references]
+        if not references:
+            raise UnsupportedOperation(f"{op.title} needs a reference picture (a layer, or --reference FILE)")
+        if len(references) > model.max_images:
+            raise UnsupportedOperation(f"{model.id} takes at most {model.max_images} pictures; choose fewer "
+                                       "reference layers.")
+        parts += [image_part(ref, model, "reference layer") for ref in references]
+        if op.compute_control and op.kind in ("scribble", "canny"):
+            notes.append(f"The {'edges' if op.kind == 'canny' else 'sketch'} were drawn from the reference "
+                         "photo on this computer, then sent.")
+    parts.append(text_part(instruction(op)))
+    return GeminiCall(choice, parts, config(op, choice, settings, frame), frame=None, notes=notes)
 
-        subject = subject_mask(image[..., :3])
+
+def _region(request: EditRequest, choice: Choice, settings: Settings) -> GeminiCall:
+    """Edits of a region: insert, remove, expand, background from a prompt, edit, upscale."""
+    op = request.op
+    model = choice.model
+    image = request.require_image()
+    height, width = image.shape[:2]
+    factor = op.factor if isinstance(op, Upscale) else 1
+    cap = settings.gemini.max_image_size if op.max_size == "auto" else op.max_size
+    try:
+        frame = framing.frame_region(model, width, height, cap, factor)
+    except framing.FramingError as exc:
+        raise UnsupportedOperation(f"{exc}. Choose Backend: Local engine for the offline upscale (no invented "
+                                   "detail, any size), a lower factor, or a smaller selection.") from None
+    parts = [image_part(framed(image, frame), model)]
+    mask = request.mask
+    subject = None
+    keep_alpha = _opaque_where(image, mask if op.action in MASKED or op.action == "edit" else None)
+    if op.action in MASKED:
+        if mask is None:
+            raise UnsupportedOperation(f"{op.title} needs a selection (the area to change)")
+        parts.append(mask_part(framed(mask, frame, nearest=True, pad="constant"), model))
+    elif isinstance(op, Background):
+        if op.mode != "prompt":
+            raise UnsupportedOperation("Only 'prompt' backgrounds need Gemini; the others run locally.")
+        subject = mask
+        if subject is None:
+            from plugin.engine.cutout import subject_mask
+
+            subject = subject_mask(image[..., :3])
+        parts.append(mask_part(framed(subject, frame, nearest=True, pad="constant"), model))
+        keep_alpha = np.full(image.shape[:2], 255, np.uint8)
+    elif isinstance(op, Upscale):
+        keep_alpha = None if (image[..., 3] == 255).all() else scaled_once(image[..., 3], frame.result)
+    if len(parts) > model.max_images:
+        raise UnsupportedOperation(f"{model.id} takes {model.max_images} picture(s); this action sends "
+                                   f"{len(parts)}. Choose another tier.")
+    parts.append(text_part(instruction(op)))
+    notes = []
+    if request.mask is None and isinstance(op, Background):
         notes.append("No selection: the subject was found by the local engine and kept unchanged.")
-    sent, sent_mask, ratio, frame = _framed(image, subject, info)
-    parts = [image_part(sent)]
-    if info.max_images >= 2:
-        parts.append(mask_part(sent_mask))
-        where = "The second picture is a mask: white marks the subject. "
-    else:
-        where = ""
-    text = (f"{where}Replace the background behind the main subject of the first picture with: "
-            f"{op.prompt.strip()}. Keep the subject exactly as it is, in the same place and size, and match "
-            "the new background's light to it. Answer with the whole picture.")
-    parts.append(text_part(text))
-    return GeminiCall(role, model, body(parts, op, info, settings, ratio), frame=frame,
-                      keep_alpha=np.full(image.shape[:2], 255, np.uint8), subject=subject, original=image,
+    if frame.enlarged and not isinstance(op, Upscale):
+        notes.append(f"The area is larger than {model.id}'s largest answer ({frame.output[0]}x{frame.output[1]}"
+                     f" at {frame.size or '1K'}); the change was enlarged to fit and may look softer.")
+    label = "generative" if isinstance(op, Upscale) else ""
+    return GeminiCall(choice, parts, config(op, choice, settings, frame), frame=frame, keep_alpha=keep_alpha,
+                      subject=subject, original=image if subject is not None else None, label=label,
                       notes=notes)
 
 
-def _describe(request: EditRequest, settings: Settings) -> GeminiCall:
-    op: Describe = request.op  # type: ignore[assignment]
-    image = request.require_image()
-    role, model, info = model_for(op, settings)
-    question = op.question.strip() or ("Describe this picture in one or two sentences, as a caption for "
-                                       "a photo library. Answer with the caption only.")
-    return GeminiCall(role, model, body([image_part(image), text_part(question)], op, info, settings),
-                      result="texts")
+def _describe(request: EditRequest, choice: Choice, settings: Settings) -> GeminiCall:
+    op = request.op
+    image = fit_side(request.require_image(), DESCRIBE_SIDE)
+    parts = [image_part(image, choice.model), text_part(instruction(op))]
+    return GeminiCall(choice, parts, config(op, choice, settings), result="texts")
+
+
+def _reference(op: Customize, rgba: np.ndarray) -> np.ndarray:
+    """A reference layer as sent: at most REFERENCE_SIDE, and for 'draw the lines from a photo' the
+    edges (canny) or a bold sketch (scribble) of it, made here with OpenCV."""
+    picture = fit_side(rgba, REFERENCE_SIDE)
+    rgb = np.ascontiguousarray(picture[..., :3])
+    if picture.shape[2] == 4 and not (picture[..., 3] == 255).all():  # transparent areas read as white paper
+        alpha = picture[..., 3:4].astype(np.float32) / 255.0
+        rgb = (rgb * alpha + 255 * (1 - alpha)).astype(np.uint8)
+    if not (op.compute_control and op.kind in ("scribble", "canny")):
+        return rgb
+    import cv2
+
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    if op.kind == "canny":
+        edges = cv2.Canny(cv2.GaussianBlur(grey, (5, 5), 0), 50, 150)
+        return np.dstack([edges] * 3)
+    edges = cv2.Canny(cv2.GaussianBlur(grey, (9, 9), 0), 30, 90)
+    lines = cv2.dilate(edges, np.ones((3, 3), np.uint8), iterations=2)
+    return np.dstack([255 - lines] * 3)  # black strokes on white, as a sketch is drawn
 
 
 def _opaque_where(image: np.ndarray, mask: np.ndarray | None) -> np.ndarray | None:

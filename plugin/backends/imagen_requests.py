@@ -27,7 +27,7 @@ from plugin.backends.imagen_models import (
 from plugin.config import ImagenOptions, Settings
 from plugin.ops import Background, Describe, Edit, Generate, InpaintInsert, InpaintRemove, Operation, Outpaint
 from plugin.ops import Upscale as UpscaleOp
-from plugin.ops_vertex import AutoMaskEdit, Customize, VerifyWatermark
+from plugin.ops_imagen import AutoMaskEdit, Customize, VerifyWatermark
 
 CAPTION_LANGUAGES = ("en", "de", "fr", "it", "es")
 REFERENCE_SIDE = 1024  # customization references: the model works at about 1024 px
@@ -177,7 +177,7 @@ def build_call(request: EditRequest, settings: Settings) -> PredictCall:
 
 
 def _edit_model(settings: Settings) -> tuple[str, ModelInfo]:
-    model = settings.model_for("edit")
+    model = settings.imagen_model("edit")
     info = model_info(model, "edit")
     if info.family != CAPABILITY:
         raise UnsupportedOperation(
@@ -188,7 +188,7 @@ def _edit_model(settings: Settings) -> tuple[str, ModelInfo]:
 
 def _generate(request: EditRequest, settings: Settings) -> PredictCall:
     op: Generate = request.op  # type: ignore[assignment]
-    model = settings.model_for("generate")
+    model = settings.imagen_model("generate")
     info = model_info(model, "generate")
     options, notes = settings.imagen, []
     params: dict = {"sampleCount": _samples(op, info, notes)}
@@ -306,7 +306,7 @@ def _mask_free(request: EditRequest, settings: Settings) -> PredictCall:
 def _upscale(request: EditRequest, settings: Settings) -> PredictCall:
     op: UpscaleOp = request.op  # type: ignore[assignment]
     image = request.require_image()
-    model = settings.model_for("upscale")
+    model = settings.imagen_model("upscale")
     info = model_info(model, "upscale")
     factor = f"x{op.factor}"
     if info.upscale_factors and factor not in info.upscale_factors:
@@ -335,7 +335,7 @@ def _upscale(request: EditRequest, settings: Settings) -> PredictCall:
 def _describe(request: EditRequest, settings: Settings) -> PredictCall:
     op: Describe = request.op  # type: ignore[assignment]
     image = request.require_image()
-    model = settings.model_for("describe")
+    model = settings.imagen_model("describe")
     info = model_info(model, "describe")
     notes: list[str] = []
     instance: dict = {"image": wire_image(image)}
@@ -353,7 +353,7 @@ def _describe(request: EditRequest, settings: Settings) -> PredictCall:
 
 def _verify(request: EditRequest, settings: Settings) -> PredictCall:
     image = request.require_image()
-    model = settings.model_for("verify")
+    model = settings.imagen_model("verify")
     return PredictCall("verify", model, {"image": wire_image(image)}, {}, result="verdict")
 
 

@@ -1,5 +1,5 @@
 """Read Imagen `:predict` answers: decode every image, and turn what the service says about them
-(safety-filtered samples, rewritten prompts, emulator output) into notes for the user.
+(safety-filtered samples, rewritten prompts) into notes for the user.
 
 Filtering is not an HTTP error: the service answers 200 with fewer images, plus (with
 includeRaiReason) a prediction that carries only `raiFilteredReason`.
@@ -15,10 +15,8 @@ import re
 import numpy as np
 from PIL import Image
 
-from plugin.backends.base import BackendError, BackendResult
+from plugin.backends.base import BackendError, BackendResult, SafetyFiltered
 from plugin.backends.imagen_requests import PredictCall
-
-EMULATOR_FIELD = "emulatorNote"  # extra prediction field the loopback emulator adds
 
 # Support codes in safety messages -> category (Google's RAI support-code table).
 SUPPORT_CODES = {
@@ -30,10 +28,6 @@ SUPPORT_CODES = {
     "78610348": "toxic language", "61493863": "violence", "56562880": "violence", "32635315": "vulgarity",
     "64151117": "celebrity or child",
 }
-
-
-class SafetyFiltered(BackendError):
-    """Every sample was removed by the safety filter; the message gives the reason."""
 
 
 def explain_codes(message: str) -> str:
@@ -87,8 +81,6 @@ def read_predictions(call: PredictCall, predictions: list) -> BackendResult:
         enhanced = item.get("prompt")
         if enhanced and f"Enhanced prompt: {enhanced}" not in result.notes:
             result.notes.append(f"Enhanced prompt: {enhanced}")
-        if item.get(EMULATOR_FIELD) and item[EMULATOR_FIELD] not in result.notes:
-            result.notes.append(str(item[EMULATOR_FIELD]))
     missing = call.samples - len(result.images)
     why = _reason_text(reasons)
     if not result.images:
@@ -120,7 +112,4 @@ def _verdict(call: PredictCall, predictions: list, result: BackendResult) -> Bac
                         "and pictures from other generators carry none.)"]
     else:
         raise BackendError(f"{call.model} gave no verdict ({predictions!r:.120}); try again later.")
-    for item in predictions:
-        if isinstance(item, dict) and item.get(EMULATOR_FIELD):
-            result.notes.append(str(item[EMULATOR_FIELD]))
     return result

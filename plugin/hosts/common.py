@@ -21,8 +21,6 @@ import tempfile
 import time
 
 from plugin import geometry, jobfiles
-from plugin.actions import GEMINI_ACTIONS
-from plugin.actions import LOCAL_ACTIONS as OFFLINE_ACTIONS
 
 try:
     import fcntl
@@ -66,6 +64,11 @@ ASPECT_CHOICES = (
     ("landscape-4-3", "4:3", "4:3 (landscape)"),
     ("portrait-9-16", "9:16", "9:16 (tall)"),
     ("landscape-16-9", "16:9", "16:9 (wide)"),
+    ("portrait-2-3", "2:3", "2:3 (portrait photo)"),
+    ("landscape-3-2", "3:2", "3:2 (landscape photo)"),
+    ("portrait-4-5", "4:5", "4:5 (portrait print)"),
+    ("landscape-5-4", "5:4", "5:4 (landscape print)"),
+    ("landscape-21-9", "21:9", "21:9 (cinema)"),
 )
 ANCHOR_CHOICES = tuple(
     (nick, nick, label)
@@ -76,10 +79,22 @@ ANCHOR_CHOICES = tuple(
     )
 )
 BACKEND_CHOICES = (
-    ("auto", "auto", "Automatic (Vertex AI when configured, else local)"),
+    ("auto", "auto", "Automatic (Google's models when Vertex AI is set up, else offline)"),
     ("local", "local", "Local engine (offline)"),
-    ("vertex", "vertex", "Imagen on Vertex AI"),
     ("gemini", "gemini", "Gemini on Vertex AI"),
+    ("imagen", "imagen", "Imagen on Vertex AI (legacy: shut down by Google in 2026)"),
+)
+TIER_CHOICES = (
+    ("quality", "quality", "Quality (Gemini 3 Pro Image)"),
+    ("standard", "standard", "Standard (Gemini 3.1 Flash Image)"),
+    ("fast", "fast", "Fast (Gemini 3.1 Flash-Lite Image, 1K)"),
+)
+"""The tiers' models are settings ([models] in config.toml); the labels name the shipped defaults."""
+SIZE_CHOICES = (
+    ("auto", "auto", "As the area needs (up to the settings' limit)"),
+    ("1K", "1K", "1K (cheapest)"),
+    ("2K", "2K", "2K"),
+    ("4K", "4K", "4K"),
 )
 BACKGROUND_CHOICES = (
     ("transparent", "transparent", "Transparent (cut out)"),
@@ -103,34 +118,29 @@ SUBJECT_CHOICES = (
     ("default", "default", "Anything"), ("person", "person", "A person"), ("animal", "animal", "An animal"),
     ("product", "product", "A product"),
 )
-AUTO_EDIT_CHOICES = (
-    ("insert", "insert", "Insert what the prompt describes"),
-    ("remove", "remove", "Remove it"),
-    ("background", "background", "Replace it with what the prompt describes"),
-)
-MASK_MODE_CHOICES = (
-    ("background", "background", "The background"),
-    ("foreground", "foreground", "The main subject (foreground)"),
-    ("semantic", "semantic", "Objects of the classes below"),
-)
 MAX_REFERENCES = 4
 """Imagen takes up to 4 subject references; a style, scribble or edge reference is one layer."""
 
 PROMPT = _p("prompt", "text", "_Prompt", "What to put there", "")
 ASPECT = _p("aspect-ratio", "choice", "_Aspect ratio", "Shape of the picture", "square", ASPECT_CHOICES)
 NEGATIVE = _p("negative-prompt", "string", "_Negative prompt", "What to avoid", "")
+VARIATIONS = _p("variations", "int", "_Variations", "How many versions to make (one layer each)", 1, (1, 4))
+BACKEND = _p("backend", "choice", "_Backend", "Where the work runs", "auto", BACKEND_CHOICES)
+TIER = _p("tier", "choice", "_Quality", "Which of Google's models: Quality, Standard or Fast", "standard",
+          TIER_CHOICES)
+MAX_SIZE = _p("max-size", "choice", "Max si_ze", "Largest picture the model may answer with (cost grows with size)",
+              "auto", SIZE_CHOICES)
+MODEL = _p("model", "string", "Mo_del ID", "A model ID instead of the tier's; empty = the tier's", "")
 TAIL = (
-    _p("variations", "int", "_Variations", "How many versions to make (one layer each)", 1, (1, 4)),
-    _p("seed", "int", "S_eed", "0 = random; the same seed repeats a result", 0, (0, 2 ** 31 - 1)),
-    _p("backend", "choice", "_Backend", "Where the work runs", "auto", BACKEND_CHOICES),
-    _p("model", "string", "Mo_del", "Model ID; empty = the default for this action", ""),
+    VARIATIONS,
+    _p("seed", "int", "S_eed", "0 = random; the same seed asks for a similar result", 0, (0, 2 ** 31 - 1)),
+    BACKEND, TIER, MAX_SIZE, MODEL,
 )
 MASK = (
     _p("grow", "int", "_Grow selection", "Pixels added around the selection", 4, (0, 500)),
     _p("feather", "int", "_Feather", "Width of the soft edge, in pixels", 8, (0, 500)),
     _p("context", "int", "Conte_xt margin", "Pixels around the selection the model sees", 64, (0, 4096)),
 )
-BACKEND_ONLY = TAIL[2:]
 
 PROCEDURES = (
     Procedure("generate", PROC_PREFIX + "generate", "_Generate Image...",
@@ -176,14 +186,15 @@ PROCEDURES = (
               (PROMPT, NEGATIVE) + TAIL, True),
     Procedure("upscale", PROC_PREFIX + "upscale", "_Upscale...",
               "Make a larger copy of the selection or the layer as a new image",
-              (_p("factor", "choice", "_Factor", "How much larger", "x2", FACTOR_CHOICES),) + BACKEND_ONLY,
+              (_p("factor", "choice", "_Factor", "How much larger", "x2", FACTOR_CHOICES), BACKEND, TIER, MAX_SIZE,
+               MODEL),
               True),
     Procedure("describe", PROC_PREFIX + "describe", "_Describe Image...",
               "Describe the picture (or the selection) in words",
               (_p("question", "string", "_Question", "Optional: ask something about the picture", ""),
                _p("store-comment", "bool", "Store as image co_mment", "Save the text as the image comment",
                   False, host_only=True),
-               TAIL[0]) + BACKEND_ONLY, True),
+               VARIATIONS, BACKEND, TIER, MODEL), True),
     Procedure("customize", PROC_PREFIX + "customize", "Generate from Re_ferences...",
               "Make a new picture from a prompt, guided by reference layers (subject, style, sketch, edges)",
               (PROMPT,
@@ -196,28 +207,12 @@ PROCEDURES = (
                _p("subject-type", "choice", "Subject t_ype", "What the subject is", "default",
                   SUBJECT_CHOICES),
                _p("compute-control", "bool", "Dra_w the lines from a photo",
-                  "Scribble/edges: the layer is a photo; the service derives the sketch or edges", False),
+                  "Scribble/edges: the layer is a photo; its sketch or edges are drawn from it first", False),
                NEGATIVE,
                ASPECT,
                _p("into-image", "bool", "Add to the current i_mage", "Add layers instead of a new image",
                   False, host_only=True)) + TAIL,
               True),
-    Procedure("auto_mask", PROC_PREFIX + "auto-mask", "Edit by Automatic _Mask...",
-              "Insert, remove or replace where the service finds the background, subject or named objects",
-              (_p("edit", "choice", "_What to do", "The edit to make in the area found", "insert",
-                  AUTO_EDIT_CHOICES),
-               _p("mask-mode", "choice", "_Area to change", "What the service looks for", "semantic",
-                  MASK_MODE_CHOICES),
-               _p("classes", "string", "Ob_ject classes",
-                  "Class names or IDs, comma-separated, up to 5 ('car, person'); for 'Objects'", ""),
-               PROMPT, NEGATIVE,
-               _p("dilation", "float", "_Grow area by",
-                  "Share of the picture width (0.01 = 1%); -1 = the service's default for this edit", -1.0,
-                  (-1.0, 1.0))) + TAIL,
-              True),
-    Procedure("verify", PROC_PREFIX + "verify", "Check SynthID _Watermark...",
-              "Ask Google's SynthID detector whether the layer carries Imagen's invisible watermark",
-              BACKEND_ONLY, True),
 )
 PROCEDURE_BY_NAME = dict((proc.name, proc) for proc in PROCEDURES)
 PROCEDURE_BY_ACTION = dict((proc.action, proc) for proc in PROCEDURES)
@@ -225,14 +220,12 @@ TITLES = {
     "generate": "Generate Image", "insert": "Inpaint", "remove": "Remove Object", "outpaint": "Expand Canvas",
     "background": "Replace Background", "edit": "Edit with Prompt", "upscale": "Upscale",
     "describe": "Describe Image", "customize": "Generate from References",
-    "auto_mask": "Edit by Automatic Mask", "verify": "Check SynthID Watermark",
 }
-FIXED_FIELDS = {"upscale": {"variations": 1, "seed": None}, "describe": {"seed": None},
-                "verify": {"variations": 1, "seed": None}}
+FIXED_FIELDS = {"upscale": {"variations": 1, "seed": None}, "describe": {"seed": None, "max_size": "auto"}}
 """Operation fields a procedure does not expose, with the value it always sends."""
 NEW_IMAGE_ACTIONS = ("generate", "customize")
 """Actions that make a new image unless 'into-image' is set (upscale always does)."""
-TEXT_ACTIONS = ("describe", "verify")
+TEXT_ACTIONS = ("describe",)
 """Actions whose result is text shown as a message."""
 
 
@@ -247,149 +240,6 @@ def choice_value(param, nick):
 def field_name(param_name):
     # type: (str) -> str
     return param_name.replace("-", "_")
-
-
-# ---------------------------------------------------------------------------------------------
-# What pressing OK costs: the line under the backend choice in the GIMP 3 dialog
-# ---------------------------------------------------------------------------------------------
-
-CloudSetup = collections.namedtuple("CloudSetup", "backend project endpoint credentials unreadable")
-"""What the settings say about Vertex AI, found without network: backend: the settings' backend,
-which the dialog's Automatic follows unless it is "auto" too; project: the Google Cloud project
-('' = none set); endpoint: the endpoint override ('' = Google's); credentials: a key file is named,
-an Application Default Credentials file exists, or an endpoint is set; unreadable: the settings
-file's path when it cannot be read (the worker would stop on it), else ''."""
-
-
-def cloud_setup(environ=None):
-    # type: (dict) -> CloudSetup
-    """The settings as the worker will find them, without its imports; None when they cannot be known.
-
-    The rule of plugin.backends.cloud_configured (what `auto` decides by) without google.auth: ADC
-    counts as the file google.auth would read first, so there is no network call and no metadata
-    server. Reads the settings file only, never a key file. Python 2.7 (GIMP 2.10) cannot import
-    plugin.config, nor can a Python 3 without tomllib: None there.
-    """
-    try:
-        from plugin import config
-    except (ImportError, SyntaxError):
-        return None
-    environ = os.environ if environ is None else environ
-    try:
-        settings = config.load_settings(environ=environ)
-    except (config.ConfigError, OSError, ValueError):
-        return CloudSetup("auto", "", "", False, str(config.config_path()))
-    adc = config.adc_file(environ)
-    credentials = bool(settings.endpoint or settings.credentials_file or (adc is not None and adc.is_file()))
-    return CloudSetup(settings.backend, settings.project, settings.endpoint, credentials, "")
-
-
-def run_cost(action, values, setup):
-    # type: (str, dict, CloudSetup) -> str
-    """One line for the dialog: where pressing OK runs `action`, and what Google bills for it.
-
-    values: the dialog's values; backend, variations and (Replace Background) mode matter.
-    setup: cloud_setup(), None when unknown. Imagen bills each returned image, so the line counts
-    images (up to: filtered samples are free); Gemini bills tokens, one request per variation.
-    Captions and SynthID checks make no pictures and have their own prices: no count for them.
-    Names the project, never a credential.
-    """
-    if setup is not None and setup.unreadable:
-        return "The settings file %s cannot be read: the run would stop and say what to fix." % (
-            setup.unreadable)
-    choice = to_unicode(values.get("backend") or "auto")
-    if choice != "auto":
-        return _capitalised(_cost_on(choice, action, values, setup))
-    if setup is None:
-        return "Automatic: " + _cost_unknown(action, values)
-    if setup.backend != "auto":
-        return "Automatic (%s in the settings): %s" % (
-            setup.backend, _cost_on(setup.backend, action, values, setup))
-    if setup.project and setup.credentials:
-        return "Automatic: " + _cost_on("vertex", action, values, setup)
-    if _offline(action, values):
-        return "Automatic: Vertex AI is not set up, so this runs offline on this computer: no charge."
-    return ("Automatic: Vertex AI is not set up, and the local engine cannot do this; see Credentials "
-            "in the README.")
-
-
-def _cost_on(backend, action, values, setup):
-    # type: (str, str, dict, CloudSetup) -> str
-    if backend not in ("local", "vertex", "gemini"):
-        return "there is no backend called '%s'; the run would stop." % backend
-    if backend == "gemini" and action not in GEMINI_ACTIONS:
-        return "Gemini cannot do this; choose Imagen on Vertex AI."
-    if backend == "local" and not _offline(action, values):
-        return "the local engine cannot do this offline; choose Automatic or a Vertex AI backend."
-    if backend == "local" or (action == "background" and _offline(action, values)):
-        return "runs offline on this computer: no charge."  # vertex and gemini hand these to the local engine
-    if setup is not None and setup.endpoint.startswith("http://"):
-        return "goes to the emulator at %s, not to Google: no charge." % _host(setup.endpoint)
-    if setup is not None and not setup.credentials:
-        return ("Vertex AI is not set up (no credentials found): the run would stop; see Credentials in "
-                "the README.")
-    project = "project %s" % setup.project if setup is not None and setup.project else (
-        "the project your credentials name" if setup is not None else "your Google Cloud project")
-    count = _variations(action, values)
-    if backend == "gemini":
-        if action == "describe":
-            return "Gemini on Vertex AI bills the tokens of the picture sent and the text returned to %s." % (
-                project)
-        return "Gemini on Vertex AI bills the tokens of %s to %s." % (
-            "1 request" if count == 1 else "%d requests (one per variation)" % count, project)
-    if action == "describe":
-        return "Imagen on Vertex AI describes the picture, billed to %s at Google's captioning price." % (
-            project)
-    if action == "verify":
-        return "Vertex AI checks the picture for SynthID in %s; no pictures are made." % project
-    if action == "upscale":
-        return "Imagen on Vertex AI bills 1 upscaled image to %s." % project
-    return "Imagen on Vertex AI bills %s to %s." % (_images(count), project)
-
-
-def _cost_unknown(action, values):
-    # type: (str, dict) -> str
-    """Automatic when the settings cannot be read here: both possibilities, no project."""
-    if action == "background" and _offline(action, values):
-        return "runs offline on this computer: no charge."
-    if action in ("describe", "verify"):
-        return "runs on Vertex AI when it is set up; the local engine cannot do this."
-    images = "1 upscaled image" if action == "upscale" else _images(_variations(action, values))
-    if _offline(action, values):
-        return "Imagen on Vertex AI bills %s when it is set up; otherwise this runs offline at no charge." % (
-            images)
-    return "Imagen on Vertex AI bills %s; it must be set up (the local engine cannot do this)." % images
-
-
-def _offline(action, values):
-    # type: (str, dict) -> bool
-    """Can the local engine do this? Replace Background from a prompt needs a model."""
-    if action == "background":
-        return to_unicode(values.get("mode") or "transparent") != "prompt"
-    return action in OFFLINE_ACTIONS
-
-
-def _variations(action, values):
-    # type: (str, dict) -> int
-    fixed = FIXED_FIELDS.get(action, {}).get("variations")
-    return int(fixed if fixed is not None else max(1, int(values.get("variations") or 1)))
-
-
-def _images(count):
-    # type: (int) -> str
-    return "1 image" if count == 1 else "up to %d images (one per variation)" % count
-
-
-def _host(endpoint):
-    # type: (str) -> str
-    """host:port of an endpoint URL: no scheme, path or user:password@."""
-    rest = endpoint.split("://", 1)[-1].split("/", 1)[0]
-    return rest.rsplit("@", 1)[-1]
-
-
-def _capitalised(text):
-    # type: (str) -> str
-    return text[:1].upper() + text[1:]
 
 
 # ---------------------------------------------------------------------------------------------

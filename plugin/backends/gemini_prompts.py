@@ -1,0 +1,85 @@
+"""The words sent with each action, after Google's prompt templates for Gemini image editing.
+
+Google's guide: describe the scene rather than list keywords; for an edit say "using the provided
+image, change only ... keep everything else exactly the same"; name what to avoid as a positive
+description. The mask travels as a second picture (white = the area), so each masked instruction
+says which picture is the mask. One table, one function: the request builder stays free of prose.
+"""
+
+from __future__ import annotations
+
+from plugin.ops import (
+    Background,
+    Customize,
+    Describe,
+    Edit,
+    Generate,
+    InpaintInsert,
+    InpaintRemove,
+    Operation,
+    Outpaint,
+    Upscale,
+)
+
+KEEP = ("Keep everything outside the white area exactly the same, preserving the original style, lighting, "
+        "perspective and composition. Answer with the whole picture at the same framing.")
+CAPTION = "Describe this picture in one or two sentences, as a caption for a photo library. Answer with " \
+          "the caption only."
+KINDS = {
+    "subject": ("Create a new picture: {prompt}. Its subject is the one shown in the reference picture(s)"
+                "{about}: keep its identity, shape, colours and details exactly."),
+    "style": ("Create a new picture: {prompt}. Paint it in the style of the reference picture{about}: its "
+              "palette, brushwork, texture and mood. Do not copy the reference's content."),
+    "scribble": ("Create a new picture: {prompt}. Follow the composition and shapes of the sketch in the "
+                 "reference picture exactly; turn the strokes into finished, natural forms."),
+    "canny": ("Create a new picture: {prompt}. Follow the outlines of the edge drawing in the reference picture "
+              "exactly: every contour stays where it is."),
+}
+
+
+def _avoid(op: Operation) -> str:
+    negative = getattr(op, "negative_prompt", "").strip()
+    return f" Make sure the result shows none of this: {negative}." if negative else ""
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if text[-1:] in ".!?" else text + "."
+
+
+def instruction(op: Operation) -> str:
+    """The text part for `op` (its prompt placed into the action's template)."""
+    prompt = " ".join(op.prompt_text.split())
+    if isinstance(op, Generate):
+        return _sentence(prompt) + _avoid(op)
+    if isinstance(op, Customize):
+        about = f" ({op.description.strip()})" if op.description.strip() else ""
+        return KINDS[op.kind].format(prompt=prompt.rstrip("."), about=about) + _avoid(op)
+    if isinstance(op, InpaintInsert):
+        return ("Using the first picture, change only the area that is white in the second picture (the mask): "
+                f"paint {prompt.rstrip('.')} there, matching the photo's light, perspective, sharpness and grain."
+                f"{_avoid(op)} {KEEP}")
+    if isinstance(op, InpaintRemove):
+        hint = f" The area should show: {prompt.rstrip('.')}." if prompt else ""
+        return ("Using the first picture, remove what lies in the area that is white in the second picture (the "
+                "mask) and fill it with a natural continuation of its surroundings, as if it had never been "
+                f"there.{hint} {KEEP}")
+    if isinstance(op, Outpaint):
+        hint = f" The new area should show: {prompt.rstrip('.')}." if prompt else ""
+        return ("The first picture is a photo on a larger canvas; the area that is white in the second picture "
+                "(the mask) is empty canvas. Extend the photo's scene seamlessly into it, continuing its content, "
+                f"light and perspective.{hint} {KEEP}")
+    if isinstance(op, Background):
+        return ("Using the first picture, replace the background behind the main subject (white in the second "
+                f"picture) with: {prompt.rstrip('.')}. Keep the subject exactly the same, in the same place and "
+                "size, and make the new background's light match it so the two blend seamlessly.")
+    if isinstance(op, Edit):
+        return (f"Using the provided picture, {prompt.rstrip('.')}.{_avoid(op)} Keep its framing, size and "
+                "perspective; answer with the whole edited picture.")
+    if isinstance(op, Upscale):
+        return ("Render this exact picture again at a higher resolution. Preserve everything: composition, "
+                "shapes, colours, faces, text and every object, in the same place and size. Only sharpen and add "
+                "fine, natural detail consistent with what is there; add, remove or move nothing.")
+    if isinstance(op, Describe):
+        return op.question.strip() or CAPTION
+    raise ValueError(f"no instruction for {op.action}")

@@ -1,0 +1,114 @@
+"""Imagen (legacy) on Vertex AI through google-cloud-aiplatform's PredictionServiceClient (REST transport).
+
+Google shut the Imagen family down in 2026 (generate, capability, upscale, imagetext, imageverification);
+this backend stays for projects that keep an Imagen endpoint and is never chosen by `auto`. What it
+shares with the Gemini backend (credentials, location, deadline, retries, cancel) is a VertexTransport.
+Imagen is regional: the `global` location is called as us-central1.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from plugin.backends.base import (
+    Backend,
+    BackendResult,
+    Capabilities,
+    EditRequest,
+    Progress,
+    no_progress,
+)
+from plugin.backends.imagen_requests import PredictCall, build_call
+from plugin.backends.imagen_responses import read_predictions
+from plugin.backends.transport import Backoff, VertexTransport
+from plugin.config import Settings
+from plugin.ops import Background
+
+ACTIONS = frozenset({"generate", "insert", "remove", "outpaint", "background", "edit", "upscale", "describe",
+                     "customize", "auto_mask", "verify"})
+DEFAULT_REGION = "us-central1"
+
+
+class ImagenBackend(Backend):
+    name = "imagen"
+
+    def __init__(self, settings: Settings, *, credentials: Any = None, backoff: Backoff | None = None,
+                 cancel_event: threading.Event | None = None, transport: VertexTransport | None = None):
+        import plugin.ops_imagen  # noqa: F401  (registers auto_mask / verify)
+
+        self.settings = settings
+        self.transport = transport or VertexTransport(settings, credentials=credentials, backoff=backoff,
+                                                      cancel_event=cancel_event,
+                                                      max_retries=settings.imagen.max_retries)
+        self._client: Any = None
+
+    # --- Backend interface ---------------------------------------------------------------------
+
+    def capabilities(self) -> Capabilities:
+        # 1 MP keeps every input far below 10 MB and an x4 upscale under the 17 MP output limit;
+        # the models work at about 1024 px, so more pixels would not add detail.
+        return Capabilities(actions=ACTIONS, max_side=2048, max_pixels=1024 * 1024, batch_variations=True,
+                            needs_network=True, model=self.settings.imagen_model("edit"))
+
+    def cancel(self) -> None:
+        """Stop waiting for the current call (safe from any thread)."""
+        self.transport.cancel()
+
+    def run(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
+        self.check_supported(request.op)
+        op = request.op
+        if isinstance(op, Background) and op.mode != "prompt":
+            from plugin.backends.local import LocalBackend
+
+            result = LocalBackend().run(request, progress)
+            result.notes.append("This background mode needs no cloud model; the local engine did it.")
+            return result
+        call = build_call(request, self.settings)
+        progress(0.02, f"sending to {call.model}")
+        predictions = self.predict(call, progress)
+        progress(0.97, "reading the answer")
+        return read_predictions(call, predictions)
+
+    # --- the call ------------------------------------------------------------------------------
+
+    @property
+    def location(self) -> str:
+        location = self.settings.location or DEFAULT_REGION
+        return DEFAULT_REGION if location == "global" else location
+
+    def endpoint_path(self, model: str) -> str:
+        return f"projects/{self.transport.project}/locations/{self.location}/publishers/google/models/{model}"
+
+    def predict(self, call: PredictCall, progress: Progress = no_progress) -> list:
+        """POST :predict with retries, one deadline and cancellation; returns plain predictions."""
+        context = self.transport.context(call.model, f"imagen_{call.role}", self.location,
+                                         replacement=self.settings.load_catalogue().replacement_for(call.model))
+        try:
+            client = self._get_client()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+            from plugin.backends.vertex_errors import map_error
+
+            raise map_error(exc, context) from exc
+        from google.protobuf import json_format, struct_pb2
+
+        instance = json_format.ParseDict(call.instance, struct_pb2.Value())
+        parameters = json_format.ParseDict(call.parameters, struct_pb2.Value())
+        endpoint = self.endpoint_path(call.model)
+
+        def attempt(remaining: float) -> list:
+            response = client.predict(endpoint=endpoint, instances=[instance], parameters=parameters,
+                                      timeout=remaining)
+            return [json_format.MessageToDict(value) for value in response._pb.predictions]
+
+        return self.transport.call(attempt, context, progress)
+
+    def _get_client(self) -> Any:
+        if self._client is None:
+            from google.cloud import aiplatform_v1
+
+            credentials, _project = self.transport.credentials()
+            options = {"api_endpoint": self.transport.host(self.location)}
+            self._client = aiplatform_v1.PredictionServiceClient(
+                transport="rest", credentials=credentials, client_options=options)
+        return self._client

@@ -1,0 +1,66 @@
+"""Operations only the Imagen (legacy) backend offers: edits through an automatic (server-computed)
+mask, and SynthID watermark verification (imageverification@001).
+
+Google shut the Imagen family down in 2026 and documents no successor API for either, so neither has
+a GIMP menu entry; they stay for the command line and for projects that keep an Imagen endpoint.
+Importing this module registers them (plugin/ops.py does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from plugin.ops import Customize, Operation, OperationError, _check_choice, _check_text, register
+
+AUTO_MASK_EDITS = ("insert", "remove", "background")
+AUTO_MASK_MODES = ("background", "foreground", "semantic")
+
+
+@register
+@dataclass(frozen=True)
+class AutoMaskEdit(Operation):
+    """Insert, remove or replace the background where the service finds it: the whole
+    background, the foreground, or objects of named classes ("car, person")."""
+
+    action: ClassVar[str] = "auto_mask"
+    title: ClassVar[str] = "Edit by Automatic Mask"
+
+    edit: str = "insert"
+    mask_mode: str = "semantic"
+    classes: str = ""  # class names or IDs, comma-separated; semantic mode only
+    prompt: str = ""
+    negative_prompt: str = ""
+    dilation: float = -1.0  # share of the image width to grow the mask; -1 = Google's default
+
+    def validate(self) -> None:
+        _check_choice("edit", self.edit, AUTO_MASK_EDITS)
+        _check_choice("mask_mode", self.mask_mode, AUTO_MASK_MODES)
+        _check_text("prompt", self.prompt, required=self.edit != "remove")
+        _check_text("negative_prompt", self.negative_prompt, required=False)
+        _check_text("classes", self.classes, required=self.mask_mode == "semantic")
+        if self.mask_mode == "semantic":
+            from plugin.backends.imagen_classes import parse_classes
+
+            try:
+                ids = parse_classes(self.classes)
+            except ValueError as exc:
+                raise OperationError("classes", str(exc)) from exc
+            if len(ids) > 5:
+                raise OperationError("classes", f"{len(ids)} classes given; the service takes at most 5")
+        if isinstance(self.dilation, bool) or not isinstance(self.dilation, (int, float)):
+            raise OperationError("dilation", f"{self.dilation!r} is not a number")
+        if self.dilation != -1 and not 0 <= self.dilation <= 1:
+            raise OperationError("dilation", f"{self.dilation} is out of range; give 0 to 1 (or -1)")
+
+
+@register
+@dataclass(frozen=True)
+class VerifyWatermark(Operation):
+    """Ask Google's SynthID detector whether the picture carries Imagen's invisible watermark."""
+
+    action: ClassVar[str] = "verify"
+    title: ClassVar[str] = "Check SynthID Watermark"
+
+
+__all__ = ["AutoMaskEdit", "Customize", "VerifyWatermark"]
