@@ -142,8 +142,8 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc}); fix or delete the file") from exc
-        _apply_file(settings, data, path)
         settings.source = str(path)
+        _apply_file(settings, data, path)
     overrides = {
         "project": environ.get("GOOGLE_CLOUD_PROJECT"),
         "location": environ.get("GOOGLE_CLOUD_LOCATION"),
