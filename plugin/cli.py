@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
         for field in dataclasses.fields(cls):
             if field.name not in HOST_ONLY:
                 _add_field_option(sub, field)
+    doctor = commands.add_parser("doctor", help="Check Setup: what works and what is missing, each with its fix",
+                                 description="Check Python, the worker, GIMP's folders, credentials, project, "
+                                             "Vertex AI and its models. Costs nothing; prints no secret.")
+    doctor.add_argument("--offline", action="store_true", help="skip the checks that contact Vertex AI")
     return parser
 
 
@@ -202,6 +206,10 @@ def report(summary: dict, as_json: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "doctor":
+        from plugin import doctor
+
+        return doctor.main(["--offline"] if args.offline else [])
     try:
         summary = run_operation(args)
     except (UserError, ops.OperationError, EmptySelectionError, BackendError, ConfigError) as exc:

@@ -32,6 +32,8 @@ def progress(fraction: float, stage: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--check"]:  # Check Setup: the heavy imports a job needs, nothing else
+        return check()
     if len(argv) != 1 or not os.path.isdir(argv[0]):
         sys.stderr.write("usage: python -m plugin.worker JOB_FOLDER\n")
         return jobfiles.EXIT_USER
@@ -44,6 +46,15 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         emit({"error": "The worker failed unexpectedly; see the error console for details.", "kind": "bug"})
         return jobfiles.EXIT_BUG
+
+
+def check() -> int:
+    """Import what a job imports (NumPy, SciPy, OpenCV, Numba, the Google clients); say how long it took."""
+    from plugin import job_runner  # noqa: F401
+    from plugin.backends import gemini, imagen, local  # noqa: F401
+
+    emit({"ok": True, "seconds": round(time.perf_counter() - STARTED, 3)})
+    return jobfiles.EXIT_OK
 
 
 if __name__ == "__main__":
