@@ -576,6 +576,42 @@ def _log(text):
 WorkerOutcome = collections.namedtuple("WorkerOutcome", "returncode error kind cancelled log seconds")
 
 
+SETUP_PROCEDURE = PROC_PREFIX + "check-setup"
+SETUP_LABEL = "_Check Setup..."
+SETUP_BLURB = ("Check what the plug-in needs: Python, the worker, GIMP's folders, Google Cloud credentials, "
+               "project, Vertex AI and its models; each problem with its fix")
+
+
+def check_setup(repo, timeout=180):
+    # type: (str, float) -> tuple
+    """Run `python -m plugin.doctor` in the project's venv: (report text, True when all passed).
+
+    The checks run outside GIMP's Python (which has neither the Google client nor NumPy); they
+    print no secret and make no picture. A missing venv is itself the first problem to report.
+    """
+    try:
+        python = worker_python(repo)
+    except HostError as exc:
+        return "PROBLEM Python: %s" % exc, False
+    env = dict(os.environ)
+    env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    try:
+        process = subprocess.Popen([python, "-m", "plugin.doctor"], cwd=repo, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT)
+    except OSError as exc:
+        return "PROBLEM worker: cannot start %s (%s). Fix: run install.sh in %s" % (python, exc, repo), False
+    deadline = time.time() + timeout
+    while process.poll() is None and time.time() < deadline:
+        time.sleep(0.1)
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+        return "PROBLEM Check Setup did not finish within %d s (a network check hung?)." % timeout, False
+    text = process.stdout.read().decode("utf-8", "replace").strip()
+    process.stdout.close()
+    return text, process.returncode == 0
+
+
 def worker_command(python, folder):
     # type: (str, str) -> list
     return [python, "-m", "plugin.worker", folder]

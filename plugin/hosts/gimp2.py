@@ -40,6 +40,22 @@ def register_all():
             AUTHOR, AUTHOR, "2026", spec.label, "RGB*, GRAY*" if spec.needs_image else "",
             pf_params(spec), pf_results(spec), make_function(spec),
             menu=common.MENU_PATH, on_run=_mark_interactive)
+    gimpfu.register(
+        common.SETUP_PROCEDURE, common.SETUP_BLURB, common.SETUP_BLURB + ". Costs nothing and shows no secret.",
+        AUTHOR, AUTHOR, "2026", common.SETUP_LABEL, "", [], [(gimpfu.PF_STRING, "report", "One line per check")],
+        check_setup, menu=common.MENU_PATH)
+
+
+def check_setup():
+    # type: () -> str
+    """Filters > Imagen > Check Setup: the checks run in the venv; the report is shown as a message."""
+    pdb.gimp_progress_init("Imagen: checking the setup", None)
+    try:
+        text, _passed = common.check_setup(REPO)
+    finally:
+        pdb.gimp_progress_end()
+    gimp.message(native_str(text))
+    return native_str(text)
 
 
 def pf_params(spec):
