@@ -288,5 +288,6 @@ def start_in_thread(port: int = 0, faults: Iterable[Fault] = (), shut_down: Iter
     """Serve from a daemon thread; returns (server, "http://127.0.0.1:PORT"). Stop with server.stop()."""
     server = EmulatorServer(port, faults, shut_down, imagen, engine, delay, drafts)
     server._serving = True  # shutdown() must wait for the loop even if the thread has not started it yet
-    threading.Thread(target=server.serve_forever, name="vertex-emulator", daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="vertex-emulator",
+                     daemon=True).start()
     return server, server.url

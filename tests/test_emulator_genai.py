@@ -88,6 +88,24 @@ def test_output_tokens_per_tier(genai, model, tier, tokens):
     assert (details[0].modality, details[0].token_count) == (types.MediaModality.IMAGE, tokens)
 
 
+GRID_25 = {"1:1": (1024, 1024), "2:3": (832, 1248), "3:2": (1248, 832), "3:4": (864, 1184),
+           "4:3": (1184, 864), "4:5": (896, 1152), "5:4": (1152, 896), "9:16": (768, 1344),
+           "16:9": (1344, 768), "21:9": (1536, 672)}
+
+
+@pytest.mark.parametrize("ratio", TEN)
+def test_nano_banana_grid(genai, ratio):
+    response = genai.models.generate_content(model=NANO, contents="a fox", config=image_config(
+        aspect_ratio=ratio))
+    assert size(final_image(response)) == GRID_25[ratio]
+
+
+def test_nano_banana_edit_follows_the_picture_on_its_grid(genai):
+    contents = [image_part(gradient(400, 300)), "autumn"]
+    response = genai.models.generate_content(model=NANO, contents=contents, config=image_config())
+    assert size(final_image(response)) == (1184, 864)
+
+
 def test_nano_banana_has_its_own_grid_and_no_thoughts(genai):
     response = genai.models.generate_content(model=NANO, contents="a fox", config=image_config(
         aspect_ratio="16:9"))
