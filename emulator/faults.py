@@ -29,8 +29,8 @@ KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "malformed": (WORK, "200 with a body that is not valid JSON"),
     "blocked": ((GENERATE, PREDICT), "200, promptFeedback.blockReason SAFETY, no candidates (:predict: "
                                      "Imagen's 400 for a blocked prompt)"),
-    **{kind: ((GENERATE,), f"200, one candidate with finishReason {kind} and no picture")
-       for kind in FINISH_KINDS},
+    **{kind: ((GENERATE,), "200, one candidate with that finishReason and finishMessage, no picture "
+                           "(NO_IMAGE: a text part only)") for kind in FINISH_KINDS},
     "text-only": ((GENERATE,), "200, finishReason STOP with only a text part (no picture)"),
     "filter": ((PREDICT,), ":predict drops ARG samples (0 = all) as safety-filtered"),
     "403-person": ((PREDICT,), ":predict 403 for personGeneration allow_all without allowlisting"),
@@ -88,6 +88,14 @@ class Fault:
         return self.count > 0 and route in KINDS[self.kind][0] and self.model in ("", model)
 
 
+ROUTE_NAMES = {ALL: "every call", WORK: "generateContent, :predict", (GENERATE,): "generateContent",
+               (PREDICT,): ":predict", (GENERATE, COUNT, PREDICT): "all but models.get"}
+
+
 def describe_kinds() -> str:
-    """One line per kind, for --help."""
-    return "; ".join(f"{kind}: {text}" for kind, (_, text) in KINDS.items())
+    """Each kind, what it answers and where it applies, for --help (the finish reasons as one entry)."""
+    entries: dict[str, str] = {}
+    for kind, (routes, text) in KINDS.items():
+        name = " ".join(FINISH_KINDS) if kind in FINISH_KINDS else kind
+        entries[name] = f"{name}: {text} [{ROUTE_NAMES[routes]}]"
+    return "; ".join(entries.values())
