@@ -67,6 +67,29 @@ def test_imagen_switch(serving):
     assert status == 200 and reply["predictions"][0].startswith("emulator caption 1")
 
 
+def test_state_stays_in_memory(tmp_path):
+    """A session leaves nothing in the user's folders (HOME and XDG dirs point at an empty folder)."""
+    import os
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+           "XDG_CACHE_HOME": str(home / ".cache"), "XDG_DATA_HOME": str(home / ".local")}
+    process = subprocess.Popen(COMMAND + ["--port", "0", "--quiet"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        url = process.stdout.readline().split("on ", 1)[1].split(" ", 1)[0]
+        assert post(url, model_path("gemini-3.1-flash-image"), body())[0] == 200
+        count = model_path("gemini-3.1-flash-image", "countTokens")
+        assert post(url, count, {"contents": body()["contents"]})[0] == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+        process.stderr.close()
+    assert list(home.iterdir()) == []
+
+
 def test_a_port_in_use_is_one_line_and_exit_2():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -244,6 +244,8 @@ def test_camel_case_spellings_are_taken_too(server):
      "Unknown name \"numberOfImages\" at 'generation_config.image_config'"),
     (body(thinkingConfig={"thinkingLevel": "HIGH", "thinking_level": "HIGH"}), "set twice"),
     (body(responseModalities=[1, 2]), "the emulator takes enum names"),
+    (body(responseModalities=["TEXT", "VIDEO"]),
+     "Invalid value at 'generation_config.response_modalities[1]'"),
     (body({"inlineData": {"mimeType": "image/png", "data": "!!!"}}), "Base64 decoding failed"),
     (body({"text": "a", "inlineData": {"mimeType": "image/png", "data": PNG}}),
      "Oneof field 'data' is already set"),
