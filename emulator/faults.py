@@ -37,6 +37,9 @@ KINDS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+SETUP_KINDS = frozenset({"401", "403-disabled", "403-iam", "404"})  # fire before the body is read
+
+
 def normal_kind(kind: str) -> str:
     """Finish-reason kinds are Google's enum names; accept them in any case, the rest lower case."""
     return kind.upper() if kind.upper() in FINISH_KINDS else kind.lower()
@@ -84,8 +87,12 @@ class Fault:
             raise ValueError(f"fault {text!r}: COUNT and ARG must be numbers ({exc})") from exc
         return fault
 
-    def matches(self, route: str, model: str) -> bool:
-        return self.count > 0 and route in KINDS[self.kind][0] and self.model in ("", model)
+    def matches(self, route: str, model: str, setup: bool) -> bool:
+        """Whether this fault fires for a call now; `setup` = the stage before the body is checked (the
+        credential, API and model-existence faults), else the model's work after a valid body. So a
+        request refused with 400 never uses up a 429 meant for the next valid one."""
+        return self.count > 0 and route in KINDS[self.kind][0] and self.model in ("", model) \
+            and (self.kind in SETUP_KINDS) == setup
 
 
 ROUTE_NAMES = {ALL: "every call", WORK: "generateContent, :predict", (GENERATE,): "generateContent",

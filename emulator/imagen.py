@@ -19,7 +19,7 @@ from PIL import Image
 from emulator import errors
 from emulator.engines import Engine
 from emulator.errors import ApiError
-from emulator.faults import Fault
+from emulator.faults import PREDICT
 from emulator.imagen_checks import Checked, check
 from emulator.pictures import encode, fingerprint, pattern
 from plugin.backends.imagen_models import CAPABILITY, GENERATE, IMAGETEXT, KNOWN_MODELS, UPSCALE, ModelInfo
@@ -50,9 +50,10 @@ def serves(model: str) -> bool:
     return model in KNOWN_MODELS
 
 
-def predict(server: EmulatorServer, record: Recorded, fault: Fault | None) -> tuple[int, bytes, Any]:
+def predict(server: EmulatorServer, record: Recorded) -> tuple[int, bytes, Any]:
     info = KNOWN_MODELS[record.model]
     checked = check(info, record.body)
+    fault = server.take_fault(PREDICT, record.model)
     kind = fault.kind if fault else ""
     if kind in ("429", "500", "503"):
         raise {"429": errors.exhausted, "500": errors.internal, "503": errors.overloaded}[kind]()

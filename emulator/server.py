@@ -8,7 +8,7 @@ Routes (both `v1` and `v1beta1`, as google-genai and google-cloud-aiplatform cal
 
 Each call goes: latency (`delay`), credentials and API faults (401/403), the model's existence at
 that location (404), the body (400), then the model's work (faults 429/500/503/slow/odd answers, or
-the answer). One thread per connection, so a held call never blocks the others; stop() releases
+the answer). A fault is used up only at the stage where it fires. One thread per connection, so a held call never blocks the others; stop() releases
 held calls and closes the socket. State lives only in memory.
 """
 
@@ -119,10 +119,11 @@ class EmulatorServer(ThreadingHTTPServer):
         if seconds > 0:
             self.stopping.wait(seconds)
 
-    def take_fault(self, route: str, model: str) -> Fault | None:
+    def take_fault(self, route: str, model: str, setup: bool = False) -> Fault | None:
+        """The first fault that fires for this call at this stage, its count taken down by one."""
         with self.lock:
             for fault in self.faults:
-                if fault.matches(route, model):
+                if fault.matches(route, model, setup):
                     fault.count -= 1
                     return fault
         return None
@@ -200,7 +201,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             raise ApiError(404, f"The requested URL {record.path} was not found on this server.")
         route = record.route
-        fault = self.server.take_fault(route, record.model)
+        fault = self.server.take_fault(route, record.model, setup=True)
         self._setup_faults(record, fault)
         if route == GET:
             return self._catalogue(record, fault)
@@ -212,10 +213,10 @@ class Handler(BaseHTTPRequestHandler):
         if route == PREDICT:
             from emulator.imagen import predict
 
-            return predict(self.server, record, fault)
+            return predict(self.server, record)
         if route == COUNT:
             return self._json(answers.count_reply(check_count(SERVED[record.model], record.body)))
-        return self._generate(record, fault)
+        return self._generate(record)
 
     def _setup_faults(self, record: Recorded, fault: Fault | None) -> None:
         kind = fault.kind if fault else ""
@@ -259,10 +260,11 @@ class Handler(BaseHTTPRequestHandler):
             "publisherModelTemplate": f"projects/{{project}}/locations/{{location}}/publishers/google/models/"
                                       f"{model}@001"})
 
-    def _generate(self, record: Recorded, fault: Fault | None) -> tuple[int, bytes, Any]:
+    def _generate(self, record: Recorded) -> tuple[int, bytes, Any]:
         checked = check_generate(SERVED[record.model], record.body)
-        kind = fault.kind if fault else ""
         server = self.server
+        fault = server.take_fault(GENERATE, record.model)
+        kind = fault.kind if fault else ""
         if kind in ("429", "500", "503"):
             raise {"429": errors.exhausted, "500": errors.internal, "503": errors.overloaded}[kind]()
         if kind == "slow":

@@ -73,6 +73,14 @@ def test_transient_faults_leave_the_setup_probes_alone(genai, server):
     assert failure(lambda: draw(genai)).code == 429
 
 
+def test_a_refused_request_does_not_use_up_a_work_fault(genai, server):
+    server.faults.append(Fault("429"))
+    bad = types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"], candidate_count=2)
+    assert failure(lambda: genai.models.generate_content(model=FLASH, contents="x", config=bad)).code == 400
+    assert failure(lambda: genai.models.generate_content(model="gemini-2.5-flash", contents="x")).code == 404
+    assert failure(lambda: draw(genai)).code == 429
+
+
 def test_malformed_answers_200_with_broken_json(genai, server):
     server.faults.append(Fault("malformed"))
     with pytest.raises(ValueError):
