@@ -132,7 +132,7 @@ def _contents(body: dict, checked: Checked, strict_history: bool = True) -> None
                 checked.images.append(picture)
             else:
                 earlier.append(picture)
-        if last and role != "user":
+        if last and role != "user" and strict_history:
             raise invalid(f"{path}.role", "The last content must come from the user (role \"user\"); "
                                           f"{checked.model.id} answers a user turn.")
     if not checked.images and earlier:

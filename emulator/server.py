@@ -8,8 +8,9 @@ Routes (both `v1` and `v1beta1`, as google-genai and google-cloud-aiplatform cal
 
 Each call goes: latency (`delay`), credentials and API faults (401/403), the model's existence at
 that location (404), the body (400), then the model's work (faults 429/500/503/slow/odd answers, or
-the answer). A fault is used up only at the stage where it fires. One thread per connection, so a held call never blocks the others; stop() releases
-held calls and closes the socket. State lives only in memory.
+the answer). A fault is used up only at the stage where it fires. One thread per connection, so a
+held call never blocks the others; stop() releases held calls and closes the socket. State lives
+only in memory.
 """
 
 from __future__ import annotations

@@ -139,6 +139,15 @@ def test_thinking_models_answer_thoughts_drafts_final_then_text(genai, model):
         usage.thoughts_token_count
 
 
+def test_too_few_output_tokens_for_the_picture(genai):
+    config = image_config(image_size="2K")
+    config.max_output_tokens = 1000  # a 2K picture needs 1680
+    (candidate,) = genai.models.generate_content(model=FLASH, contents="a fox", config=config).candidates
+    assert candidate.finish_reason == types.FinishReason.MAX_TOKENS
+    parts = candidate.content.parts if candidate.content else []
+    assert not any(p.inline_data and not p.thought for p in parts)
+
+
 def test_image_only_modality_has_no_trailing_text(genai):
     config = types.GenerateContentConfig(response_modalities=["IMAGE"])
     response = genai.models.generate_content(model=FLASH, contents="a fox", config=config)
