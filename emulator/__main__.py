@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         engine = quick_engine
     try:
         server = EmulatorServer(args.port, args.fault, args.shut_down, imagen=args.imagen, engine=engine,
-                                delay=args.delay, drafts=args.drafts, verbose=not args.quiet)
+                                delay=args.delay, drafts=args.drafts, verbose=not args.quiet, log_limit=100)
     except OSError as exc:
         reason = "the port is in use" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
         print(f"{PROG}: cannot listen on 127.0.0.1:{args.port}: {reason} (choose another with --port, or 0 "

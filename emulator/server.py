@@ -73,7 +73,7 @@ class EmulatorServer(ThreadingHTTPServer):
 
     def __init__(self, port: int = 0, faults: Iterable[Fault] = (), shut_down: Iterable[str] = (),
                  imagen: bool = False, engine: Engine | None = None, delay: float = 0.0, drafts: int = 2,
-                 verbose: bool = False):
+                 verbose: bool = False, log_limit: int | None = None):
         if not 0 <= drafts <= 2:
             raise ValueError("drafts: Gemini 3 image models show at most two interim pictures (0-2)")
         if delay < 0:
@@ -85,6 +85,7 @@ class EmulatorServer(ThreadingHTTPServer):
         self.delay = float(delay)
         self.drafts = drafts
         self.verbose = verbose
+        self.log_limit = log_limit  # keep only the newest calls: a long demo session must not hoard pictures
         self.requests: list[Recorded] = []
         self.stopping = threading.Event()
         self.lock = threading.Lock()
@@ -132,6 +133,8 @@ class EmulatorServer(ThreadingHTTPServer):
     def record(self, record: Recorded) -> None:
         with self.lock:
             self.requests.append(record)
+            if self.log_limit is not None and len(self.requests) > self.log_limit:
+                del self.requests[:len(self.requests) - self.log_limit]
 
     def generate_bodies(self) -> list[Any]:
         """Bodies of the :generateContent calls received, oldest first."""

@@ -220,6 +220,24 @@ def test_a_removal_fills_the_mask_through_the_engine():
         server.stop()
 
 
+def test_the_default_engine_is_the_plugins_local_fill():
+    server, url = start_in_thread()
+    try:
+        rgb = np.zeros((96, 128, 3), np.uint8)
+        rgb[:, :, 2] = np.linspace(80, 220, 128, dtype=np.uint8)[None, :]
+        rgb[36:60, 52:76] = (255, 255, 255)
+        api = client(url)
+        response = api.models.generate_content(
+            model=FLASH, contents=[image_part(rgb), image_part(box_mask(128, 96, (48, 32, 80, 64))),
+                                   "remove the white square"], config=image_config(aspect_ratio="4:3"))
+        from PIL import Image
+
+        out = np.asarray(Image.fromarray(final_image(response)).resize((128, 96))).astype(int)
+        assert out[40:56, 56:72].mean(axis=(0, 1))[:2].max() < 40  # no white left: filled from the blue
+    finally:
+        server.stop()
+
+
 def test_every_option_the_product_sends_is_taken(genai, server):
     safety = [types.SafetySetting(category=c, threshold=t) for c, t in zip(
         ["HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_DANGEROUS_CONTENT", "HARM_CATEGORY_HARASSMENT",
@@ -309,6 +327,16 @@ def test_the_log_keeps_the_call_but_not_the_credentials(genai, server):
     assert record.headers["x-goog-api-client"].startswith("google-genai-sdk/")
     assert "X-Server-Timeout" in record.headers
     assert record.reply["modelVersion"] == FLASH and server.generate_bodies() == [record.body]
+
+
+def test_a_log_limit_keeps_the_newest_calls(genai, server):
+    server.log_limit = 2  # what the command line sets (100), so a long demo does not hoard pictures
+    try:
+        for prompt in ("one", "two", "three"):
+            genai.models.count_tokens(model=FLASH, contents=prompt)
+        assert [r.body["contents"][0]["parts"][0]["text"] for r in server.requests] == ["two", "three"]
+    finally:
+        server.log_limit = None
 
 
 def test_v1beta1_is_served_too(server):
