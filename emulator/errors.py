@@ -105,14 +105,15 @@ def service_disabled(project: str) -> ApiError:
 
 
 def permission_denied(project: str, location: str, model: str) -> ApiError:
-    """ref [27f]: the caller lacks aiplatform.endpoints.predict (role Vertex AI User)."""
-    target = f"//aiplatform.googleapis.com/{resource(project, location, model)}"
-    return ApiError(403, f"Permission 'aiplatform.endpoints.predict' denied on resource '{target}' (or it "
-                         "may not exist).",
+    """ref [27f]: the caller lacks aiplatform.endpoints.predict (role Vertex AI User). The message names
+    the full resource; the ErrorInfo metadata carries the relative name (as remembered from real
+    answers, not stated in the reference)."""
+    name = resource(project, location, model)
+    return ApiError(403, f"Permission 'aiplatform.endpoints.predict' denied on resource "
+                         f"'//aiplatform.googleapis.com/{name}' (or it may not exist).",
                     details=[{"@type": ERROR_INFO, "reason": "IAM_PERMISSION_DENIED",
                               "domain": "aiplatform.googleapis.com",
-                              "metadata": {"permission": "aiplatform.endpoints.predict",
-                                           "resource": target}}])
+                              "metadata": {"permission": "aiplatform.endpoints.predict", "resource": name}}])
 
 
 def exhausted() -> ApiError:

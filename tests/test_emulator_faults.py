@@ -161,7 +161,8 @@ def test_missing_role_on_the_project_calls_but_not_the_catalogue(genai, server):
             "exist).")
         (info,) = error.details["error"]["details"]
         assert info["reason"] == "IAM_PERMISSION_DENIED"
-        assert info["metadata"] == {"permission": "aiplatform.endpoints.predict", "resource": resource}
+        assert info["metadata"] == {"permission": "aiplatform.endpoints.predict",
+                                    "resource": resource.removeprefix("//aiplatform.googleapis.com/")}
 
 
 def test_a_404_fault_on_each_setup_probe(genai, server):
