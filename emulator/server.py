@@ -69,7 +69,9 @@ class EmulatorServer(ThreadingHTTPServer):
     """Vertex AI on 127.0.0.1: faults, shut-down models, the Imagen switch, the engine, the log."""
 
     daemon_threads = True
-    allow_reuse_address = False  # a port in use must fail, not be shared
+    # A restart may reuse a port left in TIME_WAIT, but a port another program listens on still fails
+    # (Linux and BSD refuse a second listener); Windows would let a second socket share it, so not there.
+    allow_reuse_address = sys.platform != "win32"
 
     def __init__(self, port: int = 0, faults: Iterable[Fault] = (), shut_down: Iterable[str] = (),
                  imagen: bool = False, engine: Engine | None = None, delay: float = 0.0, drafts: int = 2,
