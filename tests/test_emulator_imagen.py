@@ -1,14 +1,14 @@
-"""The emulator is as strict as the Imagen API documents: each bad request gets HTTP 400 in
-Google's error shape with the field named; valid wire quirks (doubles, %40, v1beta1, upper-case
-enums, google-genai's snake_case configs) are accepted."""
+"""The legacy :predict side (a server started with imagen=True) is as strict as the Imagen API documents:
+each bad request gets HTTP 400 in Google's error shape with the field named; valid wire quirks (doubles,
+%40, v1beta1, upper-case enums, google-genai's snake_case configs) are accepted. Ported from
+tests/test_emulator_validation.py (which pinned plugin/backends/emulator.py), plus the real
+google-cloud-aiplatform PredictionServiceClient (REST) and the Imagen-only faults."""
 
 from __future__ import annotations
 
 import base64
 import io
 import json
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 
@@ -16,9 +16,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from plugin.backends.emulator import Fault
+from emulator import Fault, quick_engine, start_in_thread
 
 V1 = "/v1/projects/p/locations/us-central1/publishers/google/models/"
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    server, _ = start_in_thread(engine=quick_engine, imagen=True)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -27,10 +34,12 @@ def _fresh(emulator):
     emulator.requests.clear()
 
 
-def post(emulator, model: str, body, path: str = V1, raw: bytes | None = None) -> tuple[int, dict]:
-    data = raw if raw is not None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{emulator.url}{path}{model}:predict", data,
-                                     {"Content-Type": "application/json", "Authorization": "Bearer secret"})
+def post(emulator, model: str, body, path: str = V1, raw: bytes | None = None, method: str = "POST",
+         verb: str = "predict") -> tuple[int, dict]:
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    url = f"{emulator.url}{path}{model}:{verb}" if model else f"{emulator.url}{path}"
+    request = urllib.request.Request(url, data, {"Content-Type": "application/json",
+                                                 "Authorization": "Bearer secret"}, method=method)
     try:
         with urllib.request.urlopen(request) as reply:
             return reply.status, json.loads(reply.read() or b"{}")
@@ -280,35 +289,76 @@ def test_loopback_only(emulator):
     assert emulator.server_address[0] == "127.0.0.1"
 
 
-def test_command_line_serves_and_injects_faults(tmp_path):
-    """`python -m plugin.backends.emulator` (what `imagen-gimp emulator` runs)."""
-    import socket
-    import time
+def test_imagen_only_faults(emulator):
+    emulator.faults[:] = [Fault.parse("filter:1:1"), Fault("403-person"), Fault("blocked"),
+                          Fault("malformed")]
+    status, reply = post(emulator, GEN, gen(sampleCount=2.0, includeRaiReason=True))
+    assert status == 200 and len(reply["predictions"]) == 2  # one picture, one raiFilteredReason
+    assert "filtered out 1 generated images" in reply["predictions"][1]["raiFilteredReason"]
+    status, reply = post(emulator, GEN, gen(personGeneration="allow_all"))
+    assert status == 403 and "allowlisted" in reply["error"]["message"]
+    status, reply = post(emulator, GEN, gen())
+    assert status == 400 and "Responsible AI practices" in reply["error"]["message"]
+    request = urllib.request.Request(f"{emulator.url}{V1}{GEN}:predict", json.dumps(gen()).encode(),
+                                     {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as answer, pytest.raises(ValueError):
+        json.loads(answer.read())
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "plugin.backends.emulator", "--port", str(port),
-                                "--fault", "503:1", "--retired", GEN, "--quiet"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        first = process.stdout.readline()
-        assert f"http://127.0.0.1:{port}" in first
 
-        class Stub:
-            url = f"http://127.0.0.1:{port}"
+def test_the_catalogue_lists_imagen_and_generate_content_points_to_predict(emulator):
+    status, reply = post(emulator, "", None, path=f"/v1/publishers/google/models/{GEN}", method="GET")
+    assert status == 200 and reply["name"] == f"publishers/google/models/{GEN}"
+    status, reply = post(emulator, GEN, {"contents": [{"role": "user", "parts": [{"text": "x"}]}]},
+                         path=V1, method="POST", verb="generateContent")
+    assert status == 400 and ":predict" in reply["error"]["message"]
+    status, reply = post(emulator, "imagen-9-unknown", gen())
+    assert status == 404
 
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                status, _ = post(Stub, "imagetext@001", {"instances": [{"image": b64(RGB)}]})
-                break
-            except urllib.error.URLError:
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
-        assert status == 503
-        assert post(Stub, "imagetext@001", {"instances": [{"image": b64(RGB)}]})[0] == 200
-        assert post(Stub, GEN, gen())[0] == 404
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+
+def test_the_real_prediction_client(emulator):
+    """google-cloud-aiplatform's PredictionServiceClient over REST, as the legacy backend calls it."""
+    pytest.importorskip("google.cloud.aiplatform_v1")
+    from google.api_core import exceptions
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import aiplatform_v1
+    from google.protobuf import json_format, struct_pb2
+
+    predictor = aiplatform_v1.PredictionServiceClient(
+        transport="rest", credentials=AnonymousCredentials(), client_options={"api_endpoint": emulator.url})
+
+    def value(obj: dict) -> struct_pb2.Value:
+        return json_format.ParseDict(obj, struct_pb2.Value())
+
+    name = f"projects/test-project/locations/us-central1/publishers/google/models/{GEN}"
+    response = predictor.predict(endpoint=name, instances=[value({"prompt": "a fox"})],
+                                 parameters=value({"sampleCount": 2, "aspectRatio": "16:9"}))
+    assert len(response.predictions) == 2
+    data = base64.b64decode(response.predictions[0]["bytesBase64Encoded"])
+    assert Image.open(io.BytesIO(data)).size == (1408, 768)
+    record = emulator.requests[-1]
+    assert record.body["parameters"]["sampleCount"] == 2.0 and emulator.predict_bodies() == [record.body]
+    with pytest.raises(exceptions.BadRequest, match="parameters.aspectRatio"):
+        predictor.predict(endpoint=name, instances=[value({"prompt": "a fox"})],
+                          parameters=value({"aspectRatio": "2:1"}))
+    legacy = "projects/test-project/locations/us-central1/publishers/google/models/imagegeneration@006"
+    assert len(predictor.predict(endpoint=legacy, instances=[value({"prompt": "a fox"})],
+                                 parameters=value({"sampleCount": 1})).predictions) == 1
+    assert emulator.requests[-1].model == "imagegeneration@006"  # %40 decoded
+    emulator.faults.append(Fault("429"))
+    with pytest.raises(exceptions.TooManyRequests):
+        predictor.predict(endpoint=name, instances=[value({"prompt": "a fox"})])
+
+
+def test_removal_uses_the_engine(emulator):
+    rgb = np.full((64, 96, 3), 120, np.uint8)
+    rgb[10:30, 20:50] = (250, 0, 0)
+    body = {"instances": [{"prompt": "", "referenceImages": [
+        {"referenceType": "REFERENCE_TYPE_RAW", "referenceId": 1, "referenceImage": b64(rgb)},
+        {"referenceType": "REFERENCE_TYPE_MASK", "referenceId": 2, "referenceImage": b64(MASK),
+         "maskImageConfig": {"maskMode": "MASK_MODE_USER_PROVIDED"}}]}],
+        "parameters": {"editMode": "EDIT_MODE_INPAINT_REMOVAL", "sampleCount": 1}}
+    status, reply = post(emulator, CAP, body)
+    assert status == 200 and reply["predictions"][0]["emulatorNote"].startswith("Emulator output: computed")
+    data = base64.b64decode(reply["predictions"][0]["bytesBase64Encoded"])
+    out = np.asarray(Image.open(io.BytesIO(data)))
+    assert np.abs(out[15, 30].astype(int) - 120).max() <= 2
