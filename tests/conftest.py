@@ -72,12 +72,12 @@ def fake_backend():
 
 @pytest.fixture(scope="module")
 def emulator(request):
-    """The loopback emulator (Imagen and Gemini), one per test module, with the quick local engine.
+    """The loopback emulator of Vertex AI as served today, one per test module, with the quick engine.
 
-    A module can set EMULATOR_OPTIONS (for example {"retired": {...}}) for start_in_thread.
+    A module can set EMULATOR_OPTIONS (for example {"imagen": True} for a project that keeps an
+    Imagen endpoint, or {"shut_down": [...]}) for start_in_thread.
     """
-    from plugin.backends.emulator import start_in_thread
-    from plugin.backends.emulator_answers import quick_engine
+    from emulator import quick_engine, start_in_thread
 
     options = getattr(request.module, "EMULATOR_OPTIONS", {})
     server, _ = start_in_thread(engine=quick_engine, **options)

@@ -1,5 +1,5 @@
-"""Helpers shared by the Gemini tests: the emulator (both APIs), a backend on it, and readers of the
-:generateContent bodies it recorded."""
+"""Helpers shared by the cloud tests: a Gemini backend on the emulator, and readers of the
+:generateContent bodies the emulator recorded."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ from PIL import Image
 
 from plugin import masks
 from plugin.backends.gemini import GeminiBackend
-from plugin.backends.vertex import Backoff
+from plugin.backends.transport import Backoff
 from plugin.config import Settings
 
+MAGENTA = np.array([255, 0, 255])
 
-def gemini_backend(url: str, **settings_kw) -> GeminiBackend:
-    settings = Settings(project="test-project", location="us-central1", endpoint=url, **settings_kw)
-    return GeminiBackend(settings, backoff=Backoff(0.01, 0.05))
+
+def gemini_backend(url: str, chosen_by_auto: bool = False, **settings_kw) -> GeminiBackend:
+    settings = Settings(project="test-project", endpoint=url, **settings_kw)
+    return GeminiBackend(settings, backoff=Backoff(0.01, 0.05), chosen_by_auto=chosen_by_auto)
 
 
 def gemini_records(server) -> list:
@@ -32,9 +34,21 @@ def parts(body: dict) -> list[dict]:
 
 def picture(part: dict) -> np.ndarray:
     """An inlineData part -> RGB (or L for a mask) pixels."""
-    raw = base64.b64decode(part["inlineData"]["data"])
+    data = part["inlineData"]["data"]  # google-genai sends URL-safe base64
+    raw = base64.b64decode(data.replace("-", "+").replace("_", "/") + "=" * (-len(data) % 4))
     with Image.open(io.BytesIO(raw)) as image:
         return np.asarray(image).copy()
+
+
+def mime(part: dict) -> str:
+    data = part["inlineData"]
+    return data.get("mimeType") or data.get("mime_type")
+
+
+def draft_share(pixels: np.ndarray) -> float:
+    """The share of pixels that are the emulator's flat magenta draft colour (a pasted thought image)."""
+    rgb = pixels[..., :3].reshape(-1, 3).astype(int)
+    return float((np.abs(rgb - MAGENTA).max(axis=1) <= 2).mean()) if rgb.size else 0.0
 
 
 def gradient(width: int = 400, height: int = 300) -> np.ndarray:

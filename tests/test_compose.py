@@ -131,3 +131,20 @@ def test_mask_free_edit_on_a_selection_blends_through_it():
     layer = output.layers[0]
     assert (layer.x, layer.y) == (150, 100) and layer.pixels.shape[:2] == (100, 150)
     assert layer.mask[0, 0] == 100 and layer.mask[50, 50] == 255
+
+
+def test_match_colour_takes_a_models_drift_out_of_the_answer():
+    """Whole-picture models return the kept area slightly shifted; the ring outside the change tells by how
+    much, and the whole answer is shifted back (what is blended in then meets its surroundings)."""
+    from plugin.compose import match_colour
+
+    rng = np.random.default_rng(1)
+    original = np.dstack([rng.integers(40, 200, (80, 80, 3)), np.full((80, 80), 255)]).astype(np.uint8)
+    change = np.zeros((80, 80), bool)
+    change[30:50, 30:50] = True
+    answer = original.astype(int)
+    answer[..., 0] += 6  # the drift
+    answer[change, :3] = (10, 200, 30)  # what the model painted
+    fixed = match_colour(np.clip(answer, 0, 255).astype(np.uint8), original, change)
+    assert np.abs(fixed[~change][:, 0].astype(int) - original[~change][:, 0]).max() <= 1
+    assert tuple(fixed[40, 40, :3]) == (4, 200, 30)  # the painted part moved with it

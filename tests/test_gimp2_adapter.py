@@ -25,7 +25,7 @@ import gimpfu  # noqa: E402
 import stubtools  # noqa: E402
 from conftest import photo  # noqa: E402
 
-from plugin.backends.emulator import start_in_thread  # noqa: E402
+from emulator import quick_engine, start_in_thread  # noqa: E402
 from plugin.hosts import common, gimp2  # noqa: E402
 
 PREFIX = "python-fu-imagen-"
@@ -49,9 +49,9 @@ def session(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="module")
 def emulator_server():
-    server, _url = start_in_thread()
+    server, _url = start_in_thread(engine=quick_engine)
     yield server
-    server.shutdown()
+    server.stop()
 
 
 @pytest.fixture
@@ -119,7 +119,7 @@ def one_undo_group(image) -> bool:
 # -- registration ----------------------------------------------------------------------------------
 
 def test_the_same_procedures_and_arguments_as_gimp3(installed):
-    assert sorted(installed) == sorted(p.name for p in common.PROCEDURES)
+    assert sorted(installed) == sorted([p.name for p in common.PROCEDURES] + [common.SETUP_PROCEDURE])
     for spec in common.PROCEDURES:
         registered = gimpfu._registered_plugins_[spec.name]
         params = registered[8]
@@ -136,11 +136,12 @@ def test_the_same_procedures_and_arguments_as_gimp3(installed):
 def test_values_come_in_as_gimpfu_hands_them_over():
     spec = common.PROCEDURE_BY_ACTION["background"]
     # mode (PF_OPTION index), color (tuple), blur (a float from a spin button), file (None), prompt (UTF-8),
-    # grow, feather, context, variations, seed, backend (index), model
-    args = [2, common.hex_rgb("#102030"), 7.0, None, b"caf\xc3\xa9", 4, 8, 64, 1, 0, 1, ""]
+    # grow, feather, context, variations, seed, backend (index), tier (index), max size (index), model
+    args = [2, common.hex_rgb("#102030"), 7.0, None, b"caf\xc3\xa9", 4, 8, 64, 1, 0, 1, 0, 2, ""]
     values = gimp2.read_values(spec, tuple(args))
     assert values["mode"] == "blur" and values["color"] == "#102030" and values["blur-radius"] == 7
     assert values["image-path"] == "" and values["prompt"] == "caf\u00e9" and values["backend"] == "local"
+    assert values["tier"] == "quality" and values["max-size"] == "size-2k"
     from gimpcolor import RGB
 
     assert common.color_hex(RGB(1.0, 0.5, 0.0), "#ffffff") == "#ff8000"
@@ -264,24 +265,24 @@ def test_with_last_values_uses_the_defaults_and_auto_goes_local_offline():
 
 # -- actions through Vertex AI (the emulator) --------------------------------------------------------
 
-def test_inpaint_edit_generate_and_describe_through_vertex(cloud):
+def test_inpaint_edit_generate_and_describe_through_gemini(cloud):
     image, layer = load("cat", crop=(240, 200))
     original = stubtools.pixels(layer)
     gimp.pdb.gimp_image_select_ellipse(image, E.CHANNEL_OP_REPLACE, 150, 90, 60, 50)
-    call("inpaint", image, layer, backend="vertex", prompt="a red ball of wool", variations=2, seed=11)
+    call("inpaint", image, layer, backend="gemini", prompt="a red ball of wool", variations=2, seed=11)
     group = group_of(image)
     assert text(group.name).startswith("Inpaint") and "a red ball" in text(group.name)
     assert [c.visible for c in group.layers] == [True, False]
-    assert all(c.mask is not None and provenance(c)["backend"] == "vertex" for c in group.layers)
-    call("edit", image, layer, backend="vertex", prompt="make it night")
+    assert all(c.mask is not None and provenance(c)["backend"] == "gemini" for c in group.layers)
+    call("edit", image, layer, backend="gemini", prompt="make it night")
     assert len([g for g in image.layers if isinstance(g, gimp.GroupLayer)]) == 2
     assert stubtools.pixels(layer) == original and image.undo_groups == 2
 
-    new = call("generate", None, None, backend="vertex", prompt="a lighthouse at dusk",
+    new = call("generate", None, None, backend="gemini", prompt="a lighthouse at dusk",
                aspect_ratio="landscape-16-9")
     assert isinstance(new, gimp.Image) and new.width > new.height
     messages = len(gimp._stub.messages)
-    call("describe", image, layer, backend="vertex", store_comment=True)
+    call("describe", image, layer, backend="gemini", store_comment=True)
     assert len(gimp._stub.messages) > messages
     comment = image.parasite_find(common.COMMENT_PARASITE).data
     assert comment.endswith(b"\0") and len(comment) > 5
@@ -298,15 +299,11 @@ def add_layer(image, name, picture, offsets=(0, 0)):
 
 
 def sent_references(server) -> list:
-    """The reference images of the last :predict request, decoded, with their types."""
-    import base64
-    import io
+    """The reference pictures of the last :generateContent request (RGB), and its instruction."""
+    from tests.gemini_support import picture
 
-    from PIL import Image
-
-    refs = server.predict_bodies()[-1]["instances"][0]["referenceImages"]
-    return [(ref["referenceType"], np.asarray(Image.open(io.BytesIO(base64.b64decode(
-        ref["referenceImage"]["bytesBase64Encoded"]))).convert("RGBA"))) for ref in refs]
+    parts = server.generate_bodies()[-1]["contents"][0]["parts"]
+    return [picture(part) for part in parts if "inlineData" in part], parts[-1]["text"]
 
 
 def test_generate_from_references_named_layers_into_a_new_image(cloud):
@@ -315,74 +312,48 @@ def test_generate_from_references_named_layers_into_a_new_image(cloud):
     sketch = add_layer(image, "Sketch", photo("rocket")[:64, :48])
     before = stubtools.snapshot(image)
     images = list(gimp.image_list())
-    new = call("customize", image, layer, backend="vertex", prompt="a mug on a beach",
+    new = call("customize", image, layer, backend="gemini", prompt="a mug on a beach",
                reference_layers="Mug, red, Sketch", variations=2, seed=9, description="a red mug")
     assert isinstance(new, gimp.Image) and stubtools.new_images(images) == [new]
     assert len(new.layers) == 2 and [x.visible for x in new.layers] == [True, False]
     data = provenance(new.layers[0])
-    assert data["action"] == "customize" and data["backend"] == "vertex"
+    assert data["action"] == "customize" and data["backend"] == "gemini"
     assert data["parameters"]["reference_layers"] == ["Mug, red", "Sketch"]
-    sent = sent_references(cloud)
-    assert [kind for kind, _ in sent] == ["REFERENCE_TYPE_SUBJECT"] * 2
-    assert [picture.shape[:2] for _, picture in sent] == [(90, 120), (64, 48)]  # whole layers
-    assert (sent[0][1] == rgba(mug)).all() and (sent[1][1] == rgba(sketch)).all()
+    sent, instruction = sent_references(cloud)
+    assert "keep its identity" in instruction and "(a red mug)" in instruction
+    assert [picture.shape[:2] for picture in sent] == [(90, 120), (64, 48)]  # whole layers
+    assert (sent[0] == rgba(mug)[..., :3]).all() and (sent[1] == rgba(sketch)[..., :3]).all()
     assert stubtools.snapshot(image) == before and image.undo_groups == 0
 
 
 def test_generate_from_references_with_the_active_layer_into_the_image(cloud):
     image, layer = load("astronaut", crop=(160, 120))
     original = stubtools.pixels(layer)
-    returned = call("customize", image, layer, backend="vertex", prompt="a portrait", kind="style",
+    returned = call("customize", image, layer, backend="gemini", prompt="a portrait", kind="style",
                     into_image=True)
     assert returned is image
     group = group_of(image)
     assert image.layers == [group, layer] and text(group.name).startswith("Generate from References")
     assert len(group.layers) == 1 and provenance(group.layers[0])["parameters"]["kind"] == "style"
-    assert [kind for kind, _ in sent_references(cloud)] == ["REFERENCE_TYPE_STYLE"]
+    assert "in the style of the reference" in sent_references(cloud)[1]
     assert stubtools.pixels(layer) == original and one_undo_group(image)
 
 
-def test_automatic_mask_edit_pastes_over_the_whole_layer(cloud):
-    image, layer = load("cat", crop=(200, 150))
-    layer.set_offsets(10, 5)
-    original = stubtools.pixels(layer)
-    gimp.pdb.gimp_image_select_rectangle(image, E.CHANNEL_OP_REPLACE, 20, 20, 30, 30)  # plays no part
-    image.changes[:] = []
-    call("auto-mask", image, layer, backend="vertex", edit="insert", mask_mode="background",
-         prompt="a snowy field", dilation=0.02)
-    child = group_of(image).layers[0]
-    assert (child.offsets, child.width, child.height) == ((10, 5), 200, 150) and child.mask is None
-    mask_ref = cloud.predict_bodies()[-1]["instances"][0]["referenceImages"][1]
-    assert mask_ref["maskImageConfig"] == {"maskMode": "MASK_MODE_BACKGROUND", "dilation": 0.02}
-    assert provenance(child)["action"] == "auto_mask"
-    assert stubtools.pixels(layer) == original and one_undo_group(image)
-
-
-def test_watermark_check_shows_the_verdict_and_changes_nothing(cloud):
-    image, layer = load("cat", crop=(200, 150))
-    before = stubtools.snapshot(image)
-    messages = len(gimp._stub.messages)
-    assert call("verify", image, layer, backend="vertex") is None
-    shown = [text(m) for m in gimp._stub.messages[messages:]]
-    assert any(m.startswith("No SynthID watermark detected") for m in shown), shown
-    assert not any("did not come back" in m for m in shown), shown
-    assert stubtools.snapshot(image) == before and image.undo_groups == 0
-    generated = call("generate", None, None, backend="vertex", prompt="a kite")  # carries the emulator's mark
-    messages = len(gimp._stub.messages)
-    call("verify", generated, generated.layers[0], backend="vertex")
-    assert any(text(m).startswith("SynthID watermark detected") for m in gimp._stub.messages[messages:])
+def test_imagen_only_extras_have_no_menu_entry():
+    """Google shut Imagen down: automatic masks and the SynthID check have no successor API."""
+    assert not any("auto-mask" in name or "verify" in name for name in gimpfu._registered_plugins_)
+    assert not {"auto_mask", "verify"} & set(common.PROCEDURE_BY_ACTION)
 
 
 def test_reference_mistakes_leave_the_image_alone(cloud):
     image, layer = load("cat", crop=(120, 100))
     add_layer(image, "Sketch", photo("rocket")[:40, :40])
-    fails_cleanly("customize", image, layer, "no layer called 'Skecth'", backend="vertex", prompt="x",
+    fails_cleanly("customize", image, layer, "no layer called 'Skecth'", backend="gemini", prompt="x",
                   reference_layers="Skecth")
-    fails_cleanly("customize", image, layer, "a scribble reference is one layer", backend="vertex",
+    fails_cleanly("customize", image, layer, "a scribble reference is one layer", backend="gemini",
                   prompt="x", kind="scribble", reference_layers="Sketch, Background")
-    fails_cleanly("customize", image, image.selection, "select the layer", backend="vertex", prompt="x")
-    fails_cleanly("auto-mask", image, layer, "classes", backend="vertex", prompt="x", classes="")
-    assert cloud.predict_bodies() == []  # none of them reached the service
+    fails_cleanly("customize", image, image.selection, "select the layer", backend="gemini", prompt="x")
+    assert cloud.generate_bodies() == []  # none of them reached the service
 
 
 # -- failures: a clear message, nothing changed -----------------------------------------------------
@@ -394,8 +365,6 @@ def test_reference_mistakes_leave_the_image_alone(cloud):
     ("describe", {}),
     ("background", {"mode": "prompt", "prompt": "a beach"}),
     ("customize", {"prompt": "a mug"}),
-    ("auto-mask", {"prompt": "a hat", "classes": "person"}),
-    ("verify", {}),
 ])
 def test_cloud_only_actions_on_the_local_engine(name, values):
     image, layer = load("astronaut")
@@ -407,7 +376,7 @@ def test_invalid_calls_say_what_to_do():
     image, layer = load("cat")
     fails_cleanly("remove", image, layer, "needs a selection", backend="local")
     gimp.pdb.gimp_image_select_rectangle(image, E.CHANNEL_OP_REPLACE, 10, 10, 50, 50)
-    fails_cleanly("inpaint", image, layer, "prompt", backend="vertex", prompt="  ")
+    fails_cleanly("inpaint", image, layer, "prompt", backend="gemini", prompt="  ")
     fails_cleanly("expand", image, layer, "margins", backend="local", expand_mode="margins")
     fails_cleanly("remove", image, image.selection, "works on one layer", backend="local")
 

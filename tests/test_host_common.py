@@ -72,7 +72,7 @@ def test_procedure_names_and_menu():
     assert [p.name for p in common.PROCEDURES] == [
         "python-fu-imagen-" + n
         for n in ("generate", "inpaint", "remove", "expand", "background", "edit", "upscale", "describe",
-                  "customize", "auto-mask", "verify")]
+                  "customize")]
     assert common.MENU_PATH == "<Image>/Filters/Imagen"
 
 
@@ -83,8 +83,11 @@ def test_seed_zero_means_random_and_choices_become_values():
                                                        aspect_ratio="landscape-16-9"))
     assert op["seed"] is None and op["aspect_ratio"] == "16:9" and "into_image" not in op
     op = common.build_operation("upscale", values_for("upscale", factor="x4"))
-    assert op == {"action": "upscale", "factor": 4, "backend": "auto", "model": "", "variations": 1,
-                  "seed": None}
+    assert op == {"action": "upscale", "factor": 4, "backend": "auto", "model": "", "tier": "standard",
+                  "max_size": "auto", "variations": 1, "seed": None}
+    op = common.build_operation("insert", values_for("insert", prompt="x", tier="quality", max_size="size-2k"))
+    assert (op["tier"], op["max_size"]) == ("quality", "2K")
+    assert common.build_operation("insert", values_for("insert", prompt="x", backend="vertex"))["backend"] == "imagen"
 
 
 def test_expand_to_an_aspect_ratio_with_an_anchor():
@@ -103,20 +106,12 @@ def test_expand_by_margins_and_when_already_at_the_ratio():
                                canvas_size=(300, 300))
 
 
-def test_vertex_only_actions_build_their_operations():
+def test_generate_from_references_builds_its_operation():
     op = common.build_operation("customize", values_for(
         "customize", prompt="a mug on a beach", reference_layers=" Mug photo,, sketch \n Mug photo",
         kind="style", subject_type="product", aspect_ratio="portrait-9-16", into_image=True))
     assert op["reference_layers"] == ["Mug photo", "sketch"] and op["kind"] == "style"
     assert op["aspect_ratio"] == "9:16" and op["subject_type"] == "product" and "into_image" not in op
-    op = common.build_operation("auto_mask", values_for("auto_mask", edit="remove", mask_mode="semantic",
-                                                        classes="car, person", dilation=0.02))
-    assert (op["edit"], op["mask_mode"], op["classes"], op["dilation"]) == ("remove", "semantic",
-                                                                             "car, person", 0.02)
-    assert isinstance(common.build_operation("auto_mask", values_for("auto_mask", dilation=-1))["dilation"],
-                      float)
-    assert common.build_operation("verify", {}) == {"action": "verify", "backend": "auto", "model": "",
-                                                   "variations": 1, "seed": None}
 
 
 def test_unknown_choice_is_a_host_error():
@@ -171,8 +166,6 @@ def test_other_actions_read_what_they_need():
     assert planned("edit", sel) == plan(sel, True, True, False)
     assert planned("generate", sel).rect is None
     assert planned("customize", sel) == plan(None, False, False, False)  # references are read whole
-    assert planned("auto_mask", sel) == plan(layer, True, False, False)  # the service finds the area
-    assert planned("verify", sel) == plan(layer, True, False, False)
 
 
 # -- reference layers -----------------------------------------------------------------------------
@@ -247,18 +240,15 @@ def test_paste_plan_for_new_images_and_outpaint(tmp_path):
     assert plan.canvas == (10, 0, 5, 0) and plan.layers[0].x == -10  # the host shifts it by the margin
 
 
-def test_paste_plan_for_references_automatic_masks_and_verdicts(tmp_path):
+def test_paste_plan_for_references_and_captions(tmp_path):
     result = write_result(tmp_path, [{"x": 0, "y": 0, "width": 8, "height": 6},
                                      {"x": 0, "y": 0, "width": 8, "height": 6}])
     plan = common.plan_paste("customize", {"prompt": "p"}, str(tmp_path), result, (0, 0))
     assert plan.target == "new-image" and plan.size == (8, 6) and len(plan.layers) == 2
     plan = common.plan_paste("customize", {"prompt": "p"}, str(tmp_path), result, (30, 40), into_image=True)
     assert plan.target == "layers" and (plan.layers[0].x, plan.layers[0].y) == (0, 0)
-    plan = common.plan_paste("auto_mask", {"prompt": "p"}, str(tmp_path), result, (30, 40))
-    assert plan.target == "layers" and (plan.layers[0].x, plan.layers[0].y) == (30, 40)
-    assert plan.layers[0].mask_path is None  # the service's mask stays with the service
-    plan = common.plan_paste("verify", {}, str(tmp_path), {"layers": [], "texts": ["No SynthID"]}, (0, 0))
-    assert plan.target == "text" and common.describe_text("Check", plan.texts) == "No SynthID"
+    plan = common.plan_paste("describe", {}, str(tmp_path), {"layers": [], "texts": ["A cat."]}, (0, 0))
+    assert plan.target == "text" and common.describe_text("Describe", plan.texts) == "A cat."
 
 
 def test_paste_plan_for_text_and_for_nothing(tmp_path):
@@ -515,7 +505,7 @@ def _proc_state(pid: int) -> str:
 
 @pytest.fixture
 def cloud_worker(monkeypatch, emulator, tmp_path):
-    """The real worker, talking to the loopback emulator as the vertex backend."""
+    """The real worker, talking to the loopback emulator (today's Gemini models) under Automatic."""
     monkeypatch.setenv("IMAGEN_GIMP_PYTHON", sys.executable)
     monkeypatch.setenv("IMAGEN_GIMP_ENDPOINT", emulator.url)
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "test-project")
@@ -526,8 +516,8 @@ def cloud_worker(monkeypatch, emulator, tmp_path):
 
 def test_run_job_sends_the_reference_layers_whole(cloud_worker):
     host = FakeHost()
-    values = values_for("customize", backend="vertex", prompt="a mug on a beach",
-                        reference_layers="Mug, Sketch", variations=2, seed=3)
+    values = values_for("customize", prompt="a mug on a beach", reference_layers="Mug, Sketch", variations=2,
+                        seed=3)
     paste, folder = common.run_job("customize", values, host, str(REPO))
     try:
         assert [c for c in host.calls if c[0] in ("layer", "pixels", "selection")] == [
@@ -536,21 +526,23 @@ def test_run_job_sends_the_reference_layers_whole(cloud_worker):
         assert json.loads(paste.layers[0].parasite)["parameters"]["reference_layers"] == ["Mug", "Sketch"]
     finally:
         common.remove_job(folder)
-    references = cloud_worker.predict_bodies()[-1]["instances"][0]["referenceImages"]
-    sent = [_png(ref["referenceImage"]["bytesBase64Encoded"]) for ref in references]
-    assert [ref["referenceType"] for ref in references] == ["REFERENCE_TYPE_SUBJECT"] * 2
-    assert [picture.size for picture in sent] == [(30, 50), (20, 20)]
-    assert sent[0].convert("RGB").getpixel((5, 5)) == (200, 16, 16)
+    from tests.gemini_support import picture
+
+    parts = cloud_worker.generate_bodies()[-1]["contents"][0]["parts"]
+    sent = [picture(part) for part in parts if "inlineData" in part]
+    assert "keep its identity" in parts[-1]["text"]
+    assert [p.shape[:2] for p in sent] == [(50, 30), (20, 20)]
+    assert tuple(sent[0][5, 5]) == (200, 16, 16)
 
 
 def test_run_job_without_names_uses_the_selected_layer(cloud_worker):
     host = FakeHost()
-    values = values_for("customize", backend="vertex", prompt="in this style", kind="style")
+    values = values_for("customize", prompt="in this style", kind="style")
     paste, folder = common.run_job("customize", values, host, str(REPO))
     common.remove_job(folder)
     assert ("layer", "Photo") in host.calls and paste.target == "new-image"
-    references = cloud_worker.predict_bodies()[-1]["instances"][0]["referenceImages"]
-    assert [ref["referenceType"] for ref in references] == ["REFERENCE_TYPE_STYLE"]
+    parts = cloud_worker.generate_bodies()[-1]["contents"][0]["parts"]
+    assert len(parts) == 2 and "in the style of the reference" in parts[-1]["text"]
 
 
 def test_run_job_with_a_wrong_reference_name_reads_nothing(monkeypatch):
@@ -560,15 +552,6 @@ def test_run_job_with_a_wrong_reference_name_reads_nothing(monkeypatch):
         common.run_job("customize", values_for("customize", prompt="x", reference_layers="Mugg"), host,
                        str(REPO))
     assert not [c for c in host.calls if c[0] in ("layer", "pixels")]
-
-
-def _png(data: str):
-    import base64
-    import io
-
-    from PIL import Image
-
-    return Image.open(io.BytesIO(base64.b64decode(data)))
 
 
 def test_run_job_keeps_finished_variations_when_a_later_one_fails(monkeypatch):

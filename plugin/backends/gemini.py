@@ -186,9 +186,10 @@ class GeminiBackend(Backend):
     def _details(self, call: GeminiCall) -> dict:
         choice = call.choice
         details: dict = {"tier": TIER_LABELS.get(choice.tier, choice.tier), "location": choice.location}
-        if call.frame is not None:
-            details["size"] = call.frame.size or "1K"
-            details["aspect_ratio"] = call.frame.ratio
+        image_config = getattr(call.config, "image_config", None)
+        if image_config is not None:
+            details["size"] = image_config.image_size or "1K"
+            details["aspect_ratio"] = image_config.aspect_ratio
         if choice.thinking:
             details["thinking"] = choice.thinking
         if choice.replaced:

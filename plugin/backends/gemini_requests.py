@@ -159,7 +159,7 @@ def build_call(request: EditRequest, choice: Choice, settings: Settings) -> Gemi
     """The call for one request; raises UnsupportedOperation with advice when the model cannot do it."""
     op = request.op
     model = choice.model
-    if model.known and op.action not in model.actions:
+    if model.known and model.actions and op.action not in model.actions:
         raise UnsupportedOperation(f"{model.id} cannot do '{op.title}'; choose another tier (Quality or "
                                    "Standard) or another model.")
     if isinstance(op, Describe):

@@ -181,8 +181,8 @@ def _edit_model(settings: Settings) -> tuple[str, ModelInfo]:
     info = model_info(model, "edit")
     if info.family != CAPABILITY:
         raise UnsupportedOperation(
-            f"Model {model} (settings [models] edit) does not take reference-image edits; "
-            "set edit = \"imagen-3.0-capability-001\" in the settings file.")
+            f"Model {model} (settings [models] imagen_edit) does not take reference-image edits; "
+            "set imagen_edit = \"imagen-3.0-capability-001\" in the settings file.")
     return model, info
 
 

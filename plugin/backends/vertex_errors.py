@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from plugin.backends.base import BackendError
+from plugin.backends.base import BackendError, SafetyFiltered
 
 SETUP_HINT = "Filters > Imagen > Check Setup (or `imagen-gimp doctor`) checks the rest of the setup."
 RETRY_CODES = frozenset({408, 429, 500, 502, 503, 504})
@@ -115,7 +115,7 @@ def retryable(exc: BaseException) -> bool:
 def model_unavailable(context: CallContext, detail: str = "") -> ModelUnavailable:
     said = f" (Vertex AI said: {detail})" if detail else ""
     if context.replacement:
-        advice = (f"Google's successor is {context.replacement}: choose a tier (Quality, Standard, Fast) or set "
+        advice = (f"use {context.replacement} instead: choose a tier (Quality, Standard, Fast) or set "
                   f"[models] {context.role or 'standard'} = \"{context.replacement}\" in {context.where}")
     else:
         advice = (f"choose another in the settings file ({context.where}), [models] "
@@ -176,6 +176,13 @@ def _from_http(failure: HttpFailure, context: CallContext) -> BackendError:
             return model_unavailable(context, detail)
         if any(w in lowered for w in PEOPLE_WORDS):
             return _approval(detail)
+        if "responsible ai" in lowered or "sensitive words" in lowered:  # Imagen's refusal of a prompt
+            from plugin.backends.imagen_responses import explain_codes
+
+            category = explain_codes(detail)
+            kind = f" ({category})" if category else ""
+            return SafetyFiltered(f"Vertex AI's safety filter blocked the request{kind}: {detail} Rephrase the "
+                                  "prompt or use another picture; you are not charged for blocked requests.")
         field = _field_named(detail)
         named = f"The field {field} was rejected" if field else "Vertex AI rejected the request"
         return BackendError(f"{named} by {model}: {detail} Change that parameter in the dialog or in the "
@@ -198,9 +205,9 @@ def _from_http(failure: HttpFailure, context: CallContext) -> BackendError:
             f"--role=roles/aiplatform.user`. " + SETUP_HINT)
     if code == 429:
         return QuotaExhausted(
-            f"Vertex AI has no capacity for {model} at {context.location or 'this location'} right now "
-            f"({detail}). Wait a minute and try again, or ask for fewer variations; a project with steady use "
-            "can buy Provisioned Throughput.")
+            f"Vertex AI has no capacity or quota left for {model} at {context.location or 'this location'} right "
+            f"now ({detail}). Wait a minute and try again, or ask for fewer variations; for steady use, request "
+            "more quota (IAM & Admin > Quotas) or buy Provisioned Throughput.")
     if code in (408, 504):
         return ServiceUnavailable(
             f"Vertex AI did not answer within {context.timeout:.0f} s ({detail}). Try again, ask for fewer "

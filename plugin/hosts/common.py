@@ -92,9 +92,9 @@ TIER_CHOICES = (
 """The tiers' models are settings ([models] in config.toml); the labels name the shipped defaults."""
 SIZE_CHOICES = (
     ("auto", "auto", "As the area needs (up to the settings' limit)"),
-    ("1K", "1K", "1K (cheapest)"),
-    ("2K", "2K", "2K"),
-    ("4K", "4K", "4K"),
+    ("size-1k", "1K", "1K (cheapest)"),
+    ("size-2k", "2K", "2K"),
+    ("size-4k", "4K", "4K"),
 )
 BACKGROUND_CHOICES = (
     ("transparent", "transparent", "Transparent (cut out)"),
@@ -160,7 +160,7 @@ PROCEDURES = (
     Procedure("outpaint", PROC_PREFIX + "expand", "E_xpand Canvas...",
               "Grow the canvas and fill the new area",
               (_p("prompt", "string", "_Prompt", "Optional: what the new area should show", ""),
-               _p("expand-mode", "choice", "Si_ze from", "How the new size is given", "aspect",
+               _p("expand-mode", "choice", "Ne_w size from", "How the new size is given", "aspect",
                   EXPAND_CHOICES,
                   host_only=True),
                _p("aspect-ratio", "choice", "_Aspect ratio", "Target shape", "landscape-16-9", ASPECT_CHOICES,
@@ -191,7 +191,7 @@ PROCEDURES = (
               True),
     Procedure("describe", PROC_PREFIX + "describe", "_Describe Image...",
               "Describe the picture (or the selection) in words",
-              (_p("question", "string", "_Question", "Optional: ask something about the picture", ""),
+              (_p("question", "string", "Q_uestion", "Optional: ask something about the picture", ""),
                _p("store-comment", "bool", "Store as image co_mment", "Save the text as the image comment",
                   False, host_only=True),
                VARIATIONS, BACKEND, TIER, MODEL), True),
@@ -229,8 +229,13 @@ TEXT_ACTIONS = ("describe",)
 """Actions whose result is text shown as a message."""
 
 
+CHOICE_ALIASES = {"vertex": "imagen"}
+"""Nicks of earlier versions: scripts and saved values that name the Imagen backend 'vertex'."""
+
+
 def choice_value(param, nick):
     # type: (Param, str) -> object
+    nick = CHOICE_ALIASES.get(nick, nick)
     for choice_nick, value, _label in param.extra:
         if choice_nick == nick or value == nick:
             return value
@@ -369,9 +374,6 @@ def plan_input(action, operation, layer_rect, canvas_rect, selection_bounds):
         return InputPlan(canvas_rect, True, False, True)
     if action in ("upscale", "describe"):
         return InputPlan(on_layer or layer_rect, True, False, False)
-    if action in ("auto_mask", "verify"):
-        # the service finds the area itself / SynthID judges the whole picture: the selection plays no part
-        return InputPlan(layer_rect, True, False, False)
     if action == "edit" and on_layer is not None:
         # the worker edits the selected rectangle and blends back through the selection
         return InputPlan(on_layer, True, True, False)

@@ -17,8 +17,7 @@ from plugin import jobfiles
 
 TITLES = {"generate": "Generate Image", "insert": "Inpaint", "remove": "Remove Object",
           "outpaint": "Expand Canvas", "background": "Replace Background", "edit": "Edit with Prompt",
-          "upscale": "Upscale", "describe": "Describe Image", "customize": "Generate from References",
-          "auto_mask": "Edit by Automatic Mask"}
+          "upscale": "Upscale", "describe": "Describe Image", "customize": "Generate from References"}
 MAGENTA = bytearray(b"\xff\x00\xff\xff")
 
 
@@ -73,8 +72,6 @@ def layers_for(op, job, folder):
     if action == "customize":  # the first reference's top-left pixel, all over: checkable
         first = read(folder, job["references"][0])[:4]
         return 0, 0, 32, 24, bytearray(first * (32 * 24)), None
-    if action == "auto_mask":  # the whole input, no mask: the service's mask stays with the service
-        return 0, 0, width, height, painted(pixels, None), None
     if action == "upscale":
         factor = int(op["factor"])
         return 0, 0, width * factor, height * factor, upscaled(pixels, width, height, factor), None
@@ -108,8 +105,6 @@ def main(folder):
               "canvas": None, "complete": False}
     if op["action"] == "describe":
         result["texts"] = ["a fake caption, %s" % u"caf\u00e9"] * int(op.get("variations", 1))
-    elif op["action"] == "verify":
-        result["texts"] = ["No SynthID watermark detected (fake worker)."]
     else:
         seed = op.get("seed") or 1
         wanted = int(op.get("variations", 1))

@@ -16,6 +16,7 @@ import unittest
 
 import gimp
 import gimpenums as E
+import gimpfu
 import stubtools
 
 from plugin.hosts import common
@@ -93,7 +94,7 @@ class AdapterCase(unittest.TestCase):
 class TestRegistration(AdapterCase):
     def test_every_procedure_is_installed_under_the_imagen_menu(self):
         installed = gimp._stub.installed
-        self.assertEqual(sorted(installed), sorted(p.name for p in common.PROCEDURES))
+        self.assertEqual(sorted(installed), sorted([p.name for p in common.PROCEDURES] + [common.SETUP_PROCEDURE]))
         for spec in common.PROCEDURES:
             info = installed[spec.name]
             self.assertEqual(info["menu"], "<Image>/Filters/Imagen")
@@ -142,7 +143,8 @@ class TestSharedHelpers(unittest.TestCase):
         self.assertEqual(common.hex_rgb("#102030"), (16, 32, 48))
         backend = [p for p in common.PROCEDURE_BY_ACTION["remove"].params if p.name == "backend"][0]
         self.assertEqual(common.choice_nick(backend, 1), u"local")
-        self.assertEqual(common.choice_nick(backend, b"vertex"), u"vertex")
+        self.assertEqual(common.choice_nick(backend, b"imagen"), u"imagen")
+        self.assertEqual(common.choice_value(backend, u"vertex"), u"imagen")  # the name of earlier versions
         self.assertRaises(common.HostError, common.choice_nick, backend, 9)
         self.assertEqual(common.to_unicode(b"caf\xc3\xa9"), u"caf\u00e9")
         self.assertEqual(common.to_unicode(None), u"")
@@ -172,7 +174,7 @@ class TestEntry(unittest.TestCase):
             env.pop("PYTHONPATH", None)
             out = subprocess.check_output([sys.executable, "-B", "-c", code], cwd=folder, env=env)
             count, where = out.decode("utf-8").split()
-            self.assertEqual(int(count), len(common.PROCEDURES))
+            self.assertEqual(int(count), len(common.PROCEDURES) + 1)  # and Check Setup
             self.assertTrue(os.path.realpath(where).startswith(os.path.realpath(stubtools.REPO)), where)
         finally:
             shutil.rmtree(folder)
@@ -249,7 +251,7 @@ class TestMaskedActions(AdapterCase):
 
     def test_inpaint_and_background_and_edit(self):
         gimp.pdb.gimp_image_select_ellipse(self.image, E.CHANNEL_OP_REPLACE, 10, 5, 16, 12)
-        self.succeed("inpaint", prompt=u"a red kite \u2601", backend="vertex")
+        self.succeed("inpaint", prompt=u"a red kite \u2601", backend="gemini")
         self.succeed("background", mode="color", color=(10, 20, 30), backend="local")
         self.succeed("edit", prompt="night", backend="gemini")
         groups = [layer for layer in self.image.layers if isinstance(layer, gimp.GroupLayer)]
@@ -259,7 +261,7 @@ class TestMaskedActions(AdapterCase):
     def test_long_non_ascii_prompt_names_the_group(self):
         gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 5, 5, 5, 5)
         prompt = u"une cath\u00e9drale gothique au cr\u00e9puscule, brume l\u00e9g\u00e8re sur la Seine"
-        self.succeed("inpaint", prompt=prompt.encode("utf-8") if bytes is str else prompt, backend="vertex")
+        self.succeed("inpaint", prompt=prompt.encode("utf-8") if bytes is str else prompt, backend="gemini")
         name = self.group().name
         name = name.decode("utf-8") if isinstance(name, bytes) else name
         self.assertTrue(name.startswith(u"Inpaint: une cath\u00e9drale"), name)
@@ -300,9 +302,9 @@ class TestOtherActions(AdapterCase):
         self.assertEqual(gimp._stub.displays, [])  # NONINTERACTIVE: no display
 
     def test_generate_new_image_or_into_the_current_one(self):
-        new = self.succeed("generate", prompt="a lighthouse", backend="vertex")
+        new = self.succeed("generate", prompt="a lighthouse", backend="gemini")
         self.assertEqual((new.width, new.height), (32, 24))
-        self.succeed("generate", prompt="a lighthouse", backend="vertex", into_image=True, variations=2)
+        self.succeed("generate", prompt="a lighthouse", backend="gemini", into_image=True, variations=2)
         group = self.group()
         self.assertEqual(self.image.layers[0], group)
         self.assertEqual([c.offsets for c in group.layers], [(0, 0), (0, 0)])
@@ -311,7 +313,7 @@ class TestOtherActions(AdapterCase):
         self.assertIn("needs an open image", text)
 
     def test_generate_without_an_image(self):
-        new = self.succeed("generate", image=None, drawable=None, prompt="a lighthouse", backend="vertex")
+        new = self.succeed("generate", image=None, drawable=None, prompt="a lighthouse", backend="gemini")
         self.assertEqual(len(new.layers), 1)
 
     def test_references_by_name_or_the_active_layer(self):
@@ -319,21 +321,19 @@ class TestOtherActions(AdapterCase):
         sketch = gimp.Layer(self.image, name, 8, 6, E.RGBA_IMAGE, 100.0, E.LAYER_MODE_NORMAL)
         self.image.insert_layer(sketch, position=0)
         sketch._pixels[:] = bytearray(b"\x11\x22\x33\xff" * 48)
-        new = self.succeed("customize", prompt="a mug", backend="vertex", reference_layers=name)
+        new = self.succeed("customize", prompt="a mug", backend="gemini", reference_layers=name)
         self.assertEqual(bytes(new.layers[0]._pixels[:4]), b"\x11\x22\x33\xff")
         self.assertEqual(parasite(new.layers[0])["action"], "customize")
-        self.succeed("customize", prompt="a mug", backend="vertex", kind="style", into_image=True)
+        self.succeed("customize", prompt="a mug", backend="gemini", kind="style", into_image=True)
         self.assertEqual(bytes(self.group().layers[0]._pixels[:4]), bytes(gradient()[:4]))
         self.fails_cleanly("customize", "no layer called", prompt="x", reference_layers="Nope")
 
-    def test_automatic_mask_and_watermark_check(self):
-        gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 3, 3, 4, 4)
-        self.succeed("auto-mask", prompt="snow", mask_mode="background", backend="vertex")
-        child = self.group().layers[0]
-        self.assertEqual((child.offsets, child.width, child.height, child.mask), ((0, 0), W, H, None))
-        self.assertEqual(self.succeed("verify", backend="vertex"), None)
-        self.assertIn(b"No SynthID", gimp._stub.messages[-1] if isinstance(gimp._stub.messages[-1], bytes)
-                      else gimp._stub.messages[-1].encode("utf-8"))
+    def test_check_setup_is_registered_and_reports(self):
+        self.assertIn(common.SETUP_PROCEDURE, gimpfu._registered_plugins_)
+        text, passed = common.check_setup("/nonexistent-imagen-gimp")
+        self.assertFalse(passed)
+        self.assertTrue(text.startswith("PROBLEM "), text)
+        self.assertIn("install.sh", text)
 
     def test_describe_shows_the_text_and_can_store_it(self):
         self.succeed("describe", backend="gemini")
@@ -436,7 +436,7 @@ class TestFailures(AdapterCase):
 
     def test_partial_results_are_pasted_with_a_note(self):
         gimp.pdb.gimp_image_select_rectangle(self.image, E.CHANNEL_OP_REPLACE, 5, 5, 5, 5)
-        self.succeed("inpaint", backend="vertex", prompt="FAULT:partial", variations=3)
+        self.succeed("inpaint", backend="gemini", prompt="FAULT:partial", variations=3)
         self.assertEqual(len(self.group().layers), 1)
         shown = [m.decode("utf-8") if isinstance(m, bytes) else m for m in gimp._stub.messages]
         self.assertTrue(any("2 of 3 variations did not come back" in m for m in shown), shown)

@@ -16,6 +16,9 @@ from plugin.config import Settings  # noqa: E402
 CAT = "tests/data/cat.jpg"
 
 
+EMULATOR_OPTIONS = {"imagen": True}  # a project that keeps an Imagen endpoint
+
+
 @pytest.fixture
 def backend(emulator):
     emulator.requests.clear()
@@ -26,8 +29,8 @@ def cat() -> np.ndarray:
     return np.asarray(Image.open(CAT).convert("RGBA")).copy()
 
 
-def test_make_backend_gives_vertex(backend):
-    assert backend.name == "vertex"
+def test_make_backend_gives_the_legacy_imagen_backend_for_vertex(backend):
+    assert backend.name == "imagen"
 
 
 def test_insert_through_pipeline_keeps_pixels_outside_selection(backend, emulator):
@@ -38,7 +41,6 @@ def test_insert_through_pipeline_keeps_pixels_outside_selection(backend, emulato
     op = ops.InpaintInsert(prompt="a small red ball", variations=2, grow=0, feather=0)
     output = pipeline.run(op, image, selection, backend)
     assert len(output.layers) == 2 and output.model == "imagen-3.0-capability-001"
-    assert any("Emulator output" in note for note in output.notes)
     body = emulator.predict_bodies()[-1]
     assert body["parameters"]["sampleCount"] == 2  # one call for all variations
     for layer in output.layers:

@@ -12,12 +12,13 @@ import pytest
 
 pytest.importorskip("google.cloud.aiplatform_v1")
 
+from emulator import Fault  # noqa: E402
 from plugin import ops  # noqa: E402
 from plugin.backends.base import BackendError, Cancelled, EditRequest  # noqa: E402
-from plugin.backends.emulator import Fault  # noqa: E402
+from plugin.backends.imagen import ImagenBackend  # noqa: E402
 from plugin.backends.imagen_requests import PredictCall  # noqa: E402
 from plugin.backends.imagen_responses import SafetyFiltered  # noqa: E402
-from plugin.backends.vertex import Backoff, VertexBackend  # noqa: E402
+from plugin.backends.transport import Backoff  # noqa: E402
 from plugin.backends.vertex_errors import (  # noqa: E402
     ApprovalNeeded,
     ModelUnavailable,
@@ -29,19 +30,18 @@ from plugin.config import Settings  # noqa: E402
 GENERATE = EditRequest(op=ops.Generate(prompt="a red fox in snow", variations=4), image=None)
 
 
-EMULATOR_OPTIONS = {"retired": {"imagen-3.0-generate-001"}}
+EMULATOR_OPTIONS = {"imagen": True, "shut_down": ["imagen-3.0-generate-001"]}
 
 
-def make_backend(url: str, **settings_kw) -> VertexBackend:
+def make_backend(url: str, **settings_kw) -> ImagenBackend:
     settings = Settings(project="test-project", endpoint=url, **settings_kw)
-    return VertexBackend(settings, backoff=Backoff(0.01, 0.05))
+    return ImagenBackend(settings, backoff=Backoff(0.01, 0.05))
 
 
 @pytest.fixture
 def backend(emulator):
     emulator.requests.clear()
     emulator.faults.clear()
-    emulator.retired_code = 404
     return make_backend(emulator.url)
 
 
@@ -78,7 +78,7 @@ def test_server_error_that_persists(backend, emulator):
 def test_backoff_grows(emulator):
     emulator.requests.clear()
     emulator.faults[:] = [Fault("503", count=3)]
-    backend = VertexBackend(Settings(project="p", endpoint=emulator.url), backoff=Backoff(0.2, 1.0))
+    backend = ImagenBackend(Settings(project="p", endpoint=emulator.url), backoff=Backoff(0.2, 1.0))
     started = time.monotonic()
     backend.run(GENERATE)
     assert time.monotonic() - started >= 0.2  # slept between attempts (jittered exponential backoff)
@@ -124,7 +124,7 @@ def test_cancel_from_progress_callback(backend, emulator):
 def test_cancel_during_backoff_stops_retrying(emulator):
     emulator.requests.clear()
     emulator.faults[:] = [Fault("429", count=10)]
-    backend = VertexBackend(Settings(project="p", endpoint=emulator.url), backoff=Backoff(1.0, 1.0))
+    backend = ImagenBackend(Settings(project="p", endpoint=emulator.url), backoff=Backoff(1.0, 1.0))
     threading.Timer(0.3, backend.cancel).start()
     with pytest.raises(Cancelled):
         backend.run(GENERATE)
@@ -170,7 +170,7 @@ def test_prompt_blocked(backend, emulator):
 
 
 def test_permission_denied(backend, emulator):
-    emulator.faults.append(Fault("403"))
+    emulator.faults.append(Fault("403-iam"))
     with pytest.raises(BackendError) as caught:
         backend.run(GENERATE)
     message = str(caught.value)
@@ -185,26 +185,27 @@ def test_person_generation_needs_approval(backend, emulator):
 
 
 def test_unknown_model_404(backend, emulator):
-    backend.settings.models["generate"] = "imagen-9.9-imaginary"
+    backend.settings.models["imagen_generate"] = "imagen-9.9-imaginary"
     with pytest.raises(ModelUnavailable) as caught:
         backend.run(GENERATE)
-    assert caught.value.model == "imagen-9.9-imaginary" and caught.value.role == "generate"
-    assert "[models] generate" in str(caught.value) and "gemini-2.5-flash-image" in str(caught.value)
+    assert caught.value.model == "imagen-9.9-imaginary" and caught.value.role == "imagen_generate"
+    assert "[models] imagen_generate" in str(caught.value)
 
 
-@pytest.mark.parametrize("code", [404, 400])
-def test_retired_model(backend, emulator, code):
-    emulator.retired_code = code
-    backend.settings.models["generate"] = "imagen-3.0-generate-001"
-    with pytest.raises(ModelUnavailable, match="Model imagen-3.0-generate-001 is retired or unknown"):
+def test_shut_down_model_names_its_gemini_successor(backend, emulator):
+    backend.settings.models["imagen_generate"] = "imagen-3.0-generate-001"
+    with pytest.raises(ModelUnavailable, match="Model imagen-3.0-generate-001 is shut down, unknown, or not "
+                                               "served") as caught:
         backend.run(GENERATE)
-    assert emulator.requests[-1].status == code
+    assert emulator.requests[-1].status == 404
+    assert "use gemini-3.1-flash-image instead" in str(caught.value)
+    assert caught.value.replacement == "gemini-3.1-flash-image"
 
 
 def test_404_fault_on_edit_model(backend, emulator):
     emulator.faults.append(Fault("404", model="imagen-3.0-capability-001"))
     image = np.full((100, 100, 4), 200, np.uint8)
-    with pytest.raises(ModelUnavailable, match="\\[models\\] edit"):
+    with pytest.raises(ModelUnavailable, match="\\[models\\] imagen_edit"):
         backend.run(EditRequest(op=ops.Edit(prompt="make it winter"), image=image))
 
 

@@ -76,41 +76,41 @@ def test_emulator_endpoint_needs_no_credentials_or_project(tmp_path):
     assert setup_problems(settings, environ={"HOME": str(tmp_path)}) == []
 
 
-def test_backend_without_setup_explains_instead_of_tracing(tmp_path, monkeypatch):
-    pytest.importorskip("google.cloud.aiplatform_v1")
+def test_backend_without_setup_explains_and_points_to_check_setup(tmp_path, monkeypatch):
+    """The first cloud action without credentials: the message names what is missing and Check Setup."""
     from plugin import ops
     from plugin.backends.base import BackendError, EditRequest
-    from plugin.backends.vertex import VertexBackend
+    from plugin.backends.gemini import GeminiBackend
 
     for name in ("GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_CONFIG", "GOOGLE_CLOUD_PROJECT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("NO_GCE_CHECK", "True")  # google.auth: do not probe the metadata server
-    backend = VertexBackend(Settings(project="p"))
-    with pytest.raises(BackendError, match="not set up: credentials: no Application Default Credentials"):
+    backend = GeminiBackend(Settings(project="p"))
+    with pytest.raises(BackendError, match="not set up: credentials: no Application Default Credentials found; "
+                                           "run `gcloud auth application-default login`.*Check Setup"):
         backend.run(EditRequest(op=ops.Generate(prompt="x"), image=None))
 
 
-def test_backend_with_service_account_file_but_no_project(tmp_path, monkeypatch):
-    pytest.importorskip("google.cloud.aiplatform_v1")
+def test_backend_with_a_broken_key_file_but_no_project(tmp_path, monkeypatch):
     from plugin import ops
     from plugin.backends.base import BackendError, EditRequest
-    from plugin.backends.vertex import VertexBackend
+    from plugin.backends.gemini import GeminiBackend
 
     key = tmp_path / "key.json"
     key.write_text("{not json")
     monkeypatch.setenv("HOME", str(tmp_path))
-    backend = VertexBackend(Settings(credentials_file=str(key)))
-    with pytest.raises(BackendError, match="not set up"):
+    backend = GeminiBackend(Settings(credentials_file=str(key)))
+    with pytest.raises(BackendError, match="not set up") as caught:
         backend.run(EditRequest(op=ops.Generate(prompt="x"), image=None))
+    assert "(" not in str(caught.value).split("not set up:")[1][:3]  # a sentence, not a Python tuple
 
 
-def test_backend_reads_service_account_key_and_its_project(tmp_path):
-    pytest.importorskip("google.cloud.aiplatform_v1")
+def test_transport_reads_a_service_account_key_and_its_project(tmp_path):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    from plugin.backends.vertex import VertexBackend
+    from plugin.backends.transport import VertexTransport
 
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
@@ -119,20 +119,33 @@ def test_backend_reads_service_account_key_and_its_project(tmp_path):
         "type": "service_account", "project_id": "key-project", "private_key_id": "1", "private_key": private,
         "client_email": "sa@key-project.iam.gserviceaccount.com", "client_id": "1",
         "token_uri": "https://oauth2.googleapis.com/token"}))
-    backend = VertexBackend(Settings(credentials_file=str(key)))
-    credentials = backend._resolve_credentials()
-    assert backend._project == "key-project"
+    transport = VertexTransport(Settings(credentials_file=str(key)))
+    credentials, project = transport.credentials()
+    assert project == "key-project"
     assert credentials.service_account_email == "sa@key-project.iam.gserviceaccount.com"
 
 
-def test_default_endpoint_is_regional():
-    pytest.importorskip("google.cloud.aiplatform_v1")
-    from plugin.backends.vertex import VertexBackend
+def test_hosts_and_locations():
+    """global has no region prefix; Imagen (legacy) is regional, so global means us-central1 there."""
+    from plugin.backends.imagen import ImagenBackend
+    from plugin.backends.transport import VertexTransport
 
-    regional = VertexBackend(Settings(location="europe-west4")).api_endpoint()
-    assert regional == "europe-west4-aiplatform.googleapis.com"
-    assert VertexBackend(Settings(location="global")).api_endpoint() == "aiplatform.googleapis.com"
-    backend = VertexBackend(Settings(project="p", location="us-central1"))
-    backend._project = "p"
-    assert backend.endpoint_path("imagegeneration@006") == \
-        "projects/p/locations/us-central1/publishers/google/models/imagegeneration@006"
+    transport = VertexTransport(Settings())
+    assert transport.host("global") == "aiplatform.googleapis.com"
+    assert transport.host("europe-west4") == "europe-west4-aiplatform.googleapis.com"
+    assert VertexTransport(Settings(endpoint="http://127.0.0.1:9")).host("global") == "http://127.0.0.1:9"
+    assert ImagenBackend(Settings(location="global")).location == "us-central1"
+    assert ImagenBackend(Settings(location="europe-west4")).location == "europe-west4"
+
+
+def test_a_model_served_only_at_global_is_called_there_and_said_so():
+    from plugin.backends.base import BackendError
+    from plugin.backends.transport import VertexTransport
+
+    settings = Settings(location="us-central1")
+    assert VertexTransport(settings).location_for(("global", "us-central1"), "m") == ("us-central1", "")
+    location, note = VertexTransport(settings).location_for(("global",), "gemini-3.1-flash-image")
+    assert location == "global" and "served only at the global endpoint, not in us-central1" in note
+    settings.gemini.location_fallback = False
+    with pytest.raises(BackendError, match='not served in us-central1 \\(only global\\). Set location = "global"'):
+        VertexTransport(settings).location_for(("global",), "gemini-3.1-flash-image")

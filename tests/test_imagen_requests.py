@@ -43,27 +43,27 @@ def test_wire_image_is_rgb_png_and_falls_back_to_jpeg_over_10_mb():
 
 
 def test_ultra_preview_clamps_samples_with_a_note():
-    settings = Settings(models={"generate": "imagen-4.0-ultra-generate-preview-06-06"})
+    settings = Settings(models={"imagen_generate": "imagen-4.0-ultra-generate-preview-06-06"})
     call = build_call(EditRequest(op=ops.Generate(prompt="x", variations=4), image=None), settings)
     assert call.parameters["sampleCount"] == 1 and "at most 1" in call.notes[0]
 
 
 def test_legacy_model_aspect_ratio_refused_with_choices():
-    settings = Settings(models={"generate": "imagegeneration@005"})
+    settings = Settings(models={"imagen_generate": "imagegeneration@005"})
     with pytest.raises(UnsupportedOperation, match="1:1, 9:16"):
         build_call(EditRequest(op=ops.Generate(prompt="x", aspect_ratio="16:9"), image=None), settings)
 
 
 def test_unknown_generate_model_is_sent_leniently():
-    settings = Settings(models={"generate": "imagen-5.0-generate-001"})
+    settings = Settings(models={"imagen_generate": "imagen-5.0-generate-001"})
     call = build_call(EditRequest(op=ops.Generate(prompt="x"), image=None), settings)
     assert call.model == "imagen-5.0-generate-001" and call.parameters["sampleImageSize"] == "1K"
 
 
 def test_edit_with_a_non_capability_model_explains_the_setting():
-    settings = Settings(models={"edit": "imagegeneration@006"})
+    settings = Settings(models={"imagen_edit": "imagegeneration@006"})
     request = EditRequest(op=ops.Edit(prompt="winter"), image=rgba())
-    with pytest.raises(UnsupportedOperation, match='edit = "imagen-3.0-capability-001"'):
+    with pytest.raises(UnsupportedOperation, match='imagen_edit = "imagen-3.0-capability-001"'):
         build_call(request, settings)
 
 
