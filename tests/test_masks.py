@@ -95,3 +95,24 @@ def test_expanded_canvas_aspect_and_anchor():
     assert expanded_canvas(400, 300, aspect=(1, 1), anchor="top") == (0, 0, 0, 100)
     assert expanded_canvas(400, 300, aspect=(1, 1), anchor="bottom") == (0, 100, 0, 0)
     assert expanded_canvas(400, 300, margins=(1, 2, 3, 4)) == (1, 2, 3, 4)
+
+
+def test_the_blend_weight_of_a_region_equals_the_whole_picture_s(tmp_path):
+    """The pipeline works the weight out near the selection only; it must equal the whole-picture one."""
+    from plugin import ops
+    from plugin.pipeline import _prepare_region
+
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (300, 400, 4), dtype=np.uint8)
+    selection = np.zeros((300, 400), np.uint8)
+    selection[5:60, 380:398] = 255  # near the edge: the area around it is clipped
+    selection[40:70, 100:160] = 128
+    for context in (0, 16):
+        op = ops.InpaintRemove(grow=3, feather=7, context=context)
+        region = _prepare_region(op, image, selection)
+        whole = masks.weight_to_u8(masks.blend_weight(selection, 3, 7))
+        roi = region.roi
+        assert np.array_equal(region.weight, whole[roi.y:roi.y + roi.height, roi.x:roi.x + roi.width])
+        outside = whole.copy()
+        outside[roi.y:roi.y + roi.height, roi.x:roi.x + roi.width] = 0
+        assert not outside.any()  # nothing the blend reaches lies outside the region
