@@ -4,8 +4,8 @@
 GIMP runs it through the entry install.sh writes into ~/.config/GIMP/2.10/plug-ins/ (from
 entries/gimp2.py), which names this folder and runs this file with __file__ set to it; a symlink
 to this file works too. We put the repository on sys.path and leave the work to
-plugin/hosts/gimp2.py, which shares all its logic with the GIMP 3 adapter. The pixels go to the worker in the repository's venv
-(Python 3), so GIMP's own Python needs nothing but gimpfu.
+plugin/hosts/gimp2.py, which shares all its logic with the GIMP 3 adapter. The pixels go to the
+worker in the repository's venv (Python 3), so GIMP's own Python needs nothing but gimpfu.
 """
 
 import os
