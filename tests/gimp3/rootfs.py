@@ -194,9 +194,16 @@ class Root:
         if entry.exists():
             os.utime(entry)
 
-    def install(self) -> None:
-        """Run the real install.sh inside the root: it has to find this GIMP's folder or binary itself."""
-        self.sh(f"cd {REPO_IN_ROOT} && bash install.sh", log=True, timeout=1800)
+    def install(self) -> str:
+        """Run the real install.sh inside the root (it has to find this GIMP's folder or binary by
+        itself); returns what it said, which the tests check."""
+        done = self.sh(f"cd {REPO_IN_ROOT} && bash install.sh 2>&1", timeout=1800, capture=True)
+        with open(self.log, "a") as log:
+            log.write(done.stdout)
+        if done.returncode:
+            raise RuntimeError(f"install.sh failed in {self.path} ({done.returncode}):\n"
+                               f"{done.stdout[-3000:]}")
+        return done.stdout
 
     # -- running --------------------------------------------------------------------------
 
@@ -263,7 +270,7 @@ def session(extra_packages: list[str] | None = None, version: str = DEFAULT_HOST
         root.trust_host_certificates()
         with root.proc_mounted():
             root.sync_repo()
-            root.install()
+            root.install_output = root.install()
             yield root
 
 
