@@ -97,16 +97,24 @@ older_folder() {
 
 # -- entries ----------------------------------------------------------------------------------
 
+registration_sum() {
+  # a checksum of the code that registers the procedures: when it changes, so does the entry, and
+  # GIMP (which caches what a plug-in registered until its file changes) asks again
+  (cd "$REPO" && cat imagen_gimp.py imagen_gimp_2.py plugin/actions.py plugin/hosts/*.py 2>/dev/null; true) | cksum |
+    awk '{ print $1 "-" $2 }'
+}
+
 render_entry() {
   # $1 = template in entries/: printed with this folder as INSTALLATION (a Python string literal)
-  local escaped line
+  local escaped line sum
   escaped="$(printf '%s' "$REPO" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"
+  sum="$(registration_sum)"
   while IFS= read -r line || [ -n "$line" ]; do
-    if [ "$line" = 'INSTALLATION = "@INSTALLATION@"' ]; then
-      printf 'INSTALLATION = "%s"\n' "$escaped"
-    else
-      printf '%s\n' "$line"
-    fi
+    case "$line" in
+      'INSTALLATION = "@INSTALLATION@"') printf 'INSTALLATION = "%s"\n' "$escaped" ;;
+      '# registration: @REGISTRATION@') printf '# registration: %s\n' "$sum" ;;
+      *) printf '%s\n' "$line" ;;
+    esac
   done <"$1"
 }
 
@@ -175,7 +183,8 @@ write_entry() {
       link) say "$4: wrote $dest (instead of the old link)" ;;
       copy) say "$4: repaired $dest (GIMP had copied an old link there as a plain file)" ;;
       *) if [ -n "$named" ] && [ "$named" != "$(printf '%s' "$REPO" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')" ]
-         then say "$4: rewrote $dest (it ran $named)"; else say "$4: updated $dest"; fi ;;
+         then say "$4: rewrote $dest (it ran $named)"
+         else say "$4: updated $dest (GIMP registers the procedures again at its next start)"; fi ;;
     esac
   fi
   remember entry "$dest"

@@ -7,6 +7,9 @@ import os
 import sys
 
 INSTALLATION = "@INSTALLATION@"
+# GIMP asks a plug-in again for its procedures when this file changes; install.sh rewrites it when
+# the code that registers them has changed (a checksum of it):
+# registration: @REGISTRATION@
 ENTRY = os.path.join(INSTALLATION, "imagen_gimp.py")
 
 if not os.path.isfile(ENTRY):

@@ -23,7 +23,7 @@ from plugin.hosts import common
 REPO = Path(__file__).resolve().parents[1]
 GI_STUB = Path(__file__).parent / "gi_stub"
 TOOLS = ("bash", "sh", "env", "awk", "sed", "grep", "sort", "head", "cat", "mkdir", "rmdir", "rm", "mv",
-         "cp", "chmod", "dirname", "readlink", "cmp", "sleep", "timeout", "uname")
+         "cp", "chmod", "dirname", "readlink", "cmp", "cksum", "sleep", "timeout", "uname")
 ENTRY3 = "plug-ins/imagen_gimp/imagen_gimp.py"
 ENTRY2 = "plug-ins/imagen_gimp_2.py"
 FAKE_GIMP = """#!/bin/sh
@@ -305,3 +305,20 @@ def test_help_names_the_options():
     for option in ("--dev", "--no-gimp", "--no-warm", "--links-only", "--uninstall"):
         assert option in done.stdout
     assert "Flatpak" in done.stdout
+
+
+def test_a_change_to_the_registration_code_rewrites_the_entry(setup):
+    """GIMP keeps what a plug-in registered until the plug-in's file changes: after an update that
+    changes the procedures, install.sh rewrites the entry so that GIMP asks again."""
+    setup.folders("3.2")
+    setup.run()
+    entry = setup.config / "3.2" / ENTRY3
+    before = entry.read_text()
+    common_py = setup.install_dir / "plugin" / "hosts" / "common.py"
+    common_py.write_text(common_py.read_text() + "\n# a new parameter\n")
+    out = setup.run().stdout
+    assert entry.read_text() != before and "GIMP registers the procedures again" in out
+    assert "is up to date" in setup.run().stdout
+    (setup.install_dir / "plugin" / "engine").mkdir(exist_ok=True)
+    (setup.install_dir / "plugin" / "engine" / "new.py").write_text("# not part of the registration\n")
+    assert "is up to date" in setup.run().stdout

@@ -157,10 +157,12 @@ PROCEDURES = (
                   host_only=True),
                _p("anchor", "choice", "A_nchor", "Where the current picture stays", "center", ANCHOR_CHOICES,
                   host_only=True),
-               _p("left", "int", "Left", "Pixels added on the left", 0, (0, 8192)),
-               _p("top", "int", "Top", "Pixels added at the top", 0, (0, 8192)),
-               _p("right", "int", "Right", "Pixels added on the right", 0, (0, 8192)),
-               _p("bottom", "int", "Bottom", "Pixels added at the bottom", 0, (0, 8192)))
+               # every label has a mnemonic, none taken twice in a dialog or by its buttons (_Reset,
+               # _Cancel, _OK, _Load, _Save): GIMP prints "no mnemonic for property" otherwise
+               _p("left", "int", "Left _margin", "Pixels added on the left", 0, (0, 8192)),
+               _p("top", "int", "_Top margin", "Pixels added at the top", 0, (0, 8192)),
+               _p("right", "int", "Rig_ht margin", "Pixels added on the right", 0, (0, 8192)),
+               _p("bottom", "int", "Bottom marg_in", "Pixels added at the bottom", 0, (0, 8192)))
               + MASK + TAIL, True),
     Procedure("background", PROC_PREFIX + "background", "Replace _Background...",
               "Cut out the subject (the selection, or found automatically) and replace what is behind it",

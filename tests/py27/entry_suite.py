@@ -20,7 +20,7 @@ from plugin.hosts import common
 
 INSTALLATION_FILES = ("install.sh", "install-gimp.sh", "imagen_gimp_2.py", "entries", "plugin")
 TOOLS = ("bash", "awk", "sed", "grep", "sort", "head", "cat", "mkdir", "rmdir", "rm", "mv", "chmod",
-         "dirname", "readlink", "cmp", "sleep", "timeout", "uname")
+         "dirname", "readlink", "cmp", "cksum", "sleep", "timeout", "uname")
 
 
 def tool_path(folder):
