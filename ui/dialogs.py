@@ -67,9 +67,10 @@ def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig,
     names = [param.name for param in spec.params]
     framed = [name for _frame, fields, _label in FRAMES for name in fields]
     layout = [name for name in names if name not in framed]
+    texts = {}  # text argument: the frame holding its box
     for param in spec.params:
         if param.kind == "text":
-            _text_box(dialog, config, param)
+            texts[param.name] = _text_box(dialog, config, param)
             layout[layout.index(param.name)] = param.name + "-frame"
         elif param.kind == "choice":
             dialog.get_widget(param.name, gimp3.choice_widget_type())
@@ -86,15 +87,16 @@ def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig,
                 cost = CostLine(config, spec, names, _cloud_setup())
                 box.pack_start(cost.label, False, False, 2)
     dialog.fill(layout)
-    texts = [param.name for param in spec.params if param.kind == "text"]
     for field, choice, nicks in SENSITIVE_IF:  # after fill: the widgets exist
-        if field in names and choice in names:
-            widget = field + "-frame" if field in texts else field
-            dialog.set_sensitive_if_in(widget, None, choice, _choice_values(*nicks), True)
+        if field in texts and choice in names:  # GIMP knows only its own widgets by name
+            _sensitive_if_in(texts[field], config, choice, nicks)
+        elif field in names and choice in names:
+            dialog.set_sensitive_if_in(field, None, choice, _choice_values(*nicks), True)
     return dialog, cost
 
 
-def _text_box(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, param: common.Param) -> None:
+def _text_box(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig,
+              param: common.Param) -> Gtk.Frame:
     """A multi-line box for a text argument, in a frame headed by its label (NAME-frame).
 
     Made here rather than by dialog.get_widget(name, Gtk.TextView): GIMP gives that text view no
@@ -112,6 +114,17 @@ def _text_box(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, para
     frame = dialog.fill_frame(param.name + "-frame", param.name + "-label", False, None)
     frame.add(view)
     view.show()
+    return frame
+
+
+def _sensitive_if_in(widget: Gtk.Widget, config: Gimp.ProcedureConfig, choice: str, nicks: tuple) -> None:
+    """What dialog.set_sensitive_if_in does, for a widget GIMP did not make (a text box)."""
+    def update(*_args) -> None:
+        widget.set_sensitive(config.get_property(choice) in nicks)
+
+    handler = config.connect("notify::" + choice, update)
+    widget.connect("destroy", lambda *_args: config.disconnect(handler))  # the config outlives it
+    update()
 
 
 class CostLine:
