@@ -100,35 +100,50 @@ def test_in_a_fresh_home_install_sh_asks_the_binary_and_gimp_lists_every_procedu
     assert "is up to date" in install(copy, home)  # and again: nothing to do
 
 
-def test_gimp32_imports_a_gimp30_folder_and_its_entry_still_works(copy):
-    """A user installed in GIMP 3.0, then upgrades: 3.2's first start copies the 3.0 folder, entry
-    included, and the copy registers everything without install.sh being run again."""
-    if copy.host.version != "3.2":
-        pytest.skip("GIMP 3.0 has no older 3.x folder to import")
+def test_a_new_gimp_imports_the_previous_folder_and_the_plugin_works(copy):
+    """The user upgrades GIMP. 3.2: its first start copies the 3.0 folder, entry included, and the
+    copy registers everything without install.sh being run again. 3.0: it imports GIMP 2.10's
+    settings but no plug-ins, so install.sh starts it once to do that, then writes its entry."""
     home = fresh_home(copy, "upgrade")
-    old = copy.inside(f"{home}/.config/GIMP/3.0/plug-ins/imagen_gimp")
-    old.mkdir(parents=True)
-    written = copy.inside(copy.host.plugin_entry)  # what install.sh writes for this installation
-    (old / "imagen_gimp.py").write_bytes(written.read_bytes())
-    (old / "imagen_gimp.py").chmod(0o755)
-    found, console = registered(copy, home)
-    migrated = copy.inside(f"{home}/.config/GIMP/3.2/plug-ins/imagen_gimp/imagen_gimp.py")
-    assert migrated.is_file() and migrated.read_bytes() == written.read_bytes()
-    assert_all_registered(found, console)
+    written = copy.inside(copy.host.plugin_entry).read_bytes()  # what install.sh writes for COPY
+    if copy.host.version == "3.2":
+        old = copy.inside(f"{home}/.config/GIMP/3.0/plug-ins/imagen_gimp")
+        old.mkdir(parents=True)
+        (old / "imagen_gimp.py").write_bytes(written.replace(rootfs.REPO_IN_ROOT.encode(), COPY.encode()))
+        (old / "imagen_gimp.py").chmod(0o755)
+        found, console = registered(copy, home)
+        migrated = copy.inside(f"{home}/.config/GIMP/3.2/plug-ins/imagen_gimp/imagen_gimp.py")
+        assert migrated.is_file() and migrated.read_bytes() == (old / "imagen_gimp.py").read_bytes()
+        assert_all_registered(found, console)
+        assert "is up to date" in install(copy, home)
+    else:
+        old = copy.inside(f"{home}/.config/GIMP/2.10")
+        (old / "plug-ins").mkdir(parents=True)
+        (old / "gimprc").write_text("(default-threshold 77)\n")
+        said = install(copy, home)
+        assert f"so that it imports {home}/.config/GIMP/2.10" in said, said
+        assert "GIMP 3.0: wrote" in said and "GIMP 2.10 (needs its Python-Fu): wrote" in said, said
+        assert "(default-threshold 77)" in copy.inside(f"{home}/.config/GIMP/3.0/gimprc").read_text()
+        assert_all_registered(*registered(copy, home))
 
 
-def test_gimp32_import_of_an_old_link_is_repaired_by_install_sh(copy):
-    """Issue 12: the old install.sh linked the entry into 3.0; 3.2 copies the link as a plain file,
-    which dies with "No module named 'plugin'". install.sh run again repairs it."""
-    if copy.host.version != "3.2":
-        pytest.skip("GIMP 3.0 has no older 3.x folder to import")
+def test_an_old_link_is_replaced_and_a_copy_of_it_repaired(copy):
+    """Issue 12: the old install.sh linked the entry into 3.0. 3.0 follows the link; 3.2 copies it
+    as a plain file, which dies with "No module named 'plugin'". install.sh run again writes an
+    entry in place of the link and repairs the copy."""
+    version = copy.host.version
     home = fresh_home(copy, "old-link")
     old = copy.inside(f"{home}/.config/GIMP/3.0/plug-ins/imagen_gimp")
     old.mkdir(parents=True)
     (old / "imagen_gimp.py").symlink_to(f"{COPY}/imagen_gimp.py")
     found, console = registered(copy, home)
-    assert found == {} and "No module named 'plugin'" in console, console[-3000:]
+    if version == "3.2":
+        assert found == {} and "No module named 'plugin'" in console, console[-3000:]
+    else:
+        assert_all_registered(found, console)
     said = install(copy, home)
-    assert f"GIMP 3.2: repaired {home}/.config/GIMP/3.2/plug-ins/imagen_gimp/imagen_gimp.py" in said, said
     assert "GIMP 3.0: wrote" in said and "(instead of the old link)" in said, said
+    if version == "3.2":
+        assert f"GIMP 3.2: repaired {home}/.config/GIMP/3.2/plug-ins/imagen_gimp/imagen_gimp.py" in said, said
+    assert not (old / "imagen_gimp.py").is_symlink()
     assert_all_registered(*registered(copy, home))
