@@ -1,5 +1,6 @@
-# Sourced by install.sh (bash 3.2 or newer): finds GIMP's user folders, writes the plug-in entries
-# into them, and removes them again (--uninstall). Uses REPO, MANIFEST, VENV and say() from install.sh.
+# Sourced by install.sh (bash 3.2 or newer; no process substitution, which needs /dev/fd): finds
+# GIMP's user folders, writes the plug-in entries into them, and removes them again (--uninstall).
+# Uses REPO, MANIFEST, VENV and say() from install.sh.
 #
 # Why entry files and not links: GIMP 3.2, on its first start, copies the GIMP 3.0 folder, and it
 # copies a linked plug-in as a plain file, which then cannot follow its link back here. An entry
@@ -260,7 +261,9 @@ find_binaries() {
     # the console binary of the same version starts quicker and never looks for a display
     console="$(command -v "gimp-console-$version" 2>/dev/null || printf '%s' "$path")"
     folder_for_binary "$console" "${name##*/}" "$version"
-  done < <(gimp_commands)
+  done <<EOF
+$(gimp_commands)
+EOF
 }
 
 flatpak_note() {
@@ -319,9 +322,17 @@ ours_to_remove() {
   fi
 }
 
-uninstall_all() {
-  local base entry dir removed=0 kept=0 seen="|"
+candidate_entries() {
+  # what --uninstall looks at: the entries it wrote, and any in GIMP's folders (copies GIMP made)
+  local base dir
   base="$(config_base)"
+  manifest_paths entry
+  for dir in "$base"/3.* "$(version_folder 3.0)"; do printf '%s\n' "$dir/plug-ins/imagen_gimp/imagen_gimp.py"; done
+  for dir in "$base"/2.10 "$(version_folder 2.10)"; do printf '%s\n' "$dir/plug-ins/imagen_gimp_2.py"; done
+}
+
+uninstall_all() {
+  local entry dir removed=0 kept=0 seen="|"
   while IFS= read -r entry; do
     [ -n "$entry" ] || continue
     case "$seen" in *"|$entry|"*) continue ;; esac
@@ -335,23 +346,27 @@ uninstall_all() {
     elif [ -e "$entry" ] || [ -L "$entry" ]; then
       say "kept $entry: it is not this installation's"
     fi
-  done < <(manifest_paths entry
-           for dir in "$base"/3.* "$(version_folder 3.0)"; do printf '%s\n' "$dir/plug-ins/imagen_gimp/imagen_gimp.py"; done
-           for dir in "$base"/2.10 "$(version_folder 2.10)"; do printf '%s\n' "$dir/plug-ins/imagen_gimp_2.py"; done)
+  done <<EOF
+$(candidate_entries)
+EOF
   while IFS= read -r dir; do
     if [ -d "$dir" ] && rmdir "$dir" 2>/dev/null; then
       say "removed $dir (install.sh had made it)"
     elif [ -d "$dir" ]; then
       kept=$((kept + 1))
     fi
-  done < <(manifest_paths dir)
+  done <<EOF
+$(manifest_paths dir)
+EOF
   [ "$kept" -gt 0 ] && say "kept $kept folder(s) install.sh had made: they hold other files now (GIMP's)"
   while IFS= read -r dir; do
     if [ "$dir" = "$VENV" ] && [ -d "$dir" ]; then
       rm -rf "$dir"
       say "removed $dir"
     fi
-  done < <(manifest_paths venv)
+  done <<EOF
+$(manifest_paths venv)
+EOF
   rm -f "$MANIFEST"
   [ "$removed" -gt 0 ] || say "no GIMP entry of this installation was found"
   return 0

@@ -126,7 +126,7 @@ TAIL = (
     _p("model", "string", "Mo_del", "Model ID; empty = the default for this action", ""),
 )
 MASK = (
-    _p("grow", "int", "_Grow selection", "Pixels added around the selection", 4, (0, 500)),
+    _p("grow", "int", "Gro_w selection", "Pixels added around the selection", 4, (0, 500)),
     _p("feather", "int", "_Feather", "Width of the soft edge, in pixels", 8, (0, 500)),
     _p("context", "int", "Conte_xt margin", "Pixels around the selection the model sees", 64, (0, 4096)),
 )
@@ -158,11 +158,11 @@ PROCEDURES = (
                _p("anchor", "choice", "A_nchor", "Where the current picture stays", "center", ANCHOR_CHOICES,
                   host_only=True),
                # every label has a mnemonic, none taken twice in a dialog or by its buttons (_Reset,
-               # _Cancel, _OK, _Load, _Save): GIMP prints "no mnemonic for property" otherwise
+               # _Cancel, _OK, _Help, _Load, _Save): GIMP prints "no mnemonic for property" otherwise
                _p("left", "int", "Left _margin", "Pixels added on the left", 0, (0, 8192)),
                _p("top", "int", "_Top margin", "Pixels added at the top", 0, (0, 8192)),
-               _p("right", "int", "Rig_ht margin", "Pixels added on the right", 0, (0, 8192)),
-               _p("bottom", "int", "Bottom marg_in", "Pixels added at the bottom", 0, (0, 8192)))
+               _p("right", "int", "R_ight margin", "Pixels added on the right", 0, (0, 8192)),
+               _p("bottom", "int", "Bottom mar_gin", "Pixels added at the bottom", 0, (0, 8192)))
               + MASK + TAIL, True),
     Procedure("background", PROC_PREFIX + "background", "Replace _Background...",
               "Cut out the subject (the selection, or found automatically) and replace what is behind it",
