@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """GIMP 3 entry: registers the Imagen procedures, nothing else.
 
-install.sh links this file into ~/.config/GIMP/3.0/plug-ins/imagen_gimp/; we follow the link back
-to the repository, put it on sys.path, and leave the work to plugin/hosts/gimp3.py. Heavy imports
-stay out of this file: GIMP runs it at every start to query the procedures.
+GIMP runs it through the entry install.sh writes into each GIMP 3.x folder
+(plug-ins/imagen_gimp/imagen_gimp.py, from entries/gimp3.py), which names this folder and runs this
+file with __file__ set to it; a symlink to this file works too. We put the repository on sys.path
+and leave the work to plugin/hosts/gimp3.py. Heavy imports stay out of this file: GIMP runs it at
+every start to query the procedures.
 """
 
 import os

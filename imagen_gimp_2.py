@@ -1,10 +1,11 @@
 #!/usr/bin/env python
 """GIMP 2.10 entry (Python-Fu, Python 2.7): registers the Imagen procedures, nothing else.
 
-install.sh links this file into ~/.config/GIMP/2.10/plug-ins/; we follow the link back to the
-repository, put it on sys.path, and leave the work to plugin/hosts/gimp2.py, which shares all
-its logic with the GIMP 3 adapter. The pixels go to the worker in the repository's venv
-(Python 3), so GIMP's own Python needs nothing but gimpfu.
+GIMP runs it through the entry install.sh writes into ~/.config/GIMP/2.10/plug-ins/ (from
+entries/gimp2.py), which names this folder and runs this file with __file__ set to it; a symlink
+to this file works too. We put the repository on sys.path and leave the work to
+plugin/hosts/gimp2.py, which shares all its logic with the GIMP 3 adapter. The pixels go to the
+worker in the repository's venv (Python 3), so GIMP's own Python needs nothing but gimpfu.
 """
 
 import os

@@ -17,7 +17,7 @@ gi.require_version("Gtk", "3.0")
 from gi.repository import Gimp, GimpUi, Gtk  # noqa: E402
 
 from plugin.geometry import Rect  # noqa: E402
-from plugin.hosts import common  # noqa: E402
+from plugin.hosts import common, gimp3  # noqa: E402
 from ui import cost as costs  # noqa: E402
 
 MASK_FIELDS = ("grow", "feather", "context")
@@ -62,20 +62,18 @@ def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: 
                  geometry: tuple | None = None) -> tuple[GimpUi.ProcedureDialog, CostLine | None]:
     """The filled dialog, not shown yet, and its cost line (close() it before destroying the dialog)."""
     title = common.TITLES[spec.action]
+    gimp3.prepare_config(config, spec)
     dialog = GimpUi.ProcedureDialog.new(procedure, config, title)
     names = [param.name for param in spec.params]
-    kinds = {param.name: param.kind for param in spec.params}
     framed = [name for _frame, fields, _label in FRAMES for name in fields]
     layout = [name for name in names if name not in framed]
-    for name in names:
-        if kinds[name] == "text":  # a multi-line box under a heading (a text view has no label)
-            view = dialog.get_widget(name, Gtk.TextView)
-            view.set_size_request(420, 72)
-            view.set_wrap_mode(Gtk.WrapMode.WORD_CHAR)
-            label = next(p.label for p in spec.params if p.name == name)
-            dialog.get_label(name + "-label", label.replace("_", ""), False, False)
-            dialog.fill_frame(name + "-frame", name + "-label", False, name)
-            layout[layout.index(name)] = name + "-frame"
+    texts = {}  # text argument: the frame holding its box
+    for param in spec.params:
+        if param.kind == "text":
+            texts[param.name] = _text_box(dialog, config, param)
+            layout[layout.index(param.name)] = param.name + "-frame"
+        elif param.kind == "choice":
+            dialog.get_widget(param.name, gimp3.choice_widget_type())
     cost = None
     for frame, fields, label in FRAMES:
         present = [name for name in fields if name in names]
@@ -90,9 +88,43 @@ def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: 
                 box.pack_start(cost.label, False, False, 2)
     dialog.fill(layout)
     for field, choice, nicks in SENSITIVE_IF:  # after fill: the widgets exist
-        if field in names and choice in names:
+        if field in texts and choice in names:  # GIMP knows only its own widgets by name
+            _sensitive_if_in(texts[field], config, choice, nicks)
+        elif field in names and choice in names:
             dialog.set_sensitive_if_in(field, None, choice, _choice_values(*nicks), True)
     return dialog, cost
+
+
+def _text_box(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig,
+              param: common.Param) -> Gtk.Frame:
+    """A multi-line box for a text argument, in a frame headed by its label (NAME-frame).
+
+    Made here rather than by dialog.get_widget(name, Gtk.TextView): GIMP gives that text view no
+    label, so it has no mnemonic and GIMP says so on the console. This heading's mnemonic (Alt+P
+    for "_Prompt") moves the focus into the box.
+    """
+    view = Gtk.TextView.new_with_buffer(GimpUi.prop_text_buffer_new(config, param.name, -1))
+    view.set_size_request(420, 72)
+    view.set_wrap_mode(Gtk.WrapMode.WORD_CHAR)
+    for side in ("top", "bottom", "left", "right"):  # as GIMP's own text view
+        getattr(view, f"set_{side}_margin")(3)
+    view.set_tooltip_text(param.blurb)
+    heading = dialog.get_label(param.name + "-label", param.label, False, True)
+    heading.set_mnemonic_widget(view)
+    frame = dialog.fill_frame(param.name + "-frame", param.name + "-label", False, None)
+    frame.add(view)
+    view.show()
+    return frame
+
+
+def _sensitive_if_in(widget: Gtk.Widget, config: Gimp.ProcedureConfig, choice: str, nicks: tuple) -> None:
+    """What dialog.set_sensitive_if_in does, for a widget GIMP did not make (a text box)."""
+    def update(*_args) -> None:
+        widget.set_sensitive(config.get_property(choice) in nicks)
+
+    handler = config.connect("notify::" + choice, update)
+    widget.connect("destroy", lambda *_args: config.disconnect(handler))  # the config outlives it
+    update()
 
 
 class CostLine:

@@ -137,7 +137,7 @@ TAIL = (
     BACKEND, TIER, MAX_SIZE, MODEL,
 )
 MASK = (
-    _p("grow", "int", "_Grow selection", "Pixels added around the selection", 4, (0, 500)),
+    _p("grow", "int", "Gro_w selection", "Pixels added around the selection", 4, (0, 500)),
     _p("feather", "int", "_Feather", "Width of the soft edge, in pixels", 8, (0, 500)),
     _p("context", "int", "Conte_xt margin", "Pixels around the selection the model sees", 64, (0, 4096)),
 )
@@ -160,17 +160,19 @@ PROCEDURES = (
     Procedure("outpaint", PROC_PREFIX + "expand", "E_xpand Canvas...",
               "Grow the canvas and fill the new area",
               (_p("prompt", "string", "_Prompt", "Optional: what the new area should show", ""),
-               _p("expand-mode", "choice", "Ne_w size from", "How the new size is given", "aspect",
+               _p("expand-mode", "choice", "Grow the canvas b_y", "How the new size is given", "aspect",
                   EXPAND_CHOICES,
                   host_only=True),
                _p("aspect-ratio", "choice", "_Aspect ratio", "Target shape", "landscape-16-9", ASPECT_CHOICES,
                   host_only=True),
                _p("anchor", "choice", "A_nchor", "Where the current picture stays", "center", ANCHOR_CHOICES,
                   host_only=True),
-               _p("left", "int", "Left", "Pixels added on the left", 0, (0, 8192)),
-               _p("top", "int", "Top", "Pixels added at the top", 0, (0, 8192)),
-               _p("right", "int", "Right", "Pixels added on the right", 0, (0, 8192)),
-               _p("bottom", "int", "Bottom", "Pixels added at the bottom", 0, (0, 8192)))
+               # every label has a mnemonic, none taken twice in a dialog or by its buttons (_Reset,
+               # _Cancel, _OK, _Help, _Load, _Save): GIMP prints "no mnemonic for property" otherwise
+               _p("left", "int", "Left _margin", "Pixels added on the left", 0, (0, 8192)),
+               _p("top", "int", "_Top margin", "Pixels added at the top", 0, (0, 8192)),
+               _p("right", "int", "R_ight margin", "Pixels added on the right", 0, (0, 8192)),
+               _p("bottom", "int", "Bottom mar_gin", "Pixels added at the bottom", 0, (0, 8192)))
               + MASK + TAIL, True),
     Procedure("background", PROC_PREFIX + "background", "Replace _Background...",
               "Cut out the subject (the selection, or found automatically) and replace what is behind it",

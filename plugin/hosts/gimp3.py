@@ -3,6 +3,9 @@
 Only GIMP calls live here (read the region, paste layers, progress, messages); every decision
 is in common.py so the GIMP 2.10 adapter can share it. Imported by GIMP's own Python, which has
 no NumPy: pixels move as bytes.
+
+Tested on GIMP 3.0.4 and 3.2.6, which both load the GI namespace Gimp 3.0; what differs between
+them for this plug-in is in "GIMP 3.0 and 3.2" below.
 """
 
 from __future__ import annotations
@@ -139,6 +142,33 @@ def read_values(config: Gimp.ProcedureConfig, spec: common.Procedure) -> dict:
             value = value.get_path() if value is not None else ""
         values[param.name] = value
     return values
+
+
+# ---------------------------------------------------------------------------------------------
+# GIMP 3.0 and 3.2: what differs for this plug-in (ui/dialogs.py calls these)
+# ---------------------------------------------------------------------------------------------
+# - 3.2 shows a choice argument with up to three options as radio buttons (GimpIntRadioFrame),
+#   whose frame has no mnemonic, and prints "no mnemonic for property ..." for it; 3.0 shows every
+#   choice as a combo box. The dialogs ask both for a combo box (choice_widget_type).
+# - In both, an empty string argument reads back as None; 3.0.4's entry then prints
+#   "Gtk-CRITICAL: gtk_entry_buffer_set_text: assertion 'chars != NULL' failed" (3.2 copes).
+#   prepare_config stores "" instead before a dialog is built.
+# - 3.2 deprecates Drawable filters (brightness_contrast, levels, threshold, ...) and
+#   GimpUi.DrawableChooser; this plug-in uses none of them (tests/gimp3 checks the typelib).
+
+def choice_widget_type() -> type:
+    """The widget the dialogs ask for a choice argument: a combo box in 3.0 and in 3.2."""
+    gi.require_version("Gtk", "3.0")
+    from gi.repository import Gtk  # only where a dialog is built: GIMP queries without GTK
+
+    return Gtk.ComboBox
+
+
+def prepare_config(config: Gimp.ProcedureConfig, spec: common.Procedure) -> None:
+    """Store "" for string arguments that read back as None, before a dialog shows them (3.0.4)."""
+    for param in spec.params:
+        if param.kind in ("text", "string", "names") and config.get_property(param.name) is None:
+            config.set_property(param.name, "")
 
 
 def _color_hex(color: Gegl.Color | None, default: str) -> str:

@@ -1,14 +1,18 @@
-"""A Debian 13 root with GIMP 3, cached outside the repository, that the tests drive headless.
+"""Debian roots with a real GIMP 3.x, cached outside the repository, that the tests drive headless.
 
-The host runs Debian 12, whose GIMP 2.10 has no Python; Debian 13's GIMP 3.0 has. We debootstrap
-trixie once into ~/.cache/imagen-gimp/gimp3-root (IMAGEN_GIMP_ROOT overrides), copy the working
-tree into it, run install.sh there (or make the venv ourselves while install.sh does not exist),
-and run gimp-console-3.0 in it. A file lock keeps parallel runs from building or using it at once.
+The host runs Debian 12, whose GIMP 2.10 has no Python. Two roots hold the GIMPs we test on:
+Debian 13 (trixie) with GIMP 3.0.4 in ~/.cache/imagen-gimp/gimp3-root, and Debian testing (forky)
+with GIMP 3.2.6 in ~/.cache/imagen-gimp/gimp32-root (HOSTS says how each is built and run; the
+trixie root keeps its old path so existing caches stay valid). Each is debootstrapped once; every
+session copies the working tree in, runs the real install.sh there (which must find GIMP's folder
+or binary by itself) and runs the host's gimp-console in it. A file lock per root keeps parallel
+runs from building or using one at once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import os
 import shutil
@@ -23,20 +27,63 @@ MIRROR = os.environ.get("IMAGEN_GIMP_DEBIAN_MIRROR", "http://deb.debian.org/debi
 REPO = Path(__file__).resolve().parents[2]
 REPO_IN_ROOT = "/opt/imagen-gimp"
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-PLUGIN_LINK = "/root/.config/GIMP/3.0/plug-ins/imagen_gimp/imagen_gimp.py"
 HOST_CA = "/etc/ssl/imagen-gimp-host-ca.crt"
-KEEP = {".venv", "__pycache__"}
+KEEP = {".venv", "__pycache__", ".install-manifest"}  # install.sh's products stay between syncs
 CA_VARIABLES = ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 PASSED_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
                     "PIP_INDEX_URL", "PIP_DEFAULT_TIMEOUT")
+
+
+
+
+@dataclasses.dataclass(frozen=True)
+class Host:
+    """One GIMP version to test on, and the Debian root that ships it."""
+
+    version: str  # GIMP's major.minor: also the name of its user folder (~/.config/GIMP/3.2)
+    gimp: str  # the upstream release in that root, for messages
+    suite: str  # the Debian suite debootstrap builds
+    name: str  # the root's folder (and lock, log) under ~/.cache/imagen-gimp
+    variable: str  # the environment variable that puts the root elsewhere
+    script: str | None = None  # debootstrap script, when Debian 12's debootstrap lacks the suite's
+    apt_options: str = ""  # forky's Release file can be past its Valid-Until date
+    extra_packages: tuple[str, ...] = ()
+
+    @property
+    def console(self) -> str:
+        """The console binary: GIMP 3.2 ships gimp-console-3.2 and no gimp-console-3.0."""
+        return f"gimp-console-{self.version}"
+
+    @property
+    def gui(self) -> str:
+        return f"gimp-{self.version}"
+
+    @property
+    def user_folder(self) -> str:
+        """GIMP's folder for root in the chroot (Gimp.directory()); 3.2 never reads 3.0's."""
+        return f"/root/.config/GIMP/{self.version}"
+
+    @property
+    def plugin_entry(self) -> str:
+        return f"{self.user_folder}/plug-ins/imagen_gimp/imagen_gimp.py"
+
+
+HOSTS = {
+    "3.0": Host("3.0", "3.0.4", "trixie", "gimp3-root", "IMAGEN_GIMP_ROOT"),
+    "3.2": Host("3.2", "3.2.6", "forky", "gimp32-root", "IMAGEN_GIMP_ROOT_32",
+                script="/usr/share/debootstrap/scripts/sid",  # Debian 12's debootstrap has no forky
+                apt_options="-o Acquire::Check-Valid-Until=false", extra_packages=("ca-certificates",)),
+}
+DEFAULT_HOST = "3.0"
 
 
 def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "imagen-gimp"
 
 
-def root_path() -> Path:
-    return Path(os.environ.get("IMAGEN_GIMP_ROOT") or cache_dir() / "gimp3-root")
+def root_path(host: Host | None = None) -> Path:
+    host = host or HOSTS[DEFAULT_HOST]
+    return Path(os.environ.get(host.variable) or cache_dir() / host.name)
 
 
 def unavailable_reason() -> str | None:
@@ -65,9 +112,10 @@ def _run(command: list[str], log: Path | None = None, timeout: float = 1800, **k
 class Root:
     """The chroot; use inside `session()` so /proc is mounted and the lock is held."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, host: Host | None = None):
         self.path = path
-        self.log = cache_dir() / "gimp3-root.log"
+        self.host = host or HOSTS[DEFAULT_HOST]
+        self.log = cache_dir() / f"{self.host.name}.log"
 
     # -- building -------------------------------------------------------------------------
 
@@ -75,11 +123,12 @@ class Root:
         """Build the root when missing; install any package it lacks."""
         if not (self.path / "usr/bin/apt-get").exists():
             self._bootstrap()
-        wanted = PACKAGES + list(extra_packages or [])
+        wanted = PACKAGES + list(self.host.extra_packages) + list(extra_packages or [])
         missing = [name for name in wanted if not self._installed(name)]
         if missing:
+            apt = "apt-get " + self.host.apt_options
             with self.proc_mounted():
-                self.sh("apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
+                self.sh(f"{apt} update -q && DEBIAN_FRONTEND=noninteractive {apt} install -y -q "
                         "--no-install-recommends " + " ".join(missing), log=True, timeout=1800)
 
     def _bootstrap(self) -> None:
@@ -91,7 +140,8 @@ class Root:
             _unmount(building / "proc")
             shutil.rmtree(building)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        _run(["debootstrap", "--variant=minbase", "trixie", str(building), MIRROR], self.log)
+        command = ["debootstrap", "--variant=minbase", self.host.suite, str(building), MIRROR]
+        _run(command + ([self.host.script] if self.host.script else []), self.log)
         building.rename(self.path)
 
     def _installed(self, package: str) -> bool:
@@ -145,32 +195,32 @@ class Root:
             os.utime(entry)
 
     def install(self) -> str:
-        """Run install.sh inside the root, or set up the venv and the plug-in link like it would."""
-        if (REPO / "install.sh").exists():
-            self.sh(f"cd {REPO_IN_ROOT} && bash install.sh", log=True, timeout=1800)
-            how = "install.sh"
-        else:
-            deps = " ".join(f"'{dep}'" for dep in _dependencies())
-            self.sh(
-                f"set -e; cd {REPO_IN_ROOT}; [ -x .venv/bin/python ] || python3 -m venv .venv; "
-                f"stamp=.venv/.imagen-deps; want=\"{deps}\"; "
-                f"if [ \"$(cat $stamp 2>/dev/null)\" != \"$want\" ]; then "
-                f".venv/bin/pip install -q {deps} && echo \"$want\" > $stamp || exit 1; fi; "
-                f"mkdir -p {os.path.dirname(PLUGIN_LINK)}; "
-                f"ln -sfn {REPO_IN_ROOT}/imagen_gimp.py {PLUGIN_LINK}",
-                log=True, timeout=1800)
-            how = "fallback venv"
-        return how
+        """Run the real install.sh inside the root (it has to find this GIMP's folder or binary by
+        itself); returns what it said, which the tests check."""
+        done = self.sh(f"cd {REPO_IN_ROOT} && bash install.sh 2>&1", timeout=1800, capture=True)
+        with open(self.log, "a") as log:
+            log.write(done.stdout)
+        if done.returncode:
+            raise RuntimeError(f"install.sh failed in {self.path} ({done.returncode}):\n"
+                               f"{done.stdout[-3000:]}")
+        return done.stdout
 
     # -- running --------------------------------------------------------------------------
 
     def trust_host_certificates(self) -> None:
-        """pip inside the root must trust what the host trusts (a TLS-inspecting proxy, for one)."""
+        """pip inside the root must trust what the host trusts (a TLS-inspecting proxy, for one).
+
+        The bundle also replaces the root's own, and the host's /etc/pip.conf (a mirror, a cert
+        path) is copied as it is: its paths then exist in the root too.
+        """
         bundle = Path(os.environ.get("SSL_CERT_FILE") or "/etc/ssl/certs/ca-certificates.crt")
         if bundle.is_file():
-            target = self.inside(HOST_CA)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(bundle, target)
+            for path in (HOST_CA, "/etc/ssl/certs/ca-certificates.crt"):
+                target = self.inside(path)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(bundle, target)
+        if Path("/etc/pip.conf").is_file():
+            shutil.copyfile("/etc/pip.conf", self.inside("/etc/pip.conf"))
 
     def sh(self, script: str, log: bool = False, timeout: float = 600, env: dict | None = None,
            capture: bool = False) -> subprocess.CompletedProcess:
@@ -189,14 +239,14 @@ class Root:
 
     def gimp_batch(self, code: str, env: dict | None = None, timeout: float = 600,
                    before: str = "") -> subprocess.CompletedProcess:
-        """Run python-fu-eval batch code in gimp-console-3.0 (after the shell lines `before`)."""
+        """Run python-fu-eval batch code in this host's gimp-console (after the shell lines `before`)."""
         script_path = self.path / "tmp" / f"imagen-batch-{os.getpid()}-{time.time_ns()}.py"
         script_path.write_text(code)
         inside = "/" + str(script_path.relative_to(self.path))
         batch = f"exec(compile(open({inside!r}).read(), {inside!r}, 'exec'))"
         try:
             return self.sh(
-                before + "gimp-console-3.0 -i -n --batch-interpreter=python-fu-eval -b " + _quote(batch)
+                before + self.host.console + " -i -n --batch-interpreter=python-fu-eval -b " + _quote(batch)
                 + " --quit; status=$?; jobs -p | xargs -r kill 2>/dev/null; exit $status",
                 env=env, timeout=timeout, capture=True)
         finally:
@@ -208,17 +258,19 @@ class Root:
 
 
 @contextlib.contextmanager
-def session(extra_packages: list[str] | None = None):
-    """Lock, build or reuse the root, mount /proc, copy the repo in and install; unmount after."""
+def session(extra_packages: list[str] | None = None, version: str = DEFAULT_HOST):
+    """Lock, build or reuse the root of GIMP `version`, mount /proc, copy the repo in and install;
+    unmount after."""
+    host = HOSTS[version]
     cache_dir().mkdir(parents=True, exist_ok=True)
-    with open(cache_dir() / "gimp3-root.lock", "w") as lock:
+    with open(cache_dir() / f"{host.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        root = Root(root_path())
+        root = Root(root_path(host), host)
         root.ensure(extra_packages)
         root.trust_host_certificates()
         with root.proc_mounted():
             root.sync_repo()
-            root.installed_by = root.install()
+            root.install_output = root.install()
             yield root
 
 
@@ -236,13 +288,6 @@ def _repo_files() -> list[str]:
         skip = {".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache"}
         return [str(p.relative_to(REPO)) for p in REPO.rglob("*")
                 if p.is_file() and not skip.intersection(p.relative_to(REPO).parts)]
-
-
-def _dependencies() -> list[str]:
-    import tomllib
-
-    data = tomllib.loads((REPO / "pyproject.toml").read_text())
-    return [dep for dep in data["project"]["dependencies"] if "python_version <" not in dep]
 
 
 def _quote(text: str) -> str:
