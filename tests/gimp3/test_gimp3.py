@@ -22,8 +22,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from plugin.backends.emulator import Fault, start_in_thread
-from plugin.backends.emulator_answers import quick_engine
+from emulator import Fault, quick_engine, start_in_thread
 from plugin.hosts import common
 
 from . import rootfs
@@ -79,7 +78,9 @@ def gimp_reports(gimp_root):
             "GOOGLE_CLOUD_PROJECT": "test-project", "IMAGEN_GIMP_ENDPOINT": url})
     finally:
         server.stop()
-    vertex["bodies"] = server.predict_bodies()
+    vertex["bodies"] = server.generate_bodies()
+    vertex["records"] = [(r.model, r.location, r.status) for r in server.requests
+                         if r.path.endswith(":generateContent")]
     cancel = _drive_cancel(root)
     print(f"\nGIMP {root.host.gimp} suite: root+install {root.prepared:.1f}s, "
           f"main session {main['seconds']:.1f}s, "
@@ -121,14 +122,14 @@ def _drive_cancel(root: rootfs.Root) -> dict:
         server.stop()
         watcher.join(5)
         root.inside(held).unlink(missing_ok=True)
-    report["bodies"] = server.predict_bodies()
+    report["bodies"] = server.generate_bodies()
     return report
 
 
 def _announce_held_request(server, flag: Path) -> None:
     """Create `flag` as soon as the emulator has a whole :predict request (it then holds it, slow)."""
     while not server.stopping.wait(0.05):
-        if server.predict_bodies():
+        if server.generate_bodies():
             flag.write_text("held")
             return
 
@@ -186,22 +187,34 @@ def test_gimp3_faults(gimp_reports, scenario):
 def test_gimp3_reference_layers_reach_the_service(gimp_reports, prompt):
     """The emulator received the reference layers' own pixels, whole, as the driver read them in GIMP."""
     vertex = gimp_reports["vertex"]
-    bodies = [b for b in vertex["bodies"] if b["instances"][0].get("prompt", "").startswith(prompt)]
-    assert len(bodies) == 1, [b["instances"][0].get("prompt") for b in vertex["bodies"]]
-    references = bodies[0]["instances"][0]["referenceImages"]
-    assert {ref["referenceType"] for ref in references} == {"REFERENCE_TYPE_SUBJECT"}
-    sent = [_rgb_digest(ref["referenceImage"]["bytesBase64Encoded"]) for ref in references]
+    bodies = [b for b in vertex["bodies"] if prompt in b["contents"][0]["parts"][-1].get("text", "")]
+    assert len(bodies) == 1, [b["contents"][0]["parts"][-1].get("text") for b in vertex["bodies"]]
+    parts = bodies[0]["contents"][0]["parts"]
+    assert "keep its identity" in parts[-1]["text"]
+    sent = [_rgb_digest(part["inlineData"]["data"]) for part in parts if "inlineData" in part]
     assert sent == vertex["references"][prompt]
 
 
-def test_gimp3_verdicts_are_shown_as_messages(gimp_reports):
-    console = gimp_reports["vertex"]["console"]
-    assert "SynthID watermark detected: this picture" in console  # the layer Imagen (the emulator) made
-    assert "No SynthID watermark detected" in console  # the photo
+def test_gimp3_gemini_requests_go_to_todays_models_at_global(gimp_reports):
+    """Automatic on a project with no settings file: nothing goes to a shut-down model."""
+    records = gimp_reports["vertex"]["records"]
+    assert records and {model for model, _location, _status in records} <= {
+        "gemini-3.1-flash-image", "gemini-3.5-flash", "gemini-3-pro-image", "gemini-3.1-flash-lite-image",
+        "gemini-3.5-flash-lite"}
+    assert {location for _model, location, _status in records} == {"global"}
+    assert all(status in (200,) for _model, _location, status in records[1:])  # the first is the block
+
+
+def test_gimp3_check_setup_reports_every_line(gimp_reports):
+    report = gimp_reports["vertex"]["setup"]
+    for line in ("OK      Python:", "OK      worker:", "OK      credentials: none needed", "OK      project: "
+                 "test-project", "OK      Vertex AI: reachable", "OK      models: answer: gemini-3.1-flash-image"):
+        assert line in report, report
 
 
 def _rgb_digest(data: str) -> str:
-    picture = Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB")
+    raw = base64.b64decode(data.replace("-", "+").replace("_", "/") + "=" * (-len(data) % 4))
+    picture = Image.open(io.BytesIO(raw)).convert("RGB")
     return hashlib.sha1(picture.tobytes()).hexdigest()
 
 
@@ -242,21 +255,25 @@ def test_gimp3_cancel_leaves_no_copy_of_the_picture(gimp_reports):
 
 
 # What the dialog's cost line says with Vertex AI set up (project my-proj) and the backend on
-# Automatic, as the driver read it in GIMP 3 after building each dialog or turning a widget.
+# Automatic, for a 451x300 image with a 120x100 selection, as the driver read it in GIMP after building
+# each dialog or turning a widget (variations to 3, then each backend, then the tiers).
 DIALOG_LINES = {
-    "insert": "Automatic: Imagen on Vertex AI bills 1 image to project my-proj.",
-    "insert variations 3": "Automatic: Imagen on Vertex AI bills up to 3 images (one per variation) to "
+    "insert": "Automatic: about $0.04: 1 image at 512 on gemini-3.1-flash-image, billed to project my-proj.",
+    "insert variations 3": "Automatic: about $0.14: 3 images at 512 on gemini-3.1-flash-image, billed to "
                            "project my-proj.",
-    "insert gemini": "Gemini on Vertex AI bills the tokens of 3 requests (one per variation) to "
-                     "project my-proj.",
-    "insert local": "The local engine cannot do this offline; choose Automatic or a Vertex AI backend.",
-    "insert vertex": "Imagen on Vertex AI bills up to 3 images (one per variation) to project my-proj.",
+    "insert gemini": "About $0.14: 3 images at 512 on gemini-3.1-flash-image, billed to project my-proj.",
+    "insert local": "The local engine cannot do this offline; choose Automatic or Gemini on Vertex AI.",
+    "insert imagen": "Imagen (legacy) bills each image to project my-proj, but Google shut Imagen down in 2026: "
+                     "the run stops unless your project keeps an Imagen endpoint.",
+    "insert quality": "Automatic: about $0.40: 3 images at 1K on gemini-3-pro-image, billed to project my-proj.",
+    "insert fast": "Automatic: about $0.10: 3 images at 1K on gemini-3.1-flash-lite-image, billed to project "
+                   "my-proj.",
     "background": "Automatic: runs offline on this computer: no charge.",
-    "background prompt": "Automatic: Imagen on Vertex AI bills 1 image to project my-proj.",
-    "upscale": "Automatic: Imagen on Vertex AI bills 1 upscaled image to project my-proj.",
-    "describe": "Automatic: Imagen on Vertex AI describes the picture, billed to project my-proj at Google's "
-                "captioning price.",
-    "verify": "Automatic: Vertex AI checks the picture for SynthID in project my-proj; no pictures are made.",
+    "background prompt": "Automatic: about $0.04: 1 image at 512 on gemini-3.1-flash-image, billed to project "
+                         "my-proj.",
+    "describe": "Automatic: 1 caption from gemini-3.5-flash for a fraction of a cent (text tokens), billed to "
+                "project my-proj.",
+    "generate": "Automatic: about $0.07: 1 image at 1K on gemini-3.1-flash-image, billed to project my-proj.",
 }
 
 
@@ -271,12 +288,18 @@ def test_gimp3_dialog_cost_line_follows_the_widgets(gimp_reports, key):
 
 def test_gimp3_dialog_reads_the_settings_like_the_worker(gimp_reports):
     """In GIMP's own Python the cheap check finds the project and the ADC file, and every dialog
-    shows what common.run_cost says for its defaults; the ADC file's secrets appear nowhere."""
+    shows what ui.cost.run_cost says for its defaults; the ADC file's secrets appear nowhere."""
+    from plugin import catalogue
+    from plugin.geometry import Rect
+    from ui import cost
+
     lines = gimp_reports["dialog"]["dialog"]
     assert lines["setup"] == ["auto", "my-proj", "", True, ""]
-    setup = common.CloudSetup(*lines["setup"])
+    setup = cost.CloudSetup(*lines["setup"], catalogue=catalogue.load())
+    geometry = ((451, 300), Rect(0, 0, 451, 300), Rect(100, 80, 120, 100))
     for spec in common.PROCEDURES:
         defaults = {param.name: param.default for param in spec.params}
-        assert lines[spec.action] == common.run_cost(spec.action, defaults, setup), spec.action
+        area = cost.area_of(spec.action, defaults, *geometry)
+        assert lines[spec.action] == cost.run_cost(spec.action, defaults, setup, area), spec.action
     assert not [text for text in lines.values() if SECRET in str(text)]
     assert SECRET not in gimp_reports["dialog"]["console"]
