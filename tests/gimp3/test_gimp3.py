@@ -183,16 +183,18 @@ def test_gimp3_faults(gimp_reports, scenario):
     _assert_scenario(gimp_reports["fault"], scenario)
 
 
-@pytest.mark.parametrize("prompt", ["a mug on a beach", "a cat with a mug"])
-def test_gimp3_reference_layers_reach_the_service(gimp_reports, prompt):
-    """The emulator received the reference layers' own pixels, whole, as the driver read them in GIMP."""
+@pytest.mark.parametrize(("prompt", "variations"), [("a mug on a beach", 2), ("a cat with a mug", 1)])
+def test_gimp3_reference_layers_reach_the_service(gimp_reports, prompt, variations):
+    """The emulator received the reference layers' own pixels, whole, as the driver read them in GIMP,
+    in each variation's request."""
     vertex = gimp_reports["vertex"]
     bodies = [b for b in vertex["bodies"] if prompt in b["contents"][0]["parts"][-1].get("text", "")]
-    assert len(bodies) == 1, [b["contents"][0]["parts"][-1].get("text") for b in vertex["bodies"]]
-    parts = bodies[0]["contents"][0]["parts"]
-    assert "keep its identity" in parts[-1]["text"]
-    sent = [_rgb_digest(part["inlineData"]["data"]) for part in parts if "inlineData" in part]
-    assert sent == vertex["references"][prompt]
+    assert len(bodies) == variations, [b["contents"][0]["parts"][-1].get("text") for b in vertex["bodies"]]
+    for body in bodies:
+        parts = body["contents"][0]["parts"]
+        assert "keep its identity" in parts[-1]["text"]
+        sent = [_rgb_digest(part["inlineData"]["data"]) for part in parts if "inlineData" in part]
+        assert sent == vertex["references"][prompt]
 
 
 def test_gimp3_gemini_requests_go_to_todays_models_at_global(gimp_reports):
