@@ -1,12 +1,13 @@
-"""Screenshots of the real GIMP 3 under Xvfb: the Filters > Imagen menu and the Inpaint dialog.
+"""Screenshots of the real GIMP 3 under Xvfb: the Filters > Imagen menu, a dialog, Check Setup.
 
-    .venv/bin/python tests/gimp3/screenshots.py [--out docs/img]
+    .venv/bin/python tests/gimp3/screenshots.py [--version 3.2] [--dialog inpaint|check-setup|...]
 
-Uses the same cached Debian 13 root as the tests (tests/gimp3/rootfs.py), with Xvfb, xdotool and
+Uses the same cached Debian roots as the tests (tests/gimp3/rootfs.py), with Xvfb, xdotool and
 ImageMagick added. The dialog is opened from the real menu (an INTERACTIVE run); for the Inpaint dialog
 the script turns Variations to 2, and GIMP runs with a project and a placeholder ADC file, so the cost
-line under the backend shows what Vertex AI would bill. Writes menu.png and dialog.png (cropped,
-256-colour PNGs well under 300 KB).
+line shows what Vertex AI would bill. For Check Setup, GIMP talks to the loopback emulator, told to
+answer as a project whose Vertex AI API is not enabled yet (the commonest first-run problem). Writes
+menu.png and dialog.png or check-setup.png (cropped, 256-colour PNGs well under 300 KB).
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from gimp3 import rootfs  # noqa: E402
 
 SCREEN = (1280, 1024)  # the Imagen submenu ends near y=755: the screen and GIMP's window reach past it
 MENU_CROP = (0, 0, 900, 775)  # image window, Filters menu and the whole Imagen submenu
-DIALOGS = {  # menu item: (y of the item in the Imagen submenu, window title, text typed into the prompt)
-    "verify": (490, "Check SynthID Watermark", ""), "describe": (515, "Describe Image", ""),
-    "auto-mask": (540, "Edit by Automatic Mask", ""), "edit": (565, "Edit with Prompt", ""),
-    "expand": (590, "Expand Canvas", ""), "generate": (615, "Generate Image", ""),
-    "customize": (640, "Generate from References", ""),
-    "inpaint": (665, "Inpaint", "a small red paper boat on the saucer"), "remove": (690, "Remove Object", ""),
-    "background": (715, "Replace Background", ""), "upscale": (740, "Upscale", ""),
+DIALOGS = {  # menu item: (its row in the Imagen submenu, window title, text typed into the prompt)
+    "check-setup": (0, "Imagen: Check Setup", ""), "describe": (1, "Describe Image", ""),
+    "edit": (2, "Edit with Prompt", ""), "expand": (3, "Expand Canvas", ""), "generate": (4, "Generate Image", ""),
+    "customize": (5, "Generate from References", ""),
+    "inpaint": (6, "Inpaint", "a small red paper boat on the saucer"), "remove": (7, "Remove Object", ""),
+    "background": (8, "Replace Background", ""), "upscale": (9, "Upscale", ""),
 }
+ROW_HEIGHT = 25  # pixels between the submenu's items
 # A throwaway gimprc. The script adds (config-version "<this GIMP>"): without it GIMP takes every start
 # for the first one after an update and opens its Welcome dialog (behind the image window) anyway.
 # GIMP 3.0 has no option to turn tooltips off (it ignores show-tool-tips and rejects the whole file
@@ -42,15 +43,15 @@ export DISPLAY=:99 HOME=/root NO_AT_BRIDGE=1
 Xvfb :99 -screen 0 "${SCREEN_W}x${SCREEN_H}x24" -nolisten tcp >/tmp/xvfb.log 2>&1 &
 XVFB=$!
 sleep 2
-mkdir -p /root/.config/GIMP/3.0 /tmp/shots /tmp/shot-gcloud
+mkdir -p "$USER_FOLDER" /tmp/shots /tmp/shot-gcloud
 rm -f /tmp/shots/*.png
 # Vertex AI "set up" for the dialog's cost line: a project and a placeholder ADC file with no secret in
 # it. Nothing is sent: the dialog is cancelled, and no call would get past it without real credentials.
 printf '{"type": "authorized_user"}\n' > /tmp/shot-gcloud/application_default_credentials.json
 export CLOUDSDK_CONFIG=/tmp/shot-gcloud GOOGLE_CLOUD_PROJECT="$PROJECT"
-VERSION=$(gimp-3.0 --version 2>/dev/null | awk '{print $NF}')
-printf '%s(config-version "%s")\n' "$GIMPRC" "$VERSION" > /root/.config/GIMP/3.0/gimprc
-gimp-3.0 -n --no-splash --batch-interpreter=python-fu-eval -b "$BATCH" >/tmp/gimp-gui.log 2>&1 &
+VERSION=$("$GIMP_BIN" --version 2>/dev/null | awk '{print $NF}')
+printf '%s(config-version "%s")\n' "$GIMPRC" "$VERSION" > "$USER_FOLDER/gimprc"
+"$GIMP_BIN" -n --no-splash --batch-interpreter=python-fu-eval -b "$BATCH" >/tmp/gimp-gui.log 2>&1 &
 GIMP=$!
 # the image window's title ends in "GIMP" ("...sRGB, 1 layer) 600x400 - GIMP"), the Welcome dialog's not
 for i in $(seq 1 90); do xdotool search --onlyvisible --name " GIMP\$" >/dev/null 2>&1 && break; sleep 1; done
@@ -60,12 +61,12 @@ WINDOW=$(xdotool search --onlyvisible --name " GIMP\$" | head -1)
 xdotool windowmove "$WINDOW" 0 0 windowsize "$WINDOW" "$SCREEN_W" "$SCREEN_H"
 sleep 5
 # no window manager here: drive the menu with the mouse (positions of GIMP 3.0.4's default layout)
-xdotool mousemove 426 12 click 1; sleep 1.5          # Filters
-xdotool mousemove 453 490; sleep 2                   # Imagen > opens the submenu
+xdotool mousemove "$FILTERS_X" 12 click 1; sleep 1.5          # Filters
+xdotool mousemove "$IMAGEN_X" "$IMAGEN_Y"; sleep 2   # Imagen > opens the submenu
 # The pointer rests on "Imagen", which has no tooltip. GTK shows an item's tooltip after half a second
 # on it (and at once after another one was shown), so it stays off the submenu's items until the shot.
 import -window root /tmp/shots/menu.png
-xdotool mousemove 720 490; sleep 0.2; xdotool mousemove 716 "$ITEM_Y"; sleep 0.2
+xdotool mousemove "$SUBMENU_X" "$IMAGEN_Y"; sleep 0.2; xdotool mousemove "$SUBMENU_X" "$ITEM_Y"; sleep 0.2
 xdotool click 1; sleep 1                             # the menu item: a real interactive run
 for i in $(seq 1 30); do xdotool search --onlyvisible --name "$TITLE" >/dev/null 2>&1 && break; sleep 1; done
 sleep 3
@@ -81,6 +82,7 @@ done
 xdotool mousemove "$SCREEN_W" "$SCREEN_H"; sleep 1   # off the dialog: no hover, no tooltip
 xdotool getwindowgeometry --shell "$DIALOG" > /tmp/shots/dialog.geom
 import -window root /tmp/shots/dialog.png
+xdotool key Escape; sleep 1
 xdotool key Escape; sleep 1
 kill $GIMP 2>/dev/null; sleep 2; kill -9 $GIMP 2>/dev/null
 kill $XVFB 2>/dev/null
@@ -99,30 +101,57 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(rootfs.REPO / "docs" / "img"))
     parser.add_argument("--dialog", choices=sorted(DIALOGS), default="inpaint",
-                        help="which dialog to open (others than inpaint are saved as dialog-NAME.png)")
+                        help="which dialog to open (others than inpaint are saved as dialog-NAME.png; "
+                             "check-setup as check-setup.png)")
+    parser.add_argument("--version", choices=sorted(rootfs.HOSTS), default="3.2", help="which GIMP")
+    parser.add_argument("--filters-x", type=int, default=426, help="x of the Filters menu in the menu bar")
+    parser.add_argument("--imagen-y", type=int, default=0, help="y of Imagen in the Filters menu (default: where "
+                        "GIMP 3.0.4 and 3.2.6 put it)")
     args = parser.parse_args()
+    args.imagen_y = args.imagen_y or {"3.0": 490, "3.2": 469}[args.version]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    with rootfs.session(extra_packages=rootfs.SCREEN_PACKAGES) as root:
-        item_y, title, text = DIALOGS[args.dialog]
-        env = {"GIMPRC": GIMPRC, "BATCH": BATCH, "ITEM_Y": str(item_y), "TITLE": title, "TYPE": text,
-               "CLICKS": CLICKS.get(args.dialog, ""), "PROJECT": PROJECT,
-               "SCREEN_W": str(SCREEN[0]), "SCREEN_H": str(SCREEN[1])}
-        done = root.sh(SCRIPT, env=env, capture=True, timeout=300)
-        print(done.stdout[-3000:], done.stderr[-3000:])
-        geometry = dict(line.split("=", 1) for line in
-                        root.inside("/tmp/shots/dialog.geom").read_text().split() if "=" in line)
-        x, y = int(geometry.get("X", 0)), int(geometry.get("Y", 0))
-        dialog_crop = (x, y, x + int(geometry.get("WIDTH", 480)), y + int(geometry.get("HEIGHT", 560)))
-        dialog_name = "dialog" if args.dialog == "inpaint" else f"dialog-{args.dialog}"
-        for name, crop in (("menu", MENU_CROP), (dialog_name, dialog_crop)):
-            shot = root.inside(f"/tmp/shots/{name.split('-')[0]}.png")
-            if not shot.exists():
-                print(f"no {name} screenshot; see /tmp/gimp-gui.log in the root")
-                return 1
-            target = out / f"{name}.png"
-            save_small(shot, target, crop)
-            print(f"wrote {target} ({target.stat().st_size // 1024} KB)")
+    server = None
+    env_extra = {}
+    if args.dialog == "check-setup":
+        from emulator import Fault, quick_engine, start_in_thread
+
+        server, url = start_in_thread(faults=[Fault("403-disabled", count=100)], engine=quick_engine)
+        env_extra = {"IMAGEN_GIMP_ENDPOINT": url}
+    host = rootfs.HOSTS[args.version]
+    try:
+        with rootfs.session(extra_packages=rootfs.SCREEN_PACKAGES, version=args.version) as root:
+            row, title, text = DIALOGS[args.dialog]
+            env = {"GIMPRC": GIMPRC, "BATCH": BATCH, "ITEM_Y": str(args.imagen_y + ROW_HEIGHT * row), "TITLE": title,
+                   "TYPE": text, "CLICKS": CLICKS.get(args.dialog, ""), "PROJECT": PROJECT,
+                   "SCREEN_W": str(SCREEN[0]), "SCREEN_H": str(SCREEN[1]), "GIMP_BIN": host.gui,
+                   "USER_FOLDER": host.user_folder, "FILTERS_X": str(args.filters_x),
+                   "IMAGEN_X": str(args.filters_x + 27), "IMAGEN_Y": str(args.imagen_y),
+                   "SUBMENU_X": str(args.filters_x + 294), **env_extra}
+            done = root.sh(SCRIPT, env=env, capture=True, timeout=300)
+            return _save(root, done, args, out)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _save(root, done, args, out: Path) -> int:
+    """Crop and save the menu and the dialog screenshots the script took inside the root."""
+    print(done.stdout[-3000:], done.stderr[-3000:])
+    geometry_file = root.inside("/tmp/shots/dialog.geom")
+    geometry = dict(line.split("=", 1) for line in
+                    (geometry_file.read_text().split() if geometry_file.exists() else []) if "=" in line)
+    x, y = int(geometry.get("X", 0)), int(geometry.get("Y", 0))
+    dialog_crop = (x, y, x + int(geometry.get("WIDTH", 480)), y + int(geometry.get("HEIGHT", 560)))
+    dialog_name = {"inpaint": "dialog", "check-setup": "check-setup"}.get(args.dialog, f"dialog-{args.dialog}")
+    for name, crop in (("menu", MENU_CROP), (dialog_name, dialog_crop)):
+        shot = root.inside(f"/tmp/shots/{'menu' if name == 'menu' else 'dialog'}.png")
+        if not shot.exists():
+            print(f"no {name} screenshot; see /tmp/gimp-gui.log in the root")
+            return 1
+        target = out / f"{name}.png"
+        save_small(shot, target, crop)
+        print(f"wrote {target} ({target.stat().st_size // 1024} KB)")
     return 0
 
 
