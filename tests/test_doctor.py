@@ -142,3 +142,23 @@ def test_a_broken_settings_file_is_named(home, tmp_path):
     path.write_text("projekt = 1\n")
     line = by_name(doctor.run_checks(home, cloud=False))["settings"]
     assert line.ok is False and str(path) in line.text and "unknown key 'projekt'" in line.text
+
+
+def test_this_computers_checks_fail_with_their_fix(home, monkeypatch, tmp_path):
+    """Python outside the venv, a library that will not import, a worker that does not start, an
+    engine not compiled yet: each is a PROBLEM line that says what to run."""
+    monkeypatch.setattr(doctor.sys, "prefix", doctor.sys.base_prefix)
+    assert doctor._python().ok is False and "install.sh" in doctor._python().fix
+    monkeypatch.setattr(doctor, "LIBRARIES", doctor.LIBRARIES + (("NotALibrary", "not_a_library_at_all"),))
+    line = doctor._libraries()
+    assert line.ok is False and line.text == "cannot import NotALibrary" and "install.sh" in line.fix
+
+    def broken(*_args, **_kwargs):
+        return subprocess.CompletedProcess([], 1, "", "Traceback...\nImportError: numpy is broken\n")
+
+    monkeypatch.setattr(doctor.subprocess, "run", broken)
+    line = doctor._worker()
+    assert line.ok is False and line.text == "stopped with exit code 1: ImportError: numpy is broken"
+    monkeypatch.setattr(doctor, "REPO", tmp_path)
+    line = doctor._engine()
+    assert line.ok is False and "plugin.engine.warmup" in line.fix
