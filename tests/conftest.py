@@ -83,3 +83,20 @@ def emulator(request):
     server, _ = start_in_thread(engine=quick_engine, **options)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def server(emulator):
+    """The emulator's own tests call it the server."""
+    return emulator
+
+
+@pytest.fixture
+def genai(server):
+    """google-genai on a clean emulator: no faults, no shut-down models, no recorded calls."""
+    from tests.emulator_support import client
+
+    server.faults.clear()
+    server.shut_down.clear()
+    server.requests.clear()
+    return client(server.url)

@@ -21,20 +21,6 @@ FLASH, PRO = "gemini-3.1-flash-image", "gemini-3-pro-image"
 IMAGES = types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"])
 
 
-@pytest.fixture(scope="module")
-def server():
-    server, _ = start_in_thread(engine=quick_engine)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def genai(server):
-    server.faults.clear()
-    server.requests.clear()
-    return client(server.url)
-
-
 def draw(genai, model: str = FLASH):
     return genai.models.generate_content(model=model, contents="a fox", config=IMAGES)
 

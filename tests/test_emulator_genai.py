@@ -35,20 +35,6 @@ FLASH, PRO, LITE, NANO = "gemini-3.1-flash-image", "gemini-3-pro-image", "gemini
 TEXT_MODELS = ("gemini-3.5-flash", "gemini-3.5-flash-lite", "gemini-3.1-flash-lite", "gemini-3.8-flash")
 
 
-@pytest.fixture(scope="module")
-def server():
-    server, _ = start_in_thread(engine=quick_engine)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def genai(server):
-    server.faults.clear()
-    server.requests.clear()
-    return client(server.url)
-
-
 def image_config(**kw) -> types.GenerateContentConfig:
     return types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"],
                                        image_config=types.ImageConfig(**kw))

@@ -33,20 +33,6 @@ def google_404(project: str, location: str, model: str) -> dict:
         f"version. For more information, see: {URL}"), "status": "NOT_FOUND"}}
 
 
-@pytest.fixture(scope="module")
-def server():
-    server, _ = start_in_thread(engine=quick_engine)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def genai(server):
-    server.faults.clear()
-    server.shut_down.clear()
-    return client(server.url)
-
-
 @pytest.mark.parametrize("model", SHUT_DOWN)
 def test_shut_down_and_unknown_ids_answer_googles_404(genai, server, model):
     with pytest.raises(errors.ClientError) as caught:

@@ -14,27 +14,13 @@ pytest.importorskip("google.genai")
 
 from google.genai import errors, types  # noqa: E402
 
-from emulator import quick_engine, start_in_thread  # noqa: E402
-from tests.emulator_support import client, encoded, gradient, image_part, model_path, post, violation  # noqa: E402
+from tests.emulator_support import encoded, gradient, image_part, model_path, post, violation  # noqa: E402
 
 FLASH, PRO, LITE, NANO = "gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-3.1-flash-lite-image", \
     "gemini-2.5-flash-image"
 RATIO = "generation_config.image_config.aspect_ratio"
 SIZE = "generation_config.image_config.image_size"
 LEVEL = "generation_config.thinking_config.thinking_level"
-
-
-@pytest.fixture(scope="module")
-def server():
-    server, _ = start_in_thread(engine=quick_engine)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def genai(server):
-    server.faults.clear()
-    return client(server.url)
 
 
 def refused(genai, model: str, contents, **config) -> errors.ClientError:
