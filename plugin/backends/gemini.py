@@ -79,11 +79,9 @@ class GeminiBackend(Backend):
         self.check_supported(request.op)
         op = request.op
         if isinstance(op, Background) and op.mode != "prompt":
-            from plugin.backends.local import LocalBackend
+            from plugin.backends.local import background_here
 
-            result = LocalBackend().run(request, progress)
-            result.notes.append("This background mode needs no cloud model; the local engine did it.")
-            return result
+            return background_here(request, progress)
         choice = self.choose(op)
         call = build_call(request, choice, self.settings)
         try:

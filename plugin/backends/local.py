@@ -106,6 +106,14 @@ class LocalBackend(Backend):
                                   backdrop=backdrop)
 
 
+def background_here(request: EditRequest, progress: Progress) -> BackendResult:
+    """Replace Background in a mode that needs no model (transparent, colour, blur, a picture), asked of
+    a cloud backend: done here, at no cost, and said so."""
+    result = LocalBackend().run(request, progress)
+    result.notes.append("This background mode needs no cloud model; the local engine did it.")
+    return result
+
+
 def _border_band(hole: np.ndarray) -> tuple[int, int, int, int] | None:
     """(left, top, right, bottom) when `hole` is exactly a frame around a kept rectangle (canvas
     expansion), else None. A frame is continued by extend_canvas, which carries the photo's colours
