@@ -187,7 +187,11 @@ def test_background_from_a_prompt_keeps_the_subject_bit_for_bit(backend, emulato
     op = ops.Background(mode="prompt", prompt="a beach at sunset", grow=0, feather=0)
     output = pipeline.run(op, image, subject, backend)
     sent, mask, text = parts(only_body(emulator))
-    assert "replace the background behind the main subject" in text["text"]
+    assert "replace its background, the area that is white in the second picture" in text["text"]
+    sent_mask = picture(mask)
+    sent_mask = sent_mask[..., 0] if sent_mask.ndim == 3 else sent_mask
+    assert sent_mask[sent_mask.shape[0] // 2, sent_mask.shape[1] // 2] == 0  # the subject: kept (black)
+    assert sent_mask[5, 5] == 255  # the background: replaced (white), as in every masked action
     layer = output.layers[0]
     inside = subject == 255
     assert np.array_equal(layer.pixels[inside], image[inside])

@@ -70,9 +70,10 @@ def instruction(op: Operation) -> str:
                 "(the mask) is empty canvas. Extend the photo's scene seamlessly into it, continuing its content, "
                 f"light and perspective.{hint} {KEEP}")
     if isinstance(op, Background):
-        return ("Using the first picture, replace the background behind the main subject (white in the second "
-                f"picture) with: {prompt.rstrip('.')}. Keep the subject exactly the same, in the same place and "
-                "size, and make the new background's light match it so the two blend seamlessly.")
+        return ("Using the first picture, replace its background, the area that is white in the second picture "
+                f"(the mask), with: {prompt.rstrip('.')}. Keep the main subject (black in the mask) exactly the "
+                "same, in the same place and size, and make the new background's light match it so the two blend "
+                "seamlessly.")
     if isinstance(op, Edit):
         return (f"Using the provided picture, {prompt.rstrip('.')}.{_avoid(op)} Keep its framing, size and "
                 "perspective; answer with the whole edited picture.")

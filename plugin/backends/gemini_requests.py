@@ -223,7 +223,9 @@ def _region(request: EditRequest, choice: Choice, settings: Settings) -> GeminiC
             from plugin.engine.cutout import subject_mask
 
             subject = subject_mask(image[..., :3])
-        parts.append(mask_part(framed(subject, frame, nearest=True, pad="constant"), model))
+        # white = what changes, as in every masked action: here the background, not the subject
+        background = (255 - np.where(subject >= 128, 255, 0)).astype(np.uint8)
+        parts.append(mask_part(framed(background, frame, nearest=True, pad="constant"), model))
         keep_alpha = np.full(image.shape[:2], 255, np.uint8)
     elif isinstance(op, Upscale):
         keep_alpha = None if (image[..., 3] == 255).all() else scaled_once(image[..., 3], frame.result)
