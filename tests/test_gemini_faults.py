@@ -134,7 +134,7 @@ def test_a_model_that_answers_404_gets_a_message_naming_what_to_use(backend, emu
         backend.run(request)
     message = str(caught.value)
     assert "Model gemini-3-pro-image is shut down, unknown, or not served to this project at location global" in message
-    assert "use gemini-3.1-flash-image instead" in message  # the tier's own model stands in
+    assert "use gemini-3.1-flash-image instead: clear the Model ID field" in message  # the tier's model stands in
     assert caught.value.replacement == "gemini-3.1-flash-image"
     emulator.shut_down.clear()
     with pytest.raises(ModelUnavailable, match="use gemini-3.1-flash-image instead"):  # the catalogue's successor
@@ -161,8 +161,8 @@ def test_auto_uses_the_replacement_once_says_so_and_remembers(emulator, tmp_path
     assert [r.model for r in gemini_records(emulator)] == ["gemini-3.1-flash-image", "gemini-3-pro-image"]
     assert output.layers[0].provenance["model"] == "gemini-3-pro-image"
     assert output.layers[0].provenance["replaced"] == "gemini-3.1-flash-image"
-    assert any("gemini-3.1-flash-image answered that it is not available (404), so gemini-3-pro-image" in note
-               for note in output.notes)
+    assert any("gemini-3.1-flash-image answered that it is not available (404), so gemini-3-pro-image made this "
+               "instead" in note for note in output.notes)
     saved = json.loads((tmp_path / "state.json").read_text())
     assert saved["endpoints"]["https://aiplatform.googleapis.com test-project"]["gemini-3.1-flash-image"][
         "replacement"] == "gemini-3-pro-image"

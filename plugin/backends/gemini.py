@@ -93,8 +93,7 @@ class GeminiBackend(Backend):
             self.memory().remember(choice.model.id, replacement)
             again = self._choice(op, replacement, choice.role, choice.tier, replaced=choice.model.id,
                                  notes=(f"{choice.model.id} answered that it is not available (404), so "
-                                        f"{replacement}, the catalogue's replacement, made this; Automatic will "
-                                        "use it from now on.",))
+                                        f"{replacement} made this instead; Automatic will use it from now on.",))
             return self._send(build_call(request, again, self.settings), progress)
 
     # --- which model ---------------------------------------------------------------------------

@@ -114,7 +114,10 @@ def retryable(exc: BaseException) -> bool:
 
 def model_unavailable(context: CallContext, detail: str = "") -> ModelUnavailable:
     said = f" (Vertex AI said: {detail})" if detail else ""
-    if context.replacement:
+    if context.role == "model":  # named in the dialog's Model ID field (--model)
+        instead = f"use {context.replacement} instead" if context.replacement else "use another model"
+        advice = f"{instead}: clear the Model ID field (--model) to use the tier's model, or name another"
+    elif context.replacement:
         advice = (f"use {context.replacement} instead: choose a tier (Quality, Standard, Fast) or set "
                   f"[models] {context.role or 'standard'} = \"{context.replacement}\" in {context.where}")
     else:
