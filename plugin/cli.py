@@ -10,21 +10,23 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
-from plugin import __version__, compose, ops
+from plugin import __version__, compose, images, ops
 from plugin.backends import make_backend
 from plugin.backends.base import BackendError
 from plugin.config import ConfigError, load_settings
 from plugin.masks import EmptySelectionError
-from plugin.pipeline import JobOutput, load_rgba, run
+from plugin.pipeline import JobOutput, run
 
 EXIT_USER = 2
+EXIT_BUG = 1
 CHOICES = {
     "aspect_ratio": ops.ASPECT_RATIOS,
     "backend": ops.BACKENDS + tuple(ops.BACKEND_ALIASES),
@@ -50,6 +52,25 @@ HELP = {
     "max_size": "largest answer the model may give: auto (what the area needs, up to [gemini] max_image_size), "
                 "512, 1K, 2K, 4K (cost grows with size)",
     "model": "a model ID instead of the tier's",
+    "prompt": "what to make or put there, described as a scene (remove, expand: optional, what should show)",
+    "negative_prompt": "what the result should not show",
+    "aspect_ratio": "shape of the new picture; each model offers some of these (the message lists them)",
+    "mode": "what goes behind the subject: transparent, color, blur (of the original), image (--image-path) "
+            "or prompt (painted by Gemini from --prompt)",
+    "color": "the solid background colour, #rrggbb",
+    "blur_radius": "blur of the original behind the subject, in pixels",
+    "image_path": "the picture to put behind the subject (mode image)",
+    "factor": "how much larger: 2 or 4",
+    "question": "a question about the picture instead of a caption",
+    "kind": "what the model takes from the references: subject (keep it), style (paint like it), scribble "
+            "(follow the sketch) or canny (follow the outlines)",
+    "description": "what the subject or style is, in a few words ('a red mug', 'watercolour')",
+    "subject_type": "what the subject is: default, person, animal or product",
+    "compute_control": "scribble/canny: the reference is a photo; draw its sketch or edges from it first",
+    "edit": "Imagen (legacy) automatic masks: insert, remove or background",
+    "mask_mode": "Imagen (legacy) automatic masks: background, foreground or semantic",
+    "classes": "Imagen (legacy) automatic masks: class names or IDs, comma-separated",
+    "dilation": "Imagen (legacy) automatic masks: share of the width to grow the mask by (-1: the default)",
 }
 
 
@@ -60,17 +81,26 @@ class UserError(Exception):
     """A problem with the command line or the files: one line, exit code 2."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a mistake on the command line is one line on stderr (exit 2), like every other."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USER, f"{self.prog}: {' '.join(message.split())}; see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="imagen-gimp", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="imagen-gimp", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"imagen-gimp {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="ACTION")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="ACTION", parser_class=OneLineParser)
     for action, cls in ops.OPERATIONS.items():
         sub = commands.add_parser(action, help=cls.title, description=(cls.__doc__ or cls.title).strip())
         if cls.needs_image:
             sub.add_argument("input", help="image file (PNG, JPEG, WebP, TIFF)")
-            sub.add_argument("--mask", help="selection as a grey image of the same size: white = selected")
+            sub.add_argument("--mask", help="the selection: " + images.MASK_RULE)
         sub.add_argument("-o", "--output", default=None,
-                         help="output PNG (several variations: NAME-1.png, NAME-2.png, ...)")
+                         help="output file: .png (default), .jpg, .webp or .tif; several variations are written "
+                              "as NAME-1.png, NAME-2.png, ... An input is never overwritten")
+        sub.add_argument("--overwrite", action="store_true", help="replace an output file that already exists")
         sub.add_argument("--reference", action="append", default=[], metavar="FILE",
                          help="a reference picture (customization; background in image mode)")
         sub.add_argument("--json", action="store_true", help="print what was written as JSON")
@@ -100,38 +130,47 @@ def _add_field_option(sub: argparse.ArgumentParser, field: dataclasses.Field) ->
 
 
 def read_image(path: str) -> np.ndarray:
-    if not Path(path).is_file():
-        raise UserError(f"{path}: no such file")
     try:
-        return load_rgba(path)
-    except (UnidentifiedImageError, OSError) as exc:
-        raise UserError(f"{path}: not a readable image ({exc}); use PNG, JPEG, WebP or TIFF") from exc
+        return images.read_picture(path)
+    except images.ImageFileError as exc:
+        raise UserError(str(exc)) from exc
 
 
 def read_mask(path: str, image: np.ndarray) -> np.ndarray:
-    if not Path(path).is_file():
-        raise UserError(f"{path}: no such file")
     try:
-        with Image.open(path) as picture:
-            mask = np.asarray(picture.convert("L")).copy()
-    except (UnidentifiedImageError, OSError) as exc:
-        raise UserError(f"{path}: not a readable image ({exc})") from exc
-    if mask.shape != image.shape[:2]:
-        raise UserError(
-            f"{path}: the mask is {mask.shape[1]}x{mask.shape[0]} but the image is "
-            f"{image.shape[1]}x{image.shape[0]}; give a mask of the same size"
-        )
-    return mask
+        return images.read_mask(path, (image.shape[1], image.shape[0]))
+    except images.ImageFileError as exc:
+        raise UserError(str(exc)) from exc
 
 
 def output_paths(args: argparse.Namespace, count: int) -> list[Path]:
+    """Where the results go: -o, or NAME-ACTION.png beside the input; NAME-1.png, ... for variations."""
     base = Path(args.output) if args.output else Path(
         f"{Path(getattr(args, 'input', 'generated')).stem}-{args.command}.png")
-    if base.suffix.lower() != ".png":
-        base = base.with_suffix(".png")
     if count == 1:
         return [base]
     return [base.with_name(f"{base.stem}-{index + 1}{base.suffix}") for index in range(count)]
+
+
+def check_outputs(paths: list[Path], inputs: list[str], overwrite: bool) -> None:
+    """Before any work: each output can be written, is none of the inputs, and replaces nothing unasked."""
+    given = {_same(Path(p)) for p in inputs if p}
+    for path in paths:
+        try:
+            images.output_format(path)
+            images.check_writable(path)
+        except images.ImageFileError as exc:
+            raise UserError(str(exc)) from exc
+        if _same(path) in given:
+            raise UserError(f"{path} is one of the inputs; writing the result there would destroy it. Choose "
+                            "another -o")
+        if path.exists() and not overwrite:
+            raise UserError(f"{path} exists; pass --overwrite to replace it, or choose another -o")
+
+
+def _same(path: Path) -> str:
+    """One name for a file however it is written (relative, ./, symlinked)."""
+    return os.path.realpath(path)
 
 
 def whole_picture(output: JobOutput, image: np.ndarray | None, index: int) -> np.ndarray:
@@ -178,16 +217,27 @@ def run_operation(args: argparse.Namespace) -> dict:
     cls = ops.OPERATIONS[args.command]
     values = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if f.name not in HOST_ONLY}
     op = ops.from_dict({"action": args.command, **values})
+    inputs = [getattr(args, "input", ""), getattr(args, "mask", "") or "", *args.reference,
+              getattr(op, "image_path", "")]
+    paths = output_paths(args, op.variations) if op.action not in ("describe", "verify") else []
+    check_outputs(paths, inputs, args.overwrite)  # before any work: nothing is lost, nothing waits in vain
     image = read_image(args.input) if cls.needs_image else None
     selection = read_mask(args.mask, image) if getattr(args, "mask", None) else None
     backend = make_backend(op.backend, load_settings())
     references = [read_image(path) for path in args.reference]
-    output = run(op, image, selection, backend, ProgressDisplay(args.quiet), references=references)
-    written = []
-    for index, path in enumerate(output_paths(args, len(output.layers))):
-        Image.fromarray(whole_picture(output, image, index), "RGBA").save(path)
-        written.append({"path": str(path), "seed": output.layers[index].provenance["seed"],
-                        "name": output.layers[index].name})
+    written: list[dict] = []
+
+    def keep(layer, output: JobOutput) -> None:  # each variation on disk as soon as it arrives
+        path = paths[len(written)] if len(paths) > 1 else paths[0]
+        images.write_picture(whole_picture(output, image, len(output.layers) - 1), path)
+        written.append({"path": str(path), "seed": layer.provenance["seed"], "name": layer.name})
+
+    try:
+        output = run(op, image, selection, backend, ProgressDisplay(args.quiet), keep, references)
+    except (BackendError, ValueError) as exc:
+        if written:
+            raise UserError(f"{exc} (kept what came before: {', '.join(w['path'] for w in written)})") from exc
+        raise
     return {"action": op.action, "backend": output.backend, "model": output.model, "written": written,
             "texts": output.texts, "notes": output.notes, "compute_seconds": round(output.compute_seconds, 3)}
 
@@ -199,7 +249,8 @@ def report(summary: dict, as_json: bool) -> None:
     for text in summary["texts"]:
         print(text)
     for item in summary["written"]:
-        print(f"wrote {item['path']} (seed {item['seed']})")
+        seed = f" (seed {item['seed']})" if item["seed"] is not None else ""
+        print(f"wrote {item['path']}{seed}")
     for note in summary["notes"]:
         print(f"note: {note}")
 
@@ -212,11 +263,37 @@ def main(argv: list[str] | None = None) -> int:
         return doctor.main(["--offline"] if args.offline else [])
     try:
         summary = run_operation(args)
-    except (UserError, ops.OperationError, EmptySelectionError, BackendError, ConfigError) as exc:
-        print(f"imagen-gimp {args.command}: {exc}", file=sys.stderr)
+    except (UserError, ops.OperationError, EmptySelectionError, BackendError, ConfigError,
+            images.ImageFileError) as exc:
+        print(f"imagen-gimp {args.command}: {one_line(exc)}", file=sys.stderr)
         return EXIT_USER
+    except KeyboardInterrupt:
+        print(f"imagen-gimp {args.command}: interrupted; nothing more was written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - anything else is a bug: say so, and where the details are
+        log = bug_log(exc)
+        print(f"imagen-gimp {args.command}: internal error ({type(exc).__name__}: {one_line(exc)}); this is a "
+              f"bug, please report it with {log}", file=sys.stderr)
+        return EXIT_BUG
     report(summary, args.json)
     return 0
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (messages quote the service, which may hold line breaks)."""
+    return " ".join(str(exc).split())
+
+
+def bug_log(exc: BaseException) -> str:
+    """Write the traceback where a user can find it; returns the path (never secrets: no settings, no keys)."""
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "imagen-gimp"
+    path = folder / "last-error.log"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), encoding="utf-8")
+    except OSError:
+        return "the traceback below"
+    return str(path)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from plugin import jobfiles, ops
 from plugin.backends import make_backend
 from plugin.backends.base import BackendError
 from plugin.config import ConfigError, load_settings
+from plugin.images import ImageFileError
 from plugin.masks import EmptySelectionError
 from plugin.pipeline import JobOutput, ResultLayer, run
 
@@ -92,7 +93,7 @@ def run_job(folder: str, emit: Emit, started: float) -> int:
             writer.add(layer, current)
 
         output = run(op, image, selection, backend, progress, keep, references)
-    except (ops.OperationError, EmptySelectionError, BackendError, ConfigError, ValueError, OSError) as exc:
+    except (ops.OperationError, EmptySelectionError, BackendError, ConfigError, ImageFileError, OSError) as exc:
         message = str(exc)
         writer.write(output, complete=False, error=message)
         emit({"error": message, "kind": type(exc).__name__, "kept_layers": len(writer.entries)})

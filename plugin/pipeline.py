@@ -17,7 +17,6 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image
 
 from plugin import __version__, compose, masks
 from plugin.backends.base import (
@@ -31,7 +30,7 @@ from plugin.backends.base import (
 )
 from plugin.backends.vertex_errors import QuotaExhausted, ServiceUnavailable
 from plugin.geometry import Rect, region_of_interest
-from plugin.ops import MAX_SEED, Background, MaskedOperation, Operation, Outpaint
+from plugin.ops import MAX_SEED, Background, MaskedOperation, Operation, OperationError, Outpaint
 
 
 @dataclass
@@ -224,12 +223,19 @@ class _SharedProgress:
         self.progress(overall, stage)
 
 
+MIN_SIDE = 8
+"""The smallest picture an action takes: below it neither a fill nor a model has anything to work with."""
+
+
 def _check_inputs(op: Operation, image: np.ndarray | None, selection: np.ndarray | None) -> None:
     if op.needs_image:
         if image is None:
             raise ValueError(f"{op.title} needs an image")
         if image.ndim != 3 or image.shape[2] != 4 or image.dtype != np.uint8:
             raise ValueError(f"expected H x W x 4 uint8 RGBA pixels, got {image.shape} {image.dtype}")
+        if min(image.shape[:2]) < MIN_SIDE:
+            raise OperationError("image", f"is {image.shape[1]}x{image.shape[0]} pixels; {op.title} needs at "
+                                          f"least {MIN_SIDE}x{MIN_SIDE}")
         if selection is not None and selection.shape != image.shape[:2]:
             raise ValueError(
                 f"the mask is {selection.shape[1]}x{selection.shape[0]} but the image is "
@@ -363,10 +369,10 @@ def _crop(array: np.ndarray, rect: Rect) -> np.ndarray:
 
 
 def load_rgba(path: str) -> np.ndarray:
-    """Read a picture file as RGBA uint8 (Pillow decodes PNG, JPEG, WebP, TIFF)."""
-    with Image.open(path) as picture:
-        picture.load()
-        return np.asarray(picture.convert("RGBA")).copy()
+    """Read a picture file as RGBA uint8 as GIMP shows it (plugin.images: every mode, EXIF orientation)."""
+    from plugin.images import read_picture
+
+    return read_picture(path)
 
 
 __all__ = ["BackendResult", "JobOutput", "ResultLayer", "run", "load_rgba", "group_name"]

@@ -108,7 +108,7 @@ def test_bad_input_gets_one_line_and_exit_2(tmp_path):
     cat, tower = str(DATA / "cat.jpg"), str(DATA / "rocket-tower-mask.png")
     cases = [
         (("remove", "missing.jpg", "--mask", "small-mask.png"), "missing.jpg: no such file"),
-        (("remove", "broken.png", "--mask", "small-mask.png"), "broken.png: not a readable image"),
+        (("remove", "broken.png", "--mask", "small-mask.png"), "broken.png: not a readable picture"),
         (("remove", cat, "--mask", "small-mask.png"), "the mask is 10x10 but the image is 451x300"),
         (("remove", str(DATA / "cat.jpg")), "The selection is empty"),
         (("insert", cat, "--mask", tower), "prompt: is required"),

@@ -24,12 +24,24 @@ def cloud_configured(settings: Settings) -> bool:
     return True
 
 
+def _why_not_cloud(settings: Settings) -> str:
+    """What Automatic found missing for Vertex AI, in words (credentials first: they are what people lack)."""
+    from plugin.config import setup_problems
+
+    problems = setup_problems(settings)
+    if settings.project and not problems:  # a file was found but google.auth could not use it
+        problems = ["credentials: the Application Default Credentials found cannot be used; run `gcloud auth "
+                    "application-default login` again"]
+    return "; ".join(problems) or "no Google Cloud project set (GOOGLE_CLOUD_PROJECT)"
+
+
 def make_backend(name: str, settings: Settings) -> Backend:
     """The backend called `name`. `auto` is Google's Gemini models on Vertex AI when a project and
     credentials are found, else the local engine; it never picks Imagen (legacy), which Google shut
     down, unless the settings' own backend says so."""
     name = BACKEND_ALIASES.get(name, name)
     chosen_by_auto = False
+    was_auto = name == "auto"
     if name == "auto":
         if settings.backend == "auto":
             name, chosen_by_auto = ("gemini", True) if cloud_configured(settings) else ("local", False)
@@ -38,7 +50,7 @@ def make_backend(name: str, settings: Settings) -> Backend:
     if name == "local":
         from plugin.backends.local import LocalBackend
 
-        return LocalBackend()
+        return LocalBackend(why_not_cloud=_why_not_cloud(settings) if was_auto else "")
     if name == "gemini":
         from plugin.backends.gemini import GeminiBackend
 

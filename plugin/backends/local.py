@@ -11,6 +11,7 @@ import numpy as np
 from plugin.actions import LOCAL_ACTIONS
 from plugin.backends.base import (
     Backend,
+    BackendError,
     BackendResult,
     Capabilities,
     EditRequest,
@@ -31,12 +32,16 @@ NEEDS_CLOUD = {
 }
 CLOUD_HINT = (
     "Set up Vertex AI (README, 'Credentials': run `gcloud auth application-default login` and set "
-    "GOOGLE_CLOUD_PROJECT), then choose the vertex or gemini backend, or leave it on auto."
+    "GOOGLE_CLOUD_PROJECT), then choose Automatic or Gemini; Filters > Imagen > Check Setup (imagen-gimp "
+    "doctor) shows what is missing."
 )
 
 
 class LocalBackend(Backend):
     name = "local"
+
+    def __init__(self, why_not_cloud: str = ""):
+        self.why_not_cloud = why_not_cloud  # Automatic chose us: what the cloud lacks, named in refusals
 
     def capabilities(self) -> Capabilities:
         return Capabilities(actions=LOCAL_ACTIONS, model="local-engine")
@@ -58,16 +63,17 @@ class LocalBackend(Backend):
             pictures = [self._fill(image, request.mask, seed, progress)]
         else:  # remove
             pictures = [self._fill(image, request.mask, seed, progress)]
-        return BackendResult(images=pictures, model="local-engine", seeds=[op.seed])
+        uses_seed = not isinstance(op, (Upscale, Background))  # those are deterministic: no seed to show
+        return BackendResult(images=pictures, model="local-engine", seeds=[op.seed if uses_seed else None])
 
     def check_supported(self, op: Operation) -> None:
         reason = NEEDS_CLOUD.get(op.action)
         if isinstance(op, Background) and op.mode == "prompt":
             reason = "painting a new background from a prompt"
         if reason:
-            raise UnsupportedOperation(
-                f"The local engine works offline and cannot do {reason} ({op.title}). {CLOUD_HINT}"
-            )
+            hint = (f"Vertex AI is not set up: {self.why_not_cloud}. Filters > Imagen > Check Setup (imagen-gimp "
+                    "doctor) shows every step." if self.why_not_cloud else CLOUD_HINT)
+            raise UnsupportedOperation(f"The local engine works offline and cannot do {reason} ({op.title}). {hint}")
 
     @staticmethod
     def _fill(image: np.ndarray, mask: np.ndarray | None, seed: int, progress: Progress) -> np.ndarray:
@@ -88,7 +94,15 @@ class LocalBackend(Backend):
             inner = image[top:h - bottom, left:w - right, :3]
             filled = extend_canvas(inner, margins, seed=seed, progress=progress)
         else:
-            filled = fill_hole(image[..., :3], hole | ~opaque, seed=seed, progress=progress)
+            from plugin.engine.patch_fill import NothingToSampleFrom
+
+            try:
+                filled = fill_hole(image[..., :3], hole | ~opaque, seed=seed, progress=progress)
+            except NothingToSampleFrom:
+                raise BackendError(
+                    "The selection, grown by Grow and feathered by Feather, covers (almost) the whole area, so "
+                    "there is nothing left to copy the fill from. Select less, lower Grow and Feather, or raise "
+                    "the Context margin.") from None
         alpha = np.where(hole | ~opaque, 255, image[..., 3]).astype(np.uint8)
         return np.dstack([filled, alpha])
 

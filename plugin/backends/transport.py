@@ -86,7 +86,7 @@ class VertexTransport:
 
                     credentials, found = google.auth.default(scopes=[CLOUD_SCOPE])
             except Exception as exc:  # noqa: BLE001 - explain with the setup check instead
-                problems = setup_problems(settings) or [f"{type(exc).__name__}: {exc}".splitlines()[0]]
+                problems = setup_problems(settings) or [f"credentials: {_said(exc)}"]
                 raise SetupProblem("Vertex AI is not set up: " + "; ".join(problems) + ". Filters > Imagen > "
                                    "Check Setup (or `imagen-gimp doctor`) shows every step.") from exc
         project = settings.project or found or ""
@@ -164,6 +164,12 @@ class VertexTransport:
         if "error" in outcome:
             raise map_error(_unwrap(outcome["error"]), context) from outcome["error"]
         return outcome["value"]
+
+
+def _said(exc: BaseException) -> str:
+    """An exception's own words: google.auth wraps its message and the cause in a tuple."""
+    first = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+    return " ".join(first.split())[:300].rstrip(".")
 
 
 def _run_into(target: Callable[[], Any], outcome: dict) -> None:

@@ -51,7 +51,9 @@ def fill_hole(rgb: np.ndarray, hole: np.ndarray, seed: int = 0,
     if not hole.any():
         return out
     if hole.all():
-        raise ValueError("nothing left to sample from")
+        from plugin.engine.patch_fill import NothingToSampleFrom
+
+        raise NothingToSampleFrom()
     sy, sx = work_region(hole)
     sub_hole = hole[sy, sx]
     if sub_hole.all():

@@ -61,12 +61,19 @@ def _valid(hole: np.ndarray, r: int) -> np.ndarray:
     return valid
 
 
+class NothingToSampleFrom(ValueError):
+    """The hole leaves no fully known patch to copy from (it covers, or nearly covers, the picture)."""
+
+    def __init__(self) -> None:
+        super().__init__("nothing left to sample from")
+
+
 def _patch_size(hole: np.ndarray) -> int:
     """Largest odd patch that still leaves at least one fully known source patch."""
     for psz in (PATCH, 5, 3, 1):
         if _valid(hole, psz // 2).any():
             return psz
-    raise ValueError("nothing left to sample from")
+    raise NothingToSampleFrom()
 
 
 def build_pyramid(img: np.ndarray, hole: np.ndarray, psz: int) -> list[tuple[np.ndarray, np.ndarray]]:

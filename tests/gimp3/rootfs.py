@@ -120,12 +120,16 @@ class Root:
     # -- building -------------------------------------------------------------------------
 
     def ensure(self, extra_packages: list[str] | None = None) -> None:
-        """Build the root when missing; install any package it lacks."""
+        """Build the root when missing; install any package it lacks. Says so on the terminal (pytest
+        captures output, so the test run would otherwise sit silent for minutes)."""
         if not (self.path / "usr/bin/apt-get").exists():
+            say(f"building the Debian {self.host.suite} root with GIMP {self.host.gimp} in {self.path} (first time "
+                f"only: about 3 minutes and 2.2 GB; log: {self.log})")
             self._bootstrap()
         wanted = PACKAGES + list(self.host.extra_packages) + list(extra_packages or [])
         missing = [name for name in wanted if not self._installed(name)]
         if missing:
+            say(f"installing {', '.join(missing)} in {self.path}")
             apt = "apt-get " + self.host.apt_options
             with self.proc_mounted():
                 self.sh(f"{apt} update -q && DEBIAN_FRONTEND=noninteractive {apt} install -y -q "
@@ -272,6 +276,13 @@ def session(extra_packages: list[str] | None = None, version: str = DEFAULT_HOST
             root.sync_repo()
             root.install_output = root.install()
             yield root
+
+
+def say(text: str) -> None:
+    """A line on the real terminal, past pytest's capture."""
+    stream = sys.__stderr__ or sys.stderr
+    stream.write(f"\nimagen-gimp tests: {text}\n")
+    stream.flush()
 
 
 def _unmount(path: Path) -> None:
