@@ -82,3 +82,27 @@ def test_job_files_refuse_wrong_sizes(tmp_path):
     with pytest.raises(ValueError, match="expected 16"):
         jobfiles.write_job(str(tmp_path), {}, 2, 2, (0, 0), b"123", None)
     assert json.loads(json.dumps(jobfiles.parse_message("not json"))) == {"log": "not json"}
+
+
+def test_worker_full_selection_is_the_users_mistake_not_a_crash(tmp_path):
+    image = photo("cat")
+    height, width = image.shape[:2]
+    full = np.full((height, width), 255, np.uint8)
+    jobfiles.write_job(str(tmp_path), {"action": "remove", "backend": "local"}, width, height, (0, 0),
+                       image.tobytes(), full.tobytes())
+    code, messages, stderr = run_worker(str(tmp_path))
+    errors = [m for m in messages if "error" in m]
+    assert code == jobfiles.EXIT_USER and len(errors) == 1 and "Traceback" not in stderr
+    assert "nothing left to copy the fill from" in errors[0]["error"]
+
+
+def test_worker_tells_a_bug_from_a_mistake(tmp_path):
+    """A selection of another size than the pixels can only come from a host bug: exit 1, not 2."""
+    image = photo("cat")
+    height, width = image.shape[:2]
+    jobfiles.write_job(str(tmp_path), {"action": "remove", "backend": "local"}, width, height, (0, 0),
+                       image.tobytes(), np.zeros((height, width), np.uint8).tobytes())
+    with open(os.path.join(str(tmp_path), jobfiles.SELECTION_FILE), "wb") as handle:
+        handle.write(b"\xff" * 10)  # truncated: the host wrote a wrong selection
+    code, messages, stderr = run_worker(str(tmp_path))
+    assert code == jobfiles.EXIT_BUG and any(m.get("kind") == "bug" for m in messages), (code, messages)
