@@ -60,8 +60,21 @@ def test_pipeline_scales_down_and_up_and_keeps_outside(max_side, min_side):
     assert layer.x >= 301 - 61 - 10 and layer.x + layer.pixels.shape[1] <= 301 + 62 + 10
 
 
-@pytest.mark.parametrize("size", [(1, 1), (7, 5), (31, 17)])
-def test_tiny_and_odd_images(size):
+@pytest.mark.parametrize("size", [(1, 1), (7, 5), (8, 30)])
+def test_pictures_too_small_to_edit_are_refused_with_the_minimum(size):
+    width, height = size
+    image = np.full((height, width, 4), 90, np.uint8)
+    selection = np.zeros((height, width), np.uint8)
+    selection[height // 2, width // 2] = 255
+    if min(size) >= 8:
+        assert run(ops.InpaintRemove(grow=0, feather=1), image, selection, FakeBackend()).layers
+        return
+    with pytest.raises(ops.OperationError, match=f"is {width}x{height} pixels; Remove Object needs at least 8x8"):
+        run(ops.InpaintRemove(grow=0, feather=1), image, selection, FakeBackend())
+
+
+@pytest.mark.parametrize("size", [(8, 8), (9, 11), (31, 17)])
+def test_small_and_odd_images(size):
     width, height = size
     image = np.full((height, width, 4), 90, np.uint8)
     selection = np.zeros((height, width), np.uint8)
