@@ -344,3 +344,13 @@ def test_a_picture_written_is_read_back_the_same(tmp_path):
     over_white = (photo().astype(int) * 200 + 255 * 55 + 127) // 255
     over_black = photo().astype(int) * 200 // 255
     assert np.abs(flat - over_white).mean() < 6 < 30 < np.abs(flat - over_black).mean()  # JPEG noise aside
+
+
+def test_automatic_without_credentials_names_the_credentials(work):
+    """A project but no credentials: Automatic works offline, and a cloud-only action says what is missing
+    (the credentials), not to set the project it already has."""
+    done = cli("insert", "photo.png", "--mask", "mask.png", "--prompt", "a hat", "-o", "out.png", cwd=work,
+               env={"GOOGLE_CLOUD_PROJECT": "my-project"})
+    one_line_exit_2(done, "Vertex AI is not set up: credentials: no Application Default Credentials found; run "
+                          "`gcloud auth application-default login`")
+    assert "GOOGLE_CLOUD_PROJECT" not in done.stderr.split("credentials:")[1].split("; run")[0]
