@@ -74,6 +74,9 @@ def test_the_tier_and_the_area_decide_the_price(tier, area, line):
 def test_the_size_limit_caps_the_price():
     assert cost("insert", SET_UP, "gemini", 1, (3000, 2000), max_size="1K").startswith(
         "About $0.07: 1 image at 1K on gemini-3.1-flash-image")
+    for nick, tier in (("size-2k", "2K"), ("size-4k", "4K")):  # what the GIMP dialog hands over
+        assert cost("insert", SET_UP, "gemini", 1, (3000, 2000), max_size=nick).startswith(
+            f"About ${CATALOGUE.get('gemini-3.1-flash-image').price[tier]:.2f}: 1 image at {tier}")
     capped = dataclasses.replace(SET_UP, max_size="2K")  # [gemini] max_image_size in the settings
     assert cost("insert", capped, "gemini", 1, (3000, 2000)).startswith("About $0.10: 1 image at 2K")
 

@@ -118,10 +118,9 @@ def _gemini_cost(action: str, values: dict, setup: CloudSetup | None, area: tupl
     if action == "describe":
         answers = "1 caption" if count == 1 else f"{count} captions"
         return f"{answers} from {model.id} for a fraction of a cent (text tokens)"
-    cap = common.to_unicode(values.get("max-size") or "auto")
-    cap = (setup.max_size if setup is not None else "4K") if cap == "auto" else cap
+    chosen = str(_choice(action, "max-size", values))  # the dialog hands over the nick ("size-2k")
+    cap = setup.max_size if chosen == "auto" else chosen
     if action in ("generate", "customize"):
-        chosen = common.to_unicode(values.get("max-size") or "auto")
         ratio = _choice(action, "aspect-ratio", values)
         if model.aspect_ratios and ratio not in model.aspect_ratios:
             return f"{model.id} cannot make {ratio} pictures: the run would stop; choose another shape or tier"
