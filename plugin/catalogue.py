@@ -7,6 +7,7 @@ only (tomllib), so GIMP's own Python can read it for the dialog's cost line.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,7 +121,7 @@ class Catalogue:
             return Model(model_id, IMAGEN, known=False)
         kind = "image" if "image" in model_id else kind
         like = self.models[self.tiers[(kind, "standard")].model]
-        return _replace(like, id=model_id, label="", known=False, released=None, retires=None)
+        return dataclasses.replace(like, id=model_id, label="", known=False, released=None, retires=None)
 
     def tier(self, kind: str, name: str) -> Tier:
         try:
@@ -213,12 +214,6 @@ def _date(value: Any) -> datetime.date | None:
     if isinstance(value, datetime.date):
         return value
     return datetime.date.fromisoformat(str(value))
-
-
-def _replace(model: Model, **changes: Any) -> Model:
-    import dataclasses
-
-    return dataclasses.replace(model, **changes)
 
 
 def size_rank(size: str) -> int:

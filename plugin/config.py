@@ -183,7 +183,6 @@ def _apply_file(settings: Settings, data: dict, path: Path) -> None:
         else:
             names = ", ".join(sorted(known | tables))
             raise ConfigError(f"{path}: unknown key {key!r}; known: {names}")
-    settings.catalogue = settings.catalogue or {}
     settings.load_catalogue()  # a broken [catalogue] entry or tier fails here, naming the file
 
 

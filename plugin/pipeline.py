@@ -29,7 +29,7 @@ from plugin.backends.base import (
     no_progress,
 )
 from plugin.backends.vertex_errors import QuotaExhausted, ServiceUnavailable
-from plugin.geometry import Rect, region_of_interest
+from plugin.geometry import Rect
 from plugin.ops import MAX_SEED, Background, MaskedOperation, Operation, OperationError, Outpaint
 
 
@@ -254,7 +254,7 @@ def _prepare_region(op: Operation, image: np.ndarray | None, selection: np.ndarr
     if op.uses_mask and selection is not None and not isinstance(op, Background):
         # the blend weight only reaches grow + feather past the selection: work out just that area
         # (a distance transform over a whole 6000x4000 layer costs a second for nothing)
-        near = region_of_interest(masks.bounds(selection), op.bleed + 1, 0, Rect(0, 0, width, height))
+        near = masks.region_of_interest(masks.bounds(selection), op.bleed + 1, width, height)
         near_weight = masks.weight_to_u8(masks.blend_weight(_crop(selection, near), op.grow, op.feather))
         local = masks.bounds(near_weight)
         changed = Rect(near.x + local.x, near.y + local.y, local.width, local.height)
@@ -306,14 +306,14 @@ def _request(op: Operation, region: _Region, caps, references: list[np.ndarray])
 
 
 def _make_layer(op: Operation, region: _Region, picture: np.ndarray, seed: int | None, index: int,
-                output: JobOutput, result: BackendResult | None = None) -> ResultLayer:
-    details = dict(result.details) if result is not None else {}
+                output: JobOutput, result: BackendResult) -> ResultLayer:
+    details = dict(result.details)
     provenance = {
         "plugin": f"imagen-gimp {__version__}",
         "action": op.action,
         "prompt": op.prompt_text,
         "seed": seed,
-        "model": (result.model if result is not None and result.model else output.model),
+        "model": result.model or output.model,
         "backend": output.backend,
         "parameters": {k: v for k, v in op.to_dict().items()
                        if k not in ("action", "prompt", "seed")},
@@ -355,13 +355,6 @@ def _report_missing(op: Operation, output: JobOutput) -> None:
     if op.action not in ("describe", "verify") and len(output.layers) < op.variations:  # text answers
         missing = op.variations - len(output.layers)
         output.notes.append(f"{missing} of {op.variations} variations did not come back (see notes above).")
-
-
-def _scaled(progress: Progress, low: float, high: float) -> Progress:
-    def report(fraction: float, stage: str) -> None:
-        progress(low + (high - low) * min(max(fraction, 0.0), 1.0), stage)
-
-    return report
 
 
 def _crop(array: np.ndarray, rect: Rect) -> np.ndarray:

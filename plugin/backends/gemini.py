@@ -32,7 +32,7 @@ from plugin.backends.gemini_responses import read_response
 from plugin.backends.model_memory import ModelMemory
 from plugin.backends.transport import Backoff, VertexTransport
 from plugin.backends.vertex_errors import ModelUnavailable
-from plugin.catalogue import IMAGEN, TIER_LABELS, Model
+from plugin.catalogue import IMAGEN, TIER_LABELS
 from plugin.config import Settings
 from plugin.ops import Background, Operation
 
@@ -212,7 +212,3 @@ class GeminiBackend(Backend):
                 self._clients[location] = genai.Client(vertexai=True, project=project, location=location,
                                                        credentials=credentials, http_options=options)
             return self._clients[location]
-
-    def model_for(self, op: Operation) -> Model:
-        """The catalogue entry this backend would use for `op` (for dialogs and notes)."""
-        return self.choose(op).model

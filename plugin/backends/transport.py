@@ -125,8 +125,7 @@ class VertexTransport:
 
     # -- one call -------------------------------------------------------------------------------
 
-    def call(self, attempt: Callable[[float], T], context: CallContext, progress: Progress = no_progress,
-             deadline: float | None = None) -> T:
+    def call(self, attempt: Callable[[float], T], context: CallContext, progress: Progress = no_progress) -> T:
         """Run `attempt(remaining_seconds)` with retries in a helper thread; wait for it here.
 
         Progress moves about once a second (the services send none themselves). Cancel and the
