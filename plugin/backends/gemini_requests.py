@@ -210,7 +210,7 @@ def _region(request: EditRequest, choice: Choice, settings: Settings) -> GeminiC
     parts = [image_part(framed(image, frame), model)]
     mask = request.mask
     subject = None
-    keep_alpha = _opaque_where(image, mask if op.action in MASKED or op.action == "edit" else None)
+    keep_alpha = _opaque_where(image, mask if op.action in MASKED else None)  # edit comes without a mask
     if op.action in MASKED:
         if mask is None:
             raise UnsupportedOperation(f"{op.title} needs a selection (the area to change)")
