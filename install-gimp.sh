@@ -101,7 +101,7 @@ older_folder() {
 registration_sum() {
   # a checksum of the code that registers the procedures: when it changes, so does the entry, and
   # GIMP (which caches what a plug-in registered until its file changes) asks again
-  (cd "$REPO" && cat imagen_gimp.py imagen_gimp_2.py plugin/actions.py plugin/hosts/*.py 2>/dev/null; true) | cksum |
+  (cd "$REPO" && cat imagen_gimp.py imagen_gimp_2.py plugin/actions.py plugin/params.py plugin/hosts/*.py 2>/dev/null; true) | cksum |
     awk '{ print $1 "-" $2 }'
 }
 

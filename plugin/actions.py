@@ -1,9 +1,148 @@
-"""Which actions the backends without a model of their own serve, in one place for the backends and
-for the GIMP hosts' cost line (shared with GIMP 2.10's Python 2.7: plain literals, no imports)."""
+"""The action table: one entry per action, from which everything else about an action is derived.
 
-LOCAL_ACTIONS = frozenset(["remove", "outpaint", "background", "upscale"])
-"""What the local engine does (Replace Background only when not painted from a prompt)."""
-GEMINI_ACTIONS = frozenset(["generate", "insert", "remove", "outpaint", "background", "edit", "upscale",
-                            "describe", "customize"])
-"""What Google's Gemini models serve (upscale re-renders the region at a larger size tier: generative).
-Automatic masks and SynthID checks were Imagen's only, and Google shut Imagen down."""
+Titles, menu entries and PDB names, the parameters, what the host reads (region and selection),
+where the result goes (layers, a new image, a grown canvas, text), what the pipeline does with the
+answer, and which backends serve it. Adding an action is one entry here, its operation in ops.py
+and its backend code; no other table names actions. Shared with GIMP 2.10's Python 2.7 and read by
+the worker: standard library only, 2.7 syntax.
+"""
+
+from __future__ import absolute_import
+
+import collections
+
+from plugin import params as P
+
+Action = collections.namedtuple("Action", (
+    "name procedure title label blurb params reads selection result fixed colour_matched "
+    "served offline_missing gemini_missing"))
+"""name: the operation's action; procedure: the PDB name's tail (python-fu-imagen-...); title: how
+messages, layers and groups name it; label, blurb: menu entry and tooltip (label None: no menu entry,
+command line only); params: the dialog's and the PDB's arguments, in order.
+reads: which pixels the host reads (READS); selection: "needed", "used" (when there is one) or
+"ignored"; result: where the result goes (RESULTS); fixed: operation fields the menu does not show,
+with the value it always sends; colour_matched: the answer is shifted to meet its surroundings (what
+the mask marks is what changes; not Replace Background, whose mask is the subject, kept as it was).
+served: the backends that do it; offline_missing: what the offline engine would have to do and
+cannot ("" when it serves); gemini_missing: why Google's Gemini models cannot ("" when they serve)."""
+
+READS = {
+    "nothing": "no picture (a new image from the prompt)",
+    "references": "whole reference layers, chosen by name or selection",
+    "around-selection": "the selection's bounds grown by grow + feather + context, clipped to the layer",
+    "canvas": "the whole canvas, transparent where the layer does not reach",
+    "selected-or-layer": "the selection's bounds on the layer, else the whole layer",
+    "layer": "the whole layer (a selection marks what to keep)",
+}
+RESULTS = {
+    "layers": "new layers in a group above the layer, one undo step",
+    "canvas": "the canvas grown first, then new layers in a group",
+    "new-image": "a new image",
+    "new-image-or-layers": "a new image, or layers in the current one with 'into-image'",
+    "text": "a message (and, if asked, the image comment)",
+}
+ALL_BACKENDS = ("local", "gemini", "imagen")
+CLOUD = ("gemini", "imagen")
+
+
+def _a(name, procedure, title, label, blurb, parameters, reads, selection, result, served,
+       offline_missing="", gemini_missing="", fixed=None, colour_matched=False):
+    # type: (str, str, str, str, str, tuple, str, str, str, tuple, str, str, dict, bool) -> Action
+    assert reads in READS and result in RESULTS and selection in ("needed", "used", "ignored")
+    return Action(name, procedure, title, label, blurb, tuple(parameters), reads, selection, result,
+                  dict(fixed or {}), colour_matched, tuple(served), offline_missing, gemini_missing)
+
+
+ACTIONS = (
+    _a("generate", "generate", "Generate Image", "_Generate Image...", "Make a new picture from a text prompt",
+       (P.PROMPT, P.NEGATIVE, P.ASPECT, P.into_image("Add to the current _image")) + P.TAIL,
+       "nothing", "ignored", "new-image-or-layers", CLOUD, offline_missing="creating a picture from a prompt"),
+    _a("insert", "inpaint", "Inpaint", "_Inpaint (Insert)...", "Paint what the prompt describes into the selection",
+       (P.PROMPT, P.NEGATIVE) + P.MASK + P.TAIL,
+       "around-selection", "needed", "layers", CLOUD, offline_missing="painting new content from a prompt",
+       colour_matched=True),
+    _a("remove", "remove", "Remove Object", "_Remove Object...",
+       "Remove what is selected and fill in the background",
+       (P.HINT,) + P.MASK + P.TAIL,
+       "around-selection", "needed", "layers", ALL_BACKENDS, colour_matched=True),
+    _a("outpaint", "expand", "Expand Canvas", "E_xpand Canvas...", "Grow the canvas and fill the new area",
+       P.EXPAND + P.MASK + P.TAIL,
+       "canvas", "ignored", "canvas", ALL_BACKENDS, colour_matched=True),
+    _a("background", "background", "Replace Background", "Replace _Background...",
+       "Cut out the subject (the selection, or found automatically) and replace what is behind it",
+       P.BACKGROUND + P.MASK + P.TAIL,
+       "layer", "used", "layers", ALL_BACKENDS),
+    _a("edit", "edit", "Edit with Prompt", "_Edit with Prompt...", "Change the picture as the prompt describes",
+       (P.PROMPT, P.NEGATIVE) + P.TAIL,
+       "selected-or-layer", "used", "layers", CLOUD, offline_missing="editing a picture from a prompt"),
+    _a("upscale", "upscale", "Upscale", "_Upscale...",
+       "Make a larger copy of the selection or the layer as a new image",
+       (P.FACTOR, P.BACKEND, P.TIER, P.MAX_SIZE, P.MODEL),
+       "selected-or-layer", "ignored", "new-image", ALL_BACKENDS, fixed={"variations": 1, "seed": None}),
+    _a("describe", "describe", "Describe Image", "_Describe Image...",
+       "Describe the picture (or the selection) in words",
+       (P.QUESTION, P.STORE_COMMENT, P.VARIATIONS, P.BACKEND, P.TIER, P.MODEL),
+       "selected-or-layer", "ignored", "text", CLOUD, offline_missing="describing a picture in words",
+       fixed={"seed": None, "max_size": "auto"}),
+    _a("customize", "customize", "Generate from References", "Generate from Re_ferences...",
+       "Make a new picture from a prompt, guided by reference layers (subject, style, sketch, edges)",
+       (P.PROMPT,) + P.REFERENCES + (P.NEGATIVE, P.ASPECT, P.into_image("Add to the current i_mage")) + P.TAIL,
+       "references", "ignored", "new-image-or-layers", CLOUD,
+       offline_missing="making a picture from reference layers"),
+    # Imagen (legacy) only, on the command line: Google shut Imagen down and documents no successor API
+    _a("auto_mask", "auto-mask", "Edit by Automatic Mask", None, "", (),
+       "layer", "ignored", "layers", ("imagen",), offline_missing="finding the area to edit by itself",
+       gemini_missing="Automatic masks were an Imagen feature, and Google shut Imagen down; make a selection "
+                      "(Select > By Color, Foreground Select) and use Inpaint, Remove Object or Replace Background."),
+    _a("verify", "verify", "Check SynthID Watermark", None, "", (),
+       "layer", "ignored", "text", ("imagen",), offline_missing="checking for Google's SynthID watermark",
+       gemini_missing="Google documents no SynthID check for Gemini on Vertex AI; the Imagen check is shut down."),
+)
+BY_NAME = dict((action.name, action) for action in ACTIONS)
+MENU = tuple(action for action in ACTIONS if action.label)
+"""The actions with a menu entry, in menu order."""
+
+
+def served_by(backend):
+    # type: (str) -> frozenset
+    """The actions a backend serves (the local engine: Replace Background only when not from a prompt)."""
+    return frozenset(action.name for action in ACTIONS if backend in action.served)
+
+
+def title(name):
+    # type: (str) -> str
+    return BY_NAME[name].title if name in BY_NAME else name
+
+
+def needs_image(name):
+    # type: (str) -> bool
+    """An open image is needed: every action but one that makes a new picture from the prompt alone."""
+    return BY_NAME[name].reads != "nothing"
+
+
+def makes_new_image(name, into_image=False):
+    # type: (str, bool) -> bool
+    result = BY_NAME[name].result
+    return result == "new-image" or (result == "new-image-or-layers" and not into_image)
+
+
+def answers_in_text(name):
+    # type: (str) -> bool
+    return BY_NAME[name].result == "text"
+
+
+LOCAL_ACTIONS = served_by("local")
+GEMINI_ACTIONS = served_by("gemini")
+IMAGEN_ACTIONS = served_by("imagen")
+
+
+GROUP_PROMPT_CHARACTERS = 48
+
+
+def group_name(name, prompt):
+    # type: (str, str) -> str
+    """The layer group's name: the title and the prompt, shortened ('Inpaint: a red kite over the...')."""
+    prompt = " ".join((prompt or "").split())
+    if len(prompt) > GROUP_PROMPT_CHARACTERS:
+        prompt = prompt[:GROUP_PROMPT_CHARACTERS - 1] + u"\u2026"
+    return "%s: %s" % (title(name), prompt) if prompt else title(name)

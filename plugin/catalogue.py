@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from plugin.errors import UserError
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -32,8 +34,10 @@ ENTRY_KEYS = {"label", "family", "actions", "locations", "aspect_ratios", "sizes
               "like"}
 
 
-class CatalogueError(ValueError):
+class CatalogueError(UserError, ValueError):
     """An entry of the catalogue (or of the user's [catalogue] table) is malformed; says which."""
+
+    kind = "config"
 
 
 @dataclass(frozen=True)

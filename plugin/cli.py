@@ -18,12 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from plugin import __version__, compose, images, ops
+from plugin import __version__, compose, errors, images, ops
 from plugin.backends import make_backend
-from plugin.backends.base import BackendError
-from plugin.config import ConfigError, load_settings
-from plugin.masks import EmptySelectionError
-from plugin.pipeline import JobOutput, run
+from plugin.config import load_settings
+from plugin.pipeline import JobOutput, plan_region, run
 
 EXIT_USER = 2
 EXIT_BUG = 1
@@ -77,8 +75,10 @@ HELP = {
 HOST_ONLY = {"reference_layers"}  # GIMP layer names; the CLI takes --reference files instead
 
 
-class UserError(Exception):
+class UserError(errors.UserError):
     """A problem with the command line or the files: one line, exit code 2."""
+
+    kind = "operation"
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -173,13 +173,14 @@ def _same(path: Path) -> str:
     return os.path.realpath(path)
 
 
-def whole_picture(output: JobOutput, image: np.ndarray | None, index: int) -> np.ndarray:
+def whole_picture(output: JobOutput, image: np.ndarray | None, index: int,
+                  origin: tuple[int, int] = (0, 0)) -> np.ndarray:
     """Variation `index` as a whole picture: pasted into the original, or on the grown canvas."""
     layer = output.layers[index]
     if image is None or layer.mask is None and output.canvas is None:
         return layer.shown()
     canvas = image
-    x, y = layer.x, layer.y
+    x, y = layer.x + origin[0], layer.y + origin[1]
     if output.canvas is not None:
         left, top, right, bottom = output.canvas
         height, width = image.shape[:2]
@@ -223,18 +224,19 @@ def run_operation(args: argparse.Namespace) -> dict:
     check_outputs(paths, inputs, args.overwrite)  # before any work: nothing is lost, nothing waits in vain
     image = read_image(args.input) if cls.needs_image else None
     selection = read_mask(args.mask, image) if getattr(args, "mask", None) else None
+    region, region_selection, origin = plan_region(op, image, selection)
     backend = make_backend(op.backend, load_settings())
     references = [read_image(path) for path in args.reference]
     written: list[dict] = []
 
     def keep(layer, output: JobOutput) -> None:  # each variation on disk as soon as it arrives
         path = paths[len(written)] if len(paths) > 1 else paths[0]
-        images.write_picture(whole_picture(output, image, len(output.layers) - 1), path)
+        images.write_picture(whole_picture(output, image, len(output.layers) - 1, origin), path)
         written.append({"path": str(path), "seed": layer.provenance["seed"], "name": layer.name})
 
     try:
-        output = run(op, image, selection, backend, ProgressDisplay(args.quiet), keep, references)
-    except (BackendError, ValueError) as exc:
+        output = run(op, region, region_selection, backend, ProgressDisplay(args.quiet), keep, references)
+    except errors.UserError as exc:
         if written:
             raise UserError(f"{exc} (kept what came before: {', '.join(w['path'] for w in written)})") from exc
         raise
@@ -263,8 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         return doctor.main(["--offline"] if args.offline else [])
     try:
         summary = run_operation(args)
-    except (UserError, ops.OperationError, EmptySelectionError, BackendError, ConfigError,
-            images.ImageFileError) as exc:
+    except errors.UserError as exc:
         print(f"imagen-gimp {args.command}: {one_line(exc)}", file=sys.stderr)
         return EXIT_USER
     except KeyboardInterrupt:

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from plugin.errors import UserError
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -38,8 +40,10 @@ LEGACY_ROLES = {
 """`describe` is either: an Imagen ID (imagetext@...) means imagen_describe, a Gemini one text_standard."""
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """The settings file is broken; the message names the file and the key."""
+
+    kind = "config"
 
 
 SAFETY_SETTINGS = ("block_low_and_above", "block_medium_and_above", "block_only_high", "block_none")

@@ -14,13 +14,16 @@ import math
 from dataclasses import dataclass
 
 from plugin.catalogue import SIZE_ORDER, Model, size_rank
+from plugin.errors import UserError
 
 COVER = 0.9  # a tier "covers" a region when its answer is at least 90 % of the region's size
 PAD_TOLERANCE = 0.005  # shapes closer than 0.5 % to the answer's are resized, not padded
 
 
-class FramingError(ValueError):
+class FramingError(UserError, ValueError):
     """The region cannot be framed for this model (too large an upscale); the message says what to do."""
+
+    kind = "operation"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from plugin.errors import UserError
+
 PLAIN_MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "RGBX", "RGBa", "YCbCr", "HSV")
 """Modes Pillow converts to RGBA exactly as GIMP shows them (P with its transparency)."""
 SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
@@ -25,8 +27,10 @@ MASK_RULE = ("a grey picture of the same size: white is selected, grey partly; a
              "brightness")
 
 
-class ImageFileError(ValueError):
+class ImageFileError(UserError, ValueError):
     """A picture file cannot be read correctly or written where asked; the message says what to do."""
+
+    kind = "image"
 
 
 def read_picture(path: str | os.PathLike) -> np.ndarray:

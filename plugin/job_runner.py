@@ -11,12 +11,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from plugin import jobfiles, ops
+from plugin import errors, jobfiles, ops
 from plugin.backends import make_backend
-from plugin.backends.base import BackendError
-from plugin.config import ConfigError, load_settings
-from plugin.images import ImageFileError
-from plugin.masks import EmptySelectionError
+from plugin.config import load_settings
 from plugin.pipeline import JobOutput, ResultLayer, run
 
 Emit = Callable[[dict], None]
@@ -93,10 +90,10 @@ def run_job(folder: str, emit: Emit, started: float) -> int:
             writer.add(layer, current)
 
         output = run(op, image, selection, backend, progress, keep, references)
-    except (ops.OperationError, EmptySelectionError, BackendError, ConfigError, ImageFileError, OSError) as exc:
+    except errors.UserError as exc:  # the user can fix it; anything else is a bug (plugin/worker.py says so)
         message = str(exc)
         writer.write(output, complete=False, error=message)
-        emit({"error": message, "kind": type(exc).__name__, "kept_layers": len(writer.entries)})
+        emit({"error": message, "kind": errors.kind_of(exc), "kept_layers": len(writer.entries)})
         return jobfiles.EXIT_USER
     writer.write(output, complete=True)
     emit({"done": True, "layers": len(writer.entries), "compute_seconds": round(output.compute_seconds, 4)})

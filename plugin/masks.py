@@ -12,14 +12,17 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from plugin.errors import UserError
 from plugin.geometry import Rect, fit_within
 from plugin.geometry import region_of_interest as _roi
 
 CORE_LEVEL = 128  # a selection value from which a pixel counts as selected
 
 
-class EmptySelectionError(ValueError):
+class EmptySelectionError(UserError, ValueError):
     """Nothing is selected where the action needs a selection."""
+
+    kind = "selection"
 
     def __init__(self) -> None:
         super().__init__(

@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from plugin import actions
+from plugin.errors import UserError
+
 ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9", "2:3", "3:2", "4:5", "5:4", "21:9", "1:4", "4:1", "1:8",
                  "8:1")
 """Every shape some model offers; each backend refuses (with the list) those its model does not."""
@@ -30,8 +33,10 @@ MAX_SEED = 2**31 - 1
 MAX_PROMPT_CHARS = 4000
 
 
-class OperationError(ValueError):
+class OperationError(UserError, ValueError):
     """A parameter is out of range; the message names the field and what is allowed."""
+
+    kind = "operation"
 
     def __init__(self, field_name: str, message: str):
         super().__init__(f"{field_name}: {message}")
@@ -65,9 +70,14 @@ class Operation:
     """Fields every action shares."""
 
     action: ClassVar[str] = ""
-    title: ClassVar[str] = ""
+    title: ClassVar[str] = ""  # the action table's (plugin/actions.py), set for each operation below
     needs_image: ClassVar[bool] = True
     uses_mask: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.action:
+            cls.title = actions.title(cls.action)
 
     variations: int = 1
     seed: int | None = None
@@ -124,7 +134,6 @@ class MaskedOperation(Operation):
 @dataclass(frozen=True)
 class Generate(Operation):
     action: ClassVar[str] = "generate"
-    title: ClassVar[str] = "Generate Image"
     needs_image: ClassVar[bool] = False
 
     prompt: str = ""
@@ -140,7 +149,6 @@ class Generate(Operation):
 @dataclass(frozen=True)
 class InpaintInsert(MaskedOperation):
     action: ClassVar[str] = "insert"
-    title: ClassVar[str] = "Inpaint (insert)"
 
     prompt: str = ""
     negative_prompt: str = ""
@@ -154,7 +162,6 @@ class InpaintInsert(MaskedOperation):
 @dataclass(frozen=True)
 class InpaintRemove(MaskedOperation):
     action: ClassVar[str] = "remove"
-    title: ClassVar[str] = "Remove Object"
 
     prompt: str = ""
 
@@ -168,7 +175,6 @@ class Outpaint(MaskedOperation):
     """Grow the canvas by margins; the new area is the mask, the original is never repainted."""
 
     action: ClassVar[str] = "outpaint"
-    title: ClassVar[str] = "Expand Canvas"
     uses_mask: ClassVar[bool] = False
 
     prompt: str = ""
@@ -198,7 +204,6 @@ class Background(MaskedOperation):
     """
 
     action: ClassVar[str] = "background"
-    title: ClassVar[str] = "Replace Background"
     uses_mask: ClassVar[bool] = False  # a selection helps but is not needed
 
     mode: str = "transparent"
@@ -223,7 +228,6 @@ class Edit(Operation):
     """Mask-free edit: the prompt describes the whole desired picture."""
 
     action: ClassVar[str] = "edit"
-    title: ClassVar[str] = "Edit with Prompt"
 
     prompt: str = ""
     negative_prompt: str = ""
@@ -236,7 +240,6 @@ class Edit(Operation):
 @dataclass(frozen=True)
 class Upscale(Operation):
     action: ClassVar[str] = "upscale"
-    title: ClassVar[str] = "Upscale"
 
     factor: int = 2
 
@@ -249,7 +252,6 @@ class Describe(Operation):
     """A caption, or the answer to a question about the picture."""
 
     action: ClassVar[str] = "describe"
-    title: ClassVar[str] = "Describe Image"
 
     question: str = ""
 
@@ -268,7 +270,6 @@ class Customize(Operation):
     """
 
     action: ClassVar[str] = "customize"
-    title: ClassVar[str] = "Generate from References"
     needs_image: ClassVar[bool] = False
 
     prompt: str = ""

@@ -24,7 +24,6 @@ class AutoMaskEdit(Operation):
     background, the foreground, or objects of named classes ("car, person")."""
 
     action: ClassVar[str] = "auto_mask"
-    title: ClassVar[str] = "Edit by Automatic Mask"
 
     edit: str = "insert"
     mask_mode: str = "semantic"
@@ -60,7 +59,6 @@ class VerifyWatermark(Operation):
     """Ask Google's SynthID detector whether the picture carries Imagen's invisible watermark."""
 
     action: ClassVar[str] = "verify"
-    title: ClassVar[str] = "Check SynthID Watermark"
 
 
 __all__ = ["AutoMaskEdit", "Customize", "VerifyWatermark"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from plugin import __version__, compose, masks
+from plugin import __version__, actions, compose, masks, regions
 from plugin.backends.base import (
     Backend,
     BackendError,
@@ -30,6 +30,7 @@ from plugin.backends.base import (
 )
 from plugin.backends.vertex_errors import QuotaExhausted, ServiceUnavailable
 from plugin.geometry import Rect
+from plugin.masks import EmptySelectionError
 from plugin.ops import MAX_SEED, Background, MaskedOperation, Operation, OperationError, Outpaint
 
 
@@ -69,10 +70,7 @@ def _ignore_layer(layer: ResultLayer, output: JobOutput) -> None:
 
 
 def group_name(op: Operation) -> str:
-    prompt = " ".join(op.prompt_text.split())
-    if len(prompt) > 48:
-        prompt = prompt[:47] + "…"
-    return f"{op.title}: {prompt}" if prompt else op.title
+    return actions.group_name(op.action, op.prompt_text)
 
 
 def variation_seeds(op: Operation) -> list[int]:
@@ -95,10 +93,6 @@ class _Region:
 
 VARIATION_FAILURES = (SafetyFiltered, QuotaExhausted, ServiceUnavailable)
 """Failures that cost one variation only: the others may still come back (a fatal one stops them all)."""
-COLOUR_MATCHED = ("insert", "remove", "outpaint")
-"""Actions whose answer is shifted to meet its surroundings: the mask there is what changes. Replace
-Background's mask is the subject, kept as the original, so nothing of it is colour matched."""
-
 
 def run(op: Operation, image: np.ndarray | None, selection: np.ndarray | None, backend: Backend,
         progress: Progress = no_progress, on_layer: LayerSink = _ignore_layer,
@@ -134,6 +128,8 @@ def run(op: Operation, image: np.ndarray | None, selection: np.ndarray | None, b
         result = backend.run(request, share.part(index))
         return request, result, time.perf_counter() - started
 
+    colour_matched = actions.BY_NAME[op.action].colour_matched
+
     def deliver(index: int, request: EditRequest, result: BackendResult, seconds: float) -> None:
         output.compute_seconds += seconds
         output.model = result.model or output.model
@@ -142,7 +138,7 @@ def run(op: Operation, image: np.ndarray | None, selection: np.ndarray | None, b
         result_seeds = result.seeds or calls[index][1]
         for number, picture in enumerate(result.images):
             seed = result_seeds[number] if number < len(result_seeds) else None
-            if op.action in COLOUR_MATCHED and request.mask is not None and picture.shape == request.image.shape:
+            if colour_matched and request.mask is not None and picture.shape == request.image.shape:
                 picture = compose.match_colour(picture, request.image, request.mask > 0)
             layer = _make_layer(op, region, picture, seed, len(output.layers), output, result)
             output.layers.append(layer)
@@ -227,6 +223,28 @@ MIN_SIDE = 8
 """The smallest picture an action takes: below it neither a fill nor a model has anything to work with."""
 
 
+def plan_region(op: Operation, image: np.ndarray | None,
+                selection: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None, tuple[int, int]]:
+    """For a caller holding a whole picture (the CLI, scripts): the region the action works on, planned
+    as GIMP's hosts plan it (plugin/regions.py), as (pixels, selection, origin of the region in the
+    picture). run() takes the region as it is given, so only the region and its context are sent, and
+    a 6000x4000 photo costs no more than its selection."""
+    if image is None or min(image.shape[:2]) < MIN_SIDE:  # the pipeline refuses it with the minimum
+        return image, selection, (0, 0)
+    selected = selection is not None and bool(selection.any())
+    if not selected and actions.BY_NAME[op.action].selection == "needed":
+        raise EmptySelectionError()
+    height, width = image.shape[:2]
+    whole = Rect(0, 0, width, height)
+    plan = regions.plan_input(op.action, op.to_dict(), whole, whole, masks.bounds(selection) if selected else None)
+    rect = plan.rect or whole
+    crop = image[rect.y:rect.y + rect.height, rect.x:rect.x + rect.width]
+    crop_selection = None
+    if plan.read_selection:
+        crop_selection = selection[rect.y:rect.y + rect.height, rect.x:rect.x + rect.width]
+    return crop, crop_selection, (rect.x, rect.y)
+
+
 def _check_inputs(op: Operation, image: np.ndarray | None, selection: np.ndarray | None) -> None:
     if op.needs_image:
         if image is None:
@@ -252,26 +270,16 @@ def _prepare_region(op: Operation, image: np.ndarray | None, selection: np.ndarr
     if isinstance(op, Outpaint):
         return _outpaint_region(op, image)
     if op.uses_mask and selection is not None and not isinstance(op, Background):
-        # the blend weight only reaches grow + feather past the selection: work out just that area
-        # (a distance transform over a whole 6000x4000 layer costs a second for nothing)
-        near = masks.region_of_interest(masks.bounds(selection), op.bleed + 1, width, height)
-        near_weight = masks.weight_to_u8(masks.blend_weight(_crop(selection, near), op.grow, op.feather))
-        local = masks.bounds(near_weight)
-        changed = Rect(near.x + local.x, near.y + local.y, local.width, local.height)
-        roi = masks.region_of_interest(changed, op.context, width, height)
-        weight_crop = np.zeros((roi.height, roi.width), np.uint8)
-        _crop(weight_crop, Rect(changed.x - roi.x, changed.y - roi.y, changed.width, changed.height))[:] = \
-            _crop(near_weight, local)
-        return _Region(roi, _crop(image, roi), weight_crop > 0, weight_crop)
+        # the input is the region of interest the host planned (plugin/regions.py): the selection's
+        # bounds with grow + feather + context around them, so nothing is cropped here again
+        weight = masks.weight_to_u8(masks.blend_weight(selection, op.grow, op.feather))
+        return _Region(Rect(0, 0, width, height), image, weight > 0, weight)
     if isinstance(op, Background):
         hint = selection if selection is not None and selection.any() else None
         return _Region(Rect(0, 0, width, height), image, None, None, hint=hint)
-    if selection is not None and selection.any():
-        # mask-free actions work on the selected rectangle; an edit blends back through the selection
-        roi = masks.bounds(selection)
-        weight = _crop(selection, roi) if op.action == "edit" else None
-        change = weight > 0 if weight is not None else None
-        return _Region(roi, _crop(image, roi), change, weight)
+    if op.action == "edit" and selection is not None and selection.any():
+        # the host read the selected rectangle; an edit blends back through the selection
+        return _Region(Rect(0, 0, width, height), image, selection > 0, selection)
     return _Region(Rect(0, 0, width, height), image, None, None)
 
 
@@ -329,8 +337,6 @@ def _make_layer(op: Operation, region: _Region, picture: np.ndarray, seed: int |
         resample = region.image.size and op.action != "upscale"
         if resample and picture.shape[:2] != region.image.shape[:2]:
             picture = compose.scale_back(picture, region.image.shape[1], region.image.shape[0])
-        if op.action in ("upscale", "generate"):
-            x, y = 0, 0
         return ResultLayer(name, x, y, picture, None, provenance)
     full = compose.scale_back(picture, region.roi.width, region.roi.height)
     changed = masks.bounds(region.weight)
@@ -352,7 +358,7 @@ def _make_layer(op: Operation, region: _Region, picture: np.ndarray, seed: int |
 
 
 def _report_missing(op: Operation, output: JobOutput) -> None:
-    if op.action not in ("describe", "verify") and len(output.layers) < op.variations:  # text answers
+    if not actions.answers_in_text(op.action) and len(output.layers) < op.variations:
         missing = op.variations - len(output.layers)
         output.notes.append(f"{missing} of {op.variations} variations did not come back (see notes above).")
 
@@ -368,4 +374,4 @@ def load_rgba(path: str) -> np.ndarray:
     return read_picture(path)
 
 
-__all__ = ["BackendResult", "JobOutput", "ResultLayer", "run", "load_rgba", "group_name"]
+__all__ = ["BackendResult", "JobOutput", "ResultLayer", "run", "plan_region", "load_rgba", "group_name"]

@@ -16,7 +16,7 @@ import sys
 import time
 import traceback
 
-from plugin import jobfiles
+from plugin import errors, jobfiles
 
 STARTED = time.perf_counter()
 
@@ -42,9 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         from plugin.job_runner import run_job  # the heavy imports (NumPy, SciPy, clients) happen here
 
         return run_job(argv[0], emit, STARTED)
-    except Exception:  # a bug: the host shows the last lines, the user can report them
+    except Exception as exc:  # a bug: the host keeps the log and says it is not the user's doing
         traceback.print_exc()
-        emit({"error": "The worker failed unexpectedly; see the error console for details.", "kind": "bug"})
+        emit({"error": f"{type(exc).__name__}: {' '.join(str(exc).split())}", "kind": errors.BUG})
         return jobfiles.EXIT_BUG
 
 

@@ -23,7 +23,7 @@ def main(folder: str) -> int:
         "layers": [{"name": "Remove Object #1 (seed 5)", "x": 2, "y": 1, "width": width, "height": height,
                     "pixels": "layer-0.rgba", "mask": None, "provenance": {"seed": 5}}]})
     assert job["operation"]["variations"] == 3
-    print(json.dumps({"error": "Quota exceeded; wait a minute and try again.", "kind": "BackendError"}),
+    print(json.dumps({"error": "Quota exceeded; wait a minute and try again.", "kind": "backend"}),
           flush=True)
     return jobfiles.EXIT_USER
 

@@ -10,7 +10,7 @@ import pytest
 
 from plugin import catalogue
 from plugin.geometry import Rect
-from plugin.hosts import common
+from plugin.hosts import procedures
 from ui import cost as costs
 
 CATALOGUE = catalogue.load()
@@ -23,7 +23,7 @@ LARGE = (1800, 1200)  # needs 2K
 
 
 def values_for(action: str, **overrides) -> dict:
-    proc = common.PROCEDURE_BY_ACTION[action]
+    proc = procedures.PROCEDURE_BY_ACTION[action]
     values = {param.name: param.default for param in proc.params}
     values.update({key.replace("_", "-"): value for key, value in overrides.items()})
     return values
@@ -158,7 +158,7 @@ def test_the_action_lists_match_the_backends():
 
     assert set(LOCAL_ACTIONS) == set(LocalBackend().capabilities().actions)
     assert set(GEMINI_ACTIONS) == set(gemini.ACTIONS)
-    assert {p.action for p in common.PROCEDURES} <= set(GEMINI_ACTIONS)  # every menu entry runs on today's models
+    assert {p.action for p in procedures.PROCEDURES} <= set(GEMINI_ACTIONS)  # every menu entry runs on today's models
 
 
 @pytest.mark.parametrize(("action", "selection", "values", "area"), [
@@ -170,7 +170,7 @@ def test_the_action_lists_match_the_backends():
     ("generate", None, {}, None),
 ])
 def test_the_area_is_what_the_host_would_read(action, selection, values, area):
-    """ui.cost.area_of sizes the estimate by common.plan_input, the same plan the host reads by."""
+    """ui.cost.area_of sizes the estimate by regions.plan_input, the same plan the host reads by."""
     got = costs.area_of(action, values_for(action, **values), (640, 480), Rect(0, 0, 640, 480), selection)
     assert got == area
 

@@ -113,7 +113,10 @@ def test_insert_sends_region_mask_and_instruction_and_keeps_outside(backend, emu
     height, width = image.shape[:2]
     selection = box(width, height, 200, 120, 320, 220)
     op = ops.InpaintInsert(prompt="a red woollen hat", negative_prompt="text", variations=1, seed=3)
-    output = pipeline.run(op, image, selection, backend)
+    region, region_selection, origin = pipeline.plan_region(op, image, selection)  # as the CLI and GIMP plan it
+    margin = op.grow + op.feather + op.context  # the selection's bounds, grown, with context around them
+    assert origin == (200 - margin, 120 - margin)
+    output = pipeline.run(op, region, region_selection, backend)
     body = only_body(emulator)
     sent, mask, text = parts(body)
     assert mime(sent) == "image/png" and mime(mask) == "image/png"
@@ -123,7 +126,7 @@ def test_insert_sends_region_mask_and_instruction_and_keeps_outside(backend, emu
     assert "none of this: text" in text["text"]
     # region + context only: the photo's other pixels never left the computer
     assert picture(sent).shape[0] * picture(sent).shape[1] < height * width * 0.6
-    assert_final_pictures(output, image, selection, op)
+    assert_final_pictures(output, region, region_selection, op)
 
 
 def test_remove_and_expand_send_the_mask_and_their_instruction(backend, emulator):

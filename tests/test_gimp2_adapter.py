@@ -26,7 +26,9 @@ import stubtools  # noqa: E402
 from conftest import photo  # noqa: E402
 
 from emulator import quick_engine, start_in_thread  # noqa: E402
-from plugin.hosts import common, gimp2  # noqa: E402
+from plugin import errors  # noqa: E402
+from plugin.hosts import gimp2, gimp2_pixels, paste_plan, procedures  # noqa: E402
+from plugin.hosts import operation as host_op  # noqa: E402
 
 PREFIX = "python-fu-imagen-"
 
@@ -108,7 +110,7 @@ def rgba(drawable) -> np.ndarray:
 
 
 def provenance(layer) -> dict:
-    return json.loads(layer.parasite_find(common.PARASITE_NAME).data.decode("utf-8"))
+    return json.loads(layer.parasite_find(paste_plan.PARASITE_NAME).data.decode("utf-8"))
 
 
 def one_undo_group(image) -> bool:
@@ -119,12 +121,12 @@ def one_undo_group(image) -> bool:
 # -- registration ----------------------------------------------------------------------------------
 
 def test_the_same_procedures_and_arguments_as_gimp3(installed):
-    assert sorted(installed) == sorted([p.name for p in common.PROCEDURES] + [common.SETUP_PROCEDURE])
-    for spec in common.PROCEDURES:
+    assert sorted(installed) == sorted([p.name for p in procedures.PROCEDURES] + [procedures.SETUP_PROCEDURE])
+    for spec in procedures.PROCEDURES:
         registered = gimpfu._registered_plugins_[spec.name]
         params = registered[8]
         assert [p[1] for p in params] == ["image", "drawable"] + [p.name for p in spec.params]
-        assert registered[11] == common.MENU_PATH and registered[5] == spec.label
+        assert registered[11] == procedures.MENU_PATH and registered[5] == spec.label
         for param, pf in zip(spec.params, params[2:], strict=True):
             assert gimp2._plain(param, pf[3]) == param.default, (spec.name, param.name)  # same defaults
             if param.kind == "int":
@@ -134,18 +136,18 @@ def test_the_same_procedures_and_arguments_as_gimp3(installed):
 
 
 def test_values_come_in_as_gimpfu_hands_them_over():
-    spec = common.PROCEDURE_BY_ACTION["background"]
+    spec = procedures.PROCEDURE_BY_ACTION["background"]
     # mode (PF_OPTION index), color (tuple), blur (a float from a spin button), file (None), prompt (UTF-8),
     # grow, feather, context, variations, seed, backend (index), tier (index), max size (index), model
-    args = [2, common.hex_rgb("#102030"), 7.0, None, b"caf\xc3\xa9", 4, 8, 64, 1, 0, 1, 0, 2, ""]
+    args = [2, gimp2_pixels.hex_rgb("#102030"), 7.0, None, b"caf\xc3\xa9", 4, 8, 64, 1, 0, 1, 0, 2, ""]
     values = gimp2.read_values(spec, tuple(args))
     assert values["mode"] == "blur" and values["color"] == "#102030" and values["blur-radius"] == 7
     assert values["image-path"] == "" and values["prompt"] == "caf\u00e9" and values["backend"] == "local"
     assert values["tier"] == "quality" and values["max-size"] == "size-2k"
     from gimpcolor import RGB
 
-    assert common.color_hex(RGB(1.0, 0.5, 0.0), "#ffffff") == "#ff8000"
-    with pytest.raises(common.HostError, match="backend"):
+    assert host_op.color_hex(RGB(1.0, 0.5, 0.0), "#ffffff") == "#ff8000"
+    with pytest.raises(errors.HostError, match="backend"):
         gimp2.read_values(spec, tuple(args[:10] + [9] + args[11:]))
 
 
@@ -284,7 +286,7 @@ def test_inpaint_edit_generate_and_describe_through_gemini(cloud):
     messages = len(gimp._stub.messages)
     call("describe", image, layer, backend="gemini", store_comment=True)
     assert len(gimp._stub.messages) > messages
-    comment = image.parasite_find(common.COMMENT_PARASITE).data
+    comment = image.parasite_find(paste_plan.COMMENT_PARASITE).data
     assert comment.endswith(b"\0") and len(comment) > 5
 
 
@@ -342,7 +344,7 @@ def test_generate_from_references_with_the_active_layer_into_the_image(cloud):
 def test_imagen_only_extras_have_no_menu_entry():
     """Google shut Imagen down: automatic masks and the SynthID check have no successor API."""
     assert not any("auto-mask" in name or "verify" in name for name in gimpfu._registered_plugins_)
-    assert not {"auto_mask", "verify"} & set(common.PROCEDURE_BY_ACTION)
+    assert not {"auto_mask", "verify"} & set(procedures.PROCEDURE_BY_ACTION)
 
 
 def test_reference_mistakes_leave_the_image_alone(cloud):

@@ -1,4 +1,4 @@
-"""plugin/hosts/common.py: the host logic both GIMP adapters share, tested without GIMP."""
+"""plugin/hosts/* and plugin/regions.py: the host logic both GIMP adapters share, tested without GIMP."""
 
 from __future__ import annotations
 
@@ -12,15 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from plugin import jobfiles, ops
+from plugin import actions, errors, jobfiles, ops, regions
 from plugin.geometry import Rect
-from plugin.hosts import common
+from plugin.hosts import job_client, jobs, paste_plan, procedures, worker_client
+from plugin.hosts import operation as host_op  # the dialog values -> operation
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def values_for(action: str, **overrides) -> dict:
-    proc = common.PROCEDURE_BY_ACTION[action]
+    proc = procedures.PROCEDURE_BY_ACTION[action]
     values = {param.name: param.default for param in proc.params}
     values.update({key.replace("_", "-"): value for key, value in overrides.items()})
     return values
@@ -28,40 +29,40 @@ def values_for(action: str, **overrides) -> dict:
 
 # -- parameter table ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("action", sorted(common.PROCEDURE_BY_ACTION))
+@pytest.mark.parametrize("action", sorted(procedures.PROCEDURE_BY_ACTION))
 def test_every_operation_field_is_exposed_or_fixed(action):
-    proc = common.PROCEDURE_BY_ACTION[action]
-    exposed = {common.field_name(p.name) for p in proc.params if not p.host_only}
-    fixed = set(common.FIXED_FIELDS.get(action, {}))
+    proc = procedures.PROCEDURE_BY_ACTION[action]
+    exposed = {procedures.field_name(p.name) for p in proc.params if not p.host_only}
+    fixed = set(actions.BY_NAME[action].fixed)
     assert exposed | fixed == set(ops.field_names(action))
 
 
-@pytest.mark.parametrize("action", sorted(common.PROCEDURE_BY_ACTION))
+@pytest.mark.parametrize("action", sorted(procedures.PROCEDURE_BY_ACTION))
 def test_defaults_build_a_valid_operation_where_no_text_is_required(action):
     values = values_for(action, prompt="a red kite", question="", classes="car")
     if action == "outpaint":
         values["expand-mode"] = "aspect"
-    operation = common.build_operation(action, values, canvas_size=(400, 300))
+    operation = host_op.build_operation(action, values, canvas_size=(400, 300))
     op = ops.from_dict(operation)  # the worker's validation accepts what the host sends
     assert op.action == action
 
 
 def test_defaults_match_the_dataclasses():
-    for proc in common.PROCEDURES:
+    for proc in procedures.PROCEDURES:
         cls = ops.OPERATIONS[proc.action]
         for param in proc.params:
-            field = common.field_name(param.name)
+            field = procedures.field_name(param.name)
             if param.host_only or field not in cls.__dataclass_fields__ or param.name == "seed":
                 continue
             default = cls.__dataclass_fields__[field].default
-            value = common.choice_value(param, param.default) if param.kind == "choice" else param.default
+            value = procedures.choice_value(param, param.default) if param.kind == "choice" else param.default
             if param.kind == "names":
-                value = tuple(common.split_names(value))
+                value = tuple(host_op.split_names(value))
             assert value == default, (proc.action, field)
 
 
 def test_choice_nicks_are_gimp_identifiers():
-    for proc in common.PROCEDURES:
+    for proc in procedures.PROCEDURES:
         for param in proc.params:
             if param.kind == "choice":
                 for nick, _value, _label in param.extra:
@@ -69,29 +70,29 @@ def test_choice_nicks_are_gimp_identifiers():
 
 
 def test_procedure_names_and_menu():
-    assert [p.name for p in common.PROCEDURES] == [
+    assert [p.name for p in procedures.PROCEDURES] == [
         "python-fu-imagen-" + n
         for n in ("generate", "inpaint", "remove", "expand", "background", "edit", "upscale", "describe",
                   "customize")]
-    assert common.MENU_PATH == "<Image>/Filters/Imagen"
+    assert procedures.MENU_PATH == "<Image>/Filters/Imagen"
 
 
 # -- values -> operation --------------------------------------------------------------------------
 
 def test_seed_zero_means_random_and_choices_become_values():
-    op = common.build_operation("generate", values_for("generate", prompt="x", seed=0,
+    op = host_op.build_operation("generate", values_for("generate", prompt="x", seed=0,
                                                        aspect_ratio="landscape-16-9"))
     assert op["seed"] is None and op["aspect_ratio"] == "16:9" and "into_image" not in op
-    op = common.build_operation("upscale", values_for("upscale", factor="x4"))
+    op = host_op.build_operation("upscale", values_for("upscale", factor="x4"))
     assert op == {"action": "upscale", "factor": 4, "backend": "auto", "model": "", "tier": "standard",
                   "max_size": "auto", "variations": 1, "seed": None}
-    op = common.build_operation("insert", values_for("insert", prompt="x", tier="quality", max_size="size-2k"))
+    op = host_op.build_operation("insert", values_for("insert", prompt="x", tier="quality", max_size="size-2k"))
     assert (op["tier"], op["max_size"]) == ("quality", "2K")
-    assert common.build_operation("insert", values_for("insert", prompt="x", backend="vertex"))["backend"] == "imagen"
+    assert host_op.build_operation("insert", values_for("insert", prompt="x", backend="vertex"))["backend"] == "imagen"
 
 
 def test_expand_to_an_aspect_ratio_with_an_anchor():
-    op = common.build_operation("outpaint", values_for("outpaint", expand_mode="aspect",
+    op = host_op.build_operation("outpaint", values_for("outpaint", expand_mode="aspect",
                                                        aspect_ratio="landscape-16-9", anchor="left"),
                                 canvas_size=(451, 300))
     assert (op["left"], op["top"], op["bottom"]) == (0, 0, 0)
@@ -99,15 +100,15 @@ def test_expand_to_an_aspect_ratio_with_an_anchor():
 
 
 def test_expand_by_margins_and_when_already_at_the_ratio():
-    op = common.build_operation("outpaint", values_for("outpaint", expand_mode="margins", left=10, bottom=5))
+    op = host_op.build_operation("outpaint", values_for("outpaint", expand_mode="margins", left=10, bottom=5))
     assert (op["left"], op["top"], op["right"], op["bottom"]) == (10, 0, 0, 5)
-    with pytest.raises(common.HostError, match="already has the aspect ratio"):
-        common.build_operation("outpaint", values_for("outpaint", aspect_ratio="square"),
+    with pytest.raises(errors.HostError, match="already has the aspect ratio"):
+        host_op.build_operation("outpaint", values_for("outpaint", aspect_ratio="square"),
                                canvas_size=(300, 300))
 
 
 def test_generate_from_references_builds_its_operation():
-    op = common.build_operation("customize", values_for(
+    op = host_op.build_operation("customize", values_for(
         "customize", prompt="a mug on a beach", reference_layers=" Mug photo,, sketch \n Mug photo",
         kind="style", subject_type="product", aspect_ratio="portrait-9-16", into_image=True))
     assert op["reference_layers"] == ["Mug photo", "sketch"] and op["kind"] == "style"
@@ -115,19 +116,19 @@ def test_generate_from_references_builds_its_operation():
 
 
 def test_unknown_choice_is_a_host_error():
-    with pytest.raises(common.HostError, match="backend"):
-        common.build_operation("remove", values_for("remove", backend="cloud9"))
+    with pytest.raises(errors.HostError, match="backend"):
+        host_op.build_operation("remove", values_for("remove", backend="cloud9"))
 
 
 # -- region of interest ---------------------------------------------------------------------------
 
 def remove_op(**kw) -> dict:
-    return common.build_operation("remove", values_for("remove", **kw))
+    return host_op.build_operation("remove", values_for("remove", **kw))
 
 
 def test_masked_actions_read_only_the_selection_plus_bleed_and_context():
     layer = Rect(0, 0, 6000, 4000)
-    plan = common.plan_input("remove", remove_op(grow=4, feather=8, context=64), layer, layer,
+    plan = regions.plan_input("remove", remove_op(grow=4, feather=8, context=64), layer, layer,
                              Rect(1000, 1000, 1000, 1000))
     assert plan.rect == Rect(1000 - 76, 1000 - 76, 1000 + 152, 1000 + 152)
     assert plan.read_selection and not plan.transparent_outside
@@ -136,27 +137,27 @@ def test_masked_actions_read_only_the_selection_plus_bleed_and_context():
 def test_roi_is_clipped_to_an_offset_layer_partly_off_canvas():
     canvas = Rect(0, 0, 600, 400)
     layer = Rect(-120, 200, 451, 300)  # sticks out left and bottom
-    plan = common.plan_input("remove", remove_op(grow=0, feather=0, context=100), layer, canvas,
+    plan = regions.plan_input("remove", remove_op(grow=0, feather=0, context=100), layer, canvas,
                              Rect(0, 250, 50, 50))
     assert plan.rect == Rect(-100, 200, 250, 200)  # reaches off canvas on the layer, never past it
 
 
 def test_masked_actions_without_a_usable_selection_explain_what_to_do():
     layer = Rect(0, 0, 100, 100)
-    with pytest.raises(common.HostError, match="needs a selection"):
-        common.plan_input("remove", remove_op(), layer, layer, None)
-    with pytest.raises(common.HostError, match="does not touch the active layer"):
-        common.plan_input("insert", remove_op(), Rect(200, 200, 10, 10), Rect(0, 0, 300, 300),
+    with pytest.raises(errors.HostError, match="needs a selection"):
+        regions.plan_input("remove", remove_op(), layer, layer, None)
+    with pytest.raises(errors.HostError, match="does not touch the active layer"):
+        regions.plan_input("insert", remove_op(), Rect(200, 200, 10, 10), Rect(0, 0, 300, 300),
                           Rect(0, 0, 5, 5))
 
 
 def test_other_actions_read_what_they_need():
     layer, canvas = Rect(10, 20, 300, 200), Rect(0, 0, 400, 300)
     sel = Rect(50, 50, 40, 30)
-    plan = common.InputPlan
+    plan = regions.InputPlan
 
     def planned(action, selection):
-        return common.plan_input(action, {}, layer, canvas, selection)
+        return regions.plan_input(action, {}, layer, canvas, selection)
 
     assert planned("outpaint", None) == plan(canvas, True, False, True)
     assert planned("upscale", sel).rect == sel
@@ -174,27 +175,27 @@ LAYERS = ["Background", "Mug photo", "Sketch", "Copy, 2", "Group", "Inside group
 
 
 def test_references_are_the_typed_names_else_the_selected_layers():
-    assert common.reference_names("subject", "Sketch, Mug photo", ["Background"], LAYERS) == [
+    assert job_client.reference_names("subject", "Sketch, Mug photo", ["Background"], LAYERS) == [
         "Sketch", "Mug photo"]
-    assert common.reference_names("subject", "", ["Background", "Sketch"], LAYERS) == ["Background", "Sketch"]
-    assert common.reference_names("scribble", "  ", ["Sketch"], LAYERS) == ["Sketch"]
-    assert common.reference_names("style", "Copy, 2", [], LAYERS) == ["Copy, 2"]  # a name with a comma
-    assert common.reference_names("subject", "Sketch,Copy, 2 , Group", [], LAYERS) == [
+    assert job_client.reference_names("subject", "", ["Background", "Sketch"], LAYERS) == ["Background", "Sketch"]
+    assert job_client.reference_names("scribble", "  ", ["Sketch"], LAYERS) == ["Sketch"]
+    assert job_client.reference_names("style", "Copy, 2", [], LAYERS) == ["Copy, 2"]  # a name with a comma
+    assert job_client.reference_names("subject", "Sketch,Copy, 2 , Group", [], LAYERS) == [
         "Sketch", "Copy, 2", "Group"]
-    assert common.reference_names("subject", "Inside group", [], LAYERS) == ["Inside group"]
+    assert job_client.reference_names("subject", "Inside group", [], LAYERS) == ["Inside group"]
 
 
 def test_reference_mistakes_are_explained_before_anything_is_read():
-    with pytest.raises(common.HostError, match="no layer called 'Skecth'.*layers here: 'Background'"):
-        common.reference_names("subject", "Sketch, Skecth", [], LAYERS)
-    with pytest.raises(common.HostError, match="select the layer in the Layers dialog"):
-        common.reference_names("subject", "", [], LAYERS)
-    with pytest.raises(common.HostError, match="a scribble reference is one layer, and 2 were chosen"):
-        common.reference_names("scribble", "", ["Sketch", "Background"], LAYERS)
-    with pytest.raises(common.HostError, match="an edge reference is one layer"):
-        common.reference_names("canny", "Sketch, Background", [], LAYERS)
-    with pytest.raises(common.HostError, match="at most 4 layers"):
-        common.reference_names("subject", ", ".join(LAYERS[:5]), [], LAYERS)
+    with pytest.raises(errors.HostError, match="no layer called 'Skecth'.*layers here: 'Background'"):
+        job_client.reference_names("subject", "Sketch, Skecth", [], LAYERS)
+    with pytest.raises(errors.HostError, match="select the layer in the Layers dialog"):
+        job_client.reference_names("subject", "", [], LAYERS)
+    with pytest.raises(errors.HostError, match="a scribble reference is one layer, and 2 were chosen"):
+        job_client.reference_names("scribble", "", ["Sketch", "Background"], LAYERS)
+    with pytest.raises(errors.HostError, match="an edge reference is one layer"):
+        job_client.reference_names("canny", "Sketch, Background", [], LAYERS)
+    with pytest.raises(errors.HostError, match="at most 4 layers"):
+        job_client.reference_names("subject", ", ".join(LAYERS[:5]), [], LAYERS)
 
 
 # -- results -> paste plan ------------------------------------------------------------------------
@@ -216,10 +217,15 @@ def write_result(folder: Path, layers: list[dict], **extra) -> dict:
     return result
 
 
+def where(action, rect=None, into_image=False):
+    """The placement of a job planned to read `rect` (None: nothing read)."""
+    return regions.placement(action, regions.InputPlan(rect, rect is not None, False, False), into_image)
+
+
 def test_paste_plan_places_layers_at_image_coordinates(tmp_path):
     result = write_result(tmp_path, [{"x": 5, "y": 6, "width": 4, "height": 3, "with_mask": True},
                                      {"x": 5, "y": 6, "width": 4, "height": 3}])
-    plan = common.plan_paste("remove", {"prompt": ""}, str(tmp_path), result, (100, 200))
+    plan = paste_plan.plan_paste("remove", {"prompt": ""}, str(tmp_path), result, where("remove", Rect(100, 200, 8, 6)))
     assert plan.target == "layers" and plan.group_name == "Remove Object"
     assert [(lp.x, lp.y, lp.visible) for lp in plan.layers] == [(105, 206, True), (105, 206, False)]
     assert plan.layers[0].mask_path.endswith("layer-0-mask.gray") and plan.layers[1].mask_path is None
@@ -230,38 +236,46 @@ def test_paste_plan_places_layers_at_image_coordinates(tmp_path):
 
 def test_paste_plan_for_new_images_and_outpaint(tmp_path):
     result = write_result(tmp_path, [{"x": 0, "y": 0, "width": 8, "height": 6}])
-    plan = common.plan_paste("upscale", {}, str(tmp_path), result, (40, 50))
+    plan = paste_plan.plan_paste("upscale", {}, str(tmp_path), result, where("upscale", Rect(40, 50, 8, 6)))
     assert plan.target == "new-image" and plan.size == (8, 6)
     assert (plan.layers[0].x, plan.layers[0].y) == (0, 0)
-    plan = common.plan_paste("generate", {"prompt": "p"}, str(tmp_path), result, (0, 0), into_image=True)
+    plan = paste_plan.plan_paste("generate", {"prompt": "p"}, str(tmp_path), result, where("generate", None, True))
     assert plan.target == "layers"
     result = write_result(tmp_path, [{"x": -10, "y": 0, "width": 8, "height": 6}], canvas=[10, 0, 5, 0])
-    plan = common.plan_paste("outpaint", {}, str(tmp_path), result, (0, 0))
+    plan = paste_plan.plan_paste("outpaint", {}, str(tmp_path), result, where("outpaint", None))
     assert plan.canvas == (10, 0, 5, 0) and plan.layers[0].x == -10  # the host shifts it by the margin
 
 
 def test_paste_plan_for_references_and_captions(tmp_path):
+    customize_plan = regions.plan_input("customize", {}, Rect(30, 40, 8, 6), Rect(0, 0, 99, 99), None)
     result = write_result(tmp_path, [{"x": 0, "y": 0, "width": 8, "height": 6},
                                      {"x": 0, "y": 0, "width": 8, "height": 6}])
-    plan = common.plan_paste("customize", {"prompt": "p"}, str(tmp_path), result, (0, 0))
+    plan = paste_plan.plan_paste("customize", {"prompt": "p"}, str(tmp_path), result, where("customize", None))
     assert plan.target == "new-image" and plan.size == (8, 6) and len(plan.layers) == 2
-    plan = common.plan_paste("customize", {"prompt": "p"}, str(tmp_path), result, (30, 40), into_image=True)
+    plan = paste_plan.plan_paste("customize", {"prompt": "p"}, str(tmp_path), result,
+                                 where("customize", customize_plan.rect, True))
     assert plan.target == "layers" and (plan.layers[0].x, plan.layers[0].y) == (0, 0)
-    plan = common.plan_paste("describe", {}, str(tmp_path), {"layers": [], "texts": ["A cat."]}, (0, 0))
-    assert plan.target == "text" and common.describe_text("Describe", plan.texts) == "A cat."
+    plan = paste_plan.plan_paste("describe", {}, str(tmp_path), {"layers": [], "texts": ["A cat."]},
+                                 where("describe", None))
+    assert plan.target == "text" and paste_plan.describe_text("Describe", plan.texts) == "A cat."
 
 
 def test_paste_plan_for_text_and_for_nothing(tmp_path):
-    plan = common.plan_paste("describe", {}, str(tmp_path), {"layers": [], "texts": ["a cat"]}, (0, 0))
-    assert plan.target == "text" and common.describe_text("Describe Image", plan.texts) == "a cat"
-    with pytest.raises(common.HostError, match="no picture"):
-        common.plan_paste("remove", {}, str(tmp_path), {"layers": []}, (0, 0))
+    plan = paste_plan.plan_paste("describe", {}, str(tmp_path), {"layers": [], "texts": ["a cat"]},
+                                 where("describe", None))
+    assert plan.target == "text" and paste_plan.describe_text("Describe Image", plan.texts) == "a cat"
+    with pytest.raises(errors.HostError, match="no picture"):
+        paste_plan.plan_paste("remove", {}, str(tmp_path), {"layers": []}, where("remove", None))
 
 
-def test_group_name_from_prompt_when_the_worker_gives_none():
-    assert common.group_name("insert", {"prompt": "a red hat"}, {}) == "Inpaint: a red hat"
-    long = common.group_name("insert", {"prompt": "x" * 100}, {})
+def test_group_name_from_prompt_when_the_worker_gives_none(tmp_path):
+    assert actions.group_name("insert", "a red hat") == "Inpaint: a red hat"
+    long = actions.group_name("insert", "x" * 100)
     assert len(long) < 60 and long.endswith("\u2026")
+    result = write_result(tmp_path, [{"x": 0, "y": 0, "width": 8, "height": 6}])
+    del result["group"]
+    assert paste_plan.plan_paste("insert", {"prompt": "a red hat"}, str(tmp_path), result,
+                                 where("insert", Rect(0, 0, 8, 6))).group_name == "Inpaint: a red hat"
 
 
 # -- worker ---------------------------------------------------------------------------------------
@@ -273,7 +287,7 @@ FAKE = textwrap.dedent("""
     print(json.dumps({"progress": 0.25, "stage": "working"}), flush=True)
     print("a log line", flush=True)
     if mode == "user":
-        print(json.dumps({"error": "fix the thing", "kind": "ConfigError"}), flush=True); sys.exit(2)
+        print(json.dumps({"error": "fix the thing", "kind": "config"}), flush=True); sys.exit(2)
     if mode == "crash":
         sys.stderr.write("Traceback: boom\\n"); sys.exit(1)
     if mode == "slow":
@@ -284,15 +298,15 @@ FAKE = textwrap.dedent("""
 """)
 
 
-def run_fake(tmp_path: Path, prompt: str, on_progress=None) -> common.WorkerOutcome:
+def run_fake(tmp_path: Path, prompt: str, on_progress=None) -> worker_client.WorkerOutcome:
     script = tmp_path / "fake_worker.py"
     script.write_text(FAKE)
-    folder = common.make_job({"action": "remove", "prompt": prompt}, 2, 2, (0, 0), b"\0" * 16, b"\xff" * 4)
+    folder = jobs.make_job({"action": "remove", "prompt": prompt}, 2, 2, (0, 0), b"\0" * 16, b"\xff" * 4)
     try:
-        return common.run_worker(sys.executable, str(REPO), folder, on_progress,
+        return worker_client.run_worker(sys.executable, str(REPO), folder, on_progress,
                                  command=[sys.executable, str(script), folder])
     finally:
-        common.remove_job(folder)
+        jobs.remove_job(folder)
         assert not os.path.exists(folder)
 
 
@@ -301,16 +315,16 @@ def test_worker_progress_lines_reach_the_host(tmp_path):
     outcome = run_fake(tmp_path, "ok", lambda fraction, stage: seen.append((fraction, stage)))
     assert outcome.returncode == 0 and not outcome.error and not outcome.cancelled
     assert seen[0] == (0.25, "working") and seen[-1] == (1.0, "done")
-    assert common.outcome_error("Remove Object", outcome) is None
+    assert worker_client.outcome_error("Remove Object", outcome) is None
 
 
 def test_user_errors_and_crashes_become_messages(tmp_path):
     outcome = run_fake(tmp_path, "user")
-    message = common.outcome_error("Remove Object", outcome)
+    message = worker_client.outcome_error("Remove Object", outcome)
     assert message.startswith("Remove Object: fix the thing.") and "Credentials" in message
     assert "not changed" in message
     outcome = run_fake(tmp_path, "crash")
-    message = common.outcome_error("Remove Object", outcome)
+    message = worker_client.outcome_error("Remove Object", outcome)
     assert "crashed (exit code 1)" in message and "Traceback: boom" in message
 
 
@@ -323,28 +337,28 @@ def test_cancel_kills_the_worker(tmp_path):
 
     outcome = run_fake(tmp_path, "slow", cancel_at_third)
     assert outcome.cancelled and outcome.seconds < 3 and len(calls) == 3
-    assert "cancelled" in common.outcome_error("Upscale", outcome)
+    assert "cancelled" in worker_client.outcome_error("Upscale", outcome)
 
 
 def test_worker_python_is_the_project_venv(tmp_path):
-    with pytest.raises(common.HostError, match="install.sh"):
-        common.worker_python(str(tmp_path), environ={})
+    with pytest.raises(errors.HostError, match="install.sh"):
+        worker_client.worker_python(str(tmp_path), environ={})
     venv_python = tmp_path / ".venv" / "bin" / "python"
     venv_python.parent.mkdir(parents=True)
     venv_python.write_text("")
-    assert common.worker_python(str(tmp_path), environ={}) == str(venv_python)
-    assert common.worker_python(str(tmp_path), environ={"IMAGEN_GIMP_PYTHON": "/x/python"}) == "/x/python"
+    assert worker_client.worker_python(str(tmp_path), environ={}) == str(venv_python)
+    assert worker_client.worker_python(str(tmp_path), environ={"IMAGEN_GIMP_PYTHON": "/x/python"}) == "/x/python"
 
 
 def test_repo_root_follows_the_plugin_symlink(tmp_path):
     link_dir = tmp_path / "plug-ins" / "imagen_gimp"
     link_dir.mkdir(parents=True)
     (link_dir / "imagen_gimp.py").symlink_to(REPO / "imagen_gimp.py")
-    assert common.repo_root(str(link_dir / "imagen_gimp.py")) == str(REPO)
+    assert worker_client.repo_root(str(link_dir / "imagen_gimp.py")) == str(REPO)
 
 
 def test_progress_fraction_stays_in_the_bar():
-    assert common.progress_fraction(-1) == 0.05 and common.progress_fraction(2) == pytest.approx(0.9)
+    assert job_client.progress_fraction(-1) == 0.05 and job_client.progress_fraction(2) == pytest.approx(0.9)
 
 
 def _python27_works() -> bool:
@@ -357,16 +371,19 @@ def _python27_works() -> bool:
 @pytest.mark.skipif(not _python27_works(), reason="no Python 2.7 to check GIMP 2.10 compatibility")
 def test_common_imports_under_python_2_7():
     """GIMP 2.10's Python is 2.7: the shared host code must import and plan there too."""
-    code = ("from plugin.hosts import common; from plugin.geometry import Rect; "
-            "op = common.build_operation('remove', {'prompt': 'x'}); "
-            "print(common.plan_input('remove', op, Rect(0,0,99,99), Rect(0,0,99,99), Rect(10,10,5,5)).rect)")
+    code = ("from plugin import actions, errors, params, regions; from plugin.geometry import Rect; "
+            "from plugin.hosts import gimp2_pixels, interface, job_client, jobs, paste_plan, procedures; "
+            "from plugin.hosts import worker_client; "
+            "from plugin.hosts import operation as host_op; "
+            "op = host_op.build_operation('remove', {'prompt': 'x'}); "
+            "print(regions.plan_input('remove', op, Rect(0,0,99,99), Rect(0,0,99,99), Rect(10,10,5,5)).rect)")
     env = dict(os.environ, PYTHONPATH=str(REPO), PYENV_VERSION="2.7.18")
     done = subprocess.run(["python2.7", "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "Rect(x=0, y=0" in done.stdout
 
 
-@pytest.mark.parametrize("proc", common.PROCEDURES, ids=lambda p: p.action)
+@pytest.mark.parametrize("proc", procedures.PROCEDURES, ids=lambda p: p.action)
 def test_dialog_mnemonics_are_unique(proc):
     """GIMP warns about duplicate mnemonics; _Reset, _Cancel, _OK, _Help, _Save and _Load are its own.
     It also warns about a field without one ("no mnemonic for property"), in 3.0 and 3.2."""
@@ -379,7 +396,7 @@ def test_dialog_mnemonics_are_unique(proc):
 
 
 class FakeHost:
-    """The host protocol of common.run_job, over a 60x40 RGBA picture with a 10x10 selection."""
+    """The host protocol of job_client.run_job, over a 60x40 RGBA picture with a 10x10 selection."""
 
     def __init__(self):
         self.selection = Rect(20, 10, 10, 10)
@@ -429,7 +446,7 @@ def test_run_job_reads_the_roi_runs_the_worker_and_plans_the_paste(monkeypatch):
     host = FakeHost()
     marks = []
     values = values_for("remove", backend="local", context=20, grow=0, feather=0)
-    paste, folder = common.run_job("remove", values, host, str(REPO), marks.append)
+    paste, folder = job_client.run_job("remove", values, host, str(REPO), marks.append)
     try:
         assert ("pixels", (0, 0, 50, 40)) in host.calls and ("selection", (0, 0, 50, 40)) in host.calls
         assert paste.target == "layers" and len(paste.layers) == 1 and paste.group_name.startswith("Remove")
@@ -438,7 +455,7 @@ def test_run_job_reads_the_roi_runs_the_worker_and_plans_the_paste(monkeypatch):
         assert marks == ["read", "job folder", "worker"]
         assert host.calls[-1][0] in ("progress", "message")
     finally:
-        common.remove_job(folder)
+        jobs.remove_job(folder)
 
 
 def test_run_job_failure_removes_the_job_folder(monkeypatch, tmp_path):
@@ -447,14 +464,14 @@ def test_run_job_failure_removes_the_job_folder(monkeypatch, tmp_path):
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    with pytest.raises(common.HostError, match="Vertex AI"):
-        common.run_job("insert", values_for("insert", backend="local", prompt="a hat"), FakeHost(), str(REPO))
+    with pytest.raises(errors.HostError, match="Vertex AI"):
+        job_client.run_job("insert", values_for("insert", backend="local", prompt="a hat"), FakeHost(), str(REPO))
     assert list(tmp_path.iterdir()) == []
 
 
 def test_command_override_for_fault_injection():
-    assert common.command_override("py", "/j", environ={}) is None
-    assert common.command_override("py", "/j", environ={"IMAGEN_GIMP_WORKER_MODULE": "x.y"}) == [
+    assert worker_client.command_override("py", "/j", environ={}) is None
+    assert worker_client.command_override("py", "/j", environ={"IMAGEN_GIMP_WORKER_MODULE": "x.y"}) == [
         "py", "-m", "x.y", "/j"]
 
 
@@ -467,14 +484,14 @@ def test_worker_dies_when_the_plugin_process_is_killed(tmp_path):
     plugin = textwrap.dedent(f"""
         import os, sys
         sys.path.insert(0, {str(REPO)!r})
-        from plugin.hosts import common
+        from plugin.hosts import jobs, worker_client
         job = {{"action": "remove", "prompt": "slow"}}
-        folder = common.make_job(job, 2, 2, (0, 0), b"\\0" * 16, b"\\xff" * 4)
+        folder = jobs.make_job(job, 2, 2, (0, 0), b"\\0" * 16, b"\\xff" * 4)
         def progress(fraction, stage):
             if not os.path.exists({str(pid_file)!r}):
                 os.system("pgrep -f 'fake_worker.py " + folder + "' > {pid_file}")
             return True
-        common.run_worker(sys.executable, {str(REPO)!r}, folder, progress,
+        worker_client.run_worker(sys.executable, {str(REPO)!r}, folder, progress,
                           command=[sys.executable, {str(script)!r}, folder])
     """)
     parent = subprocess.Popen([sys.executable, "-c", plugin])
@@ -518,14 +535,14 @@ def test_run_job_sends_the_reference_layers_whole(cloud_worker):
     host = FakeHost()
     values = values_for("customize", prompt="a mug on a beach", reference_layers="Mug, Sketch", variations=2,
                         seed=3)
-    paste, folder = common.run_job("customize", values, host, str(REPO))
+    paste, folder = job_client.run_job("customize", values, host, str(REPO))
     try:
         assert [c for c in host.calls if c[0] in ("layer", "pixels", "selection")] == [
             ("layer", "Mug"), ("layer", "Sketch")]
         assert paste.target == "new-image" and len(paste.layers) == 2
         assert json.loads(paste.layers[0].parasite)["parameters"]["reference_layers"] == ["Mug", "Sketch"]
     finally:
-        common.remove_job(folder)
+        jobs.remove_job(folder)
     from tests.gemini_support import picture
 
     parts = cloud_worker.generate_bodies()[-1]["contents"][0]["parts"]
@@ -538,8 +555,8 @@ def test_run_job_sends_the_reference_layers_whole(cloud_worker):
 def test_run_job_without_names_uses_the_selected_layer(cloud_worker):
     host = FakeHost()
     values = values_for("customize", prompt="in this style", kind="style")
-    paste, folder = common.run_job("customize", values, host, str(REPO))
-    common.remove_job(folder)
+    paste, folder = job_client.run_job("customize", values, host, str(REPO))
+    jobs.remove_job(folder)
     assert ("layer", "Photo") in host.calls and paste.target == "new-image"
     parts = cloud_worker.generate_bodies()[-1]["contents"][0]["parts"]
     assert len(parts) == 2 and "in the style of the reference" in parts[-1]["text"]
@@ -548,8 +565,8 @@ def test_run_job_without_names_uses_the_selected_layer(cloud_worker):
 def test_run_job_with_a_wrong_reference_name_reads_nothing(monkeypatch):
     monkeypatch.setenv("IMAGEN_GIMP_PYTHON", sys.executable)
     host = FakeHost()
-    with pytest.raises(common.HostError, match="no layer called 'Mugg'"):
-        common.run_job("customize", values_for("customize", prompt="x", reference_layers="Mugg"), host,
+    with pytest.raises(errors.HostError, match="no layer called 'Mugg'"):
+        job_client.run_job("customize", values_for("customize", prompt="x", reference_layers="Mugg"), host,
                        str(REPO))
     assert not [c for c in host.calls if c[0] in ("layer", "pixels")]
 
@@ -559,25 +576,25 @@ def test_run_job_keeps_finished_variations_when_a_later_one_fails(monkeypatch):
     monkeypatch.setenv("IMAGEN_GIMP_WORKER_MODULE", "tests.partial_worker")
     host = FakeHost()
     values = values_for("remove", backend="local", variations=3)
-    paste, folder = common.run_job("remove", values, host, str(REPO))
+    paste, folder = job_client.run_job("remove", values, host, str(REPO))
     try:
         assert len(paste.layers) == 1 and paste.layers[0].name == "Remove Object #1 (seed 5)"
         messages = [call[1] for call in host.calls if call[0] == "message"]
         assert any("only 1 of 3 variations were made, then: Quota exceeded" in text for text in messages)
     finally:
-        common.remove_job(folder)
+        jobs.remove_job(folder)
 
 
 # -- job folders: the lock and the sweep of folders a killed plug-in left -------------------------
 
-needs_flock = pytest.mark.skipif(common.fcntl is None, reason="no fcntl (Windows): no locks, no sweep")
+needs_flock = pytest.mark.skipif(jobs.fcntl is None, reason="no fcntl (Windows): no locks, no sweep")
 
 PLUGIN_WITH_A_JOB = """
 import sys, tempfile
 sys.path.insert(0, {repo!r})
 tempfile.tempdir = {tmp!r}
-from plugin.hosts import common
-folder = common.make_job({{"action": "remove"}}, 2, 2, (0, 0), b"\\0" * 16, b"\\xff" * 4)
+from plugin.hosts import jobs
+folder = jobs.make_job({{"action": "remove"}}, 2, 2, (0, 0), b"\\0" * 16, b"\\xff" * 4)
 print(folder)
 sys.stdout.flush()
 sys.stdin.read()  # holds the job (and its lock) until the test closes stdin or kills it
@@ -597,7 +614,7 @@ def job_tmp(monkeypatch, tmp_path):
 
 
 def new_job() -> str:
-    return common.make_job({"action": "remove"}, 2, 2, (0, 0), b"\0" * 16, b"\xff" * 4)
+    return jobs.make_job({"action": "remove"}, 2, 2, (0, 0), b"\0" * 16, b"\xff" * 4)
 
 
 def start_plugin(job_tmp: Path) -> tuple[subprocess.Popen, Path]:
@@ -644,7 +661,7 @@ def test_the_next_job_removes_the_folder_of_a_killed_plugin(job_tmp):
         assert set(os.listdir(folder)) == {jobfiles.INPUT_FILE, jobfiles.JOB_FILE, jobfiles.LOCK_FILE,
                                            jobfiles.SELECTION_FILE}
     finally:
-        common.remove_job(folder)
+        jobs.remove_job(folder)
     assert list(job_tmp.iterdir()) == []
 
 
@@ -654,14 +671,14 @@ def test_a_job_running_in_another_process_is_left_alone(job_tmp):
     try:
         before = tree(running)
         folder = new_job()
-        common.remove_job(folder)
-        assert common.sweep_stale_jobs() == []
+        jobs.remove_job(folder)
+        assert jobs.sweep_stale_jobs() == []
         assert tree(running) == before
     finally:
         process.stdin.close()  # the process ends without removing its folder: now it is stale
         process.wait()
         process.stdout.close()
-    assert common.sweep_stale_jobs() == [str(running)]
+    assert jobs.sweep_stale_jobs() == [str(running)]
     assert list(job_tmp.iterdir()) == []
 
 
@@ -672,11 +689,11 @@ def test_a_job_of_this_process_is_left_alone(job_tmp):
     second = new_job()
     try:
         assert os.path.isfile(os.path.join(first, jobfiles.INPUT_FILE))
-        assert common.sweep_stale_jobs() == []
+        assert jobs.sweep_stale_jobs() == []
     finally:
-        common.remove_job(first)
-        common.remove_job(second)
-    assert list(job_tmp.iterdir()) == [] and first not in common._LOCKS and second not in common._LOCKS
+        jobs.remove_job(first)
+        jobs.remove_job(second)
+    assert list(job_tmp.iterdir()) == [] and first not in jobs._LOCKS and second not in jobs._LOCKS
 
 
 @needs_flock
@@ -686,9 +703,9 @@ def test_a_lock_held_by_someone_else_keeps_the_folder(job_tmp):
     held = stale_folder(job_tmp / "imagen-gimp-held")
     with open(held / jobfiles.LOCK_FILE) as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        assert common.sweep_stale_jobs() == []
+        assert jobs.sweep_stale_jobs() == []
         assert (held / jobfiles.INPUT_FILE).exists()
-    assert common.sweep_stale_jobs() == [str(held)]
+    assert jobs.sweep_stale_jobs() == [str(held)]
 
 
 @needs_flock
@@ -713,17 +730,17 @@ def test_the_sweep_touches_nothing_but_our_unlocked_folders(job_tmp, tmp_path):
     (job_tmp / "imagen-gimp-dir-lock").mkdir()
     (job_tmp / "imagen-gimp-dir-lock" / jobfiles.LOCK_FILE).mkdir()  # a lock "file" that is a folder
     everything = tree(tmp_path)
-    assert common.sweep_stale_jobs() == [str(ours)]
+    assert jobs.sweep_stale_jobs() == [str(ours)]
     assert tree(tmp_path) == [path for path in everything if not path.startswith("tmp/imagen-gimp-ours")]
 
 
 @needs_flock
 def test_another_users_folder_is_left_alone(job_tmp, monkeypatch):
     theirs = stale_folder(job_tmp / "imagen-gimp-theirs")
-    monkeypatch.setattr(common.os, "getuid", lambda: os.stat(theirs).st_uid + 1)
-    assert common.sweep_stale_jobs() == []
+    monkeypatch.setattr(jobs.os, "getuid", lambda: os.stat(theirs).st_uid + 1)
+    assert jobs.sweep_stale_jobs() == []
     monkeypatch.undo()
-    assert common.sweep_stale_jobs(str(job_tmp)) == [str(theirs)]
+    assert jobs.sweep_stale_jobs(str(job_tmp)) == [str(theirs)]
 
 
 @needs_flock
@@ -733,12 +750,12 @@ def test_a_failing_sweep_does_not_stop_the_job(job_tmp, monkeypatch, capsys):
     def broken(path):
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(common, "_remove_if_stale", broken)
+    monkeypatch.setattr(jobs, "_remove_if_stale", broken)
     folder = new_job()
     assert os.path.isfile(os.path.join(folder, jobfiles.JOB_FILE)) and stale.is_dir()
-    common.remove_job(folder)
+    jobs.remove_job(folder)
     assert f"cannot remove the old job folder {stale}" in capsys.readouterr().err
-    assert common.sweep_stale_jobs(str(job_tmp / "missing")) == []
+    assert jobs.sweep_stale_jobs(str(job_tmp / "missing")) == []
     assert "cannot look for old job folders" in capsys.readouterr().err
 
 
@@ -748,25 +765,25 @@ def test_kept_jobs_are_never_swept(job_tmp, monkeypatch):
     monkeypatch.setenv("IMAGEN_GIMP_KEEP_JOBS", "1")
     kept = new_job()
     assert stale.is_dir()  # keeping jobs: no sweep either, a cancelled job's folder stays to look at
-    common.remove_job(kept)
+    jobs.remove_job(kept)
     assert set(os.listdir(kept)) == {jobfiles.INPUT_FILE, jobfiles.JOB_FILE, jobfiles.SELECTION_FILE}
     monkeypatch.delenv("IMAGEN_GIMP_KEEP_JOBS")
     folder = new_job()
-    common.remove_job(folder)
+    jobs.remove_job(folder)
     assert os.listdir(job_tmp) == [os.path.basename(kept)]
 
 
 def test_a_job_that_cannot_be_written_leaves_nothing(job_tmp):
     with pytest.raises(ValueError, match="pixel data"):
-        common.make_job({"action": "remove"}, 2, 2, (0, 0), b"\0" * 15, None)
-    assert list(job_tmp.iterdir()) == [] and not common._LOCKS
+        jobs.make_job({"action": "remove"}, 2, 2, (0, 0), b"\0" * 15, None)
+    assert list(job_tmp.iterdir()) == [] and not jobs._LOCKS
 
 
 def test_without_fcntl_jobs_work_as_before(job_tmp, monkeypatch):
     """Windows has no flock: no lock file, no sweep; each job still removes its own folder."""
     stale = stale_folder(job_tmp / "imagen-gimp-stale")
-    monkeypatch.setattr(common, "fcntl", None)
+    monkeypatch.setattr(jobs, "fcntl", None)
     folder = new_job()
     assert not os.path.exists(os.path.join(folder, jobfiles.LOCK_FILE)) and stale.is_dir()
-    common.remove_job(folder)
+    jobs.remove_job(folder)
     assert os.listdir(job_tmp) == [stale.name]

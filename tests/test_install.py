@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from plugin.hosts import common
+from plugin.hosts import procedures
 
 REPO = Path(__file__).resolve().parents[1]
 GI_STUB = Path(__file__).parent / "gi_stub"
@@ -195,7 +195,7 @@ def test_the_entry_finds_the_installation_after_gimp_copies_it(setup):
     migrated = setup.config / "3.2" / "plug-ins"
     shutil.copytree(setup.config / "3.0" / "plug-ins", migrated, symlinks=False)
     report = json.loads(run_entry(migrated / "imagen_gimp" / "imagen_gimp.py").stdout)
-    assert set(report["procedures"]) >= {proc.name for proc in common.PROCEDURES}
+    assert set(report["procedures"]) >= {proc.name for proc in procedures.PROCEDURES}
     assert Path(report["package"]).resolve().is_relative_to(setup.install_dir.resolve())
     assert report["argv0"] == str(migrated / "imagen_gimp" / "imagen_gimp.py")  # GIMP's argv, unchanged
 
@@ -314,8 +314,8 @@ def test_a_change_to_the_registration_code_rewrites_the_entry(setup):
     setup.run()
     entry = setup.config / "3.2" / ENTRY3
     before = entry.read_text()
-    common_py = setup.install_dir / "plugin" / "hosts" / "common.py"
-    common_py.write_text(common_py.read_text() + "\n# a new parameter\n")
+    table = setup.install_dir / "plugin" / "params.py"
+    table.write_text(table.read_text() + "\n# a new parameter\n")
     out = setup.run().stdout
     assert entry.read_text() != before and "GIMP registers the procedures again" in out
     assert "is up to date" in setup.run().stdout

@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from plugin import actions, errors, regions
 from plugin.actions import GEMINI_ACTIONS, LOCAL_ACTIONS
-from plugin.hosts import common
+from plugin.hosts import operation as values_to_op
+from plugin.hosts import procedures
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def run_cost(action: str, values: dict, setup: CloudSetup | None, area: tuple[in
     """
     if setup is not None and setup.unreadable:
         return f"The settings file {setup.unreadable} cannot be read: the run would stop and say what to fix."
-    choice = common.to_unicode(values.get("backend") or "auto")
+    choice = values_to_op.to_unicode(values.get("backend") or "auto")
     if choice == "vertex":
         choice = "imagen"
     if choice != "auto":
@@ -108,8 +110,8 @@ def _gemini_cost(action: str, values: dict, setup: CloudSetup | None, area: tupl
     from plugin import framing
 
     catalogue = setup.catalogue if setup is not None else None
-    tier = common.to_unicode(values.get("tier") or "standard")
-    model_id = common.to_unicode(values.get("model") or "").strip()
+    tier = values_to_op.to_unicode(values.get("tier") or "standard")
+    model_id = values_to_op.to_unicode(values.get("model") or "").strip()
     if catalogue is None:
         return "Gemini on Vertex AI bills each picture by its size"
     kind = "text" if action == "describe" else "image"
@@ -144,19 +146,19 @@ def _gemini_cost(action: str, values: dict, setup: CloudSetup | None, area: tupl
 
 def _choice(action: str, name: str, values: dict) -> object:
     """A choice argument's value (the dialog hands over its nick)."""
-    param = next(p for p in common.PROCEDURE_BY_ACTION[action].params if p.name == name)
-    return common.choice_value(param, values.get(name) or param.default)
+    param = next(p for p in procedures.PROCEDURE_BY_ACTION[action].params if p.name == name)
+    return procedures.choice_value(param, values.get(name) or param.default)
 
 
 def _offline(action: str, values: dict) -> bool:
     """Can the local engine do this? Replace Background from a prompt needs a model."""
     if action == "background":
-        return common.to_unicode(values.get("mode") or "transparent") != "prompt"
+        return values_to_op.to_unicode(values.get("mode") or "transparent") != "prompt"
     return action in LOCAL_ACTIONS
 
 
 def _variations(action: str, values: dict) -> int:
-    fixed = common.FIXED_FIELDS.get(action, {}).get("variations")
+    fixed = actions.BY_NAME[action].fixed.get("variations")
     return int(fixed if fixed is not None else max(1, int(values.get("variations") or 1)))
 
 
@@ -173,15 +175,15 @@ def _capitalised(text: str) -> str:
 def area_of(action: str, values: dict, canvas: tuple[int, int] | None, layer: object, selection: object
             ) -> tuple[int, int] | None:
     """The (width, height) the action will send, from the image's geometry (geometry.Rect values or None):
-    the same plan the host reads by (common.plan_input), outpaint's grown canvas, else None."""
+    the same plan the host reads by (regions.plan_input), outpaint's grown canvas, else None."""
     if canvas is None or layer is None:
         return None
     from plugin import geometry
 
     try:
-        operation = common.build_operation(action, values, canvas)
-        plan = common.plan_input(action, operation, layer, geometry.Rect(0, 0, canvas[0], canvas[1]), selection)
-    except common.HostError:
+        operation = values_to_op.build_operation(action, values, canvas)
+        plan = regions.plan_input(action, operation, layer, geometry.Rect(0, 0, canvas[0], canvas[1]), selection)
+    except errors.HostError:
         return None
     if plan.rect is None:
         return None

@@ -16,8 +16,9 @@ gi.require_version("GimpUi", "3.0")
 gi.require_version("Gtk", "3.0")
 from gi.repository import Gimp, GimpUi, Gtk  # noqa: E402
 
+from plugin import params  # noqa: E402
 from plugin.geometry import Rect  # noqa: E402
-from plugin.hosts import common, gimp3  # noqa: E402
+from plugin.hosts import gimp3, procedures  # noqa: E402
 from ui import cost as costs  # noqa: E402
 
 MASK_FIELDS = ("grow", "feather", "context")
@@ -45,7 +46,7 @@ COST_FIELDS = ("variations", "backend", "mode", "tier", "max-size", "model", "fa
 rest decide the tier and the size of what is sent)."""
 
 
-def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: common.Procedure,
+def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: procedures.Procedure,
                image: Gimp.Image | None = None) -> bool:
     """Show the dialog; True when the user pressed OK (the config then holds the values)."""
     GimpUi.init("imagen-gimp")
@@ -58,10 +59,10 @@ def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: co
         dialog.destroy()
 
 
-def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: common.Procedure,
+def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: procedures.Procedure,
                  geometry: tuple | None = None) -> tuple[GimpUi.ProcedureDialog, CostLine | None]:
     """The filled dialog, not shown yet, and its cost line (close() it before destroying the dialog)."""
-    title = common.TITLES[spec.action]
+    title = spec.title
     gimp3.prepare_config(config, spec)
     dialog = GimpUi.ProcedureDialog.new(procedure, config, title)
     names = [param.name for param in spec.params]
@@ -96,7 +97,7 @@ def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: 
 
 
 def _text_box(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig,
-              param: common.Param) -> Gtk.Frame:
+              param: params.Param) -> Gtk.Frame:
     """A multi-line box for a text argument, in a frame headed by its label (NAME-frame).
 
     Made here rather than by dialog.get_widget(name, Gtk.TextView): GIMP gives that text view no
@@ -135,7 +136,7 @@ class CostLine:
     (canvas size, layer Rect, selection Rect or None) of the image, for the size tier of the estimate.
     """
 
-    def __init__(self, config: Gimp.ProcedureConfig, spec: common.Procedure, names: list[str],
+    def __init__(self, config: Gimp.ProcedureConfig, spec: procedures.Procedure, names: list[str],
                  setup: costs.CloudSetup | None, geometry: tuple | None = None):
         self.config = config
         self.action = spec.action

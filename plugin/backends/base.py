@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from plugin.errors import UserError
 from plugin.ops import Operation
 
 Progress = Callable[[float, str], None]
@@ -23,8 +24,10 @@ def no_progress(fraction: float, stage: str) -> None:
     """Default progress sink."""
 
 
-class BackendError(Exception):
+class BackendError(UserError):
     """A failure the user can act on; the message says what to do."""
+
+    kind = "backend"
 
 
 class UnsupportedOperation(BackendError):
@@ -37,6 +40,8 @@ class SafetyFiltered(BackendError):
 
 class Cancelled(BackendError):
     """The user cancelled; nothing is pasted."""
+
+    kind = "cancelled"
 
 
 @dataclass(frozen=True)

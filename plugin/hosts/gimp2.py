@@ -1,7 +1,7 @@
-"""GIMP 2.10 I/O (gimpfu, Python 2.7): registers common.PROCEDURES and moves pixels through pixel regions.
+"""GIMP 2.10 I/O (gimpfu, Python 2.7): registers procedures.PROCEDURES; Gimp2Host reads pixel regions.
 
 The twin of hosts/gimp3.py: only what gimpfu does differently lives here (PF_* parameters, pixel
-regions, pdb calls, byte strings); every decision is in common.py. GIMP 2.10's Python is 2.7
+regions, pdb calls, byte strings); every decision is in the shared modules. GIMP 2.10's Python is 2.7
 without NumPy, so: Python 2.7 syntax, standard library and gimpfu only, type comments.
 """
 
@@ -13,12 +13,15 @@ import traceback
 import gimpfu
 from gimpfu import gimp, pdb
 
+from plugin import errors
+from plugin.errors import HostError
 from plugin.geometry import Rect, intersect
-from plugin.hosts import common
-from plugin.hosts.common import HostError, native_str, to_unicode
+from plugin.hosts import gimp2_pixels, job_client, jobs, paste_plan, procedures, worker_client
+from plugin.hosts.interface import Host
+from plugin.hosts.operation import color_hex, native_str, to_unicode
+from plugin.params import Param  # noqa: F401 (type comments)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
-RETURNS_IMAGE = ("generate", "upscale", "customize")
 AUTHOR = "imagen-gimp contributors"
 PARASITE_FLAGS = getattr(gimpfu, "PARASITE_PERSISTENT", 1) | getattr(gimpfu, "PARASITE_UNDOABLE", 2)
 NORMAL_MODE = getattr(gimpfu, "LAYER_MODE_NORMAL", getattr(gimpfu, "NORMAL_MODE", 0))
@@ -32,18 +35,19 @@ _run_state = {"interactive": False}
 
 def register_all():
     # type: () -> None
-    """gimpfu.register() every procedure of common.PROCEDURES under the Imagen menu."""
-    for spec in common.PROCEDURES:
+    """gimpfu.register() every procedure of procedures.PROCEDURES under the Imagen menu."""
+    for spec in procedures.PROCEDURES:
         gimpfu.register(
             spec.name, spec.blurb,
             spec.blurb + ". Results come back as new layers; the existing layers are never changed.",
             AUTHOR, AUTHOR, "2026", spec.label, "RGB*, GRAY*" if spec.needs_image else "",
             pf_params(spec), pf_results(spec), make_function(spec),
-            menu=common.MENU_PATH, on_run=_mark_interactive)
+            menu=procedures.MENU_PATH, on_run=_mark_interactive)
     gimpfu.register(
-        common.SETUP_PROCEDURE, common.SETUP_BLURB, common.SETUP_BLURB + ". Costs nothing and shows no secret.",
-        AUTHOR, AUTHOR, "2026", common.SETUP_LABEL, "", [], [(gimpfu.PF_STRING, "report", "One line per check")],
-        check_setup, menu=common.MENU_PATH)
+        procedures.SETUP_PROCEDURE, procedures.SETUP_BLURB,
+        procedures.SETUP_BLURB + ". Costs nothing and shows no secret.",
+        AUTHOR, AUTHOR, "2026", procedures.SETUP_LABEL, "", [], [(gimpfu.PF_STRING, "report", "One line per check")],
+        check_setup, menu=procedures.MENU_PATH)
 
 
 def check_setup():
@@ -51,7 +55,7 @@ def check_setup():
     """Filters > Imagen > Check Setup: the checks run in the venv; the report is shown as a message."""
     pdb.gimp_progress_init("Imagen: checking the setup", None)
     try:
-        text, _passed = common.check_setup(REPO)
+        text, _passed = worker_client.check_setup(REPO)
     finally:
         pdb.gimp_progress_end()
     gimp.message(native_str(text))
@@ -59,7 +63,7 @@ def check_setup():
 
 
 def pf_params(spec):
-    # type: (common.Procedure) -> list
+    # type: (procedures.Procedure) -> list
     """image, drawable (gimpfu adds neither when menu= is given), then the procedure's arguments."""
     params = [(gimpfu.PF_IMAGE, "image", "Input image", None),
               (gimpfu.PF_DRAWABLE, "drawable", "Input drawable", None)]
@@ -67,7 +71,7 @@ def pf_params(spec):
 
 
 def pf_param(param):
-    # type: (common.Param) -> tuple
+    # type: (Param) -> tuple
     if param.kind == "text":
         return (gimpfu.PF_TEXT, param.name, param.label, param.default)
     if param.kind in ("string", "names"):
@@ -85,21 +89,21 @@ def pf_param(param):
         labels = tuple(choice[2] for choice in param.extra)
         return (gimpfu.PF_OPTION, param.name, param.label, nicks.index(param.default), labels)
     if param.kind == "color":
-        return (gimpfu.PF_COLOR, param.name, param.label, common.hex_rgb(param.default))
+        return (gimpfu.PF_COLOR, param.name, param.label, gimp2_pixels.hex_rgb(param.default))
     if param.kind == "file":
         return (gimpfu.PF_FILE, param.name, param.label, param.default)
     raise ValueError("unknown parameter kind %r" % (param.kind,))
 
 
 def pf_results(spec):
-    # type: (common.Procedure) -> list
-    if spec.action in RETURNS_IMAGE:
+    # type: (procedures.Procedure) -> list
+    if procedures.returns_image(spec.action):
         return [(gimpfu.PF_IMAGE, "new-image", "The image holding the result")]
     return []
 
 
 def make_function(spec):
-    # type: (common.Procedure) -> object
+    # type: (procedures.Procedure) -> object
     def imagen_procedure(image, drawable, *args):
         return run_procedure(spec, image, drawable, args)
     imagen_procedure.__name__ = str(spec.name.replace("-", "_"))
@@ -113,11 +117,11 @@ def _mark_interactive():
 
 
 def read_values(spec, args):
-    # type: (common.Procedure, tuple) -> dict
-    """gimpfu's arguments as the plain values common.build_operation takes (keyed by PDB name)."""
+    # type: (procedures.Procedure, tuple) -> dict
+    """gimpfu's arguments as the plain values operation.build_operation takes (keyed by PDB name)."""
     if len(args) != len(spec.params):
         raise HostError("%s: expected %d arguments after the drawable, got %d"
-                        % (common.TITLES[spec.action], len(spec.params), len(args)))
+                        % (spec.title, len(spec.params), len(args)))
     values = {}
     for param, raw in zip(spec.params, args):  # noqa: B905 (no strict= in 2.7)
         values[param.name] = _plain(param, raw)
@@ -125,7 +129,7 @@ def read_values(spec, args):
 
 
 def _plain(param, raw):
-    # type: (common.Param, object) -> object
+    # type: (Param, object) -> object
     if param.kind in ("text", "string", "names", "file"):
         return to_unicode(raw)
     if param.kind == "float":
@@ -135,9 +139,9 @@ def _plain(param, raw):
     if param.kind == "bool":
         return bool(raw)
     if param.kind == "choice":
-        return common.choice_nick(param, raw)
+        return gimp2_pixels.choice_nick(param, raw)
     if param.kind == "color":
-        return common.color_hex(raw, param.default)
+        return color_hex(raw, param.default)
     return raw
 
 
@@ -146,20 +150,20 @@ def _plain(param, raw):
 # ---------------------------------------------------------------------------------------------
 
 def run_procedure(spec, image, drawable, args):
-    # type: (common.Procedure, object, object, tuple) -> object
+    # type: (procedures.Procedure, object, object, tuple) -> object
     """Every procedure's function: errors become a message and a failed PDB call, image untouched."""
     interactive = _run_state["interactive"]
     _run_state["interactive"] = False
-    title = common.TITLES[spec.action]
+    title = spec.title
     job = None
     try:
-        job = Job(spec, image, drawable, read_values(spec, args), interactive)
+        job = Gimp2Host(spec, image, drawable, read_values(spec, args), interactive)
         return job.run()
-    except HostError as exc:
+    except (HostError, errors.BugReported) as exc:
         _fail(to_unicode(exc.args[0] if exc.args else title))
-    except Exception:  # a bug: show the traceback rather than a bare "execution error"
-        _fail(u"%s failed with an internal error; the image was not changed.\n%s"
-              % (title, to_unicode(traceback.format_exc())))
+    except Exception as exc:  # a bug here: say so and keep the traceback, rather than a bare "execution error"
+        tail = u"\n".join(to_unicode(traceback.format_exc()).strip().splitlines()[-4:])
+        _fail(errors.bug_message(title, "an internal error in the plug-in", errors.log_exception(exc), tail))
     finally:
         if job is not None:
             job.close()
@@ -173,32 +177,32 @@ def _fail(text):
     raise gimpfu.error(message)
 
 
-class Job(object):
+class Gimp2Host(Host):
     """One procedure call: read the region, run the worker, paste; a failure pastes nothing but
     the variations that were finished before it."""
 
     def __init__(self, spec, image, drawable, values, interactive):
-        # type: (common.Procedure, object, object, dict, bool) -> None
+        # type: (procedures.Procedure, object, object, dict, bool) -> None
         self.spec = spec
         self.action = spec.action
-        self.title = common.TITLES[spec.action]
+        self.title = spec.title
         self.image = image
         self.values = values
         self.interactive = interactive
         self.folder = None
-        common.check_target(self.action, image is not None, isinstance(drawable, gimp.Layer),
+        job_client.check_target(self.action, image is not None, isinstance(drawable, gimp.Layer),
                             bool(values.get("into-image")))
         # the layer the action reads (references: the active layer, unless names are typed)
         self.layer = drawable if spec.needs_image and isinstance(drawable, gimp.Layer) else None
 
     def close(self):
         # type: () -> None
-        common.remove_job(self.folder)
+        jobs.remove_job(self.folder)
         pdb.gimp_progress_end()
 
     def run(self):
         # type: () -> object
-        paste, self.folder = common.run_job(self.action, self.values, self, REPO)
+        paste, self.folder = job_client.run_job(self.action, self.values, self, REPO)
         return Paster(self.image, self.title, self.interactive).apply(paste, self.values, self.layer)
 
     # -- the Host side of run_job ---------------------------------------------------------
@@ -225,14 +229,14 @@ class Job(object):
         # type: (Rect, bool) -> bytes
         """RGBA of rect (image coordinates); transparent where the layer does not reach."""
         data, inner = _read_region(self.layer, self.layer_rect(), rect)
-        return common.pad_region(common.to_rgba(data, self.layer.bpp), inner, rect, 4)
+        return gimp2_pixels.pad_region(gimp2_pixels.to_rgba(data, self.layer.bpp), inner, rect, 4)
 
     def read_selection(self, rect):
         # type: (Rect) -> bytes
         """The selection over rect; 0 (not selected) off the canvas."""
         canvas = Rect(0, 0, self.image.width, self.image.height)
         data, inner = _read_region(self.image.selection, canvas, rect)
-        return common.pad_region(data, inner, rect, 1)
+        return gimp2_pixels.pad_region(data, inner, rect, 1)
 
     def selected_layer_names(self):
         # type: () -> list
@@ -249,7 +253,7 @@ class Job(object):
         layer = [item for item in _walk(self.image.layers) if to_unicode(item.name) == name][0]
         rect = Rect(layer.offsets[0], layer.offsets[1], layer.width, layer.height)
         data, _inner = _read_region(layer, rect, rect)
-        return layer.width, layer.height, common.to_rgba(data, layer.bpp)
+        return layer.width, layer.height, gimp2_pixels.to_rgba(data, layer.bpp)
 
     def progress(self, fraction, text=None):
         # type: (float, str) -> None
@@ -303,7 +307,7 @@ class Paster(object):
         self.resized = None
 
     def apply(self, plan, values, source_layer):
-        # type: (common.PastePlan, dict, object) -> object
+        # type: (paste_plan.PastePlan, dict, object) -> object
         if plan.target == "text":
             return self._text(plan, values)
         if plan.target == "new-image":
@@ -319,7 +323,7 @@ class Paster(object):
         return self.image
 
     def _into_image(self, plan, source_layer):
-        # type: (common.PastePlan, object) -> None
+        # type: (paste_plan.PastePlan, object) -> None
         shift_x = shift_y = 0
         if plan.canvas:
             left, top, right, bottom = plan.canvas
@@ -341,7 +345,7 @@ class Paster(object):
             self._fill(layer, layer_plan)
 
     def _new_image(self, plan):
-        # type: (common.PastePlan) -> object
+        # type: (paste_plan.PastePlan) -> object
         image = gimp.Image(plan.size[0], plan.size[1], gimpfu.RGB)
         image.disable_undo()
         try:
@@ -360,33 +364,33 @@ class Paster(object):
         return image
 
     def _text(self, plan, values):
-        # type: (common.PastePlan, dict) -> object
-        text = common.describe_text(self.title, plan.texts)
+        # type: (paste_plan.PastePlan, dict) -> object
+        text = paste_plan.describe_text(self.title, plan.texts)
         gimp.message(native_str(text))
         if values.get("store-comment") and plan.texts:
             pdb.gimp_image_undo_group_start(self.image)
             try:
-                self.image.attach_new_parasite(common.COMMENT_PARASITE, PARASITE_FLAGS,
+                self.image.attach_new_parasite(paste_plan.COMMENT_PARASITE, PARASITE_FLAGS,
                                                text.encode("utf-8") + b"\0")
             finally:
                 pdb.gimp_image_undo_group_end(self.image)
         return self.image
 
     def _make_layer(self, image, plan):
-        # type: (object, common.LayerPlan) -> object
+        # type: (object, paste_plan.LayerPlan) -> object
         kind = gimpfu.GRAYA_IMAGE if image.base_type == gimpfu.GRAY else gimpfu.RGBA_IMAGE
         return gimp.Layer(image, native_str(plan.name), plan.width, plan.height, kind, 100.0, NORMAL_MODE)
 
     def _fill(self, layer, plan):
-        # type: (object, common.LayerPlan) -> None
-        pixels = common.from_rgba(common.read_file(plan.pixels_path), layer.bpp)
+        # type: (object, paste_plan.LayerPlan) -> None
+        pixels = gimp2_pixels.from_rgba(paste_plan.read_file(plan.pixels_path), layer.bpp)
         _write_region(layer, pixels, plan.width, plan.height)
         if plan.mask_path:
             mask = layer.create_mask(WHITE_MASK)
             layer.add_mask(mask)
-            _write_region(mask, common.read_file(plan.mask_path), plan.width, plan.height)
+            _write_region(mask, paste_plan.read_file(plan.mask_path), plan.width, plan.height)
         layer.visible = plan.visible
-        layer.attach_new_parasite(common.PARASITE_NAME, PARASITE_FLAGS, plan.parasite)
+        layer.attach_new_parasite(paste_plan.PARASITE_NAME, PARASITE_FLAGS, plan.parasite)
         layer.update(0, 0, plan.width, plan.height)
 
     def _roll_back(self):

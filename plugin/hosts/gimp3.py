@@ -1,8 +1,8 @@
-"""GIMP 3 I/O: registers the procedures from common.PROCEDURES and does the pixel work through gi.
+"""GIMP 3 I/O: registers hosts/procedures.py's procedures; Gimp3Host is the host interface through gi.
 
-Only GIMP calls live here (read the region, paste layers, progress, messages); every decision
-is in common.py so the GIMP 2.10 adapter can share it. Imported by GIMP's own Python, which has
-no NumPy: pixels move as bytes.
+Only GIMP calls live here (read the region, paste layers, progress, messages); every decision is in
+the shared modules (job_client, regions, paste_plan) so the GIMP 2.10 adapter makes the same ones.
+Imported by GIMP's own Python, which has no NumPy: pixels move as bytes.
 
 Tested on GIMP 3.0.4 and 3.2.6, which both load the GI namespace Gimp 3.0; what differs between
 them for this plug-in is in "GIMP 3.0 and 3.2" below.
@@ -23,14 +23,16 @@ gi.require_version("Gegl", "0.4")
 gi.require_version("Babl", "0.1")
 from gi.repository import Babl, Gegl, Gimp, GLib, GObject  # noqa: E402
 
+from plugin import errors  # noqa: E402
+from plugin.errors import HostError  # noqa: E402
 from plugin.geometry import Rect  # noqa: E402
-from plugin.hosts import common  # noqa: E402
-from plugin.hosts.common import HostError  # noqa: E402
+from plugin.hosts import job_client, jobs, paste_plan, procedures, worker_client  # noqa: E402
+from plugin.hosts.interface import Host  # noqa: E402
+from plugin.params import Param  # noqa: E402
 
 RW = GObject.ParamFlags.READWRITE
 RGBA = "R'G'B'A u8"
 GRAY = "Y u8"
-RETURNS_IMAGE = ("generate", "upscale", "customize")
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 
 
@@ -39,39 +41,39 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__
 # ---------------------------------------------------------------------------------------------
 
 def procedure_names() -> list[str]:
-    return [proc.name for proc in common.PROCEDURES] + [common.SETUP_PROCEDURE]
+    return [proc.name for proc in procedures.PROCEDURES] + [procedures.SETUP_PROCEDURE]
 
 
 def create_procedure(plugin: Gimp.PlugIn, name: str) -> Gimp.Procedure:
-    """One ImageProcedure with the arguments of common.PROCEDURES[name], under the Imagen menu."""
-    if name == common.SETUP_PROCEDURE:
+    """One ImageProcedure with the arguments of procedures.PROCEDURES[name], under the Imagen menu."""
+    if name == procedures.SETUP_PROCEDURE:
         return _setup_procedure(plugin)
-    spec = common.PROCEDURE_BY_NAME[name]
+    spec = procedures.PROCEDURE_BY_NAME[name]
     proc = Gimp.ImageProcedure.new(plugin, name, Gimp.PDBProcType.PLUGIN, run, None)
     proc.set_image_types("RGB*, GRAY*" if spec.needs_image else "*")
     proc.set_sensitivity_mask(_sensitivity(spec))
     proc.set_menu_label(spec.label)
-    proc.add_menu_path(common.MENU_PATH)
+    proc.add_menu_path(procedures.MENU_PATH)
     proc.set_documentation(spec.blurb, spec.blurb + ". Results come back as new layers; the "
                            "existing layers are never changed.", name)
     proc.set_attribution("imagen-gimp", "imagen-gimp contributors", "2026")
     for param in spec.params:
         _add_argument(proc, param)
-    if spec.action in RETURNS_IMAGE:
+    if procedures.returns_image(spec.action):
         proc.add_image_return_value("new-image", "New image", "The image holding the result", True, RW)
     return proc
 
 
 def _setup_procedure(plugin: Gimp.PlugIn) -> Gimp.Procedure:
     """Filters > Imagen > Check Setup: runs without an image; reports each check with its fix."""
-    proc = Gimp.ImageProcedure.new(plugin, common.SETUP_PROCEDURE, Gimp.PDBProcType.PLUGIN, run_check_setup, None)
+    proc = Gimp.ImageProcedure.new(plugin, procedures.SETUP_PROCEDURE, Gimp.PDBProcType.PLUGIN, run_check_setup, None)
     proc.set_image_types("*")
     mask = Gimp.ProcedureSensitivityMask
     proc.set_sensitivity_mask(mask.ALWAYS | mask.NO_IMAGE | mask.NO_DRAWABLES | mask.DRAWABLE | mask.DRAWABLES)
-    proc.set_menu_label(common.SETUP_LABEL)
-    proc.add_menu_path(common.MENU_PATH)
-    proc.set_documentation(common.SETUP_BLURB, common.SETUP_BLURB + ". Costs nothing and shows no secret.",
-                           common.SETUP_PROCEDURE)
+    proc.set_menu_label(procedures.SETUP_LABEL)
+    proc.add_menu_path(procedures.MENU_PATH)
+    proc.set_documentation(procedures.SETUP_BLURB, procedures.SETUP_BLURB + ". Costs nothing and shows no secret.",
+                           procedures.SETUP_PROCEDURE)
     proc.set_attribution("imagen-gimp", "imagen-gimp contributors", "2026")
     proc.add_string_return_value("report", "Report", "One line per check: OK or PROBLEM with its fix", "", RW)
     return proc
@@ -81,7 +83,7 @@ def run_check_setup(procedure, run_mode, image, drawables, config, run_data):
     """Run the checks in the venv; show them (a dialog when interactive, else a message)."""
     Gimp.progress_init("Imagen: checking the setup")
     try:
-        text, passed = common.check_setup(REPO)
+        text, passed = worker_client.check_setup(REPO)
     finally:
         Gimp.progress_end()
     if run_mode == Gimp.RunMode.INTERACTIVE:
@@ -96,7 +98,7 @@ def run_check_setup(procedure, run_mode, image, drawables, config, run_data):
     return values
 
 
-def _sensitivity(spec: common.Procedure) -> int:
+def _sensitivity(spec: procedures.Procedure) -> int:
     """One layer for most actions; references may be several selected layers (or none, when typed)."""
     mask = Gimp.ProcedureSensitivityMask
     if spec.action == "customize":
@@ -104,7 +106,7 @@ def _sensitivity(spec: common.Procedure) -> int:
     return mask.DRAWABLE if spec.needs_image else mask.ALWAYS | mask.NO_IMAGE
 
 
-def _add_argument(proc: Gimp.Procedure, param: common.Param) -> None:
+def _add_argument(proc: Gimp.Procedure, param: Param) -> None:
     label = param.label
     blurb = param.blurb
     if param.kind in ("text", "string", "names"):
@@ -131,7 +133,7 @@ def _add_argument(proc: Gimp.Procedure, param: common.Param) -> None:
         raise ValueError(f"unknown parameter kind {param.kind!r}")
 
 
-def read_values(config: Gimp.ProcedureConfig, spec: common.Procedure) -> dict:
+def read_values(config: Gimp.ProcedureConfig, spec: procedures.Procedure) -> dict:
     """The config's values as plain Python (choice nick, '#rrggbb', file path)."""
     values = {}
     for param in spec.params:
@@ -164,7 +166,7 @@ def choice_widget_type() -> type:
     return Gtk.ComboBox
 
 
-def prepare_config(config: Gimp.ProcedureConfig, spec: common.Procedure) -> None:
+def prepare_config(config: Gimp.ProcedureConfig, spec: procedures.Procedure) -> None:
     """Store "" for string arguments that read back as None, before a dialog shows them (3.0.4)."""
     for param in spec.params:
         if param.kind in ("text", "string", "names") and config.get_property(param.name) is None:
@@ -184,7 +186,7 @@ def _color_hex(color: Gegl.Color | None, default: str) -> str:
 
 def run(procedure, run_mode, image, drawables, config, run_data):
     """Every procedure's run function: dialog, then the job; errors become a message + status."""
-    spec = common.PROCEDURE_BY_NAME[procedure.get_name()]
+    spec = procedures.PROCEDURE_BY_NAME[procedure.get_name()]
     job = None
     try:
         if run_mode == Gimp.RunMode.INTERACTIVE:
@@ -192,19 +194,19 @@ def run(procedure, run_mode, image, drawables, config, run_data):
 
             if not dialogs.run_dialog(procedure, config, spec, image):
                 return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
-        job = Job(spec, run_mode, image, list(drawables), read_values(config, spec))
+        job = Gimp3Host(spec, run_mode, image, list(drawables), read_values(config, spec))
         new_image = job.run()
-    except HostError as exc:
+    except (HostError, errors.BugReported) as exc:
         return _fail(procedure, str(exc), Gimp.PDBStatusType.EXECUTION_ERROR)
-    except Exception:  # a bug: show the traceback rather than GIMP's "no return values"
-        title = common.TITLES[spec.action]
-        text = f"{title} failed with an internal error; the image was not changed.\n{traceback.format_exc()}"
+    except Exception as exc:  # a bug here: say so, keep the traceback, rather than GIMP's "no return values"
+        tail = "\n".join(traceback.format_exc().strip().splitlines()[-4:])
+        text = errors.bug_message(spec.title, "an internal error in the plug-in", errors.log_exception(exc), tail)
         return _fail(procedure, text, Gimp.PDBStatusType.EXECUTION_ERROR)
     finally:
         if job is not None:
             job.close()
     values = procedure.new_return_values(Gimp.PDBStatusType.SUCCESS, GLib.Error())
-    if spec.action in RETURNS_IMAGE:
+    if procedures.returns_image(spec.action):
         values.remove(1)
         values.insert(1, GObject.Value(Gimp.Image, new_image))
     return values
@@ -215,39 +217,39 @@ def _fail(procedure, text, status):
     return procedure.new_return_values(status, GLib.Error(text))
 
 
-class Job:
+class Gimp3Host(Host):
     """One procedure call: read the region, run the worker, paste; a failure pastes nothing but
     the variations that were finished before it."""
 
-    def __init__(self, spec: common.Procedure, run_mode, image, drawables: list, values: dict):
+    def __init__(self, spec: procedures.Procedure, run_mode, image, drawables: list, values: dict):
         self.spec = spec
         self.action = spec.action
-        self.title = common.TITLES[spec.action]
+        self.title = spec.title
         self.run_mode = run_mode
         self.image = image
         self.values = values
         self.folder = None
         self.selected = [drawable for drawable in drawables if isinstance(drawable, Gimp.Layer)]
         one_layer = len(drawables) == 1 and len(self.selected) == 1
-        common.check_target(self.action, image is not None, one_layer, bool(values.get("into-image")))
+        job_client.check_target(self.action, image is not None, one_layer, bool(values.get("into-image")))
         # the layer the action reads (or, for references, the first selected one: the group goes above it)
         self.layer = self.selected[0] if spec.needs_image and self.selected else None
 
     def close(self) -> None:
-        common.remove_job(self.folder)
+        jobs.remove_job(self.folder)
         Gimp.progress_end()
 
     # -- reading --------------------------------------------------------------------------
 
     def run(self):
         clock = _Stages()
-        paste, self.folder = common.run_job(self.action, self.values, self, REPO, clock.mark)
+        paste, self.folder = job_client.run_job(self.action, self.values, self, REPO, clock.mark)
         image = Paster(self.image, self.run_mode, self.title).apply(paste, self.values, self.layer)
         clock.mark("paste")
         clock.report(self.title)
         return image
 
-    # -- the host protocol of common.run_job ----------------------------------------------
+    # -- the Host interface (hosts/interface.py) ------------------------------------------
 
     def canvas_size(self) -> tuple | None:
         return (self.image.get_width(), self.image.get_height()) if self.image is not None else None
@@ -338,7 +340,7 @@ class Paster:
         self.added = []
         self.resized = None
 
-    def apply(self, plan: common.PastePlan, values: dict, source_layer):
+    def apply(self, plan: paste_plan.PastePlan, values: dict, source_layer):
         if plan.target == "text":
             return self._text(plan, values)
         if plan.target == "new-image":
@@ -353,7 +355,7 @@ class Paster:
             self.image.undo_group_end()
         return self.image
 
-    def _into_image(self, plan: common.PastePlan, source_layer) -> None:
+    def _into_image(self, plan: paste_plan.PastePlan, source_layer) -> None:
         shift_x = shift_y = 0
         if plan.canvas:
             left, top, right, bottom = plan.canvas
@@ -375,7 +377,7 @@ class Paster:
             layer.set_offsets(layer_plan.x + shift_x, layer_plan.y + shift_y)
             self._fill(layer, layer_plan)
 
-    def _new_image(self, plan: common.PastePlan):
+    def _new_image(self, plan: paste_plan.PastePlan):
         image = Gimp.Image.new(plan.size[0], plan.size[1], Gimp.ImageBaseType.RGB)
         image.undo_disable()
         try:
@@ -393,38 +395,38 @@ class Paster:
             Gimp.Display.new(image)
         return image
 
-    def _text(self, plan: common.PastePlan, values: dict):
-        text = common.describe_text(self.title, plan.texts)
+    def _text(self, plan: paste_plan.PastePlan, values: dict):
+        text = paste_plan.describe_text(self.title, plan.texts)
         Gimp.message(text)
         if values.get("store-comment") and plan.texts:
             self.image.undo_group_start()
             try:
                 data = list(text.encode("utf-8") + b"\0")
                 flags = Gimp.PARASITE_PERSISTENT | Gimp.PARASITE_UNDOABLE
-                self.image.attach_parasite(Gimp.Parasite.new(common.COMMENT_PARASITE, flags, data))
+                self.image.attach_parasite(Gimp.Parasite.new(paste_plan.COMMENT_PARASITE, flags, data))
             finally:
                 self.image.undo_group_end()
         return self.image
 
-    def _make_layer(self, image, plan: common.LayerPlan) -> Gimp.Layer:
+    def _make_layer(self, image, plan: paste_plan.LayerPlan) -> Gimp.Layer:
         kind = Gimp.ImageType.GRAYA_IMAGE if image.get_base_type() == Gimp.ImageBaseType.GRAY \
             else Gimp.ImageType.RGBA_IMAGE
         return Gimp.Layer.new(image, plan.name, plan.width, plan.height, kind, 100.0, Gimp.LayerMode.NORMAL)
 
-    def _fill(self, layer: Gimp.Layer, plan: common.LayerPlan) -> None:
+    def _fill(self, layer: Gimp.Layer, plan: paste_plan.LayerPlan) -> None:
         area = Gegl.Rectangle.new(0, 0, plan.width, plan.height)
         buffer = layer.get_buffer()
-        buffer.set(area, RGBA, common.read_file(plan.pixels_path))
+        buffer.set(area, RGBA, paste_plan.read_file(plan.pixels_path))
         buffer.flush()
         if plan.mask_path:
             mask = layer.create_mask(Gimp.AddMaskType.WHITE)
             layer.add_mask(mask)
             mask_buffer = mask.get_buffer()
-            mask_buffer.set(area, GRAY, common.read_file(plan.mask_path))
+            mask_buffer.set(area, GRAY, paste_plan.read_file(plan.mask_path))
             mask_buffer.flush()
         layer.set_visible(plan.visible)
         flags = Gimp.PARASITE_PERSISTENT | Gimp.PARASITE_UNDOABLE
-        layer.attach_parasite(Gimp.Parasite.new(common.PARASITE_NAME, flags, list(plan.parasite)))
+        layer.attach_parasite(Gimp.Parasite.new(paste_plan.PARASITE_NAME, flags, list(plan.parasite)))
         layer.update(0, 0, plan.width, plan.height)
 
     def _roll_back(self) -> None:

@@ -873,7 +873,7 @@ def scenario_dialog():
     if REPO not in sys.path:
         sys.path.insert(0, REPO)
     from plugin.geometry import Rect
-    from plugin.hosts import common
+    from plugin.hosts import procedures
     from ui import cost as costs
     from ui import dialogs
 
@@ -882,7 +882,7 @@ def scenario_dialog():
     setup = costs.cloud_setup()
     texts["setup"] = [setup.backend, setup.project, setup.endpoint, setup.credentials, setup.unreadable]
     geometry = ((451, 300), Rect(0, 0, 451, 300), Rect(100, 80, 120, 100))
-    for spec in common.PROCEDURES:
+    for spec in procedures.PROCEDURES:
         proc = Gimp.get_pdb().lookup_procedure(spec.name)
         config = proc.create_config()
         dialog, cost = dialogs.build_dialog(proc, config, spec, geometry)

@@ -28,7 +28,7 @@ def main(folder: str) -> int:
         print(json.dumps({"progress": 0.5, "stage": "half way"}), flush=True)
         raise RuntimeError("injected crash")
     if prompt == "FAULT:user":
-        print(json.dumps({"error": "injected problem: change the setting", "kind": "ValueError"}), flush=True)
+        print(json.dumps({"error": "injected problem: change the setting", "kind": "config"}), flush=True)
         return jobfiles.EXIT_USER
     if prompt == "FAULT:silent":  # busy without a word for minutes, like a long engine stage
         print(json.dumps({"progress": 0.1, "stage": "computing"}), flush=True)

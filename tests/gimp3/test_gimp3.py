@@ -23,7 +23,7 @@ import pytest
 from PIL import Image
 
 from emulator import Fault, quick_engine, start_in_thread
-from plugin.hosts import common
+from plugin.hosts import procedures
 
 from . import rootfs
 
@@ -299,7 +299,7 @@ def test_gimp3_dialog_reads_the_settings_like_the_worker(gimp_reports):
     assert lines["setup"] == ["auto", "my-proj", "", True, ""]
     setup = cost.CloudSetup(*lines["setup"], catalogue=catalogue.load())
     geometry = ((451, 300), Rect(0, 0, 451, 300), Rect(100, 80, 120, 100))
-    for spec in common.PROCEDURES:
+    for spec in procedures.PROCEDURES:
         defaults = {param.name: param.default for param in spec.params}
         area = cost.area_of(spec.action, defaults, *geometry)
         assert lines[spec.action] == cost.run_cost(spec.action, defaults, setup, area), spec.action

@@ -14,11 +14,11 @@ import re
 
 import pytest
 
-from plugin.hosts import common
+from plugin.hosts import procedures
 
 from . import rootfs
 
-NAMES = [proc.name for proc in common.PROCEDURES]
+NAMES = [proc.name for proc in procedures.PROCEDURES]
 REGISTERED = f"NAMES = {NAMES!r}\n" + """
 import json
 import gi
@@ -58,7 +58,7 @@ def fresh_home(root: rootfs.Root, name: str) -> str:
 
 def assert_all_registered(found: dict, console: str) -> None:
     assert sorted(found) == sorted(NAMES), console[-3000:]
-    assert all(paths == [common.MENU_PATH] for paths in found.values()), found
+    assert all(paths == [procedures.MENU_PATH] for paths in found.values()), found
 
 
 @pytest.fixture(scope="module")

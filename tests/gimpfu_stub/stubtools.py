@@ -56,9 +56,9 @@ def args_for(proc_name, **values):
 
 
 def _option_nicks(proc_name, name):
-    from plugin.hosts import common
+    from plugin.hosts import procedures
 
-    spec = common.PROCEDURE_BY_NAME[proc_name]
+    spec = procedures.PROCEDURE_BY_NAME[proc_name]
     return [choice[0] for choice in dict((p.name, p) for p in spec.params)[name].extra]
 
 

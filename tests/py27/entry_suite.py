@@ -16,7 +16,7 @@ import unittest
 
 import stubtools
 
-from plugin.hosts import common
+from plugin.hosts import procedures
 
 INSTALLATION_FILES = ("install.sh", "install-gimp.sh", "imagen_gimp_2.py", "entries", "plugin")
 TOOLS = ("bash", "awk", "sed", "grep", "sort", "head", "cat", "mkdir", "rmdir", "rm", "mv", "chmod",
@@ -84,7 +84,7 @@ class TestWrittenEntry(unittest.TestCase):
         status, out, err = self.run_entry()
         self.assertEqual(status, 0, err)
         count, where = out.strip().splitlines()
-        self.assertTrue(int(count) >= len(common.PROCEDURES), count)  # (and Check Setup, where it exists)
+        self.assertTrue(int(count) >= len(procedures.PROCEDURES), count)  # (and Check Setup, where it exists)
         self.assertTrue(os.path.realpath(where).startswith(os.path.realpath(self.installation)), where)
 
     def test_an_entry_whose_installation_is_gone_says_so_in_one_line(self):

@@ -96,7 +96,7 @@ def main(folder):
         emit({"progress": 0.5, "stage": "half way"})
         raise RuntimeError("injected crash")
     if prompt == "FAULT:user":
-        emit({"error": "injected problem: change the setting", "kind": "ValueError"})
+        emit({"error": "injected problem: change the setting", "kind": "config"})
         return jobfiles.EXIT_USER
     if prompt == "FAULT:garbage":
         sys.stdout.write("this is not JSON\n")

@@ -14,7 +14,7 @@ import tempfile
 import unittest
 
 from plugin import jobfiles
-from plugin.hosts import common
+from plugin.hosts import jobs
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -22,15 +22,15 @@ PLUGIN_WITH_A_JOB = """
 import sys, tempfile
 sys.path.insert(0, %r)
 tempfile.tempdir = %r
-from plugin.hosts import common
-folder = common.make_job({"action": "remove"}, 2, 2, (0, 0), b"\\0" * 16, b"\\xff" * 4)
+from plugin.hosts import jobs
+folder = jobs.make_job({"action": "remove"}, 2, 2, (0, 0), b"\\0" * 16, b"\\xff" * 4)
 sys.stdout.write(folder + "\\n")
 sys.stdout.flush()
 sys.stdin.read()
 """
 
 
-@unittest.skipIf(common.fcntl is None, "no fcntl: no locks, no sweep")
+@unittest.skipIf(jobs.fcntl is None, "no fcntl: no locks, no sweep")
 class TestStaleJobs(unittest.TestCase):
     def setUp(self):
         self.root = tempfile.mkdtemp()
@@ -64,7 +64,7 @@ class TestStaleJobs(unittest.TestCase):
         return path
 
     def new_job(self):
-        return common.make_job({"action": "remove"}, 2, 2, (0, 0), b"\0" * 16, b"\xff" * 4)
+        return jobs.make_job({"action": "remove"}, 2, 2, (0, 0), b"\0" * 16, b"\xff" * 4)
 
     def test_the_next_job_removes_the_folder_of_a_killed_plugin(self):
         process, left = self.plugin()
@@ -76,21 +76,21 @@ class TestStaleJobs(unittest.TestCase):
         folder = self.new_job()
         self.assertFalse(os.path.exists(left))
         self.assertEqual(os.listdir(self.tmp), [os.path.basename(folder)])
-        common.remove_job(folder)
+        jobs.remove_job(folder)
         self.assertEqual(os.listdir(self.tmp), [])
 
     def test_a_running_job_is_left_alone(self):
         process, running = self.plugin()
         try:
             folder = self.new_job()
-            common.remove_job(folder)
-            self.assertEqual(common.sweep_stale_jobs(), [])
+            jobs.remove_job(folder)
+            self.assertEqual(jobs.sweep_stale_jobs(), [])
             self.assertTrue(os.path.isfile(os.path.join(running, jobfiles.INPUT_FILE)))
         finally:
             process.stdin.close()
             process.wait()
             process.stdout.close()
-        self.assertEqual(common.sweep_stale_jobs(), [running])
+        self.assertEqual(jobs.sweep_stale_jobs(), [running])
 
     def test_only_our_unlocked_folders_are_removed(self):
         ours = self.stale("imagen-gimp-ours")
@@ -99,7 +99,7 @@ class TestStaleJobs(unittest.TestCase):
         other = self.stale("other-app")
         old = os.path.join(self.tmp, "imagen-gimp-old")
         os.mkdir(old)
-        self.assertEqual(common.sweep_stale_jobs(), [ours])
+        self.assertEqual(jobs.sweep_stale_jobs(), [ours])
         self.assertEqual(sorted(os.listdir(self.tmp)), ["imagen-gimp-link", "imagen-gimp-old", "other-app"])
         self.assertEqual(sorted(os.listdir(outside)), sorted([jobfiles.INPUT_FILE, jobfiles.LOCK_FILE]))
         self.assertEqual(sorted(os.listdir(other)), sorted([jobfiles.INPUT_FILE, jobfiles.LOCK_FILE]))

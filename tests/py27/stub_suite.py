@@ -19,7 +19,9 @@ import gimpenums as E
 import gimpfu
 import stubtools
 
-from plugin.hosts import common
+from plugin import errors
+from plugin.hosts import gimp2_pixels, job_client, paste_plan, procedures, worker_client
+from plugin.hosts import operation as host_op  # the dialog values -> operation
 
 PREFIX = "python-fu-imagen-"
 DEFAULT = object()  # "the test's image / layer"; None means no image, as GIMP passes it
@@ -36,7 +38,7 @@ def gradient(width=W, height=H, bpp=4):
     return bytes(data)
 
 
-def parasite(layer, name=common.PARASITE_NAME):
+def parasite(layer, name=paste_plan.PARASITE_NAME):
     found = layer.parasite_find(name)
     return json.loads(found.data.decode("utf-8")) if found else None
 
@@ -94,8 +96,9 @@ class AdapterCase(unittest.TestCase):
 class TestRegistration(AdapterCase):
     def test_every_procedure_is_installed_under_the_imagen_menu(self):
         installed = gimp._stub.installed
-        self.assertEqual(sorted(installed), sorted([p.name for p in common.PROCEDURES] + [common.SETUP_PROCEDURE]))
-        for spec in common.PROCEDURES:
+        names = [p.name for p in procedures.PROCEDURES] + [procedures.SETUP_PROCEDURE]
+        self.assertEqual(sorted(installed), sorted(names))
+        for spec in procedures.PROCEDURES:
             info = installed[spec.name]
             self.assertEqual(info["menu"], "<Image>/Filters/Imagen")
             self.assertEqual(info["label"], spec.label)
@@ -109,7 +112,7 @@ class TestRegistration(AdapterCase):
         kinds = {"text": E.PDB_STRING, "string": E.PDB_STRING, "names": E.PDB_STRING, "file": E.PDB_STRING,
                  "int": E.PDB_INT32, "float": E.PDB_FLOAT, "bool": E.PDB_INT32, "choice": E.PDB_INT32,
                  "color": E.PDB_COLOR}
-        for spec in common.PROCEDURES:
+        for spec in procedures.PROCEDURES:
             types = [param[0] for param in gimp._stub.installed[spec.name]["params"][3:]]
             self.assertEqual(types, [kinds[p.kind] for p in spec.params])
 
@@ -120,43 +123,43 @@ class TestSharedHelpers(unittest.TestCase):
     def test_pad_region_places_rows_in_a_zero_frame(self):
         from plugin.geometry import Rect
 
-        padded = common.pad_region(b"abcdef", Rect(1, 0, 3, 2), Rect(0, -1, 4, 3), 1)
+        padded = gimp2_pixels.pad_region(b"abcdef", Rect(1, 0, 3, 2), Rect(0, -1, 4, 3), 1)
         self.assertEqual(padded, b"\0\0\0\0\0abc\0def")
-        self.assertEqual(common.pad_region(b"xy", Rect(0, 0, 1, 1), Rect(0, 0, 1, 1), 2), b"xy")
-        self.assertEqual(common.pad_region(b"", Rect(5, 5, 0, 0), Rect(0, 0, 2, 1), 1), b"\0\0")
+        self.assertEqual(gimp2_pixels.pad_region(b"xy", Rect(0, 0, 1, 1), Rect(0, 0, 1, 1), 2), b"xy")
+        self.assertEqual(gimp2_pixels.pad_region(b"", Rect(5, 5, 0, 0), Rect(0, 0, 2, 1), 1), b"\0\0")
 
     def test_pixel_formats_round_trip(self):
         rgb = b"\x01\x02\x03\x04\x05\x06"
-        self.assertEqual(common.to_rgba(rgb, 3), b"\x01\x02\x03\xff\x04\x05\x06\xff")
-        self.assertEqual(common.from_rgba(common.to_rgba(rgb, 3), 3), rgb)
-        self.assertEqual(common.to_rgba(b"\x10\x80", 2), b"\x10\x10\x10\x80")
-        self.assertEqual(common.from_rgba(b"\x10\x10\x10\x80", 2), b"\x10\x80")
-        self.assertEqual(common.from_rgba(b"\xff\xff\xff\x00", 1), b"\xff")
-        self.assertRaises(ValueError, common.to_rgba, b"\x00", 5)
+        self.assertEqual(gimp2_pixels.to_rgba(rgb, 3), b"\x01\x02\x03\xff\x04\x05\x06\xff")
+        self.assertEqual(gimp2_pixels.from_rgba(gimp2_pixels.to_rgba(rgb, 3), 3), rgb)
+        self.assertEqual(gimp2_pixels.to_rgba(b"\x10\x80", 2), b"\x10\x10\x10\x80")
+        self.assertEqual(gimp2_pixels.from_rgba(b"\x10\x10\x10\x80", 2), b"\x10\x80")
+        self.assertEqual(gimp2_pixels.from_rgba(b"\xff\xff\xff\x00", 1), b"\xff")
+        self.assertRaises(ValueError, gimp2_pixels.to_rgba, b"\x00", 5)
 
     def test_values_as_gimpfu_gives_them(self):
         import gimpcolor
 
-        self.assertEqual(common.color_hex((255, 128, 0), "#000000"), u"#ff8000")
-        self.assertEqual(common.color_hex(gimpcolor.RGB(0.0, 0.5, 1.0), "#000000"), u"#0080ff")
-        self.assertEqual(common.color_hex(None, "#ffffff"), "#ffffff")
-        self.assertEqual(common.hex_rgb("#102030"), (16, 32, 48))
-        backend = [p for p in common.PROCEDURE_BY_ACTION["remove"].params if p.name == "backend"][0]
-        self.assertEqual(common.choice_nick(backend, 1), u"local")
-        self.assertEqual(common.choice_nick(backend, b"imagen"), u"imagen")
-        self.assertEqual(common.choice_value(backend, u"vertex"), u"imagen")  # the name of earlier versions
-        self.assertRaises(common.HostError, common.choice_nick, backend, 9)
-        self.assertEqual(common.to_unicode(b"caf\xc3\xa9"), u"caf\u00e9")
-        self.assertEqual(common.to_unicode(None), u"")
-        self.assertEqual(common.to_unicode(common.native_str(u"caf\u00e9")), u"caf\u00e9")
-        self.assertTrue(isinstance(common.native_str(u"x"), str))
+        self.assertEqual(host_op.color_hex((255, 128, 0), "#000000"), u"#ff8000")
+        self.assertEqual(host_op.color_hex(gimpcolor.RGB(0.0, 0.5, 1.0), "#000000"), u"#0080ff")
+        self.assertEqual(host_op.color_hex(None, "#ffffff"), "#ffffff")
+        self.assertEqual(gimp2_pixels.hex_rgb("#102030"), (16, 32, 48))
+        backend = [p for p in procedures.PROCEDURE_BY_ACTION["remove"].params if p.name == "backend"][0]
+        self.assertEqual(gimp2_pixels.choice_nick(backend, 1), u"local")
+        self.assertEqual(gimp2_pixels.choice_nick(backend, b"imagen"), u"imagen")
+        self.assertEqual(procedures.choice_value(backend, u"vertex"), u"imagen")  # the name of earlier versions
+        self.assertRaises(errors.HostError, gimp2_pixels.choice_nick, backend, 9)
+        self.assertEqual(host_op.to_unicode(b"caf\xc3\xa9"), u"caf\u00e9")
+        self.assertEqual(host_op.to_unicode(None), u"")
+        self.assertEqual(host_op.to_unicode(host_op.native_str(u"caf\u00e9")), u"caf\u00e9")
+        self.assertTrue(isinstance(host_op.native_str(u"x"), str))
 
     def test_check_target(self):
-        common.check_target("remove", True, True)
-        common.check_target("generate", False, False)
-        self.assertRaises(common.HostError, common.check_target, "remove", False, False)
-        self.assertRaises(common.HostError, common.check_target, "remove", True, False)
-        self.assertRaises(common.HostError, common.check_target, "generate", False, False, True)
+        job_client.check_target("remove", True, True)
+        job_client.check_target("generate", False, False)
+        self.assertRaises(errors.HostError, job_client.check_target, "remove", False, False)
+        self.assertRaises(errors.HostError, job_client.check_target, "remove", True, False)
+        self.assertRaises(errors.HostError, job_client.check_target, "generate", False, False, True)
 
 
 class TestEntry(unittest.TestCase):
@@ -174,7 +177,7 @@ class TestEntry(unittest.TestCase):
             env.pop("PYTHONPATH", None)
             out = subprocess.check_output([sys.executable, "-B", "-c", code], cwd=folder, env=env)
             count, where = out.decode("utf-8").split()
-            self.assertEqual(int(count), len(common.PROCEDURES) + 1)  # and Check Setup
+            self.assertEqual(int(count), len(procedures.PROCEDURES) + 1)  # and Check Setup
             self.assertTrue(os.path.realpath(where).startswith(os.path.realpath(stubtools.REPO)), where)
         finally:
             shutil.rmtree(folder)
@@ -203,7 +206,7 @@ class TestMaskedActions(AdapterCase):
             data = parasite(child)
             self.assertEqual((data["action"], data["backend"], data["model"]), ("remove", "fake", "fake-1"))
             self.assertNotIn("access_token", data)
-            self.assertEqual(data["plugin_version"], common.PLUGIN_VERSION)
+            self.assertEqual(data["plugin_version"], paste_plan.PLUGIN_VERSION)
         self.assertEqual([parasite(c)["seed"] for c in children], [5, 6])
         self.assertEqual(stubtools.pixels(self.layer), original)
         self.assert_one_undo_group()
@@ -317,7 +320,7 @@ class TestOtherActions(AdapterCase):
         self.assertEqual(len(new.layers), 1)
 
     def test_references_by_name_or_the_active_layer(self):
-        name = common.native_str(u"Sk\u00e9tch, 2")  # UTF-8 bytes in 2.7, as pygimp has names
+        name = host_op.native_str(u"Sk\u00e9tch, 2")  # UTF-8 bytes in 2.7, as pygimp has names
         sketch = gimp.Layer(self.image, name, 8, 6, E.RGBA_IMAGE, 100.0, E.LAYER_MODE_NORMAL)
         self.image.insert_layer(sketch, position=0)
         sketch._pixels[:] = bytearray(b"\x11\x22\x33\xff" * 48)
@@ -329,8 +332,8 @@ class TestOtherActions(AdapterCase):
         self.fails_cleanly("customize", "no layer called", prompt="x", reference_layers="Nope")
 
     def test_check_setup_is_registered_and_reports(self):
-        self.assertIn(common.SETUP_PROCEDURE, gimpfu._registered_plugins_)
-        text, passed = common.check_setup("/nonexistent-imagen-gimp")
+        self.assertIn(procedures.SETUP_PROCEDURE, gimpfu._registered_plugins_)
+        text, passed = worker_client.check_setup("/nonexistent-imagen-gimp")
         self.assertFalse(passed)
         self.assertTrue(text.startswith("PROBLEM "), text)
         self.assertIn("install.sh", text)
@@ -341,7 +344,7 @@ class TestOtherActions(AdapterCase):
         self.assertIn(u"caf\u00e9", shown.decode("utf-8") if isinstance(shown, bytes) else shown)
         self.assertEqual(self.image.parasite_list(), ())
         self.succeed("describe", backend="gemini", store_comment=True)
-        data = self.image.parasite_find(common.COMMENT_PARASITE).data
+        data = self.image.parasite_find(paste_plan.COMMENT_PARASITE).data
         self.assertTrue(data.endswith(b"\0"))
         self.assertIn(u"caf\u00e9", data.decode("utf-8"))
         self.assert_one_undo_group()

@@ -1,0 +1,84 @@
+"""result.json as the layers to paste: names, positions in the image, masks and provenance parasites.
+
+Both adapters paste a PastePlan the same way (one undo group, the first layer visible); where each
+layer goes comes from the job's Placement (plugin/regions.py). GIMP's Python (2.7 for GIMP 2.10):
+standard library only, 2.7 syntax, type comments.
+"""
+
+from __future__ import absolute_import
+
+import collections
+import json
+import os
+
+from plugin import actions, regions
+from plugin.errors import HostError
+from plugin.hosts.operation import text
+
+PLUGIN_VERSION = "0.1.0"
+PARASITE_NAME = "imagen-gimp-provenance"
+COMMENT_PARASITE = "gimp-comment"
+SECRET_WORDS = ("key", "token", "secret", "password", "credential", "authorization")
+
+
+LayerPlan = collections.namedtuple("LayerPlan",
+                                   "name x y width height pixels_path mask_path visible parasite")
+PastePlan = collections.namedtuple("PastePlan", "target group_name layers canvas size texts notes")
+"""target: "layers" (into the image), "new-image" (generate, customize, upscale) or "text" (describe,
+verify);
+canvas: (left, top, right, bottom) to grow the canvas by first, or None; size: new image size."""
+
+
+def provenance_payload(provenance):
+    # type: (dict) -> bytes
+    """The parasite data: compact JSON, with anything that looks like a secret dropped."""
+    clean = dict((k, v) for k, v in (provenance or {}).items()
+                 if not any(word in k.lower() for word in SECRET_WORDS))
+    clean.setdefault("plugin_version", PLUGIN_VERSION)
+    return json.dumps(clean, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def plan_paste(action, operation, folder, result, where):
+    # type: (str, dict, str, dict, regions.Placement) -> PastePlan
+    """Turn result.json into layers placed by `where`; the first layer visible, the rest hidden."""
+    title = actions.title(action)
+    layers = []
+    for index, layer in enumerate(result.get("layers", [])):
+        x, y = regions.place(where, layer.get("x", 0), layer.get("y", 0))
+        provenance = dict(layer.get("provenance") or {})
+        provenance.setdefault("action", action)
+        name = layer.get("name") or "%s #%d" % (title, index + 1)
+        mask = os.path.join(folder, layer["mask"]) if layer.get("mask") else None
+        layers.append(LayerPlan(text(name), x, y, int(layer["width"]), int(layer["height"]),
+                                os.path.join(folder, layer["pixels"]), mask, index == 0,
+                                provenance_payload(provenance)))
+    texts = [text(t) for t in result.get("texts", [])]
+    notes = [text(n) for n in result.get("notes", [])]
+    canvas = result.get("canvas")
+    canvas = tuple(int(v) for v in canvas) if canvas else None
+    if where.target == "text":
+        return PastePlan("text", None, [], None, None, texts, notes)
+    if not layers:
+        raise HostError("%s: the worker returned no picture. The image was not changed." % title)
+    size = None
+    target = "layers"
+    if where.target == "new-image":
+        target = "new-image"
+        size = (max(item.width + item.x for item in layers), max(item.height + item.y for item in layers))
+    group = text(result["group"]) if result.get("group") else actions.group_name(action, operation.get("prompt"))
+    return PastePlan(target, group, layers, canvas, size, texts, notes)
+
+
+def read_file(path):
+    # type: (str) -> bytes
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def describe_text(title, texts):
+    # type: (str, list) -> str
+    if not texts:
+        return "%s: no description came back." % title
+    if len(texts) == 1:
+        return texts[0]
+    return "\n\n".join("%d. %s" % (i + 1, t) for i, t in enumerate(texts))

@@ -1,0 +1,147 @@
+"""The parameters the actions take, as GIMP's dialogs and the PDB show them: one definition each.
+
+plugin/actions.py lists which action takes which; both GIMP adapters turn a Param into a PDB
+argument and a dialog widget, and hosts/operation.py turns the values into the job's operation.
+Shared with GIMP 2.10's Python 2.7: standard library only, 2.7 syntax, type comments.
+"""
+
+from __future__ import absolute_import
+
+import collections
+
+Param = collections.namedtuple("Param", "name kind label blurb default extra host_only")
+"""name: PDB argument (dashes); kind: text|string|names|int|float|bool|choice|color|file (names: a
+comma-separated string in GIMP, a list in the operation); extra: (low, high) for int and float,
+((nick, value, label), ...) for choice; host_only: not an op field."""
+
+def _p(name, kind, label, blurb, default, extra=None, host_only=False):
+    # type: (str, str, str, str, object, object, bool) -> Param
+    return Param(name, kind, label, blurb, default, extra, host_only)
+
+
+ASPECT_CHOICES = (
+    ("square", "1:1", "1:1 (square)"),
+    ("portrait-3-4", "3:4", "3:4 (portrait)"),
+    ("landscape-4-3", "4:3", "4:3 (landscape)"),
+    ("portrait-9-16", "9:16", "9:16 (tall)"),
+    ("landscape-16-9", "16:9", "16:9 (wide)"),
+    ("portrait-2-3", "2:3", "2:3 (portrait photo)"),
+    ("landscape-3-2", "3:2", "3:2 (landscape photo)"),
+    ("portrait-4-5", "4:5", "4:5 (portrait print)"),
+    ("landscape-5-4", "5:4", "5:4 (landscape print)"),
+    ("landscape-21-9", "21:9", "21:9 (cinema)"),
+)
+ANCHOR_CHOICES = tuple(
+    (nick, nick, label)
+    for nick, label in (
+        ("center", "Centre"), ("top", "Top"), ("bottom", "Bottom"), ("left", "Left"), ("right", "Right"),
+        ("top-left", "Top left"), ("top-right", "Top right"),
+        ("bottom-left", "Bottom left"), ("bottom-right", "Bottom right"),
+    )
+)
+BACKEND_CHOICES = (
+    ("auto", "auto", "Automatic (Google's models when Vertex AI is set up, else offline)"),
+    ("local", "local", "Local engine (offline)"),
+    ("gemini", "gemini", "Gemini on Vertex AI"),
+    ("imagen", "imagen", "Imagen on Vertex AI (legacy: shut down by Google in 2026)"),
+)
+TIER_CHOICES = (
+    ("quality", "quality", "Quality (Gemini 3 Pro Image)"),
+    ("standard", "standard", "Standard (Gemini 3.1 Flash Image)"),
+    ("fast", "fast", "Fast (Gemini 3.1 Flash-Lite Image, 1K)"),
+)
+"""The tiers' models are settings ([models] in config.toml); the labels name the shipped defaults."""
+SIZE_CHOICES = (
+    ("auto", "auto", "As the area needs (up to the settings' limit)"),
+    ("size-1k", "1K", "1K (cheapest)"),
+    ("size-2k", "2K", "2K"),
+    ("size-4k", "4K", "4K"),
+)
+BACKGROUND_CHOICES = (
+    ("transparent", "transparent", "Transparent (cut out)"),
+    ("color", "color", "Solid colour"),
+    ("blur", "blur", "Blurred original"),
+    ("image", "image", "Picture from a file"),
+    ("prompt", "prompt", "Generated from the prompt"),
+)
+EXPAND_CHOICES = (
+    ("aspect", "aspect", "To an aspect ratio"),
+    ("margins", "margins", "By margins in pixels"),
+)
+FACTOR_CHOICES = (("x2", 2, "2x"), ("x4", 4, "4x"))
+KIND_CHOICES = (
+    ("subject", "subject", "Subject: show this person, animal or product"),
+    ("style", "style", "Style: paint in the style of this layer"),
+    ("scribble", "scribble", "Scribble: follow this sketch"),
+    ("canny", "canny", "Edges: follow this layer's outlines"),
+)
+SUBJECT_CHOICES = (
+    ("default", "default", "Anything"), ("person", "person", "A person"), ("animal", "animal", "An animal"),
+    ("product", "product", "A product"),
+)
+MAX_REFERENCES = 4
+"""Imagen takes up to 4 subject references; a style, scribble or edge reference is one layer."""
+
+PROMPT = _p("prompt", "text", "_Prompt", "What to put there", "")
+ASPECT = _p("aspect-ratio", "choice", "_Aspect ratio", "Shape of the picture", "square", ASPECT_CHOICES)
+NEGATIVE = _p("negative-prompt", "string", "_Negative prompt", "What to avoid", "")
+VARIATIONS = _p("variations", "int", "_Variations", "How many versions to make (one layer each)", 1, (1, 4))
+BACKEND = _p("backend", "choice", "_Backend", "Where the work runs", "auto", BACKEND_CHOICES)
+TIER = _p("tier", "choice", "_Quality", "Which of Google's models: Quality, Standard or Fast", "standard",
+          TIER_CHOICES)
+MAX_SIZE = _p("max-size", "choice", "Max si_ze", "Largest picture the model may answer with (cost grows with size)",
+              "auto", SIZE_CHOICES)
+MODEL = _p("model", "string", "Mo_del ID", "A model ID instead of the tier's; empty = the tier's", "")
+TAIL = (
+    VARIATIONS,
+    _p("seed", "int", "S_eed", "0 = random; the same seed asks for a similar result", 0, (0, 2 ** 31 - 1)),
+    BACKEND, TIER, MAX_SIZE, MODEL,
+)
+MASK = (
+    _p("grow", "int", "Gro_w selection", "Pixels added around the selection", 4, (0, 500)),
+    _p("feather", "int", "_Feather", "Width of the soft edge, in pixels", 8, (0, 500)),
+    _p("context", "int", "Conte_xt margin", "Pixels around the selection the model sees", 64, (0, 4096)),
+)
+
+
+EXPAND = (
+    _p("prompt", "string", "_Prompt", "Optional: what the new area should show", ""),
+    _p("expand-mode", "choice", "Grow the canvas b_y", "How the new size is given", "aspect", EXPAND_CHOICES,
+       host_only=True),
+    _p("aspect-ratio", "choice", "_Aspect ratio", "Target shape", "landscape-16-9", ASPECT_CHOICES, host_only=True),
+    _p("anchor", "choice", "A_nchor", "Where the current picture stays", "center", ANCHOR_CHOICES, host_only=True),
+    # every label has a mnemonic, none taken twice in a dialog or by its buttons (_Reset,
+    # _Cancel, _OK, _Help, _Load, _Save): GIMP prints "no mnemonic for property" otherwise
+    _p("left", "int", "Left _margin", "Pixels added on the left", 0, (0, 8192)),
+    _p("top", "int", "_Top margin", "Pixels added at the top", 0, (0, 8192)),
+    _p("right", "int", "R_ight margin", "Pixels added on the right", 0, (0, 8192)),
+    _p("bottom", "int", "Bottom mar_gin", "Pixels added at the bottom", 0, (0, 8192)),
+)
+BACKGROUND = (
+    _p("mode", "choice", "_New background", "What goes behind the subject", "transparent", BACKGROUND_CHOICES),
+    _p("color", "color", "Colo_ur", "Colour for the solid background", "#ffffff"),
+    _p("blur-radius", "int", "Blur r_adius", "Blur for the blurred background", 24, (1, 500)),
+    _p("image-path", "file", "Pic_ture", "Picture for the background", ""),
+    _p("prompt", "string", "_Prompt", "Background to generate (needs Vertex AI)", ""),
+)
+REFERENCES = (
+    _p("reference-layers", "names", "Re_ference layers",
+       "Layer names, comma-separated (up to 4 for a subject); empty = the selected layer(s)", ""),
+    _p("kind", "choice", "_Kind of reference", "What the model takes from the references", "subject", KIND_CHOICES),
+    _p("description", "string", "Descr_iption",
+       "Optional: what the subject or style is ('a red mug', 'watercolour')", ""),
+    _p("subject-type", "choice", "Subject t_ype", "What the subject is", "default", SUBJECT_CHOICES),
+    _p("compute-control", "bool", "Dra_w the lines from a photo",
+       "Scribble/edges: the layer is a photo; its sketch or edges are drawn from it first", False),
+)
+HINT = _p("prompt", "string", "H_int", "Optional: what the background should look like", "")
+FACTOR = _p("factor", "choice", "_Factor", "How much larger", "x2", FACTOR_CHOICES)
+QUESTION = _p("question", "string", "Q_uestion", "Optional: ask something about the picture", "")
+STORE_COMMENT = _p("store-comment", "bool", "Store as image co_mment", "Save the text as the image comment", False,
+                   host_only=True)
+
+
+def into_image(mnemonic_label):
+    # type: (str) -> Param
+    """'Add to the current image' (host only): layers in the open image instead of a new image."""
+    return _p("into-image", "bool", mnemonic_label, "Add layers instead of a new image", False, host_only=True)
