@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from plugin import actions
 from plugin.actions import GEMINI_ACTIONS
 from plugin.backends.base import (
     Backend,
@@ -37,12 +38,6 @@ from plugin.config import Settings
 from plugin.ops import Background, Operation
 
 ACTIONS = GEMINI_ACTIONS
-CANNOT = {
-    "auto_mask": "Automatic masks were an Imagen feature, and Google shut Imagen down; make a selection (Select > "
-                 "By Color, Foreground Select) and use Inpaint, Remove Object or Replace Background.",
-    "verify": "Google documents no SynthID check for Gemini on Vertex AI; the Imagen check is shut down.",
-}
-
 
 class GeminiBackend(Backend):
     name = "gemini"
@@ -69,7 +64,7 @@ class GeminiBackend(Backend):
 
     def check_supported(self, op: Operation) -> None:
         if op.action not in ACTIONS:
-            reason = CANNOT.get(op.action, "")
+            reason = actions.BY_NAME[op.action].gemini_missing
             raise UnsupportedOperation(f"The gemini backend cannot do '{op.title}'. {reason}".strip())
 
     def cancel(self) -> None:

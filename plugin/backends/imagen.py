@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from plugin.actions import IMAGEN_ACTIONS
 from plugin.backends.base import (
     Backend,
     BackendResult,
@@ -25,8 +26,7 @@ from plugin.backends.transport import Backoff, VertexTransport
 from plugin.config import Settings
 from plugin.ops import Background
 
-ACTIONS = frozenset({"generate", "insert", "remove", "outpaint", "background", "edit", "upscale", "describe",
-                     "customize", "auto_mask", "verify"})
+ACTIONS = IMAGEN_ACTIONS
 DEFAULT_REGION = "us-central1"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from plugin import actions
 from plugin.actions import LOCAL_ACTIONS
 from plugin.backends.base import (
     Backend,
@@ -21,15 +22,6 @@ from plugin.backends.base import (
 )
 from plugin.ops import Background, Operation, Outpaint, Upscale
 
-NEEDS_CLOUD = {
-    "generate": "creating a picture from a prompt",
-    "insert": "painting new content from a prompt",
-    "edit": "editing a picture from a prompt",
-    "describe": "describing a picture in words",
-    "customize": "making a picture from reference layers",
-    "auto_mask": "finding the area to edit by itself",
-    "verify": "checking for Google's SynthID watermark",
-}
 CLOUD_HINT = (
     "Set up Vertex AI (README, 'Credentials': run `gcloud auth application-default login` and set "
     "GOOGLE_CLOUD_PROJECT), then choose Automatic or Gemini; Filters > Imagen > Check Setup (imagen-gimp "
@@ -67,7 +59,7 @@ class LocalBackend(Backend):
         return BackendResult(images=pictures, model="local-engine", seeds=[op.seed if uses_seed else None])
 
     def check_supported(self, op: Operation) -> None:
-        reason = NEEDS_CLOUD.get(op.action)
+        reason = actions.BY_NAME[op.action].offline_missing
         if isinstance(op, Background) and op.mode == "prompt":
             reason = "painting a new background from a prompt"
         if reason:
