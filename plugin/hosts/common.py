@@ -21,6 +21,7 @@ import tempfile
 import time
 
 from plugin import geometry, jobfiles
+from plugin.hosts import warm_client
 
 try:
     import fcntl
@@ -762,7 +763,9 @@ def run_job(action, values, host, repo, mark=None):
             host.progress(progress_fraction(fraction), u"%s: %s" % (title, stage) if stage else None)
             return True
 
-        outcome = run_worker(python, repo, folder, on_progress, command_override(python, folder))
+        outcome = warm_client.run_worker(python, repo, folder, on_progress, command_override(python, folder),
+                                         cold=run_worker, mark=mark,
+                                         note=lambda text: host.message(u"%s: %s" % (title, text)))
         mark("worker")
         error = outcome_error(title, outcome)
         result = jobfiles.read_result(folder)
