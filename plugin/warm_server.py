@@ -326,7 +326,7 @@ class Server:
         self.last_active = time.monotonic()
         if self.idle <= 0:
             self.stop("serves one job (warm worker turned off)")
-        elif self.warmer is None:
+        elif self.warmer is None and (job.request.get("env") or {}).get("IMAGEN_GIMP_WORKER_WARMUP") != "0":
             self.warm_kernels()  # after the first job, which ran at cold speed; the next fork waits for it
 
     def warm_kernels(self) -> None:

@@ -45,7 +45,7 @@ def available():
 
 def socket_folder(environ=None):
     # type: (dict) -> str
-    """$XDG_RUNTIME_DIR/imagen-gimp (a per-user tmpfs on most Linux desktops), else TMPDIR/imagen-gimp.UID.
+    """$XDG_RUNTIME_DIR/imagen-gimp (a per-user tmpfs on most Linux desktops), else /tmp/imagen-gimp.UID.
 
     Made 0700 when missing; ChannelError when it exists but another user owns it, others may enter it,
     or it is a symlink (someone prepared it for us: refuse, never repair).
@@ -54,8 +54,9 @@ def socket_folder(environ=None):
     runtime = environ.get("XDG_RUNTIME_DIR")
     candidates = []
     if runtime and os.path.isabs(runtime):
-        candidates.append(os.path.join(runtime, "imagen-gimp"))
-    candidates.append(os.path.join(tempfile.gettempdir(), "imagen-gimp.%d" % os.getuid()))
+        candidates.append(os.path.join(runtime, "imagen-gimp"))  # a job's TMPDIR is no place: it varies
+    shared = "/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()  # not TMPDIR: one place per user
+    candidates.append(os.path.join(shared, "imagen-gimp.%d" % os.getuid()))
     for folder in candidates:
         if len(folder) + 24 <= MAX_SOCKET_PATH:
             secure_folder(folder)
