@@ -866,7 +866,7 @@ WARM_WORD = "plugin.warm_server"
 
 def warm_servers():
     """pid of every warm worker of this GIMP (they name their owner in their command line)."""
-    owner = " %d " % os.getppid()
+    owner = f" {os.getppid()} "
     return sorted(pid for pid, (_ppid, command) in processes().items()
                   if WARM_WORD in command and owner in command + " ")
 
