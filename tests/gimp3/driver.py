@@ -912,6 +912,7 @@ def scenario_warm_cancel():
     and serves the next call; the image is untouched (cancel_mid_job checks it)."""
     s = "warm-cancel"
     warmup = load("cat")
+    warmup.select_ellipse(Gimp.ChannelOps.REPLACE, 150, 90, 120, 100)
     remove_once(s, "a call that starts the worker", warmup, warmup.get_layers()[0])
     warmup.delete()
     servers = warm_servers()
