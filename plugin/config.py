@@ -107,6 +107,8 @@ class Settings:
     backend: str = "auto"
     models: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MODELS))
     timeout_seconds: float = 180.0
+    warm_worker: bool = True  # keep a worker with the libraries loaded between calls (plugin/warm_server.py)
+    worker_idle_minutes: float = 10.0  # how long that worker waits for the next call before it exits
     imagen: ImagenOptions = field(default_factory=ImagenOptions)
     gemini: GeminiOptions = field(default_factory=GeminiOptions)
     catalogue: dict[str, dict] = field(default_factory=dict)  # [catalogue."id"]: changes to models.toml
@@ -128,11 +130,14 @@ class Settings:
             raise ConfigError(f"{self.source or config_path()}: {exc}") from exc
 
 
-def config_path() -> Path:
-    explicit = os.environ.get("IMAGEN_GIMP_CONFIG")
+def config_path(environ: dict[str, str] | None = None) -> Path:
+    """The settings file of an environment (the warm worker reads it with a job's environment)."""
+    environ = os.environ if environ is None else environ
+    explicit = environ.get("IMAGEN_GIMP_CONFIG")
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    home = environ.get("HOME")
+    base = environ.get("XDG_CONFIG_HOME") or str((Path(home) if home else Path.home()) / ".config")
     return Path(base) / "imagen-gimp" / "config.toml"
 
 

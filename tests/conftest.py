@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,8 @@ from plugin.backends.base import Backend, BackendResult, Capabilities, EditReque
 from plugin.pipeline import load_rgba
 
 DATA = Path(__file__).parent / "data"
+# warm workers started by tests end with this pytest process (plugin/hosts/warm_client.py owner_pid)
+os.environ.setdefault("IMAGEN_GIMP_WORKER_OWNER", str(os.getpid()))
 PHOTOS = ["cat", "coffee", "astronaut", "rocket"]
 
 

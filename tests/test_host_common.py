@@ -452,7 +452,7 @@ def test_run_job_reads_the_roi_runs_the_worker_and_plans_the_paste(monkeypatch):
         assert paste.target == "layers" and len(paste.layers) == 1 and paste.group_name.startswith("Remove")
         layer = paste.layers[0]
         assert 0 <= layer.x <= 20 and 30 <= layer.x + layer.width <= 50 and layer.mask_path
-        assert marks == ["read", "job folder", "worker"]
+        assert [mark for mark in marks if not mark.startswith("worker ")] == ["read", "job folder", "worker"]
         assert host.calls[-1][0] in ("progress", "message")
     finally:
         jobs.remove_job(folder)

@@ -8,7 +8,7 @@ from __future__ import absolute_import
 
 from plugin import actions, geometry, jobfiles, regions
 from plugin.errors import BugReported, HostError
-from plugin.hosts import jobs, paste_plan, worker_client
+from plugin.hosts import jobs, paste_plan, warm_client, worker_client
 from plugin.hosts.operation import build_operation, split_names
 from plugin.hosts.procedures import PROCEDURE_BY_ACTION
 
@@ -53,8 +53,10 @@ def run_job(action, values, host, repo, mark=None):
             host.progress(progress_fraction(fraction), u"%s: %s" % (title, stage) if stage else None)
             return True
 
-        outcome = worker_client.run_worker(python, repo, folder, on_progress,
-                                           worker_client.command_override(python, folder))
+        outcome = warm_client.run_worker(python, repo, folder, on_progress,
+                                         worker_client.command_override(python, folder),
+                                         mark=mark,
+                                         note=lambda text: host.message(u"%s: %s" % (title, text)))
         mark("worker")
         error = worker_client.outcome_error(title, outcome)
         result = jobfiles.read_result(folder)

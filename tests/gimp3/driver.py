@@ -26,7 +26,7 @@ REPO = "/opt/imagen-gimp"
 DATA = REPO + "/tests/data"
 PREFIX = "python-fu-imagen-"
 RGBA = "R'G'B'A u8"
-REPORT = {"checks": [], "timings": {}, "errors": [], "references": {}, "cancel": {}, "dialog": {}}
+REPORT = {"checks": [], "timings": {}, "errors": [], "references": {}, "cancel": {}, "dialog": {}, "warm": {}}
 OPTIONS = {}  # the CONFIG of this run (main() sets it): paths the pytest side shares
 NONINTERACTIVE = Gimp.RunMode.NONINTERACTIVE
 SUCCESS = Gimp.PDBStatusType.SUCCESS
@@ -703,10 +703,12 @@ class PlugInKiller(threading.Thread):
     call returned by itself.
     """
 
-    def __init__(self, gimp_pid, worker_word, busy, patience=120.0):
+    def __init__(self, gimp_pid, worker_word, busy, patience=120.0, find_worker=None):
         super().__init__(name="plug-in killer", daemon=True)
         self.gimp_pid = gimp_pid
         self.worker_word = worker_word
+        # (table, plug-in pid) -> worker pids; default: children of the plug-in (the cold worker)
+        self.find_worker = find_worker or (lambda table, plugin: children(table, plugin, worker_word))
         self.busy = busy
         self.patience = patience
         self.stop = threading.Event()
@@ -721,7 +723,7 @@ class PlugInKiller(threading.Thread):
             plugins = children(table, self.gimp_pid, "imagen_gimp.py")
             if plugins:
                 self.plugin_pid, self.plugin_command = plugins[0], table[plugins[0]][1]
-                workers = children(table, self.plugin_pid, self.worker_word)
+                workers = self.find_worker(table, self.plugin_pid)
                 if workers:
                     self.worker_pid, self.worker_command = workers[0], table[workers[0]][1]
                     self.worker_busy = self.busy(self.worker_command)
@@ -754,7 +756,7 @@ def last_error():
         return f"({exc})"
 
 
-def cancel_mid_job(s, worker_word, busy, **properties):
+def cancel_mid_job(s, worker_word, busy, find_worker=None, **properties):
     """Run Remove Object on a fresh photo and kill the plug-in mid-job (PlugInKiller); check that
     the worker died with it, the call came back with an error, GIMP is fine and the image, its
     pixels and its undo history are as before. Returns the image (undo on, clean) for more calls.
@@ -775,7 +777,7 @@ def cancel_mid_job(s, worker_word, busy, **properties):
     gimp_pid = os.getppid()  # GIMP started this python-fu-eval process
     gimp_command = processes().get(gimp_pid, (0, ""))[1]
     check(s, "the driver runs under GIMP", "gimp" in gimp_command, gimp_command)
-    killer = PlugInKiller(gimp_pid, worker_word, busy)
+    killer = PlugInKiller(gimp_pid, worker_word, busy, find_worker=find_worker)
     killer.start()
     status, error, seconds = call("remove", image, [layer], seed=5, grow=4, feather=8, context=64,
                                   **properties)
@@ -792,7 +794,7 @@ def cancel_mid_job(s, worker_word, busy, **properties):
     if killer.worker_pid is not None:
         check(s, "the worker is gone within 10 s", gone(killer.worker_pid, killer.worker_command, 10),
               processes().get(killer.worker_pid))
-        folder = killer.worker_command.split()[-1]
+        folder = killer.worker_command.split()[-1] if find_worker is None else "/nonexistent-folder"
         left = {pid: command for pid, (_ppid, command) in processes().items() if folder in command}
         check(s, "no process works on the cancelled job", not left, left)
         for pid in left:  # an orphan must not outlive the test
@@ -854,6 +856,97 @@ def scenario_cancel_silent():
     folder = REPORT["cancel"][s].get("job_folder")
     if folder:  # no job follows here to sweep it
         shutil.rmtree(folder, ignore_errors=True)  # the cached root must not collect them
+    image.delete()
+
+
+# -- the warm worker: one process per GIMP serves every call ---------------------------------------
+
+WARM_WORD = "plugin.warm_server"
+
+
+def warm_servers():
+    """pid of every warm worker of this GIMP (they name their owner in their command line)."""
+    owner = f" {os.getppid()} "
+    return sorted(pid for pid, (_ppid, command) in processes().items()
+                  if WARM_WORD in command and owner in command + " ")
+
+
+def remove_once(s, name, image, layer):
+    status, error, seconds = call("remove", image, [layer], backend="local", seed=5, grow=4, feather=8, context=48)
+    REPORT["timings"][f"{s} {name}"] = seconds
+    return check(s, f"{name}: succeeds", status == SUCCESS, error) and new_group(image, 1) is not None
+
+
+def scenario_warm():
+    """A first call starts the warm worker, a second uses the same one; a worker killed between two calls
+    is replaced and the call still works (and says so); GIMP quitting ends it (checked by the pytest side)."""
+    s = "warm"
+    image = load("cat")
+    layer = image.get_layers()[0]
+    image.select_ellipse(Gimp.ChannelOps.REPLACE, 150, 90, 120, 100)
+    remove_once(s, "first call", image, layer)
+    first = warm_servers()
+    check(s, "one warm worker runs after the first call", len(first) == 1, first)
+    check(s, "the first call added one group", len([x for x in image.get_layers() if x.is_group()]) == 1)
+    remove_once(s, "warm second call", image, layer)
+    check(s, "the second call used the same worker", warm_servers() == first, warm_servers())
+    check(s, "the second call added its own group", len([x for x in image.get_layers() if x.is_group()]) == 2)
+    for pid in first:
+        os.kill(pid, signal.SIGKILL)
+    check(s, "the killed worker is gone", all(gone(pid, processes().get(pid, (0, ""))[1], 10) for pid in first))
+    remove_once(s, "call after the worker was killed", image, layer)
+    replaced = warm_servers()
+    check(s, "a new worker serves the next call", len(replaced) == 1 and replaced != first, (first, replaced))
+    check(s, "three groups, each call's", len([x for x in image.get_layers() if x.is_group()]) == 3)
+    REPORT["warm"] = {"servers": replaced}
+    image.delete()
+
+
+def warm_job(table, _plugin):
+    """The job process of this GIMP's warm worker: its child (a fork, so the same command line)."""
+    return [pid for server in warm_servers() for pid in children(table, server, WARM_WORD)]
+
+
+def scenario_warm_cancel():
+    """Cancel (the plug-in SIGKILLed) while the warm worker's job computes: the job dies, the worker stays
+    and serves the next call; the image is untouched (cancel_mid_job checks it)."""
+    s = "warm-cancel"
+    warmup = load("cat")
+    warmup.select_ellipse(Gimp.ChannelOps.REPLACE, 150, 90, 120, 100)
+    remove_once(s, "a call that starts the worker", warmup, warmup.get_layers()[0])
+    warmup.delete()
+    servers = warm_servers()
+    image = cancel_mid_job(s, WARM_WORD, lambda _command: os.path.exists(OPTIONS["held"]), find_worker=warm_job,
+                           backend="gemini")
+    check(s, "the warm worker survived the cancel", warm_servers() == servers, (servers, warm_servers()))
+    check(s, "no job of the worker is left", not warm_job(processes(), None), warm_job(processes(), None))
+    layer = image.get_layers()[0]
+    status, error, _seconds = call("remove", image, [layer], backend="gemini", seed=5, grow=4, feather=8,
+                                   context=64)
+    if check(s, "Remove Object works again after the cancel", status == SUCCESS, error):
+        check(s, "the retry adds one group", new_group(image, 1) is not None)
+    check(s, "the same worker served the retry", warm_servers() == servers, (servers, warm_servers()))
+    image.delete()
+
+
+def scenario_warm_pair():
+    """One of two GIMPs of the same user running at once: each call works, on this GIMP's own worker."""
+    s = "warm-pair"
+    image = load("cat")
+    layer = image.get_layers()[0]
+    image.select_ellipse(Gimp.ChannelOps.REPLACE, 150, 90, 120, 100)
+    remove_once(s, "first call", image, layer)
+    mine = warm_servers()
+    open(OPTIONS["mark"], "w").close()
+    deadline = time.monotonic() + 120
+    while not os.path.exists(OPTIONS["peer"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    check(s, "the other GIMP runs at the same time", os.path.exists(OPTIONS["peer"]))
+    remove_once(s, "second call", image, layer)
+    check(s, "one worker of this GIMP, the same for both calls", len(mine) == 1 and warm_servers() == mine,
+          (mine, warm_servers()))
+    REPORT["warm"] = {"servers": mine}
+    time.sleep(2)  # the other GIMP's second call must not find this one gone mid-way
     image.delete()
 
 
@@ -922,7 +1015,8 @@ SCENARIOS = {
     "background": scenario_background, "upscale": scenario_upscale, "last-values": scenario_last_values,
     "fault": scenario_fault, "formats": scenario_formats, "vertex-blocked": scenario_vertex_blocked,
     "vertex": scenario_vertex, "vertex-refs": scenario_vertex_refs, "cancel": scenario_cancel,
-    "cancel-silent": scenario_cancel_silent, "dialog": scenario_dialog,
+    "cancel-silent": scenario_cancel_silent, "dialog": scenario_dialog, "warm": scenario_warm,
+    "warm-cancel": scenario_warm_cancel, "warm-pair": scenario_warm_pair,
 }
 
 

@@ -33,6 +33,7 @@ MAIN_SCENARIOS = ["registration", "remove", "offset-layer", "cloud-only", "inval
 FAULT_SCENARIOS = ["fault", "cancel-silent"]
 VERTEX_SCENARIOS = ["vertex-blocked", "vertex", "vertex-refs"]  # the emulator blocks its first request
 CANCEL_SCENARIOS = ["cancel"]  # its own GIMP, where the plug-in is killed; the first answer is slow
+WARM_SCENARIOS = ["warm", "warm-cancel"]  # the warm worker, its own GIMP (and emulator: a cancel holds a call)
 SLOW_ANSWER = 150.0  # seconds the emulator holds the cancelled request; the killer gives up after 120
 DIALOG_SCENARIOS = ["dialog"]  # its own GIMP, with a display (Xvfb) for GimpUi
 GCLOUD = "/tmp/imagen-dialog-gcloud"  # CLOUDSDK_CONFIG of the dialog session: a placeholder ADC file
@@ -81,7 +82,10 @@ def gimp_reports(gimp_root):
     vertex["bodies"] = server.generate_bodies()
     vertex["records"] = [(r.model, r.location, r.status) for r in server.requests
                          if r.path.endswith(":generateContent")]
-    cancel = _drive_cancel(root)
+    cancel = _drive_cancel(root, CANCEL_SCENARIOS, {"IMAGEN_GIMP_WARM": "0"})  # the cold worker's cancel
+    warm = _drive_cancel(root, WARM_SCENARIOS, {})
+    warm["left"] = _warm_workers_left(root)
+    pair = _drive_pair(root)
     print(f"\nGIMP {root.host.gimp} suite: root+install {root.prepared:.1f}s, "
           f"main session {main['seconds']:.1f}s, "
           f"fault session {faults['seconds']:.1f}s, dialog session {dialog['seconds']:.1f}s, "
@@ -89,7 +93,7 @@ def gimp_reports(gimp_root):
           f"cancel session {cancel['seconds']:.1f}s; timings {main['timings']} {vertex['timings']} "
           f"{faults['timings']} {cancel['timings']}")
     return {"main": main, "fault": faults, "vertex": vertex, "cancel": cancel, "dialog": dialog,
-            "version": root.host.version}
+            "warm": warm, "pair": pair, "version": root.host.version}
 
 
 def _drive_dialog(root: rootfs.Root) -> dict:
@@ -105,7 +109,45 @@ def _drive_dialog(root: rootfs.Root) -> dict:
         adc.unlink(missing_ok=True)
 
 
-def _drive_cancel(root: rootfs.Root) -> dict:
+def _warm_workers_left(root: rootfs.Root, seconds: float = 15.0) -> list[str]:
+    """Warm workers still running in this root after its GIMP quit (they must end with it)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = []
+        for entry in os.listdir("/proc"):
+            try:
+                command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+                inside = os.path.realpath(f"/proc/{entry}/root") == os.path.realpath(root.path)
+                state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, ValueError, IndexError):
+                continue
+            if "plugin.warm_server" in command and inside and state not in ("Z", "X"):
+                left.append(f"{entry}: {command}")
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
+
+
+def _drive_pair(root: rootfs.Root) -> dict:
+    """Two GIMPs of the same user at once (gimp-console -n), each with a warm-pair session."""
+    stamp = f"{os.getpid()}-{time.time_ns()}"
+    marks = [f"/tmp/imagen-pair-{stamp}-{index}" for index in (0, 1)]
+    reports: dict[int, dict] = {}
+
+    def one(index: int) -> None:
+        reports[index] = _drive(root, ["warm-pair"], options={"mark": marks[index], "peer": marks[1 - index]})
+
+    threads = [threading.Thread(target=one, args=(index,)) for index in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(900)
+    for mark in marks:
+        root.inside(mark).unlink(missing_ok=True)
+    return {"reports": [reports.get(0), reports.get(1)], "left": _warm_workers_left(root)}
+
+
+def _drive_cancel(root: rootfs.Root, scenarios: list[str], extra: dict) -> dict:
     """The cancel scenario: the emulator holds the first request; a file tells the driver it does.
 
     The driver (in GIMP) kills the plug-in once that file exists, so the kill surely comes while
@@ -116,8 +158,8 @@ def _drive_cancel(root: rootfs.Root) -> dict:
     watcher = threading.Thread(target=_announce_held_request, args=(server, root.inside(held)), daemon=True)
     watcher.start()
     try:
-        report = _drive(root, CANCEL_SCENARIOS, env={
-            "GOOGLE_CLOUD_PROJECT": "test-project", "IMAGEN_GIMP_ENDPOINT": url}, options={"held": held})
+        report = _drive(root, scenarios, env={
+            "GOOGLE_CLOUD_PROJECT": "test-project", "IMAGEN_GIMP_ENDPOINT": url, **extra}, options={"held": held})
     finally:
         server.stop()
         watcher.join(5)
@@ -150,7 +192,7 @@ def _plugin_warnings(console: str) -> list[str]:
             and not any(text in line for text in GIMP_OWN)]
 
 
-@pytest.mark.parametrize("session", ["main", "fault", "vertex", "cancel", "dialog"])
+@pytest.mark.parametrize("session", ["main", "fault", "vertex", "cancel", "dialog", "warm"])
 def test_gimp3_plugin_causes_no_warnings_on_the_console(gimp_reports, session):
     """No deprecation warning, Gimp-/Gtk-WARNING or -CRITICAL, and no mnemonic complaint from the
     dialogs (3.2 prints "no mnemonic for property ..." for a field without one)."""
@@ -305,3 +347,29 @@ def test_gimp3_dialog_reads_the_settings_like_the_worker(gimp_reports):
         assert lines[spec.action] == cost.run_cost(spec.action, defaults, setup, area), spec.action
     assert not [text for text in lines.values() if SECRET in str(text)]
     assert SECRET not in gimp_reports["dialog"]["console"]
+
+
+@pytest.mark.parametrize("scenario", WARM_SCENARIOS)
+def test_gimp3_warm_worker(gimp_reports, scenario):
+    """A warm second call, a worker killed between two calls, Cancel during a warm job (driver.py)."""
+    _assert_scenario(gimp_reports["warm"], scenario)
+
+
+def test_gimp3_warm_worker_replaced_says_so(gimp_reports):
+    from plugin.hosts import warm_client
+
+    assert warm_client.STOPPED_NOTE in gimp_reports["warm"]["console"]
+
+
+def test_gimp3_quitting_leaves_no_warm_worker(gimp_reports):
+    assert gimp_reports["warm"]["checks"] and gimp_reports["warm"]["left"] == []
+    assert gimp_reports["pair"]["left"] == []
+
+
+def test_gimp3_two_instances_each_have_their_worker(gimp_reports):
+    reports = gimp_reports["pair"]["reports"]
+    assert all(reports), reports
+    for report in reports:
+        _assert_scenario(report, "warm-pair")
+    servers = [report["warm"]["servers"] for report in reports]
+    assert servers[0] != servers[1] and all(len(pids) == 1 for pids in servers), servers
