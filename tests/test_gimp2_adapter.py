@@ -27,7 +27,7 @@ from conftest import photo  # noqa: E402
 
 from emulator import quick_engine, start_in_thread  # noqa: E402
 from plugin import errors  # noqa: E402
-from plugin.hosts import gimp2, gimp2_pixels, paste_plan, procedures  # noqa: E402
+from plugin.hosts import gimp2, gimp2_arguments, gimp2_pixels, paste_plan, procedures  # noqa: E402
 from plugin.hosts import operation as host_op  # noqa: E402
 
 PREFIX = "python-fu-imagen-"
@@ -128,7 +128,7 @@ def test_the_same_procedures_and_arguments_as_gimp3(installed):
         assert [p[1] for p in params] == ["image", "drawable"] + [p.name for p in spec.params]
         assert registered[11] == procedures.MENU_PATH and registered[5] == spec.label
         for param, pf in zip(spec.params, params[2:], strict=True):
-            assert gimp2._plain(param, pf[3]) == param.default, (spec.name, param.name)  # same defaults
+            assert gimp2_arguments.plain_value(param, pf[3]) == param.default, (spec.name, param.name)  # same defaults
             if param.kind == "int":
                 assert pf[0] == gimpfu.PF_SPINNER and pf[4][:2] == param.extra
             if param.kind == "choice":
@@ -140,7 +140,7 @@ def test_values_come_in_as_gimpfu_hands_them_over():
     # mode (PF_OPTION index), color (tuple), blur (a float from a spin button), file (None), prompt (UTF-8),
     # grow, feather, context, variations, seed, backend (index), tier (index), max size (index), model
     args = [2, gimp2_pixels.hex_rgb("#102030"), 7.0, None, b"caf\xc3\xa9", 4, 8, 64, 1, 0, 1, 0, 2, ""]
-    values = gimp2.read_values(spec, tuple(args))
+    values = gimp2_arguments.read_values(spec, tuple(args))
     assert values["mode"] == "blur" and values["color"] == "#102030" and values["blur-radius"] == 7
     assert values["image-path"] == "" and values["prompt"] == "caf\u00e9" and values["backend"] == "local"
     assert values["tier"] == "quality" and values["max-size"] == "size-2k"
@@ -148,7 +148,7 @@ def test_values_come_in_as_gimpfu_hands_them_over():
 
     assert host_op.color_hex(RGB(1.0, 0.5, 0.0), "#ffffff") == "#ff8000"
     with pytest.raises(errors.HostError, match="backend"):
-        gimp2.read_values(spec, tuple(args[:10] + [9] + args[11:]))
+        gimp2_arguments.read_values(spec, tuple(args[:10] + [9] + args[11:]))
 
 
 # -- actions with the local engine ----------------------------------------------------------------

@@ -16,10 +16,10 @@ from gimpfu import gimp, pdb
 from plugin import errors
 from plugin.errors import HostError
 from plugin.geometry import Rect, intersect
+from plugin.hosts import gimp2_arguments as arguments
 from plugin.hosts import gimp2_pixels, job_client, jobs, paste_plan, procedures, worker_client
 from plugin.hosts.interface import Host
-from plugin.hosts.operation import color_hex, native_str, to_unicode
-from plugin.params import Param  # noqa: F401 (type comments)
+from plugin.hosts.operation import native_str, to_unicode
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 AUTHOR = "imagen-gimp contributors"
@@ -41,7 +41,7 @@ def register_all():
             spec.name, spec.blurb,
             spec.blurb + ". Results come back as new layers; the existing layers are never changed.",
             AUTHOR, AUTHOR, "2026", spec.label, "RGB*, GRAY*" if spec.needs_image else "",
-            pf_params(spec), pf_results(spec), make_function(spec),
+            arguments.pf_params(spec), arguments.pf_results(spec), make_function(spec),
             menu=procedures.MENU_PATH, on_run=_mark_interactive)
     gimpfu.register(
         procedures.SETUP_PROCEDURE, procedures.SETUP_BLURB,
@@ -62,46 +62,6 @@ def check_setup():
     return native_str(text)
 
 
-def pf_params(spec):
-    # type: (procedures.Procedure) -> list
-    """image, drawable (gimpfu adds neither when menu= is given), then the procedure's arguments."""
-    params = [(gimpfu.PF_IMAGE, "image", "Input image", None),
-              (gimpfu.PF_DRAWABLE, "drawable", "Input drawable", None)]
-    return params + [pf_param(param) for param in spec.params]
-
-
-def pf_param(param):
-    # type: (Param) -> tuple
-    if param.kind == "text":
-        return (gimpfu.PF_TEXT, param.name, param.label, param.default)
-    if param.kind in ("string", "names"):
-        return (gimpfu.PF_STRING, param.name, param.label, param.default)
-    if param.kind == "int":
-        low, high = param.extra
-        return (gimpfu.PF_SPINNER, param.name, param.label, param.default, (low, high, 1))
-    if param.kind == "float":
-        low, high = param.extra
-        return (gimpfu.PF_SLIDER, param.name, param.label, param.default, (low, high, 0.005))
-    if param.kind == "bool":
-        return (gimpfu.PF_TOGGLE, param.name, param.label, bool(param.default))
-    if param.kind == "choice":
-        nicks = [choice[0] for choice in param.extra]
-        labels = tuple(choice[2] for choice in param.extra)
-        return (gimpfu.PF_OPTION, param.name, param.label, nicks.index(param.default), labels)
-    if param.kind == "color":
-        return (gimpfu.PF_COLOR, param.name, param.label, gimp2_pixels.hex_rgb(param.default))
-    if param.kind == "file":
-        return (gimpfu.PF_FILE, param.name, param.label, param.default)
-    raise ValueError("unknown parameter kind %r" % (param.kind,))
-
-
-def pf_results(spec):
-    # type: (procedures.Procedure) -> list
-    if procedures.returns_image(spec.action):
-        return [(gimpfu.PF_IMAGE, "new-image", "The image holding the result")]
-    return []
-
-
 def make_function(spec):
     # type: (procedures.Procedure) -> object
     def imagen_procedure(image, drawable, *args):
@@ -116,35 +76,6 @@ def _mark_interactive():
     _run_state["interactive"] = True
 
 
-def read_values(spec, args):
-    # type: (procedures.Procedure, tuple) -> dict
-    """gimpfu's arguments as the plain values operation.build_operation takes (keyed by PDB name)."""
-    if len(args) != len(spec.params):
-        raise HostError("%s: expected %d arguments after the drawable, got %d"
-                        % (spec.title, len(spec.params), len(args)))
-    values = {}
-    for param, raw in zip(spec.params, args):  # noqa: B905 (no strict= in 2.7)
-        values[param.name] = _plain(param, raw)
-    return values
-
-
-def _plain(param, raw):
-    # type: (Param, object) -> object
-    if param.kind in ("text", "string", "names", "file"):
-        return to_unicode(raw)
-    if param.kind == "float":
-        return param.default if raw is None else float(raw)
-    if param.kind == "int":
-        return param.default if raw is None else int(round(float(raw)))  # gtk spin buttons give floats
-    if param.kind == "bool":
-        return bool(raw)
-    if param.kind == "choice":
-        return gimp2_pixels.choice_nick(param, raw)
-    if param.kind == "color":
-        return color_hex(raw, param.default)
-    return raw
-
-
 # ---------------------------------------------------------------------------------------------
 # Run
 # ---------------------------------------------------------------------------------------------
@@ -157,7 +88,7 @@ def run_procedure(spec, image, drawable, args):
     title = spec.title
     job = None
     try:
-        job = Gimp2Host(spec, image, drawable, read_values(spec, args), interactive)
+        job = Gimp2Host(spec, image, drawable, arguments.read_values(spec, args), interactive)
         return job.run()
     except (HostError, errors.BugReported) as exc:
         _fail(to_unicode(exc.args[0] if exc.args else title))
