@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from plugin import __version__, compose, errors, images, ops
+from plugin import __version__, actions, compose, errors, images, ops
 from plugin.backends import make_backend
 from plugin.config import load_settings
 from plugin.pipeline import JobOutput, plan_region, run
@@ -220,7 +220,7 @@ def run_operation(args: argparse.Namespace) -> dict:
     op = ops.from_dict({"action": args.command, **values})
     inputs = [getattr(args, "input", ""), getattr(args, "mask", "") or "", *args.reference,
               getattr(op, "image_path", "")]
-    paths = output_paths(args, op.variations) if op.action not in ("describe", "verify") else []
+    paths = output_paths(args, op.variations) if not actions.answers_in_text(op.action) else []
     check_outputs(paths, inputs, args.overwrite)  # before any work: nothing is lost, nothing waits in vain
     image = read_image(args.input) if cls.needs_image else None
     selection = read_mask(args.mask, image) if getattr(args, "mask", None) else None

@@ -277,7 +277,8 @@ def _prepare_region(op: Operation, image: np.ndarray | None, selection: np.ndarr
     if isinstance(op, Background):
         hint = selection if selection is not None and selection.any() else None
         return _Region(Rect(0, 0, width, height), image, None, None, hint=hint)
-    if op.action == "edit" and selection is not None and selection.any():
+    entry = actions.BY_NAME[op.action]
+    if entry.reads == "selected-or-layer" and entry.selection == "used" and selection is not None and selection.any():
         # the host read the selected rectangle; an edit blends back through the selection
         return _Region(Rect(0, 0, width, height), image, selection > 0, selection)
     return _Region(Rect(0, 0, width, height), image, None, None)

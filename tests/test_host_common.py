@@ -787,3 +787,33 @@ def test_without_fcntl_jobs_work_as_before(job_tmp, monkeypatch):
     assert not os.path.exists(os.path.join(folder, jobfiles.LOCK_FILE)) and stale.is_dir()
     jobs.remove_job(folder)
     assert os.listdir(job_tmp) == [stale.name]
+
+
+# -- the action table -------------------------------------------------------------------------------
+
+def test_the_action_table_is_the_one_list_of_actions():
+    """Menu entries, operations, titles and what each backend serves all come from plugin/actions.py."""
+    from plugin.backends import gemini, imagen, local
+
+    assert set(actions.BY_NAME) == set(ops.OPERATIONS)
+    assert [proc.action for proc in procedures.PROCEDURES] == [a.name for a in actions.ACTIONS if a.label]
+    for entry in actions.ACTIONS:
+        assert ops.OPERATIONS[entry.name].title == entry.title
+        assert bool(entry.offline_missing) == ("local" not in entry.served), entry.name
+        assert bool(entry.gemini_missing) == ("gemini" not in entry.served), entry.name
+    assert local.LocalBackend().capabilities().actions == actions.served_by("local")
+    assert gemini.ACTIONS == actions.served_by("gemini") and imagen.ACTIONS == actions.served_by("imagen")
+    titles = [proc.title for proc in procedures.PROCEDURES]
+    assert len(set(titles)) == len(titles) and "Inpaint" in titles  # one name per action, everywhere
+
+
+def test_the_group_layer_and_message_name_an_action_alike(tmp_path):
+    """The group the pipeline names and the one the host would name agree (one function, one length)."""
+    from plugin import pipeline
+
+    op = ops.from_dict({"action": "insert", "prompt": "a red kite " * 8})
+    result = write_result(tmp_path, [{"x": 0, "y": 0, "width": 8, "height": 6}])
+    del result["group"]
+    host_side = paste_plan.plan_paste("insert", {"prompt": op.prompt}, str(tmp_path), result,
+                                      where("insert", Rect(0, 0, 8, 6))).group_name
+    assert host_side == pipeline.group_name(op) and host_side.startswith("Inpaint: a red kite")

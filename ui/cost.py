@@ -114,15 +114,15 @@ def _gemini_cost(action: str, values: dict, setup: CloudSetup | None, area: tupl
     model_id = values_to_op.to_unicode(values.get("model") or "").strip()
     if catalogue is None:
         return "Gemini on Vertex AI bills each picture by its size"
-    kind = "text" if action == "describe" else "image"
+    kind = "text" if actions.answers_in_text(action) else "image"
     model = catalogue.get(model_id or catalogue.tier(kind, tier).model, kind)
     count = _variations(action, values)
-    if action == "describe":
+    if actions.answers_in_text(action):
         answers = "1 caption" if count == 1 else f"{count} captions"
         return f"{answers} from {model.id} for a fraction of a cent (text tokens)"
     chosen = str(_choice(action, "max-size", values))  # the dialog hands over the nick ("size-2k")
     cap = setup.max_size if chosen == "auto" else chosen
-    if action in ("generate", "customize"):
+    if actions.BY_NAME[action].reads in ("nothing", "references"):  # a new picture: its shape is chosen
         ratio = _choice(action, "aspect-ratio", values)
         if model.aspect_ratios and ratio not in model.aspect_ratios:
             return f"{model.id} cannot make {ratio} pictures: the run would stop; choose another shape or tier"
@@ -187,7 +187,7 @@ def area_of(action: str, values: dict, canvas: tuple[int, int] | None, layer: ob
         return None
     if plan.rect is None:
         return None
-    if action == "outpaint":
+    if actions.BY_NAME[action].result == "canvas":
         return (canvas[0] + operation["left"] + operation["right"], canvas[1] + operation["top"]
                 + operation["bottom"])
     return plan.rect.width, plan.rect.height

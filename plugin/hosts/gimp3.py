@@ -23,7 +23,7 @@ gi.require_version("Gegl", "0.4")
 gi.require_version("Babl", "0.1")
 from gi.repository import Babl, Gegl, Gimp, GLib, GObject  # noqa: E402
 
-from plugin import errors  # noqa: E402
+from plugin import actions, errors  # noqa: E402
 from plugin.errors import HostError  # noqa: E402
 from plugin.geometry import Rect  # noqa: E402
 from plugin.hosts import job_client, jobs, paste_plan, procedures, worker_client  # noqa: E402
@@ -101,7 +101,7 @@ def run_check_setup(procedure, run_mode, image, drawables, config, run_data):
 def _sensitivity(spec: procedures.Procedure) -> int:
     """One layer for most actions; references may be several selected layers (or none, when typed)."""
     mask = Gimp.ProcedureSensitivityMask
-    if spec.action == "customize":
+    if actions.BY_NAME[spec.action].reads == "references":
         return mask.DRAWABLE | mask.DRAWABLES | mask.NO_DRAWABLES
     return mask.DRAWABLE if spec.needs_image else mask.ALWAYS | mask.NO_IMAGE
 
