@@ -326,6 +326,19 @@ def test_user_errors_and_crashes_become_messages(tmp_path):
     outcome = run_fake(tmp_path, "crash")
     message = worker_client.outcome_error("Remove Object", outcome)
     assert "crashed (exit code 1)" in message and "Traceback: boom" in message
+    assert "not something you did" in message and not worker_client.users_to_fix(outcome)
+
+
+def test_a_crash_is_a_bug_with_its_log_kept(tmp_path, monkeypatch):
+    """Anything but a named kind of user error is the plug-in's fault: said so, and the log is kept."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    outcome = worker_client.WorkerOutcome(2, "list index out of range", "ValueError", False, "Traceback: deep", 0.1)
+    message = worker_client.outcome_error("Remove Object", outcome)
+    log = tmp_path / "cache" / "imagen-gimp" / "last-error.log"
+    assert "bug in the plug-in" in message and str(log) in message and log.read_text() == "Traceback: deep"
+    assert not worker_client.users_to_fix(outcome)
+    named = outcome._replace(kind="selection", error="The selection is empty")
+    assert worker_client.users_to_fix(named) and "bug" not in worker_client.outcome_error("Remove Object", named)
 
 
 def test_cancel_kills_the_worker(tmp_path):

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from plugin import jobfiles
 from tests.conftest import ellipse_mask, photo
@@ -106,3 +107,22 @@ def test_worker_tells_a_bug_from_a_mistake(tmp_path):
         handle.write(b"\xff" * 10)  # truncated: the host wrote a wrong selection
     code, messages, stderr = run_worker(str(tmp_path))
     assert code == jobfiles.EXIT_BUG and any(m.get("kind") == "bug" for m in messages), (code, messages)
+
+
+def test_an_os_error_inside_the_job_is_a_bug_not_the_users_fault(tmp_path, monkeypatch):
+    """Only plugin.errors.UserError is the user's to fix; an OSError from deep inside is reported as a bug."""
+    from plugin import job_runner
+
+    image = photo("cat")
+    height, width = image.shape[:2]
+    selection = np.zeros((height, width), np.uint8)
+    selection[10:30, 10:30] = 255
+    jobfiles.write_job(str(tmp_path), {"action": "remove", "backend": "local"}, width, height, (0, 0),
+                       image.tobytes(), selection.tobytes())
+
+    def broken(*args, **kwargs):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(job_runner, "run", broken)
+    with pytest.raises(OSError):  # not caught as a user error: plugin/worker.py reports it as a bug
+        job_runner.run_job(str(tmp_path), lambda message: None, 0.0)
