@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from host_support import FakeHost
 
 from plugin import actions, errors, jobfiles, ops, regions
 from plugin.geometry import Rect
@@ -408,52 +409,6 @@ def test_dialog_mnemonics_are_unique(proc):
         taken.add(key)
 
 
-class FakeHost:
-    """The host protocol of job_client.run_job, over a 60x40 RGBA picture with a 10x10 selection."""
-
-    def __init__(self):
-        self.selection = Rect(20, 10, 10, 10)
-        self.calls = []
-
-    def canvas_size(self):
-        return (60, 40)
-
-    def layer_rect(self):
-        return Rect(0, 0, 60, 40)
-
-    def selection_bounds(self):
-        return self.selection
-
-    def read_pixels(self, rect, transparent_outside):
-        self.calls.append(("pixels", tuple(rect)))
-        return bytes(v for i in range(rect.width * rect.height) for v in (i * 7 % 256, i % 199, 90, 255))
-
-    def read_selection(self, rect):
-        self.calls.append(("selection", tuple(rect)))
-        sel = self.selection
-        return bytes(255 if sel.x <= rect.x + i % rect.width < sel.x + sel.width
-                     and sel.y <= rect.y + i // rect.width < sel.y + sel.height else 0
-                     for i in range(rect.width * rect.height))
-
-    def selected_layer_names(self):
-        return ["Photo"]
-
-    def layer_names(self):
-        return ["Photo", "Mug", "Sketch"]
-
-    def read_layer(self, name):
-        self.calls.append(("layer", name))
-        width, height = {"Photo": (60, 40), "Mug": (30, 50), "Sketch": (20, 20)}[name]
-        colour = {"Photo": b"\x10\x20\x30\xff", "Mug": b"\xc8\x10\x10\xff", "Sketch": b"\0\0\0\xff"}[name]
-        return width, height, colour * (width * height)
-
-    def progress(self, fraction, text):
-        self.calls.append(("progress", fraction))
-
-    def message(self, text):
-        self.calls.append(("message", text))
-
-
 def test_run_job_reads_the_roi_runs_the_worker_and_plans_the_paste(monkeypatch):
     monkeypatch.setenv("IMAGEN_GIMP_PYTHON", sys.executable)
     host = FakeHost()
@@ -830,3 +785,20 @@ def test_the_group_layer_and_message_name_an_action_alike(tmp_path):
     host_side = paste_plan.plan_paste("insert", {"prompt": op.prompt}, str(tmp_path), result,
                                       where("insert", Rect(0, 0, 8, 6))).group_name
     assert host_side == pipeline.group_name(op) and host_side.startswith("Inpaint: a red kite")
+
+
+def test_every_host_implements_the_named_interface():
+    """Gimp3Host, Gimp2Host and the tests' fake implement every method of hosts/interface.py's Host."""
+    import ast
+
+    from plugin.hosts.interface import Host
+
+    wanted = {name for name, value in vars(Host).items() if callable(value) and not name.startswith("_")}
+    assert {"read_pixels", "read_selection", "selection_bounds", "progress"} <= wanted
+    assert issubclass(FakeHost, Host) and wanted <= {n for n in vars(FakeHost) if callable(getattr(FakeHost, n))}
+    for path, name in (("plugin/hosts/gimp3.py", "Gimp3Host"), ("plugin/hosts/gimp2.py", "Gimp2Host")):
+        tree = ast.parse((REPO / path).read_text())
+        cls = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == name)
+        assert [base.id for base in cls.bases] == ["Host"], name
+        methods = {node.name for node in cls.body if isinstance(node, ast.FunctionDef)}
+        assert wanted <= methods, (name, wanted - methods)
