@@ -232,6 +232,7 @@ class Job:
         common.check_target(self.action, image is not None, one_layer, bool(values.get("into-image")))
         # the layer the action reads (or, for references, the first selected one: the group goes above it)
         self.layer = self.selected[0] if spec.needs_image and self.selected else None
+        self.clock = _Stages()
 
     def close(self) -> None:
         common.remove_job(self.folder)
@@ -240,9 +241,10 @@ class Job:
     # -- reading --------------------------------------------------------------------------
 
     def run(self):
-        clock = _Stages()
+        clock = self.clock
+        clock.mark("start")
         paste, self.folder = common.run_job(self.action, self.values, self, REPO, clock.mark)
-        image = Paster(self.image, self.run_mode, self.title).apply(paste, self.values, self.layer)
+        image = Paster(self.image, self.run_mode, self.title, clock).apply(paste, self.values, self.layer)
         clock.mark("paste")
         clock.report(self.title)
         return image
@@ -268,11 +270,17 @@ class Job:
         _ok, off_x, off_y = self.layer.get_offsets()
         abyss = Gegl.AbyssPolicy.NONE if transparent_outside else Gegl.AbyssPolicy.CLAMP
         area = Gegl.Rectangle.new(rect.x - off_x, rect.y - off_y, rect.width, rect.height)
-        return self.layer.get_buffer().get(area, 1.0, RGBA, abyss)
+        started = time.perf_counter()
+        data = self.layer.get_buffer().get(area, 1.0, RGBA, abyss)
+        self.clock.part("read pixels", started)
+        return data
 
     def read_selection(self, rect: Rect) -> bytes:
         area = Gegl.Rectangle.new(rect.x, rect.y, rect.width, rect.height)
-        return self.image.get_selection().get_buffer().get(area, 1.0, GRAY, Gegl.AbyssPolicy.NONE)
+        started = time.perf_counter()
+        data = self.image.get_selection().get_buffer().get(area, 1.0, GRAY, Gegl.AbyssPolicy.NONE)
+        self.clock.part("read selection", started)
+        return data
 
     def selected_layer_names(self) -> list[str]:
         return [layer.get_name() for layer in self.selected]
@@ -307,21 +315,37 @@ def _walk(layers):
             yield from _walk(layer.get_children())
 
 
+def _process_age() -> float:
+    """Seconds since this process started (Linux; else 0): the plug-in's start-up, imports included."""
+    try:
+        with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
+            ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+            return round(float(uptime.read().split()[0]) - ticks / os.sysconf("SC_CLK_TCK"), 3)
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 class _Stages:
     """Seconds per stage, printed to stderr when IMAGEN_GIMP_TIMING is set (bench, debugging)."""
 
     def __init__(self) -> None:
         self.last = time.perf_counter()
         self.seconds: dict[str, float] = {}
+        self.parts: dict[str, float] = {"process age": _process_age()}
 
     def mark(self, stage: str) -> None:
         now = time.perf_counter()
         self.seconds[stage] = round(now - self.last, 4)
         self.last = now
 
+    def part(self, name: str, started: float) -> None:
+        """Seconds since `started` added to a part of a stage (reported under "parts")."""
+        self.parts[name] = round(self.parts.get(name, 0.0) + time.perf_counter() - started, 4)
+
     def report(self, title: str) -> None:
         if os.environ.get("IMAGEN_GIMP_TIMING"):
-            sys.stderr.write("imagen-gimp timing " + json.dumps({"action": title, **self.seconds}) + "\n")
+            record = {"action": title, **self.seconds, "parts": self.parts}
+            sys.stderr.write("imagen-gimp timing " + json.dumps(record) + "\n")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,10 +355,11 @@ class _Stages:
 class Paster:
     """Applies a PastePlan in one undo group; on any error removes what it added."""
 
-    def __init__(self, image, run_mode, title: str):
+    def __init__(self, image, run_mode, title: str, clock: _Stages | None = None):
         self.image = image
         self.run_mode = run_mode
         self.title = title
+        self.clock = clock or _Stages()
         self.added = []
         self.resized = None
 
@@ -413,19 +438,25 @@ class Paster:
 
     def _fill(self, layer: Gimp.Layer, plan: common.LayerPlan) -> None:
         area = Gegl.Rectangle.new(0, 0, plan.width, plan.height)
+        started = time.perf_counter()
         buffer = layer.get_buffer()
         buffer.set(area, RGBA, common.read_file(plan.pixels_path))
         buffer.flush()
+        self.clock.part("paste pixels", started)
         if plan.mask_path:
+            started = time.perf_counter()
             mask = layer.create_mask(Gimp.AddMaskType.WHITE)
             layer.add_mask(mask)
             mask_buffer = mask.get_buffer()
             mask_buffer.set(area, GRAY, common.read_file(plan.mask_path))
             mask_buffer.flush()
+            self.clock.part("paste mask", started)
+        started = time.perf_counter()
         layer.set_visible(plan.visible)
         flags = Gimp.PARASITE_PERSISTENT | Gimp.PARASITE_UNDOABLE
         layer.attach_parasite(Gimp.Parasite.new(common.PARASITE_NAME, flags, list(plan.parasite)))
         layer.update(0, 0, plan.width, plan.height)
+        self.clock.part("paste rest", started)
 
     def _roll_back(self) -> None:
         """Leave the image as it was: remove added layers, shrink the canvas back."""
