@@ -261,10 +261,7 @@ class Job:
         return (self.image.get_width(), self.image.get_height()) if self.image is not None else None
 
     def layer_rect(self) -> Rect | None:
-        if self.layer is None:
-            return None
-        _ok, off_x, off_y = self.layer.get_offsets()
-        return Rect(off_x, off_y, self.layer.get_width(), self.layer.get_height())
+        return _rect_of(self.layer) if self.layer is not None else None
 
     def selection_bounds(self) -> Rect | None:
         _ok, non_empty, x1, y1, x2, y2 = Gimp.Selection.bounds(self.image)
@@ -273,33 +270,10 @@ class Job:
         return Rect(x1, y1, x2 - x1, y2 - y1)
 
     def read_pixels(self, rect: Rect, transparent_outside: bool) -> bytes:
-        """R'G'B'A u8 of rect (image coordinates); transparent where the layer does not reach when
-        transparent_outside, else the layer's edge pixels repeated.
-
-        The layer's own 8-bit sRGB formats are read as they are and widened here (see NATIVE_BPP):
-        a babl conversion costs its first use in each plug-in process 0.5-2.5 s (babl's search for
-        the fastest exact conversion path), far more than the bytes. Others go through babl.
-        """
         started = time.perf_counter()
-        bpp = NATIVE_BPP.get(Babl.get_name(self.layer.get_format()))
-        layer_rect = self.layer_rect()
-        # what the layer holds of rect: only that is read, the rest is transparent (or clamped, when not
-        # transparent_outside; plan_input never sends such a rect past the layer, but babl keeps it exact)
-        inner = geometry.intersect(rect, layer_rect) if transparent_outside and bpp else rect
-        if bpp is None:
-            abyss = Gegl.AbyssPolicy.NONE if transparent_outside else Gegl.AbyssPolicy.CLAMP
-            data = self._buffer_get(rect, layer_rect, RGBA, abyss)
-        elif inner.width <= 0 or inner.height <= 0:
-            data = bytes(rect.width * rect.height * 4)
-        else:
-            native = self._buffer_get(inner, layer_rect, NATIVE_FORMAT[bpp], Gegl.AbyssPolicy.CLAMP)
-            data = common.pad_region(common.to_rgba(native, bpp), inner, rect, 4)
+        data = read_rgba(self.layer, rect, transparent_outside)
         self.clock.part("read pixels", started)
         return data
-
-    def _buffer_get(self, rect: Rect, layer_rect: Rect, babl_format: str, abyss) -> bytes:
-        area = Gegl.Rectangle.new(rect.x - layer_rect.x, rect.y - layer_rect.y, rect.width, rect.height)
-        return self.layer.get_buffer().get(area, 1.0, babl_format, abyss)
 
     def read_selection(self, rect: Rect) -> bytes:
         area = Gegl.Rectangle.new(rect.x, rect.y, rect.width, rect.height)
@@ -317,9 +291,7 @@ class Job:
     def read_layer(self, name: str) -> tuple[int, int, bytes]:
         """A whole layer as RGBA (groups: what they show); the worker scales it to the model's size."""
         layer = next(layer for layer in _walk(self.image.get_layers()) if layer.get_name() == name)
-        width, height = layer.get_width(), layer.get_height()
-        area = Gegl.Rectangle.new(0, 0, width, height)
-        return width, height, layer.get_buffer().get(area, 1.0, RGBA, Gegl.AbyssPolicy.NONE)
+        return layer.get_width(), layer.get_height(), read_rgba(layer, _rect_of(layer), True)
 
     def progress(self, fraction: float | None, text: str | None) -> None:
         if fraction is None:
@@ -331,6 +303,39 @@ class Job:
 
     def message(self, text: str) -> None:
         Gimp.message(text)
+
+
+def read_rgba(drawable, rect: Rect, transparent_outside: bool) -> bytes:
+    """R'G'B'A u8 of rect (image coordinates) of a layer; transparent where the layer does not reach
+    when transparent_outside, else the layer's edge pixels repeated.
+
+    The layer's own 8-bit sRGB formats (NATIVE_BPP) are read as they are, in one call and only where
+    the layer has pixels, and widened here: a babl conversion costs its first use in each plug-in
+    process 0.5-2.5 s (babl's search for the fastest exact conversion path), far more than the bytes
+    (milliseconds). Other precisions, colour spaces and indexed layers go through babl.
+    """
+    bpp = NATIVE_BPP.get(Babl.get_name(drawable.get_format()))
+    layer_rect = _rect_of(drawable)
+    if bpp is None:
+        abyss = Gegl.AbyssPolicy.NONE if transparent_outside else Gegl.AbyssPolicy.CLAMP
+        return _buffer_get(drawable, rect, layer_rect, RGBA, abyss)
+    # plan_input never sends a rect past the layer without transparent_outside; were it to, babl's
+    # clamp (the edge repeated) is what it gets, as before
+    inner = geometry.intersect(rect, layer_rect) if transparent_outside else rect
+    if inner.width <= 0 or inner.height <= 0:
+        return bytes(rect.width * rect.height * 4)
+    native = _buffer_get(drawable, inner, layer_rect, NATIVE_FORMAT[bpp], Gegl.AbyssPolicy.CLAMP)
+    return common.pad_region(common.to_rgba(native, bpp), inner, rect, 4)
+
+
+def _buffer_get(drawable, rect: Rect, layer_rect: Rect, babl_format: str, abyss) -> bytes:
+    area = Gegl.Rectangle.new(rect.x - layer_rect.x, rect.y - layer_rect.y, rect.width, rect.height)
+    return drawable.get_buffer().get(area, 1.0, babl_format, abyss)
+
+
+def _rect_of(drawable) -> Rect:
+    _ok, off_x, off_y = drawable.get_offsets()
+    return Rect(off_x, off_y, drawable.get_width(), drawable.get_height())
 
 
 def _walk(layers):
@@ -412,6 +417,7 @@ class Paster:
             self.image.resize(old[0] + left + right, old[1] + top + bottom, left, top)
             self.resized = (old, left, top)
             shift_x, shift_y = left, top
+        started = time.perf_counter()
         group = Gimp.GroupLayer.new(self.image, plan.group_name)
         if source_layer is not None:
             parent = source_layer.get_parent()
@@ -420,10 +426,13 @@ class Paster:
             parent, position = None, 0
         self.image.insert_layer(group, parent, position)
         self.added.append(group)
+        self.clock.part("paste group", started)
         for index, layer_plan in enumerate(plan.layers):
+            started = time.perf_counter()
             layer = self._make_layer(self.image, layer_plan)
             self.image.insert_layer(layer, group, index)
             layer.set_offsets(layer_plan.x + shift_x, layer_plan.y + shift_y)
+            self.clock.part("paste new layer", started)
             self._fill(layer, layer_plan)
 
     def _new_image(self, plan: common.PastePlan):
