@@ -27,7 +27,7 @@ from conftest import photo  # noqa: E402
 
 from emulator import quick_engine, start_in_thread  # noqa: E402
 from plugin import errors  # noqa: E402
-from plugin.hosts import gimp2, gimp2_arguments, gimp2_pixels, paste_plan, procedures  # noqa: E402
+from plugin.hosts import gimp2, gimp2_arguments, paste_plan, pixel_bytes, procedures  # noqa: E402
 from plugin.hosts import operation as host_op  # noqa: E402
 
 PREFIX = "python-fu-imagen-"
@@ -139,7 +139,7 @@ def test_values_come_in_as_gimpfu_hands_them_over():
     spec = procedures.PROCEDURE_BY_ACTION["background"]
     # mode (PF_OPTION index), color (tuple), blur (a float from a spin button), file (None), prompt (UTF-8),
     # grow, feather, context, variations, seed, backend (index), tier (index), max size (index), model
-    args = [2, gimp2_pixels.hex_rgb("#102030"), 7.0, None, b"caf\xc3\xa9", 4, 8, 64, 1, 0, 1, 0, 2, ""]
+    args = [2, pixel_bytes.hex_rgb("#102030"), 7.0, None, b"caf\xc3\xa9", 4, 8, 64, 1, 0, 1, 0, 2, ""]
     values = gimp2_arguments.read_values(spec, tuple(args))
     assert values["mode"] == "blur" and values["color"] == "#102030" and values["blur-radius"] == 7
     assert values["image-path"] == "" and values["prompt"] == "caf\u00e9" and values["backend"] == "local"

@@ -386,7 +386,7 @@ def _python27_works() -> bool:
 def test_common_imports_under_python_2_7():
     """GIMP 2.10's Python is 2.7: the shared host code must import and plan there too."""
     code = ("from plugin import actions, errors, params, regions; from plugin.geometry import Rect; "
-            "from plugin.hosts import gimp2_pixels, interface, job_client, jobs, paste_plan, procedures; "
+            "from plugin.hosts import pixel_bytes, interface, job_client, jobs, paste_plan, procedures; "
             "from plugin.hosts import worker_client; "
             "from plugin.hosts import operation as host_op; "
             "op = host_op.build_operation('remove', {'prompt': 'x'}); "

@@ -18,7 +18,7 @@ from gi.repository import Gimp, GimpUi, Gtk  # noqa: E402
 
 from plugin import params  # noqa: E402
 from plugin.geometry import Rect  # noqa: E402
-from plugin.hosts import gimp3, procedures  # noqa: E402
+from plugin.hosts import gimp3_arguments, procedures  # noqa: E402
 from ui import cost as costs  # noqa: E402
 
 MASK_FIELDS = ("grow", "feather", "context")
@@ -63,7 +63,7 @@ def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: 
                  geometry: tuple | None = None) -> tuple[GimpUi.ProcedureDialog, CostLine | None]:
     """The filled dialog, not shown yet, and its cost line (close() it before destroying the dialog)."""
     title = spec.title
-    gimp3.prepare_config(config, spec)
+    gimp3_arguments.prepare_config(config, spec)
     dialog = GimpUi.ProcedureDialog.new(procedure, config, title)
     names = [param.name for param in spec.params]
     framed = [name for _frame, fields, _label in FRAMES for name in fields]
@@ -74,7 +74,7 @@ def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: 
             texts[param.name] = _text_box(dialog, config, param)
             layout[layout.index(param.name)] = param.name + "-frame"
         elif param.kind == "choice":
-            dialog.get_widget(param.name, gimp3.choice_widget_type())
+            dialog.get_widget(param.name, gimp3_arguments.choice_widget_type())
     cost = None
     for frame, fields, label in FRAMES:
         present = [name for name in fields if name in names]

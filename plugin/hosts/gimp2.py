@@ -17,7 +17,7 @@ from plugin import errors
 from plugin.errors import HostError
 from plugin.geometry import Rect, intersect
 from plugin.hosts import gimp2_arguments as arguments
-from plugin.hosts import gimp2_pixels, job_client, jobs, paste_plan, procedures, worker_client
+from plugin.hosts import job_client, jobs, paste_plan, pixel_bytes, procedures, worker_client
 from plugin.hosts.interface import Host
 from plugin.hosts.operation import native_str, to_unicode
 
@@ -160,14 +160,14 @@ class Gimp2Host(Host):
         # type: (Rect, bool) -> bytes
         """RGBA of rect (image coordinates); transparent where the layer does not reach."""
         data, inner = _read_region(self.layer, self.layer_rect(), rect)
-        return gimp2_pixels.pad_region(gimp2_pixels.to_rgba(data, self.layer.bpp), inner, rect, 4)
+        return pixel_bytes.pad_region(pixel_bytes.to_rgba(data, self.layer.bpp), inner, rect, 4)
 
     def read_selection(self, rect):
         # type: (Rect) -> bytes
         """The selection over rect; 0 (not selected) off the canvas."""
         canvas = Rect(0, 0, self.image.width, self.image.height)
         data, inner = _read_region(self.image.selection, canvas, rect)
-        return gimp2_pixels.pad_region(data, inner, rect, 1)
+        return pixel_bytes.pad_region(data, inner, rect, 1)
 
     def selected_layer_names(self):
         # type: () -> list
@@ -184,7 +184,7 @@ class Gimp2Host(Host):
         layer = [item for item in _walk(self.image.layers) if to_unicode(item.name) == name][0]
         rect = Rect(layer.offsets[0], layer.offsets[1], layer.width, layer.height)
         data, _inner = _read_region(layer, rect, rect)
-        return layer.width, layer.height, gimp2_pixels.to_rgba(data, layer.bpp)
+        return layer.width, layer.height, pixel_bytes.to_rgba(data, layer.bpp)
 
     def progress(self, fraction, text=None):
         # type: (float, str) -> None
@@ -314,7 +314,7 @@ class Paster(object):
 
     def _fill(self, layer, plan):
         # type: (object, paste_plan.LayerPlan) -> None
-        pixels = gimp2_pixels.from_rgba(paste_plan.read_file(plan.pixels_path), layer.bpp)
+        pixels = pixel_bytes.from_rgba(paste_plan.read_file(plan.pixels_path), layer.bpp)
         _write_region(layer, pixels, plan.width, plan.height)
         if plan.mask_path:
             mask = layer.create_mask(WHITE_MASK)

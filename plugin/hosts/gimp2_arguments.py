@@ -8,7 +8,7 @@ from __future__ import absolute_import
 import gimpfu
 
 from plugin.errors import HostError
-from plugin.hosts import gimp2_pixels, procedures
+from plugin.hosts import pixel_bytes, procedures
 from plugin.hosts.operation import color_hex, to_unicode
 from plugin.params import Param  # noqa: F401 (type comments)
 
@@ -40,7 +40,7 @@ def pf_param(param):
         labels = tuple(choice[2] for choice in param.extra)
         return (gimpfu.PF_OPTION, param.name, param.label, nicks.index(param.default), labels)
     if param.kind == "color":
-        return (gimpfu.PF_COLOR, param.name, param.label, gimp2_pixels.hex_rgb(param.default))
+        return (gimpfu.PF_COLOR, param.name, param.label, pixel_bytes.hex_rgb(param.default))
     if param.kind == "file":
         return (gimpfu.PF_FILE, param.name, param.label, param.default)
     raise ValueError("unknown parameter kind %r" % (param.kind,))
@@ -76,7 +76,7 @@ def plain_value(param, raw):
     if param.kind == "bool":
         return bool(raw)
     if param.kind == "choice":
-        return gimp2_pixels.choice_nick(param, raw)
+        return pixel_bytes.choice_nick(param, raw)
     if param.kind == "color":
         return color_hex(raw, param.default)
     return raw

@@ -426,6 +426,91 @@ def scenario_formats():
         image.delete()
 
 
+def _synthetic_layer(image, kind, width, height, babl_format, bpp, offsets):
+    """A layer whose pixels run through every value: byte c of pixel (x, y) is (x + 37 * c + 11 * y) % 256,
+    alpha (the last byte, when there is one) y % 256, so every colour meets every alpha."""
+    data = bytearray(width * height * bpp)
+    for y in range(height):
+        for x in range(width):
+            start = (y * width + x) * bpp
+            for c in range(bpp):
+                data[start + c] = (x + 37 * c + 11 * y) % 256
+            if bpp in (2, 4):
+                data[start + bpp - 1] = y % 256
+    layer = Gimp.Layer.new(image, f"synthetic {babl_format}", width, height, kind, 100.0, Gimp.LayerMode.NORMAL)
+    image.insert_layer(layer, None, 0)
+    layer.set_offsets(*offsets)
+    buffer = layer.get_buffer()
+    buffer.set(Gegl.Rectangle.new(0, 0, width, height), babl_format, bytes(data))
+    buffer.flush()
+    return layer
+
+
+def scenario_host_read():
+    """The host's region read (plugin/hosts/gimp3.Gimp3Host, run here in GIMP's Python): the exact bytes
+    babl gives for R'G'B'A u8 of the rectangle (transparent, or the edge repeated, outside the layer),
+    for layers with offsets and partial overlap, without alpha, grey, 16-bit, linear, float and in
+    another colour space; and the selection channel's bytes."""
+    s = "host-read"
+    if REPO not in sys.path:
+        sys.path.insert(0, REPO)
+    from plugin.geometry import Rect
+    from plugin.hosts import gimp3, procedures
+
+    spec = procedures.PROCEDURE_BY_NAME[PREFIX + "remove"]
+
+    def expected(layer, rect, transparent_outside):
+        _ok, ox, oy = layer.get_offsets()
+        abyss = Gegl.AbyssPolicy.NONE if transparent_outside else Gegl.AbyssPolicy.CLAMP
+        area = Gegl.Rectangle.new(rect.x - ox, rect.y - oy, rect.width, rect.height)
+        return layer.get_buffer().get(area, 1.0, RGBA, abyss)
+
+    def compare(label, image, layer, rects):
+        job = gimp3.Gimp3Host(spec, NONINTERACTIVE, image, [layer], {})
+        for rect, transparent_outside in rects:
+            got = job.read_pixels(rect, transparent_outside)
+            want = expected(layer, rect, transparent_outside)
+            first = next((i for i in range(min(len(got), len(want))) if got[i] != want[i]), None)
+            check(s, f"{label}: {tuple(rect)} transparent outside={transparent_outside}: exact pixels",
+                  got == want, f"{len(got)} vs {len(want)} bytes, first difference at byte {first}")
+        return job
+
+    canvas = Gimp.Image.new(300, 280, Gimp.ImageBaseType.RGB)
+    gray = Gimp.Image.new(300, 280, Gimp.ImageBaseType.GRAY)
+    # on the layer; the whole canvas (the layer sticks out left and top); past the layer's right edge;
+    # wholly outside the layer
+    rects = [(Rect(10, 20, 90, 70), False), (Rect(0, 0, 300, 280), True), (Rect(200, 100, 100, 90), True),
+             (Rect(-40, -30, 20, 10), True), (Rect(5, 0, 3, 1), False)]
+    for image, kind, babl_format, bpp in ((canvas, Gimp.ImageType.RGB_IMAGE, "R'G'B' u8", 3),
+                                          (canvas, Gimp.ImageType.RGBA_IMAGE, "R'G'B'A u8", 4),
+                                          (gray, Gimp.ImageType.GRAY_IMAGE, "Y' u8", 1),
+                                          (gray, Gimp.ImageType.GRAYA_IMAGE, "Y'A u8", 2)):
+        layer = _synthetic_layer(image, kind, 256, 256, babl_format, bpp, (-17, -9))
+        compare(babl_format, image, layer, rects)
+    # a photo layer (no alpha) at an offset, in other precisions and a colour space that is not sRGB
+    cat = load_layer_source("cat")
+    for label, change in (("8-bit", None), ("16-bit", Gimp.Precision.U16_NON_LINEAR),
+                          ("linear 8-bit", Gimp.Precision.U8_LINEAR), ("float", Gimp.Precision.FLOAT_LINEAR),
+                          ("Adobe RGB", "adobe")):
+        image = Gimp.Image.new(500, 360, Gimp.ImageBaseType.RGB)
+        layer = Gimp.Layer.new_from_drawable(cat, image)
+        image.insert_layer(layer, None, 0)
+        layer.set_offsets(60, -25)
+        if change == "adobe":
+            image.set_color_profile(Gimp.ColorProfile.new_rgb_adobe())
+        elif change is not None:
+            image.convert_precision(change)
+        image.select_ellipse(Gimp.ChannelOps.REPLACE, 100, 40, 160, 120)
+        job = compare(label, image, layer, [(Rect(90, 30, 200, 150), False), (Rect(0, 0, 500, 360), True)])
+        area = Rect(80, 20, 220, 160)
+        selection = image.get_selection().get_buffer().get(Gegl.Rectangle.new(*area), 1.0, "Y u8",
+                                                            Gegl.AbyssPolicy.NONE)
+        check(s, f"{label}: selection bytes", job.read_selection(area) == selection)
+        image.delete()
+    canvas.delete()
+    gray.delete()
+
+
 def scenario_upscale():
     s = "upscale"
     image = load("cat")
@@ -1016,7 +1101,7 @@ SCENARIOS = {
     "fault": scenario_fault, "formats": scenario_formats, "vertex-blocked": scenario_vertex_blocked,
     "vertex": scenario_vertex, "vertex-refs": scenario_vertex_refs, "cancel": scenario_cancel,
     "cancel-silent": scenario_cancel_silent, "dialog": scenario_dialog, "warm": scenario_warm,
-    "warm-cancel": scenario_warm_cancel, "warm-pair": scenario_warm_pair,
+    "warm-cancel": scenario_warm_cancel, "warm-pair": scenario_warm_pair, "host-read": scenario_host_read,
 }
 
 

@@ -29,7 +29,7 @@ from . import rootfs
 
 HERE = Path(__file__).parent
 MAIN_SCENARIOS = ["registration", "remove", "offset-layer", "cloud-only", "invalid", "expand", "background",
-                  "upscale", "last-values", "formats"]
+                  "upscale", "last-values", "formats", "host-read"]
 FAULT_SCENARIOS = ["fault", "cancel-silent"]
 VERTEX_SCENARIOS = ["vertex-blocked", "vertex", "vertex-refs"]  # the emulator blocks its first request
 CANCEL_SCENARIOS = ["cancel"]  # its own GIMP, where the plug-in is killed; the first answer is slow

@@ -20,7 +20,7 @@ import gimpfu
 import stubtools
 
 from plugin import errors
-from plugin.hosts import gimp2_pixels, job_client, paste_plan, procedures, worker_client
+from plugin.hosts import job_client, paste_plan, pixel_bytes, procedures, worker_client
 from plugin.hosts import operation as host_op  # the dialog values -> operation
 
 PREFIX = "python-fu-imagen-"
@@ -123,19 +123,19 @@ class TestSharedHelpers(unittest.TestCase):
     def test_pad_region_places_rows_in_a_zero_frame(self):
         from plugin.geometry import Rect
 
-        padded = gimp2_pixels.pad_region(b"abcdef", Rect(1, 0, 3, 2), Rect(0, -1, 4, 3), 1)
+        padded = pixel_bytes.pad_region(b"abcdef", Rect(1, 0, 3, 2), Rect(0, -1, 4, 3), 1)
         self.assertEqual(padded, b"\0\0\0\0\0abc\0def")
-        self.assertEqual(gimp2_pixels.pad_region(b"xy", Rect(0, 0, 1, 1), Rect(0, 0, 1, 1), 2), b"xy")
-        self.assertEqual(gimp2_pixels.pad_region(b"", Rect(5, 5, 0, 0), Rect(0, 0, 2, 1), 1), b"\0\0")
+        self.assertEqual(pixel_bytes.pad_region(b"xy", Rect(0, 0, 1, 1), Rect(0, 0, 1, 1), 2), b"xy")
+        self.assertEqual(pixel_bytes.pad_region(b"", Rect(5, 5, 0, 0), Rect(0, 0, 2, 1), 1), b"\0\0")
 
     def test_pixel_formats_round_trip(self):
         rgb = b"\x01\x02\x03\x04\x05\x06"
-        self.assertEqual(gimp2_pixels.to_rgba(rgb, 3), b"\x01\x02\x03\xff\x04\x05\x06\xff")
-        self.assertEqual(gimp2_pixels.from_rgba(gimp2_pixels.to_rgba(rgb, 3), 3), rgb)
-        self.assertEqual(gimp2_pixels.to_rgba(b"\x10\x80", 2), b"\x10\x10\x10\x80")
-        self.assertEqual(gimp2_pixels.from_rgba(b"\x10\x10\x10\x80", 2), b"\x10\x80")
-        self.assertEqual(gimp2_pixels.from_rgba(b"\xff\xff\xff\x00", 1), b"\xff")
-        self.assertRaises(ValueError, gimp2_pixels.to_rgba, b"\x00", 5)
+        self.assertEqual(pixel_bytes.to_rgba(rgb, 3), b"\x01\x02\x03\xff\x04\x05\x06\xff")
+        self.assertEqual(pixel_bytes.from_rgba(pixel_bytes.to_rgba(rgb, 3), 3), rgb)
+        self.assertEqual(pixel_bytes.to_rgba(b"\x10\x80", 2), b"\x10\x10\x10\x80")
+        self.assertEqual(pixel_bytes.from_rgba(b"\x10\x10\x10\x80", 2), b"\x10\x80")
+        self.assertEqual(pixel_bytes.from_rgba(b"\xff\xff\xff\x00", 1), b"\xff")
+        self.assertRaises(ValueError, pixel_bytes.to_rgba, b"\x00", 5)
 
     def test_values_as_gimpfu_gives_them(self):
         import gimpcolor
@@ -143,12 +143,12 @@ class TestSharedHelpers(unittest.TestCase):
         self.assertEqual(host_op.color_hex((255, 128, 0), "#000000"), u"#ff8000")
         self.assertEqual(host_op.color_hex(gimpcolor.RGB(0.0, 0.5, 1.0), "#000000"), u"#0080ff")
         self.assertEqual(host_op.color_hex(None, "#ffffff"), "#ffffff")
-        self.assertEqual(gimp2_pixels.hex_rgb("#102030"), (16, 32, 48))
+        self.assertEqual(pixel_bytes.hex_rgb("#102030"), (16, 32, 48))
         backend = [p for p in procedures.PROCEDURE_BY_ACTION["remove"].params if p.name == "backend"][0]
-        self.assertEqual(gimp2_pixels.choice_nick(backend, 1), u"local")
-        self.assertEqual(gimp2_pixels.choice_nick(backend, b"imagen"), u"imagen")
+        self.assertEqual(pixel_bytes.choice_nick(backend, 1), u"local")
+        self.assertEqual(pixel_bytes.choice_nick(backend, b"imagen"), u"imagen")
         self.assertEqual(procedures.choice_value(backend, u"vertex"), u"imagen")  # the name of earlier versions
-        self.assertRaises(errors.HostError, gimp2_pixels.choice_nick, backend, 9)
+        self.assertRaises(errors.HostError, pixel_bytes.choice_nick, backend, 9)
         self.assertEqual(host_op.to_unicode(b"caf\xc3\xa9"), u"caf\u00e9")
         self.assertEqual(host_op.to_unicode(None), u"")
         self.assertEqual(host_op.to_unicode(host_op.native_str(u"caf\u00e9")), u"caf\u00e9")

@@ -1,0 +1,138 @@
+"""GIMP 3's paste: a PastePlan (hosts/paste_plan.py) as new layers in one undo group, a new image, or a
+message; on any error what was added is removed again, so the user's image stays as it was."""
+
+from __future__ import annotations
+
+import time
+
+import gi
+
+gi.require_version("Gimp", "3.0")
+gi.require_version("Gegl", "0.4")
+from gi.repository import Gegl, Gimp  # noqa: E402
+
+from plugin.hosts import paste_plan, timing  # noqa: E402
+
+RGBA = "R'G'B'A u8"
+GRAY = "Y u8"
+
+
+class Paster:
+    """Applies a PastePlan in one undo group; on any error removes what it added."""
+
+    def __init__(self, image, run_mode, title: str, clock: timing.Stages | None = None):
+        self.image = image
+        self.run_mode = run_mode
+        self.title = title
+        self.clock = clock or timing.Stages()
+        self.added = []
+        self.resized = None
+
+    def apply(self, plan: paste_plan.PastePlan, values: dict, source_layer):
+        if plan.target == "text":
+            return self._text(plan, values)
+        if plan.target == "new-image":
+            return self._new_image(plan)
+        self.image.undo_group_start()
+        try:
+            self._into_image(plan, source_layer)
+        except Exception:
+            self._roll_back()
+            raise
+        finally:
+            self.image.undo_group_end()
+        return self.image
+
+    def _into_image(self, plan: paste_plan.PastePlan, source_layer) -> None:
+        shift_x = shift_y = 0
+        if plan.canvas:
+            left, top, right, bottom = plan.canvas
+            old = (self.image.get_width(), self.image.get_height())
+            self.image.resize(old[0] + left + right, old[1] + top + bottom, left, top)
+            self.resized = (old, left, top)
+            shift_x, shift_y = left, top
+        started = time.perf_counter()
+        group = Gimp.GroupLayer.new(self.image, plan.group_name)
+        if source_layer is not None:
+            parent = source_layer.get_parent()
+            position = self.image.get_item_position(source_layer)
+        else:
+            parent, position = None, 0
+        self.image.insert_layer(group, parent, position)
+        self.added.append(group)
+        self.clock.part("paste group", started)
+        for index, layer_plan in enumerate(plan.layers):
+            started = time.perf_counter()
+            layer = self._make_layer(self.image, layer_plan)
+            self.image.insert_layer(layer, group, index)
+            layer.set_offsets(layer_plan.x + shift_x, layer_plan.y + shift_y)
+            self.clock.part("paste new layer", started)
+            self._fill(layer, layer_plan)
+
+    def _new_image(self, plan: paste_plan.PastePlan):
+        image = Gimp.Image.new(plan.size[0], plan.size[1], Gimp.ImageBaseType.RGB)
+        image.undo_disable()
+        try:
+            for index, layer_plan in enumerate(plan.layers):
+                layer = self._make_layer(image, layer_plan)
+                image.insert_layer(layer, None, index)
+                layer.set_offsets(layer_plan.x, layer_plan.y)
+                self._fill(layer, layer_plan)
+        except Exception:
+            image.delete()
+            raise
+        finally:
+            image.undo_enable()
+        if self.run_mode == Gimp.RunMode.INTERACTIVE:
+            Gimp.Display.new(image)
+        return image
+
+    def _text(self, plan: paste_plan.PastePlan, values: dict):
+        text = paste_plan.describe_text(self.title, plan.texts)
+        Gimp.message(text)
+        if values.get("store-comment") and plan.texts:
+            self.image.undo_group_start()
+            try:
+                data = list(text.encode("utf-8") + b"\0")
+                flags = Gimp.PARASITE_PERSISTENT | Gimp.PARASITE_UNDOABLE
+                self.image.attach_parasite(Gimp.Parasite.new(paste_plan.COMMENT_PARASITE, flags, data))
+            finally:
+                self.image.undo_group_end()
+        return self.image
+
+    def _make_layer(self, image, plan: paste_plan.LayerPlan) -> Gimp.Layer:
+        kind = Gimp.ImageType.GRAYA_IMAGE if image.get_base_type() == Gimp.ImageBaseType.GRAY \
+            else Gimp.ImageType.RGBA_IMAGE
+        return Gimp.Layer.new(image, plan.name, plan.width, plan.height, kind, 100.0, Gimp.LayerMode.NORMAL)
+
+    def _fill(self, layer: Gimp.Layer, plan: paste_plan.LayerPlan) -> None:
+        area = Gegl.Rectangle.new(0, 0, plan.width, plan.height)
+        started = time.perf_counter()
+        buffer = layer.get_buffer()
+        buffer.set(area, RGBA, paste_plan.read_file(plan.pixels_path))
+        buffer.flush()
+        self.clock.part("paste pixels", started)
+        if plan.mask_path:
+            started = time.perf_counter()
+            mask = layer.create_mask(Gimp.AddMaskType.WHITE)
+            layer.add_mask(mask)
+            mask_buffer = mask.get_buffer()
+            mask_buffer.set(area, GRAY, paste_plan.read_file(plan.mask_path))
+            mask_buffer.flush()
+            self.clock.part("paste mask", started)
+        started = time.perf_counter()
+        layer.set_visible(plan.visible)
+        flags = Gimp.PARASITE_PERSISTENT | Gimp.PARASITE_UNDOABLE
+        layer.attach_parasite(Gimp.Parasite.new(paste_plan.PARASITE_NAME, flags, list(plan.parasite)))
+        layer.update(0, 0, plan.width, plan.height)
+        self.clock.part("paste rest", started)
+
+    def _roll_back(self) -> None:
+        """Leave the image as it was: remove added layers, shrink the canvas back."""
+        for item in self.added:  # the group: its layers go with it
+            if item.is_valid():
+                self.image.remove_layer(item)
+        if self.resized:
+            (width, height), left, top = self.resized
+            self.image.resize(width, height, -left, -top)
+
