@@ -13,15 +13,12 @@ import json
 import os
 import sys
 import time
-import traceback
 from pathlib import Path
 
 import numpy as np
 
-from plugin import __version__, actions, compose, errors, images, ops
-from plugin.backends import make_backend
-from plugin.config import load_settings
-from plugin.pipeline import JobOutput, plan_region, run
+from plugin import __version__, actions, compose, crop, errors, images, ops
+from plugin.hosts import warm_client
 
 EXIT_USER = 2
 EXIT_BUG = 1
@@ -173,21 +170,21 @@ def _same(path: Path) -> str:
     return os.path.realpath(path)
 
 
-def whole_picture(output: JobOutput, image: np.ndarray | None, index: int,
-                  origin: tuple[int, int] = (0, 0)) -> np.ndarray:
-    """Variation `index` as a whole picture: pasted into the original, or on the grown canvas."""
-    layer = output.layers[index]
-    if image is None or layer.mask is None and output.canvas is None:
-        return layer.shown()
-    canvas = image
-    x, y = layer.x + origin[0], layer.y + origin[1]
-    if output.canvas is not None:
-        left, top, right, bottom = output.canvas
+def whole_picture(image: np.ndarray | None, origin: tuple[int, int], shown: np.ndarray, masked: bool, x: int,
+                  y: int, canvas: tuple[int, int, int, int] | None) -> np.ndarray:
+    """A variation as a whole picture: `shown` (as GIMP shows the layer) pasted at (x, y) of the region at
+    `origin` in the original, or on the grown canvas; a picture of its own when it has neither."""
+    if image is None or not masked and canvas is None:
+        return shown
+    out = image
+    x, y = x + origin[0], y + origin[1]
+    if canvas is not None:
+        left, top, right, bottom = canvas
         height, width = image.shape[:2]
-        canvas = np.zeros((height + top + bottom, width + left + right, 4), np.uint8)
-        canvas[top:top + height, left:left + width] = image
+        out = np.zeros((height + top + bottom, width + left + right, 4), np.uint8)
+        out[top:top + height, left:left + width] = image
         x, y = x + left, y + top
-    return compose.paste(canvas, layer.shown(), x, y)
+    return compose.paste(out, shown, x, y)
 
 
 class ProgressDisplay:
@@ -224,18 +221,40 @@ def run_operation(args: argparse.Namespace) -> dict:
     check_outputs(paths, inputs, args.overwrite)  # before any work: nothing is lost, nothing waits in vain
     image = read_image(args.input) if cls.needs_image else None
     selection = read_mask(args.mask, image) if getattr(args, "mask", None) else None
-    region, region_selection, origin = plan_region(op, image, selection)
-    backend = make_backend(op.backend, load_settings())
+    region, region_selection, origin = crop.plan_region(op, image, selection)
     references = [read_image(path) for path in args.reference]
+    progress = ProgressDisplay(args.quiet)
+
+    def whole(shown, masked, x, y, canvas):
+        return whole_picture(image, origin, shown, masked, x, y, canvas)
+
+    repo = str(Path(__file__).resolve().parents[1])
+    if warm_client.worker_up(sys.executable, repo):  # the warm worker GIMP uses: no imports, kernels loaded
+        from plugin import cli_warm
+
+        return cli_warm.run(op, region, region_selection, origin, references, paths, whole, progress)
+    try:  # no worker yet: this call runs here as quickly as ever, and starts one for the calls after it
+        return run_here(op, region, region_selection, references, paths, whole, progress)
+    finally:
+        warm_client.start_in_background(sys.executable, repo)
+
+
+def run_here(op: ops.Operation, region, selection, references, paths: list[Path], whole, progress) -> dict:
+    """The job in this process (IMAGEN_GIMP_WARM=0, or no warm worker on this system)."""
+    from plugin.backends import make_backend
+    from plugin.config import load_settings
+    from plugin.pipeline import run
+
+    backend = make_backend(op.backend, load_settings())
     written: list[dict] = []
 
-    def keep(layer, output: JobOutput) -> None:  # each variation on disk as soon as it arrives
+    def keep(layer, output) -> None:  # each variation on disk as soon as it arrives
         path = paths[len(written)] if len(paths) > 1 else paths[0]
-        images.write_picture(whole_picture(output, image, len(output.layers) - 1, origin), path)
+        images.write_picture(whole(layer.shown(), layer.mask is not None, layer.x, layer.y, output.canvas), path)
         written.append({"path": str(path), "seed": layer.provenance["seed"], "name": layer.name})
 
     try:
-        output = run(op, region, region_selection, backend, ProgressDisplay(args.quiet), keep, references)
+        output = run(op, region, selection, backend, progress, keep, references)
     except errors.UserError as exc:
         if written:
             raise UserError(f"{exc} (kept what came before: {', '.join(w['path'] for w in written)})") from exc
@@ -268,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     except errors.UserError as exc:
         print(f"imagen-gimp {args.command}: {one_line(exc)}", file=sys.stderr)
         return EXIT_USER
+    except errors.BugReported as exc:  # the worker's bug, its log already kept
+        print(f"imagen-gimp {args.command}: {one_line(exc)}", file=sys.stderr)
+        return EXIT_BUG
     except KeyboardInterrupt:
         print(f"imagen-gimp {args.command}: interrupted; nothing more was written", file=sys.stderr)
         return 130
@@ -286,15 +308,8 @@ def one_line(exc: BaseException) -> str:
 
 
 def bug_log(exc: BaseException) -> str:
-    """Write the traceback where a user can find it; returns the path (never secrets: no settings, no keys)."""
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "imagen-gimp"
-    path = folder / "last-error.log"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), encoding="utf-8")
-    except OSError:
-        return "the traceback below"
-    return str(path)
+    """Keep the traceback where a user can find it; returns the path (never secrets: no settings, no keys)."""
+    return errors.log_exception(exc) or "the traceback below"
 
 
 if __name__ == "__main__":

@@ -7,15 +7,14 @@ are copied from the input, bit for bit.
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
-
-from plugin.masks import resize_rgba
 
 RING_WIDTH = 6  # px of untouched surroundings used to match a result's colour
 
 
 def scale_back(result: np.ndarray, width: int, height: int) -> np.ndarray:
     """A backend's working-size result at the region's full size."""
+    from plugin.masks import resize_rgba  # here, not above: the CLI's warm path blends without SciPy
+
     return resize_rgba(result, (width, height))
 
 
@@ -28,6 +27,8 @@ def match_colour(result: np.ndarray, original: np.ndarray, change: np.ndarray) -
     """
     if not change.any() or change.all():
         return result
+    from scipy import ndimage  # here, not above: the CLI's warm path blends without SciPy
+
     ring = ndimage.binary_dilation(change, iterations=RING_WIDTH) & ~change
     ring &= original[..., 3] > 0
     if ring.sum() < 16:

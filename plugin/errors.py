@@ -83,3 +83,16 @@ class HostError(UserError):
 class BugReported(Exception):
     """A bug already put in the user's words (bug_message) with its log kept: shown as it is, not as the
     user's mistake and not as a second traceback."""
+
+
+class EmptySelectionError(UserError, ValueError):
+    """Nothing is selected where the action needs a selection."""
+
+    kind = "selection"
+
+    def __init__(self):
+        # type: () -> None
+        super(EmptySelectionError, self).__init__(
+            "The selection is empty. Select the area to change (for example with the Free Select "
+            "tool) and run the action again."
+        )

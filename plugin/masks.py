@@ -12,23 +12,11 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from plugin.errors import UserError
+from plugin.errors import EmptySelectionError
 from plugin.geometry import Rect, fit_within
 from plugin.geometry import region_of_interest as _roi
 
 CORE_LEVEL = 128  # a selection value from which a pixel counts as selected
-
-
-class EmptySelectionError(UserError, ValueError):
-    """Nothing is selected where the action needs a selection."""
-
-    kind = "selection"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "The selection is empty. Select the area to change (for example with the Free Select "
-            "tool) and run the action again."
-        )
 
 
 def blend_weight(selection: np.ndarray, grow: int, feather: int) -> np.ndarray:

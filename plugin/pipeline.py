@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from plugin import __version__, actions, compose, masks, regions
+from plugin import __version__, actions, compose, masks
 from plugin.backends.base import (
     Backend,
     BackendError,
@@ -29,8 +29,8 @@ from plugin.backends.base import (
     no_progress,
 )
 from plugin.backends.vertex_errors import QuotaExhausted, ServiceUnavailable
+from plugin.crop import MIN_SIDE
 from plugin.geometry import Rect
-from plugin.masks import EmptySelectionError
 from plugin.ops import MAX_SEED, Background, MaskedOperation, Operation, OperationError, Outpaint
 
 
@@ -219,30 +219,6 @@ class _SharedProgress:
         self.progress(overall, stage)
 
 
-MIN_SIDE = 8
-"""The smallest picture an action takes: below it neither a fill nor a model has anything to work with."""
-
-
-def plan_region(op: Operation, image: np.ndarray | None,
-                selection: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None, tuple[int, int]]:
-    """For a caller holding a whole picture (the CLI, scripts): the region the action works on, planned
-    as GIMP's hosts plan it (plugin/regions.py), as (pixels, selection, origin of the region in the
-    picture). run() takes the region as it is given, so only the region and its context are sent, and
-    a 6000x4000 photo costs no more than its selection."""
-    if image is None or min(image.shape[:2]) < MIN_SIDE:  # the pipeline refuses it with the minimum
-        return image, selection, (0, 0)
-    selected = selection is not None and bool(selection.any())
-    if not selected and actions.BY_NAME[op.action].selection == "needed":
-        raise EmptySelectionError()
-    height, width = image.shape[:2]
-    whole = Rect(0, 0, width, height)
-    plan = regions.plan_input(op.action, op.to_dict(), whole, whole, masks.bounds(selection) if selected else None)
-    rect = plan.rect or whole
-    crop = image[rect.y:rect.y + rect.height, rect.x:rect.x + rect.width]
-    crop_selection = None
-    if plan.read_selection:
-        crop_selection = selection[rect.y:rect.y + rect.height, rect.x:rect.x + rect.width]
-    return crop, crop_selection, (rect.x, rect.y)
 
 
 def _check_inputs(op: Operation, image: np.ndarray | None, selection: np.ndarray | None) -> None:
@@ -375,4 +351,4 @@ def load_rgba(path: str) -> np.ndarray:
     return read_picture(path)
 
 
-__all__ = ["BackendResult", "JobOutput", "ResultLayer", "run", "plan_region", "load_rgba", "group_name"]
+__all__ = ["BackendResult", "JobOutput", "ResultLayer", "run", "load_rgba", "group_name"]

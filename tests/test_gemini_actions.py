@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from plugin import ops, pipeline
+from plugin import crop, ops, pipeline
 from plugin.backends import make_backend
 from plugin.backends.base import UnsupportedOperation
 from plugin.config import load_settings
@@ -113,7 +113,7 @@ def test_insert_sends_region_mask_and_instruction_and_keeps_outside(backend, emu
     height, width = image.shape[:2]
     selection = box(width, height, 200, 120, 320, 220)
     op = ops.InpaintInsert(prompt="a red woollen hat", negative_prompt="text", variations=1, seed=3)
-    region, region_selection, origin = pipeline.plan_region(op, image, selection)  # as the CLI and GIMP plan it
+    region, region_selection, origin = crop.plan_region(op, image, selection)  # as the CLI and GIMP plan it
     margin = op.grow + op.feather + op.context  # the selection's bounds, grown, with context around them
     assert origin == (200 - margin, 120 - margin)
     output = pipeline.run(op, region, region_selection, backend)

@@ -17,6 +17,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from emulator import Fault, quick_engine, start_in_thread
@@ -340,3 +341,34 @@ def test_secrets_never_reach_the_workers_log(owner):
     outcome, _, _ = call(env)
     assert outcome.returncode == 0
     assert "secret-value-123" not in Path(paths(env).log).read_text()
+
+
+def test_the_command_line_starts_a_worker_and_its_next_call_uses_it(owner, tmp_path):
+    """The CLI's first call runs in its own process (as quick as ever) and leaves a worker behind; the next
+    call hands its job to that worker (a job folder appears only then), with the very same pixels."""
+    from PIL import Image
+
+    image = photo("cat")
+    Image.fromarray(image).save(tmp_path / "cat.png")
+    Image.fromarray(ellipse_mask(image.shape[0], image.shape[1], 230, 140, 40, 30)).save(tmp_path / "mask.png")
+    jobs_dir = tmp_path / "jobs"
+    jobs_dir.mkdir()
+    env = environment(owner, TMPDIR=str(jobs_dir), IMAGEN_GIMP_KEEP_JOBS="1", PYTHONPATH=REPO)
+
+    def cli(output, **extra):
+        done = subprocess.run([PYTHON, "-m", "plugin", "remove", "cat.png", "--mask", "mask.png", "-o", output,
+                               "--backend", "local", "--seed", "7", "--quiet"], cwd=tmp_path,
+                              env=dict(env, **extra), capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return np.asarray(Image.open(tmp_path / output))
+
+    first = cli("first.png")
+    assert list(jobs_dir.iterdir()) == []  # ran in its own process
+    deadline = time.monotonic() + 120
+    while not os.path.exists(paths(env).socket) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert alive(server_pid(env))
+    second = cli("second.png")
+    assert len([p for p in jobs_dir.iterdir() if p.name.startswith("imagen-gimp-")]) == 1  # went to the worker
+    cold = cli("cold.png", IMAGEN_GIMP_WARM="0")
+    assert np.array_equal(first, second) and np.array_equal(second, cold)

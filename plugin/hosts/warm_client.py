@@ -80,6 +80,34 @@ def run_worker(python, repo, folder, on_progress=None, command=None, cold=None, 
     return link.follow(folder, on_progress, started, mark)
 
 
+def worker_up(python, repo, environ=None):
+    # type: (str, str, dict) -> bool
+    """A worker for this caller's key is already up: the command line then hands it the job. False when
+    warm is off or the channel cannot be used."""
+    environ = dict(os.environ if environ is None else environ)
+    if not enabled(environ):
+        return False
+    try:
+        return Link(python, repo, job_environment(environ, repo)).up()
+    except (OSError, ChannelError, ValueError):
+        return False
+
+
+def start_in_background(python, repo, environ=None):
+    # type: (str, str, dict) -> None
+    """Start this caller's worker without waiting for it to listen (the command line, after a call that ran
+    in its own process, so that call is as quick as ever and the next one finds the worker). Never raises."""
+    environ = dict(os.environ if environ is None else environ)
+    if not enabled(environ):
+        return
+    try:
+        link = Link(python, repo, job_environment(environ, repo))
+        if not link.up():
+            link.launch()
+    except Exception as exc:  # a later call simply runs in its own process again
+        _log("the background worker was not started (%s)" % exc)
+
+
 def job_environment(environ, repo):
     # type: (dict, str) -> dict
     """What the cold worker's environment would be: the caller's, with the repository on PYTHONPATH."""
@@ -164,24 +192,35 @@ class Link:
                 self.add_note(STOPPED_NOTE)  # a server that exits cleanly removes it: this one died
             warm_channel.remove_quietly(self.paths.socket)
             warm_channel.remove_quietly(self.paths.pid)
-            command = [self.python, "-m", "plugin.warm_server", self.paths.folder, self.paths.key,
-                       str(self.owner), self.owner_start, self.repo]
-            devnull = open(os.devnull, "r+b")
-            log = os.fdopen(os.open(self.paths.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
-            try:
-                options = {"start_new_session": True} if sys.version_info[0] >= 3 else {"preexec_fn": os.setsid}
-                process = subprocess.Popen(command, cwd=self.repo, env=self.env, stdin=devnull, stdout=devnull,
-                                           stderr=log, close_fds=True, **options)
-            finally:
-                devnull.close()
-                log.close()
-            process.wait()  # it forks the server and exits, so no GIMP or plug-in has it as a child
+            process = self.launch()
             sock = self.wait_ready(process) if process.returncode in (0, 3) else None
             if sock is None:
                 raise ChannelError("the background worker did not start: %s" % _tail(self.paths.log))
             return sock
         finally:
             os.close(handle)
+
+    def launch(self):
+        # type: () -> object
+        """Run the starter, which forks the server and exits at once: no GIMP or plug-in has it as a child."""
+        command = [self.python, "-m", "plugin.warm_server", self.paths.folder, self.paths.key,
+                   str(self.owner), self.owner_start, self.repo]
+        devnull = open(os.devnull, "r+b")
+        log = os.fdopen(os.open(self.paths.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+        try:
+            options = {"start_new_session": True} if sys.version_info[0] >= 3 else {"preexec_fn": os.setsid}
+            process = subprocess.Popen(command, cwd=self.repo, env=self.env, stdin=devnull, stdout=devnull,
+                                       stderr=log, close_fds=True, **options)
+        finally:
+            devnull.close()
+            log.close()
+        process.wait()
+        return process
+
+    def up(self):
+        # type: () -> bool
+        """The worker of this key is alive (it holds its life lock), without handing it anything."""
+        return _lock_held(self.paths.lock)
 
     def wait_ready(self, process):
         # type: (object) -> socket.socket
