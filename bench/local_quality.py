@@ -255,11 +255,11 @@ def _save_sheet(strips: list[list[Image.Image]], path: Path) -> None:
 def contact_sheet(rows: list[dict], cases, path: Path, mask_of=None) -> None:
     names = list(dict.fromkeys(r["method"] for r in rows))
     strips = []
-    for case, rgb, hole in cases:
+    for case, rgb, hole, *painted in cases:
         box = _crop_box(hole)
         shown = rgb.copy()
         shown[hole] = (shown[hole] * 0.4 + np.array([255, 0, 255]) * 0.6).astype(np.uint8)
-        tiles = [_tile(rgb, box, f"{case} truth"), _tile(shown, box, "mask")]
+        tiles = [_tile(rgb, box, f"{case} truth"), _tile(painted[0] if painted else shown, box, "given")]
         for n in names:
             r = next(r for r in rows if r["case"] == case and r["method"] == n)
             tiles.append(_tile(r["out"], box, f"{n} tex {r['texture']:.2f}"))
