@@ -5,9 +5,10 @@ or in grass the broad light-and-dark of a source somewhere else is a worse guess
 the object than the smooth (harmonic) continuation of the pixels around the hole, and the eye reads
 the patches' mottling as blotches. Their fine detail, though, is what makes the fill look like the
 picture. So the fill keeps its high band (the patches minus a Gaussian blur of SIGMA px) and takes
-its low band from the membrane, blended by how much of an edge the patches put there: a sign's
-border or a bar continued across the hole is a low-band step far above what the surroundings
-typically show, and there the patches' own low band stays.
+its low band from the membrane, except where structure says the membrane is wrong: where the
+patches put a low-band step far above what the surroundings typically show (a sign's border or a
+bar continued across the hole), and where much of the ring a pixel sees is such edges (the membrane
+would smear them into a blotch). There the patches' own low band stays.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ from plugin.engine.patch_pyramid import box_any
 
 SIGMA = 2.0
 """Gaussian (px) that splits low band from high band."""
-SHARE = 0.75
+SHARE = 0.9
 """How much of the low band the membrane takes where the patches show no edge."""
-EDGE = 3.0
-"""A low-band gradient this many times the surroundings' median counts as an edge (weight halves)."""
-APART = 1.0
-"""Where patches and membrane differ by this many times the ring's low-band spread, they disagree on
-structure (a border the membrane smears), and the patches are believed (weight halves)."""
+EDGE = 8.0
+"""A low-band gradient this many times the surroundings' typical one counts as an edge (weight halves)."""
+SEEN = 0.3
+"""Where this share of the ring a pixel sees (harmonic measure) is edges, the membrane is not used:
+it would smear a border or a bar, not continue a gradient."""
+TYPICAL = 25.0
+"""Percentile of the ring's low-band gradients taken as typical: a low one, so that on a brick wall
+the flat faces set it and the mortar lines count as edges (a membrane smears them into a pale band)."""
 RING = 8
 """Width (px) of the known ring whose gradients say what is typical."""
 
@@ -56,10 +60,10 @@ def blend_low_band(fill: np.ndarray, given: np.ndarray, hole: np.ndarray) -> Non
     s = (SIGMA, SIGMA, 0)
     low_fill = ndimage.gaussian_filter(f, s)
     low_harm = ndimage.gaussian_filter(harm, s)
-    typical = float(np.median(_grad(low_harm)[r]))
+    typical = float(np.percentile(_grad(low_harm)[r], TYPICAL))
     edge = _grad(low_fill) / max(EDGE * typical, 0.5)
-    lum = np.array([0.299, 0.587, 0.114], np.float32)
-    spread = float(np.std(low_harm[r] @ lum))
-    apart = np.abs((low_fill - low_harm) @ lum) / max(APART * spread, 0.5)
-    weight = ndimage.gaussian_filter(SHARE / (1.0 + edge ** 2 + apart ** 2), SIGMA)
+    ring_edge = (_grad(low_harm) > EDGE * max(typical, 0.5 / EDGE)) & r
+    seen = membrane(ring_edge.astype(np.float32)[..., None], r)[..., 0]
+    trust = np.clip(1.0 - seen / SEEN, 0.0, 1.0)
+    weight = ndimage.gaussian_filter(SHARE * trust / (1.0 + edge ** 2), SIGMA)
     f[h] -= (weight[..., None] * (low_fill - low_harm))[h]
