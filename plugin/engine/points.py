@@ -9,7 +9,7 @@ than POINT px) and the rest, let the patch fill handle the rest, and give the ho
 of nearby known tiles, each shifted whole so that its points stay intact. Per pixel the brighter of
 the fill's own layer and the copied one is kept, so points the patches did bring stay.
 
-The layer is replaced only where the surroundings really are a point field and the fill came out
+The copied layer goes in only where the surroundings really are a point field and the fill came out
 short of it; anywhere else (textures, lattices, skies) the fill is left alone.
 """
 
