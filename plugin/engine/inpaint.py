@@ -7,7 +7,9 @@ from collections.abc import Callable
 import numpy as np
 
 from plugin.engine.grain import add_grain
+from plugin.engine.lowband import blend_low_band
 from plugin.engine.patch_fill import synthesize
+from plugin.engine.points import restore_points
 
 Progress = Callable[[float, str], None]
 
@@ -60,6 +62,8 @@ def fill_hole(rgb: np.ndarray, hole: np.ndarray, seed: int = 0,
         sy, sx = slice(0, hole.shape[0]), slice(0, hole.shape[1])
         sub_hole = hole
     filled = synthesize(rgb[sy, sx].astype(np.float32), sub_hole, seed, progress)
+    blend_low_band(filled, rgb[sy, sx], sub_hole)
+    restore_points(filled, rgb[sy, sx], sub_hole, seed)
     add_grain(filled, sub_hole, seed)
     region = out[sy, sx]
     region[sub_hole] = np.clip(np.rint(filled[sub_hole]), 0, 255).astype(np.uint8)
