@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from plugin.crop import selection_bounds as bounds  # noqa: F401  (one definition, NumPy only)
 from plugin.errors import EmptySelectionError
 from plugin.geometry import Rect, fit_within
 from plugin.geometry import region_of_interest as _roi
@@ -48,15 +49,6 @@ def blend_weight(selection: np.ndarray, grow: int, feather: int) -> np.ndarray:
 def weight_to_u8(weight: np.ndarray) -> np.ndarray:
     """Quantise a weight to the 8-bit mask that is both blended with and stored as a layer mask."""
     return np.clip(np.rint(weight * 255.0), 0, 255).astype(np.uint8)
-
-
-def bounds(mask: np.ndarray) -> Rect:
-    """Bounding box of the non-zero pixels; raises EmptySelectionError when there are none."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    if rows.size == 0:
-        raise EmptySelectionError()
-    return Rect(int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1))
 
 
 def region_of_interest(mask_bounds: Rect, context: int, width: int, height: int) -> Rect:

@@ -25,7 +25,8 @@ import sys
 import time
 
 from plugin import jobfiles
-from plugin.hosts import warm_channel, worker_client
+from plugin.hosts import jobs, warm_channel, worker_client
+from plugin.hosts.operation import text as as_text
 from plugin.hosts.warm_channel import ChannelError
 from plugin.hosts.worker_client import WORKER_LOG, WorkerOutcome
 
@@ -70,11 +71,11 @@ def run_worker(python, repo, folder, on_progress=None, command=None, cold=None, 
         link = Link(python, repo, env)
         link.open(folder)
     except (OSError, ChannelError, ValueError) as exc:
-        _log("the background worker cannot be used (%s); this call starts a worker of its own" % exc)
+        jobs.log("the background worker cannot be used (%s); this call starts a worker of its own" % exc)
         return cold(python, repo, folder, on_progress, command)
     mark("worker connect")
     for text in link.notes:
-        _log(text)
+        jobs.log(text)
         if note is not None:
             note(text)
     return link.follow(folder, on_progress, started, mark)
@@ -105,7 +106,7 @@ def start_in_background(python, repo, environ=None):
         if not link.up():
             link.launch()
     except Exception as exc:  # a later call simply runs in its own process again
-        _log("the background worker was not started (%s)" % exc)
+        jobs.log("the background worker was not started (%s)" % exc)
 
 
 def job_environment(environ, repo):
@@ -277,10 +278,10 @@ class Link:
                 if "started" in message:
                     mark("worker queue")
                 elif "error" in message:
-                    error = _text(message["error"])
+                    error = as_text(message["error"])
                     kind = message.get("kind")
                 elif "progress" in message and on_progress is not None:
-                    if on_progress(float(message["progress"]), _text(message.get("stage", ""))) is False:
+                    if on_progress(float(message["progress"]), as_text(message.get("stage", ""))) is False:
                         cancelled = True
                         returncode = self.cancel()
                         break
@@ -357,17 +358,3 @@ def _tail(path):
     except OSError:
         return "no log"
     return " / ".join(lines[-3:]) or "no log"
-
-
-def _text(value):
-    # type: (object) -> str
-    return value if isinstance(value, type(u"")) else str(value)
-
-
-def _log(text):
-    # type: (str) -> None
-    try:
-        sys.stderr.write("imagen-gimp: %s\n" % text)
-        sys.stderr.flush()
-    except Exception:
-        pass
