@@ -9,7 +9,6 @@ as soon as the job ends (a failure after some variations keeps those). NumPy and
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -54,7 +53,7 @@ def run(op, region: np.ndarray | None, selection: np.ndarray | None, origin: tup
                                          worker_client.command_override(sys.executable, folder),
                                          note=lambda text: print(f"note: {text}", file=sys.stderr))
         result = jobfiles.read_result(folder)
-        written = _write(folder, result, paths, whole)
+        written = _write(folder, result, region, paths, whole)
         failed = outcome.cancelled or outcome.returncode != jobfiles.EXIT_OK or outcome.error
         if failed and not worker_client.users_to_fix(outcome):
             log = errors.write_bug_log(outcome.log or str(outcome.error))
@@ -73,7 +72,7 @@ def run(op, region: np.ndarray | None, selection: np.ndarray | None, origin: tup
             "compute_seconds": round(float(result.get("compute_seconds", 0.0)), 3)}
 
 
-def _write(folder: str, result: dict, paths: list[Path], whole: Picture) -> list[dict]:
+def _write(folder: str, result: dict, region: np.ndarray | None, paths: list[Path], whole: Picture) -> list[dict]:
     """Each finished layer of result.json as a whole picture at its path."""
     written: list[dict] = []
     if not paths:  # a text answer
@@ -87,7 +86,7 @@ def _write(folder: str, result: dict, paths: list[Path], whole: Picture) -> list
 
             # as GIMP shows it: the layer through its mask over what the job was given
             weight = np.frombuffer(mask, np.uint8).reshape(layer["height"], layer["width"])
-            shown = compose.blend(_under(folder, layer, canvas), shown, weight)
+            shown = compose.blend(_under(region, layer, canvas), shown, weight)
         path = paths[index] if len(paths) > 1 else paths[0]
         images.write_picture(whole(shown, mask is not None, int(layer["x"]), int(layer["y"]), canvas), path)
         provenance = layer.get("provenance") or {}
@@ -95,14 +94,12 @@ def _write(folder: str, result: dict, paths: list[Path], whole: Picture) -> list
     return written
 
 
-def _under(folder: str, layer: dict, canvas: tuple | None) -> np.ndarray:
+def _under(region: np.ndarray, layer: dict, canvas: tuple | None) -> np.ndarray:
     """The job's own pixels under a layer (transparent where an expansion grew the canvas)."""
-    job = json.loads(Path(folder, jobfiles.JOB_FILE).read_text())
-    region = np.fromfile(os.path.join(folder, jobfiles.INPUT_FILE), np.uint8).reshape(job["height"], job["width"], 4)
-    left, top = (canvas[0], canvas[1]) if canvas else (0, 0)
-    padded = np.zeros((layer["height"], layer["width"], 4), np.uint8)
+    left, top, right, bottom = canvas or (0, 0, 0, 0)
+    grown = np.pad(region, ((top, bottom), (left, right), (0, 0)))
     x0, y0 = layer["x"] + left, layer["y"] + top  # the layer in the grown region's coordinates
-    src = np.pad(region, ((top, canvas[3] if canvas else 0), (left, canvas[2] if canvas else 0), (0, 0)))
-    part = src[max(0, y0):y0 + layer["height"], max(0, x0):x0 + layer["width"]]
-    padded[max(0, -y0):max(0, -y0) + part.shape[0], max(0, -x0):max(0, -x0) + part.shape[1]] = part
-    return padded
+    under = np.zeros((layer["height"], layer["width"], 4), np.uint8)
+    part = grown[max(0, y0):y0 + layer["height"], max(0, x0):x0 + layer["width"]]
+    under[max(0, -y0):max(0, -y0) + part.shape[0], max(0, -x0):max(0, -x0) + part.shape[1]] = part
+    return under

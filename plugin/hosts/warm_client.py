@@ -26,7 +26,6 @@ import time
 
 from plugin import jobfiles
 from plugin.hosts import jobs, warm_channel, worker_client
-from plugin.hosts.operation import text as as_text
 from plugin.hosts.warm_channel import ChannelError
 from plugin.hosts.worker_client import WORKER_LOG, WorkerOutcome
 
@@ -111,11 +110,8 @@ def start_in_background(python, repo, environ=None):
 
 def job_environment(environ, repo):
     # type: (dict, str) -> dict
-    """What the cold worker's environment would be: the caller's, with the repository on PYTHONPATH."""
-    env = dict(environ)
-    env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
+    """What the cold worker's environment would be (the job carries it to its child)."""
+    return worker_client.worker_environment(repo, environ)
 
 
 def owner_pid(environ):
@@ -265,7 +261,8 @@ class Link:
     def follow(self, folder, on_progress, started, mark):
         # type: (str, object, float, object) -> WorkerOutcome
         """Pass the job's messages on until the worker says how it exited; a cancel kills the job."""
-        error = kind = returncode = None
+        messages = worker_client.JobMessages(on_progress)
+        returncode = None
         cancelled = False
         try:
             while True:
@@ -277,14 +274,10 @@ class Link:
                     break
                 if "started" in message:
                     mark("worker queue")
-                elif "error" in message:
-                    error = as_text(message["error"])
-                    kind = message.get("kind")
-                elif "progress" in message and on_progress is not None:
-                    if on_progress(float(message["progress"]), as_text(message.get("stage", ""))) is False:
-                        cancelled = True
-                        returncode = self.cancel()
-                        break
+                elif not messages.take(message):
+                    cancelled = True
+                    returncode = self.cancel()
+                    break
         except OSError:
             pass
         finally:
@@ -293,7 +286,7 @@ class Link:
         if returncode is None and not cancelled:
             returncode = jobfiles.EXIT_BUG  # the worker died under the job: a crash, with its log
             log = (log.rstrip() + "\n" + LOST).lstrip()
-        return WorkerOutcome(returncode, error, kind, cancelled, log, time.time() - started)
+        return WorkerOutcome(returncode, messages.error, messages.kind, cancelled, log, time.time() - started)
 
     def cancel(self):
         # type: () -> int

@@ -54,8 +54,7 @@ def check_setup(repo, timeout=180):
         python = worker_python(repo)
     except HostError as exc:
         return "PROBLEM Python: %s" % exc, False
-    env = dict(os.environ)
-    env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env = worker_environment(repo)
     try:
         process = subprocess.Popen([python, "-m", "plugin.doctor"], cwd=repo, env=env, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT)
@@ -73,6 +72,36 @@ def check_setup(repo, timeout=180):
     return text, process.returncode == 0
 
 
+def worker_environment(repo, environ=None):
+    # type: (str, dict) -> dict
+    """The environment a worker runs in, cold or warm: the caller's, with the repository on PYTHONPATH."""
+    env = dict(os.environ if environ is None else environ)
+    env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+class JobMessages(object):
+    """The worker's message lines as they come (the job protocol, plugin/jobfiles.py), for the cold and
+    the warm run alike: the last error and its kind are kept, progress is passed to on_progress."""
+
+    def __init__(self, on_progress):
+        # type: (object) -> None
+        self.on_progress = on_progress
+        self.error = None  # type: str
+        self.kind = None  # type: str
+
+    def take(self, message):
+        # type: (dict) -> bool
+        """Read one message; False when on_progress asked to cancel."""
+        if "error" in message:
+            self.error = as_text(message["error"])
+            self.kind = message.get("kind")
+        elif "progress" in message and self.on_progress is not None:
+            return self.on_progress(float(message["progress"]), as_text(message.get("stage", ""))) is not False
+        return True
+
+
 def worker_command(python, folder):
     # type: (str, str) -> list
     return [python, "-m", "plugin.worker", folder]
@@ -86,28 +115,20 @@ def run_worker(python, repo, folder, on_progress=None, command=None):
     The worker's stderr goes to worker.log in the job folder (no pipe to fill up).
     """
     command = command or worker_command(python, folder)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env["PYTHONUNBUFFERED"] = "1"
     log_path = os.path.join(folder, WORKER_LOG)
     started = time.time()
-    error = None
-    kind = None
+    messages = JobMessages(on_progress)
     cancelled = False
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=repo, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=log, preexec_fn=_die_with_parent if os.name == "posix" else None)
+        process = subprocess.Popen(command, cwd=repo, env=worker_environment(repo), stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=log,
+                                   preexec_fn=_die_with_parent if os.name == "posix" else None)
         try:
             for raw in iter(process.stdout.readline, b""):
-                message = jobfiles.parse_message(raw.decode("utf-8", "replace"))
-                if "error" in message:
-                    error = as_text(message["error"])
-                    kind = message.get("kind")
-                elif "progress" in message and on_progress is not None:
-                    if on_progress(float(message["progress"]), as_text(message.get("stage", ""))) is False:
-                        cancelled = True
-                        process.kill()
-                        break
+                if not messages.take(jobfiles.parse_message(raw.decode("utf-8", "replace"))):
+                    cancelled = True
+                    process.kill()
+                    break
         finally:
             process.stdout.close()
             if process.stdin:
@@ -117,7 +138,7 @@ def run_worker(python, repo, folder, on_progress=None, command=None):
             returncode = process.wait()
     with open(log_path, "rb") as log:
         text = log.read().decode("utf-8", "replace")
-    return WorkerOutcome(returncode, error, kind, cancelled, text, time.time() - started)
+    return WorkerOutcome(returncode, messages.error, messages.kind, cancelled, text, time.time() - started)
 
 
 def _die_with_parent():
