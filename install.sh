@@ -82,8 +82,17 @@ if [ "$VENV_STEPS" = 1 ]; then
   target="$REPO"
   [ "$DEV" = 1 ] && target="$REPO[dev]"
   "$VENV/bin/python" -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$target"
+  # pip's own chatter (build back-end notices, a machine's index warnings) goes to a log, not the terminal;
+  # a failure shows the log's end and its path
+  PIP_LOG="$VENV/install-pip.log"
+  if ! "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$target" >"$PIP_LOG" 2>&1; then
+    echo "install.sh: installing the dependencies failed; the end of pip's log ($PIP_LOG):" >&2
+    tail -n 25 "$PIP_LOG" | sed 's/^/  /' >&2
+    exit 1
+  fi
   say "installed dependencies (pyproject.toml)$([ "$DEV" = 1 ] && echo ', with test tools')"
+  notices="$(grep -c -i 'warning' "$PIP_LOG" || true)"
+  [ "${notices:-0}" -gt 0 ] && say "pip printed $notices warning line(s): see $PIP_LOG"
 
   if [ "$WARM" = 1 ]; then
     # the fill's inner loops compile once (Numba, cached); doing it now keeps the first Remove quick

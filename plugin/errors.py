@@ -10,6 +10,7 @@ only, Python 2.7 syntax, type comments.
 from __future__ import absolute_import
 
 import os
+import sys
 import traceback
 
 KINDS = ("host", "operation", "selection", "image", "config", "backend", "cancelled")
@@ -60,8 +61,10 @@ def write_bug_log(text, environ=None):
 
 def log_exception(exc):
     # type: (BaseException) -> str
-    """write_bug_log of the exception being handled; returns the log's path."""
-    return write_bug_log("".join(traceback.format_exception(type(exc), exc, getattr(exc, "__traceback__", None))))
+    """write_bug_log of the exception being handled; returns the log's path. Python 2.7's exceptions carry no
+    __traceback__: there the stack comes from sys.exc_info(), or the log would hold one line."""
+    stack = getattr(exc, "__traceback__", None) or sys.exc_info()[2]
+    return write_bug_log("".join(traceback.format_exception(type(exc), exc, stack)))
 
 
 def bug_message(title, what, log_path, tail=""):

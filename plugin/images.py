@@ -10,6 +10,7 @@ one line instead of being turned into a wrong picture.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -134,6 +135,25 @@ def check_writable(path: Path) -> None:
         raise ImageFileError(f"{path} is a folder; name a file, such as {path / 'result.png'}")
 
 
+def _read_umask() -> int:
+    """The process's umask; read once at import, since reading it means setting it (not thread-safe)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _read_umask()
+
+
+def _mode_for(path: Path) -> int:
+    """The mode a plain open(path, "wb") would leave: an existing file's own, else 0666 less the umask.
+    mkstemp makes its file 0600, and the rename would carry that over to a picture meant to be shared."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~UMASK
+
+
 def write_picture(rgba: np.ndarray, path: Path) -> None:
     """Write through a temporary file in the same folder, renamed into place: never half a picture.
 
@@ -144,10 +164,12 @@ def write_picture(rgba: np.ndarray, path: Path) -> None:
     if kind == "JPEG":
         white = Image.new("RGBA", picture.size, (255, 255, 255, 255))
         picture = Image.alpha_composite(white, picture).convert("RGB")
+    mode = _mode_for(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=str(path.parent or "."))
     try:
         with os.fdopen(handle, "wb") as out:
             picture.save(out, format=kind, **({"quality": 95} if kind == "JPEG" else {}))
+            os.fchmod(out.fileno(), mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

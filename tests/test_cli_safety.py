@@ -148,6 +148,30 @@ def test_a_failed_write_leaves_no_half_file(tmp_path, monkeypatch):
     assert target.read_bytes() == b"the old one" and [p.name for p in tmp_path.iterdir()] == ["out.png"]
 
 
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+def test_a_written_picture_gets_the_umask_s_permissions(tmp_path, umask, mode):
+    """A picture saved into a shared folder or a web root must be readable as any file the user writes:
+    the temporary file's private 0600 must not survive the rename."""
+    Image.fromarray(photo()).save(tmp_path / "in.png")
+    Image.fromarray(mask()).save(tmp_path / "mask.png")
+    for name in ("out.png", "again.png"):  # the second call may go to the warm worker the first started
+        done = subprocess.run(["/bin/sh", "-c", f"umask {umask:03o} && exec \"$@\"", "sh", sys.executable, "-m",
+                               "plugin", "remove", "in.png", "--mask", "mask.png", "-o", name, "--quiet",
+                               "--backend", "local"], capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                              env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO),
+                                   "IMAGEN_GIMP_CONFIG": str(tmp_path / "none.toml")})
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / name).stat().st_mode & 0o777 == mode, name
+
+
+def test_an_overwritten_picture_keeps_its_mode(tmp_path):
+    target = tmp_path / "out.png"
+    target.write_bytes(b"old")
+    target.chmod(0o604)
+    images.write_picture(np.zeros((4, 4, 4), np.uint8), target)
+    assert target.stat().st_mode & 0o777 == 0o604 and Image.open(target).size == (4, 4)
+
+
 # -- every readable picture is read correctly --------------------------------------------------------
 
 def png16(array: np.ndarray, color_type: int) -> bytes:

@@ -392,7 +392,7 @@ def test_a_missing_venv_is_explained(monkeypatch):
 
 def test_a_worker_crash_after_one_layer_pastes_nothing(monkeypatch):
     monkeypatch.setenv("IMAGEN_GIMP_WORKER_MODULE", "fake_worker")
-    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent / "py27"))
+    monkeypatch.setenv("IMAGEN_GIMP_WORKER_PATH", str(Path(__file__).resolve().parent / "py27"))
     image, layer = load("cat")
     gimp.pdb.gimp_image_select_rectangle(image, E.CHANNEL_OP_REPLACE, 150, 90, 60, 60)
     assert "injected crash" in fails_cleanly("remove", image, layer, "crashed", backend="local",

@@ -32,6 +32,12 @@ IMPORT_TIME_PREFIXES = ("PYTHON", "NUMBA_", "OMP_", "OPENBLAS_", "MKL_", "TBB_",
 """Environment variables read when the libraries are imported, which a job's environment cannot change
 afterwards in a warm process: a worker is keyed by them. Everything else travels with each job."""
 MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
+IO_ERRORS = (IOError, OSError)
+"""What I/O can raise in both Pythons: under 2.7, open(), socket.error and fcntl.flock's failures are
+IOError, which is not an OSError (Python 3 made them one class)."""
+TIMEOUT = socket.timeout
+"""A socket's time-out: 2.7 has no TimeoutError (3.10 made socket.timeout its alias). In 2.7 it is an
+IOError too, so it is caught before IO_ERRORS."""
 
 
 class ChannelError(Exception):
@@ -91,7 +97,7 @@ def worker_key(repo, python, owner_pid, owner_start, environ=None):
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:20]
 
 
-class Paths:
+class Paths(object):
     """The files of one worker (see the module docstring)."""
 
     def __init__(self, folder, key):
@@ -113,7 +119,7 @@ def process_start(pid):
     try:
         with open("/proc/%d/stat" % pid) as handle:
             text = handle.read()
-    except OSError:
+    except IO_ERRORS:
         return ""
     fields = text.rsplit(")", 1)[-1].split()
     return fields[19] if len(fields) > 19 else ""
@@ -137,7 +143,7 @@ def is_alive(pid, start):
     try:
         with open("/proc/%d/stat" % pid) as handle:
             return handle.read().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
-    except OSError:
+    except IO_ERRORS:
         return False
 
 
@@ -146,7 +152,7 @@ def send(sock, message):
     sock.sendall((json.dumps(message) + "\n").encode("utf-8"))
 
 
-class LineReader:
+class LineReader(object):
     """JSON messages from a socket, one per line; read() -> dict, or None at the end of the stream."""
 
     def __init__(self, sock):
@@ -175,7 +181,7 @@ def read_record(path):
     try:
         with open(path) as handle:
             data = json.load(handle)
-    except (OSError, ValueError):
+    except IO_ERRORS + (ValueError,):
         return {}
     return data if isinstance(data, dict) else {}
 

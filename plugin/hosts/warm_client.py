@@ -26,7 +26,7 @@ import time
 
 from plugin import jobfiles
 from plugin.hosts import jobs, warm_channel, worker_client
-from plugin.hosts.warm_channel import ChannelError
+from plugin.hosts.warm_channel import IO_ERRORS, TIMEOUT, ChannelError
 from plugin.hosts.worker_client import WORKER_LOG, WorkerOutcome
 
 try:
@@ -69,7 +69,7 @@ def run_worker(python, repo, folder, on_progress=None, command=None, cold=None, 
     try:
         link = Link(python, repo, env)
         link.open(folder)
-    except (OSError, ChannelError, ValueError) as exc:
+    except IO_ERRORS + (ChannelError, ValueError) as exc:
         jobs.log("the background worker cannot be used (%s); this call starts a worker of its own" % exc)
         return cold(python, repo, folder, on_progress, command)
     mark("worker connect")
@@ -89,7 +89,7 @@ def worker_up(python, repo, environ=None):
         return False
     try:
         return Link(python, repo, job_environment(environ, repo)).up()
-    except (OSError, ChannelError, ValueError):
+    except IO_ERRORS + (ChannelError, ValueError):
         return False
 
 
@@ -121,7 +121,7 @@ def owner_pid(environ):
     return int(explicit) if explicit and explicit.isdigit() else os.getppid()
 
 
-class Link:
+class Link(object):
     """One connection to the worker of this call's key, with the job handed over."""
 
     def __init__(self, python, repo, env):
@@ -147,9 +147,9 @@ class Link:
                 sock.settimeout(self.ping)
                 reader = warm_channel.LineReader(sock)
                 answer = reader.read()
-            except TimeoutError:
+            except TIMEOUT:
                 answer = "hung"
-            except OSError:
+            except IO_ERRORS:
                 answer = None
             if isinstance(answer, dict) and "hello" in answer:
                 sock.settimeout(None)
@@ -278,7 +278,7 @@ class Link:
                     cancelled = True
                     returncode = self.cancel()
                     break
-        except OSError:
+        except IO_ERRORS:
             pass
         finally:
             self.sock.close()
@@ -298,7 +298,7 @@ class Link:
                 message = self.reader.read()
                 if message is None or "exit" in message:
                     return int(message["exit"]) if message else -signal.SIGKILL
-        except (OSError, ValueError):
+        except IO_ERRORS + (ValueError,):
             return -signal.SIGKILL
 
 
@@ -309,7 +309,7 @@ def _connect(path):
     sock.settimeout(2.0)
     try:
         sock.connect(path)
-    except OSError as exc:
+    except IO_ERRORS as exc:
         sock.close()
         if getattr(exc, "errno", None) in (errno.ENOENT, errno.ECONNREFUSED, errno.ENOTSOCK, errno.EAGAIN) \
                 or isinstance(exc, socket.timeout):
@@ -323,11 +323,11 @@ def _lock_held(path):
     """Does a live server hold its life lock (so it is starting, serving or exiting)?"""
     try:
         handle = os.open(path, os.O_RDONLY)
-    except OSError:
+    except IO_ERRORS:
         return False
     try:
         fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
+    except IO_ERRORS:
         return True
     finally:
         os.close(handle)
@@ -339,7 +339,7 @@ def _read_log(folder):
     try:
         with open(os.path.join(folder, WORKER_LOG), "rb") as handle:
             return handle.read().decode("utf-8", "replace")
-    except OSError:
+    except IO_ERRORS:
         return ""
 
 
@@ -348,6 +348,6 @@ def _tail(path):
     try:
         with open(path, "rb") as handle:
             lines = handle.read().decode("utf-8", "replace").strip().splitlines()
-    except OSError:
+    except IO_ERRORS:
         return "no log"
     return " / ".join(lines[-3:]) or "no log"

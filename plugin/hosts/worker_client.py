@@ -72,11 +72,23 @@ def check_setup(repo, timeout=180):
     return text, process.returncode == 0
 
 
+KEPT_PYTHON_VARIABLES = ("PYTHONDONTWRITEBYTECODE", "PYTHONIOENCODING", "PYTHONUTF8", "PYTHONFAULTHANDLER",
+                         "PYTHONHASHSEED")
+"""The caller's PYTHON* variables that reach the worker; the rest (PYTHONHOME, PYTHONPATH, PYTHONSTARTUP,
+PYTHONUSERBASE, ...) belong to GIMP's own Python and would point the venv's Python 3 at GIMP's 2.7
+library or at modules that are not ours."""
+WORKER_PATH_VARIABLE = "IMAGEN_GIMP_WORKER_PATH"
+"""Folders put after the repository on the worker's path: where a swapped worker module lives (tests)."""
+
+
 def worker_environment(repo, environ=None):
     # type: (str, dict) -> dict
-    """The environment a worker runs in, cold or warm: the caller's, with the repository on PYTHONPATH."""
-    env = dict(os.environ if environ is None else environ)
-    env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    """The environment a worker runs in, cold or warm: the caller's without its Python's own settings,
+    with the repository (and IMAGEN_GIMP_WORKER_PATH) as the only PYTHONPATH."""
+    env = dict((name, value) for name, value in (os.environ if environ is None else environ).items()
+               if not name.startswith("PYTHON") or name in KEPT_PYTHON_VARIABLES)
+    extra = env.get(WORKER_PATH_VARIABLE)
+    env["PYTHONPATH"] = repo + (os.pathsep + extra if extra else "")
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

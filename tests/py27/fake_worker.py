@@ -5,7 +5,7 @@ exit codes. Results are simple and checkable: the selected pixels painted magent
 selection), the canvas border filled grey (outpaint), a nearest-neighbour upscale, a 32x24 picture
 for generate. A prompt FAULT:crash, FAULT:user or FAULT:garbage picks a failure; FAULT:partial
 makes only the first variation, with the pipeline's note about the missing ones.
-Run as: python -m fake_worker JOB_FOLDER (tests/py27 on PYTHONPATH).
+Run as: python -m fake_worker JOB_FOLDER (tests/py27 on the path: IMAGEN_GIMP_WORKER_PATH).
 """
 # ruff: noqa: UP003, UP004, UP025, UP028, UP031  (Python 2.7 syntax: this file also runs under 2.7)
 

@@ -107,3 +107,28 @@ class TestStaleJobs(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestBugLog(unittest.TestCase):
+    def test_the_bug_log_keeps_the_stack(self):
+        """2.7's exceptions have no __traceback__: the log must still name where the bug happened."""
+        from plugin import errors
+
+        cache = tempfile.mkdtemp()
+        saved = os.environ.get("XDG_CACHE_HOME")
+        os.environ["XDG_CACHE_HOME"] = cache
+        try:
+            try:
+                {}["missing"]
+            except KeyError as exc:
+                path = errors.log_exception(exc)
+            with open(path) as handle:
+                text = handle.read()
+            self.assertIn("test_the_bug_log_keeps_the_stack", text)
+            self.assertIn("KeyError", text)
+        finally:
+            if saved is None:
+                os.environ.pop("XDG_CACHE_HOME", None)
+            else:
+                os.environ["XDG_CACHE_HOME"] = saved
+            shutil.rmtree(cache)

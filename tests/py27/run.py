@@ -20,7 +20,7 @@ def main():
             sys.path.insert(0, path)
     os.environ["IMAGEN_GIMP_PYTHON"] = sys.executable
     os.environ["IMAGEN_GIMP_WORKER_MODULE"] = "fake_worker"
-    os.environ["PYTHONPATH"] = HERE  # the worker's own path; run_worker puts the repository first
+    os.environ["IMAGEN_GIMP_WORKER_PATH"] = HERE  # where the fake worker lives, after the repository
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     suite = unittest.defaultTestLoader.discover(HERE, pattern="*_suite.py", top_level_dir=HERE)
     result = unittest.TextTestRunner(verbosity=2).run(suite)
