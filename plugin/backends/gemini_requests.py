@@ -20,7 +20,7 @@ from plugin.backends.base import BackendError, EditRequest, UnsupportedOperation
 from plugin.backends.gemini_prompts import instruction
 from plugin.catalogue import Model
 from plugin.config import Settings
-from plugin.ops import Background, Customize, Describe, Generate, Operation, Upscale
+from plugin.ops import Background, Customize, Describe, Generate, Harmonize, Operation, Upscale
 
 DESCRIBE_SIDE = 2048  # Describe sends the picture at most this large: the model reads ~1 MP anyway
 REFERENCE_SIDE = 2048  # the same for reference layers
@@ -166,7 +166,32 @@ def build_call(request: EditRequest, choice: Choice, settings: Settings) -> Gemi
         return _describe(request, choice, settings)
     if isinstance(op, (Generate, Customize)):
         return _new_picture(request, choice, settings)
+    if isinstance(op, Harmonize):
+        return _harmonize(request, choice, settings)
     return _region(request, choice, settings)
+
+
+def _harmonize(request: EditRequest, choice: Choice, settings: Settings) -> GeminiCall:
+    """Google's composition template: the object alone first, then the scene with the object in place,
+    LAST (the answer takes the last picture's shape), both at the same framing, then the instruction."""
+    op = request.op
+    model = choice.model
+    scene = request.require_image()
+    if len(request.references) != 1 or request.references[0].shape != scene.shape:
+        raise UnsupportedOperation(f"{op.title} needs the object alone at the scene's size")
+    if model.max_images < 2:
+        raise UnsupportedOperation(f"{model.id} takes one picture; {op.title} sends two. Choose another tier.")
+    height, width = scene.shape[:2]
+    cap = settings.gemini.max_image_size if op.max_size == "auto" else op.max_size
+    frame = framing.frame_region(model, width, height, cap)
+    parts = [image_part(framed(request.references[0], frame), model, "object"),
+             image_part(framed(scene, frame), model, "scene"),
+             text_part(instruction(op))]
+    notes = []
+    if frame.enlarged:
+        notes.append(f"The area is larger than {model.id}'s largest answer ({frame.output[0]}x{frame.output[1]} at "
+                     f"{frame.size or '1K'}); the harmonized object was enlarged to fit and may look softer.")
+    return GeminiCall(choice, parts, config(op, choice, settings, frame), frame=frame, notes=notes)
 
 
 def _new_picture(request: EditRequest, choice: Choice, settings: Settings) -> GeminiCall:
