@@ -145,3 +145,64 @@ def test_offline_says_harmonize_needs_vertex_ai():
 
     with pytest.raises(UnsupportedOperation, match="cannot do matching a pasted object's light.*Harmonize"):
         LocalBackend().check_supported(ops.Harmonize())
+
+
+def run_cli(*args: str, cwd, env: dict):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    base = {"HOME": str(cwd), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(repo), "XDG_CONFIG_HOME": str(cwd / "c")}
+    return subprocess.run([sys.executable, "-m", "plugin", *args, "--quiet"], capture_output=True, text=True,
+                          cwd=cwd, env={**base, **env}, timeout=300)
+
+
+def test_the_command_writes_the_harmonized_composite(tmp_path, emulator):
+    """No settings file, only GOOGLE_CLOUD_PROJECT (and the loopback service's address)."""
+    from PIL import Image
+
+    from plugin import images
+
+    emulator.requests.clear()
+    emulator.faults.clear()
+    images.write_picture(cup(), tmp_path / "cup.png")
+    scene = photo("rocket")
+    images.write_picture(scene, tmp_path / "rocket.png")
+    done = run_cli("harmonize", "rocket.png", "--object", "cup.png", "--at", f"{AT[0]},{AT[1]}", "--prompt",
+                   "warm evening light", "--seed", "5", "-o", "out.png", cwd=tmp_path,
+                   env={"GOOGLE_CLOUD_PROJECT": "test-project", "IMAGEN_GIMP_ENDPOINT": emulator.url})
+    assert done.returncode == 0, done.stderr
+    assert "wrote out.png (seed 5)" in done.stdout
+    assert not list(tmp_path.glob("*.toml")) and not (tmp_path / "c").exists()
+    (record,) = gemini_records(emulator)
+    assert record.status == 200 and record.project == "test-project"
+    out = np.asarray(Image.open(tmp_path / "out.png").convert("RGBA"))
+    alpha = np.zeros(scene.shape[:2], np.uint8)
+    alpha[AT[1]:AT[1] + CUP[1], AT[0]:AT[0] + CUP[0]] = cup()[..., 3]
+    far = far_from(alpha, 48)
+    assert np.array_equal(out[far], scene[far])
+    assert not np.array_equal(out[~far], scene[~far])
+    op = ops.Harmonize()
+    _region, _under, _alpha, rect = scene_and_object(op)
+    model = pipeline_fit(record, rect)
+    solid = alpha[rect.y:rect.y + rect.height, rect.x:rect.x + rect.width] == 255
+    inside = out[rect.y:rect.y + rect.height, rect.x:rect.x + rect.width]
+    assert np.array_equal(inside[solid][:, :3], model[solid][:, :3])
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("--at", "12"), "--at '12': give the object's top-left corner on the scene as X,Y"),
+    (("--at", "5000,10"), "--at 5000,10 puts the 150x120 object outside the 640x427 scene"),
+    (("--at", "10,10", "--backend", "local"), "The local engine works offline and cannot do matching a pasted "
+                                              "object's light to its scene and casting its shadow (Harmonize)"),
+])
+def test_command_mistakes_are_one_line_and_exit_2(tmp_path, args, words):
+    from plugin import images
+
+    images.write_picture(cup(), tmp_path / "cup.png")
+    images.write_picture(photo("rocket"), tmp_path / "rocket.png")
+    done = run_cli("harmonize", "rocket.png", "--object", "cup.png", *args, "-o", "out.png", cwd=tmp_path, env={})
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and words in done.stderr, done.stderr
+    assert not (tmp_path / "out.png").exists()
