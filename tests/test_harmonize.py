@@ -206,3 +206,60 @@ def test_command_mistakes_are_one_line_and_exit_2(tmp_path, args, words):
     assert done.returncode == 2, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and words in done.stderr, done.stderr
     assert not (tmp_path / "out.png").exists()
+
+
+class ObjectHost:
+    """tests/host_support.FakeHost with a pasted object: a 16x12 layer at (20, 12), an opaque ellipse in it,
+    over the fake's scene (flat blue-grey, nothing right of x = 50)."""
+
+    def __new__(cls):
+        from host_support import FakeHost
+
+        class Host(FakeHost):
+            def layer_rect(self):
+                return Rect(20, 12, 16, 12)
+
+            def read_pixels(self, rect, transparent_outside):
+                self.calls.append(("pixels", tuple(rect)))
+                inside = ellipse_mask(rect.height, rect.width, 27.5 - rect.x, 17.5 - rect.y, 7.5, 5.5)
+                return bytes(v for m in inside.ravel() for v in ((200, 40, 30, 255) if m else (0, 0, 0, 0)))
+
+        return Host()
+
+
+def test_the_host_reads_object_and_scene_and_pastes_a_group_per_variation(monkeypatch, emulator, tmp_path):
+    import json
+    import sys
+    from pathlib import Path
+
+    from plugin.hosts import job_client, jobs, procedures
+
+    monkeypatch.setenv("IMAGEN_GIMP_PYTHON", sys.executable)
+    monkeypatch.setenv("IMAGEN_GIMP_ENDPOINT", emulator.url)
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "test-project")
+    monkeypatch.setenv("IMAGEN_GIMP_CONFIG", str(tmp_path / "no-config.toml"))
+    emulator.requests.clear()
+    values = {param.name: param.default for param in procedures.PROCEDURE_BY_ACTION["harmonize"].params}
+    values.update({"variations": 2, "seed": 4, "context": 8, "shadow": 6})
+    host = ObjectHost()
+    paste, folder = job_client.run_job("harmonize", values, host, str(Path(__file__).resolve().parents[1]))
+    try:
+        reads = [c for c in host.calls if c[0] in ("pixels", "scene", "selection", "layer")]
+        assert reads == [("pixels", (12, 4, 32, 28)), ("scene", (12, 4, 32, 28))]
+        assert paste.target == "harmonized" and len(paste.layers) == 2
+        first, second = paste.layers
+        assert first.visible and not second.visible and first.name.startswith("Harmonize #1 (seed ")
+        for group in paste.layers:
+            obj, shadow = group.layers
+            assert obj.name.startswith("Harmonized object #") and shadow.name.startswith("Shadow #")
+            assert obj.visible and shadow.visible and obj.mask_path and shadow.mask_path
+            alpha = ellipse_mask(28, 32, 27.5 - 12, 17.5 - 4, 7.5, 5.5)
+            box = harmonize.footprint_box(alpha)  # the ellipse's box, in image coordinates below
+            assert (obj.x, obj.y, obj.width, obj.height) == (box.x + 12, box.y + 4, box.width, box.height)
+            assert json.loads(obj.parasite)["role"] == "object" and json.loads(shadow.parasite)["role"] == "shadow"
+            mask = np.frombuffer(Path(obj.mask_path).read_bytes(), np.uint8).reshape(box.height, box.width)
+            assert np.array_equal(mask, alpha[box.y:box.y + box.height, box.x:box.x + box.width])
+            assert shadow.x <= obj.x and shadow.x + shadow.width >= obj.x + obj.width
+    finally:
+        jobs.remove_job(folder)
+    assert len(gemini_records(emulator)) == 2
