@@ -138,7 +138,7 @@ HARMONIZE = (
     _p("prompt", "string", "_Prompt", "Optional: how the light falls ('evening light from the left', 'on wet asphalt')",
        ""),
     _p("context", "int", "Conte_xt margin", "Pixels of scene around the object the model sees", 96, (0, 4096)),
-    _p("shadow", "int", "S_hadow reach", "How far from the object its shadow may reach, in pixels; farther "
+    _p("shadow", "int", "Shado_w reach", "How far from the object its shadow may reach, in pixels; farther "
        "away the picture stays as it was", 48, (0, 1024)),
 )
 HINT = _p("prompt", "string", "H_int", "Optional: what the background should look like", "")
