@@ -379,8 +379,9 @@ def _make_layer(op: Operation, region: _Region, picture: np.ndarray, seed: int |
 
 
 def _report_missing(op: Operation, output: JobOutput) -> None:
-    if not actions.answers_in_text(op.action) and len(output.layers) < op.variations:
-        missing = op.variations - len(output.layers)
+    arrived = len({layer.group or id(layer) for layer in output.layers})  # harmonize: two layers a variation
+    if not actions.answers_in_text(op.action) and arrived < op.variations:
+        missing = op.variations - arrived
         output.notes.append(f"{missing} of {op.variations} variations did not come back (see notes above).")
 
 

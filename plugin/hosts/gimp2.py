@@ -302,7 +302,7 @@ class Paster(object):
         """Per variation a group right above the object (the first on top and shown), holding the harmonized
         object over its shadow layer; the object and the layers under it are not touched."""
         parent = pdb.gimp_item_get_parent(source_layer)
-        for group_plan in reversed(plan.layers):
+        for group_plan in plan.layers:  # each at the object's place, so the first ends on top
             group = gimp.GroupLayer(self.image, native_str(group_plan.name))
             position = pdb.gimp_image_get_item_position(self.image, source_layer)
             pdb.gimp_image_insert_layer(self.image, group, parent, position)

@@ -76,7 +76,7 @@ class Paster:
         """Per variation a group right above the object (the first on top, the only one shown), holding the
         harmonized object over its shadow layer; the object and the layers under it are not touched."""
         parent = source_layer.get_parent()
-        for group_plan in reversed(plan.layers):
+        for group_plan in plan.layers:  # each at the object's place, so the first ends on top
             group = Gimp.GroupLayer.new(self.image, group_plan.name)
             self.image.insert_layer(group, parent, self.image.get_item_position(source_layer))
             self.added.append(group)
