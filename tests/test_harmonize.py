@@ -263,3 +263,15 @@ def test_the_host_reads_object_and_scene_and_pastes_a_group_per_variation(monkey
     finally:
         jobs.remove_job(folder)
     assert len(gemini_records(emulator)) == 2
+
+
+def test_a_blocked_variation_costs_only_itself(backend, emulator):
+    from emulator import Fault
+
+    emulator.faults.append(Fault("IMAGE_SAFETY", count=1))
+    op = ops.Harmonize(variations=2, seed=21)
+    region, under, _alpha, _rect = scene_and_object(op)
+    output = pipeline.run(op, region, None, backend, references=[under])
+    assert [layer.provenance["role"] for layer in output.layers] == ["shadow", "object"]
+    assert any("1 of 2 variations failed" in note for note in output.notes), output.notes
+    assert any("1 of 2 variations did not come back" in note for note in output.notes), output.notes
