@@ -6,6 +6,8 @@ shadow's reach the picture is the original, bit for bit)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -275,3 +277,22 @@ def test_a_blocked_variation_costs_only_itself(backend, emulator):
     assert [layer.provenance["role"] for layer in output.layers] == ["shadow", "object"]
     assert any("1 of 2 variations failed" in note for note in output.notes), output.notes
     assert any("1 of 2 variations did not come back" in note for note in output.notes), output.notes
+
+
+@pytest.mark.parametrize(("what", "words"), [
+    ("scene", "scene: there is nothing visible under the object"),
+    ("object", "object: the object layer is empty (fully transparent) where it lies"),
+])
+def test_a_missing_scene_or_object_is_explained_before_any_call(what, words):
+    from tests.conftest import FakeBackend
+
+    fake_backend = FakeBackend(actions=frozenset({"harmonize"}))
+    op = ops.Harmonize()
+    region, under, _alpha, _rect = scene_and_object(op)
+    if what == "scene":
+        under = np.zeros_like(under)
+    else:
+        region = np.zeros_like(region)
+    with pytest.raises(ops.OperationError, match=re.escape(words)):
+        pipeline.run(op, region, None, fake_backend, references=[under])
+    assert not fake_backend.requests
