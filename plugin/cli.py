@@ -229,6 +229,8 @@ def run_operation(args: argparse.Namespace) -> dict:
     if isinstance(op, ops.Harmonize):  # the object file placed on the scene; the job is run here (below)
         from plugin import cli_harmonize
 
+        if args.reference:
+            raise UserError("harmonize takes the object with --object FILE and no --reference")
         region, references, origin, image = cli_harmonize.inputs(
             op, image, read_image(args.object), cli_harmonize.parse_at(args.at))
         region_selection = None

@@ -196,6 +196,7 @@ def test_the_command_writes_the_harmonized_composite(tmp_path, emulator):
 @pytest.mark.parametrize(("args", "words"), [
     (("--at", "12"), "--at '12': give the object's top-left corner on the scene as X,Y"),
     (("--at", "5000,10"), "--at 5000,10 puts the 150x120 object outside the 640x427 scene"),
+    (("--at", "10,10", "--reference", "cup.png"), "harmonize takes the object with --object FILE and no --reference"),
     (("--at", "10,10", "--backend", "local"), "The local engine works offline and cannot do matching a pasted "
                                               "object's light to its scene and casting its shadow (Harmonize)"),
 ])
