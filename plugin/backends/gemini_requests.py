@@ -29,6 +29,7 @@ SAFETY_CATEGORIES = ("HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_DANGEROUS_CONTE
 PEOPLE = {"allow_none": "ALLOW_NONE", "allow_adult": "ALLOW_ADULT", "allow_all": "ALLOW_ALL"}
 PROMINENT = {"allow": "ALLOW_PROMINENT_PEOPLE", "block": "BLOCK_PROMINENT_PEOPLE"}
 MASKED = ("insert", "remove", "outpaint")
+GREY = 128  # the backdrop of Harmonize's object-alone picture (plugin/harmonize.py)
 
 
 @dataclass(frozen=True)
@@ -116,13 +117,15 @@ def fit_side(pixels: np.ndarray, side: int) -> np.ndarray:
     return scaled_once(pixels, (max(1, round(width * scale)), max(1, round(height * scale))))
 
 
-def framed(pixels: np.ndarray, frame: framing.Frame, nearest: bool = False, pad: str = "symmetric"
-           ) -> np.ndarray:
-    """The region padded to the frame's shape (mirrored, or 0 for masks), then resized once if needed."""
+def framed(pixels: np.ndarray, frame: framing.Frame, nearest: bool = False, pad: str = "symmetric",
+           fill: int = 0) -> np.ndarray:
+    """The region padded to the frame's shape (mirrored, or `fill` for masks and the object alone), then
+    resized once if needed."""
     x, y, w, h = frame.box
     pad_w, pad_h = frame.padded
     pads = ((y, pad_h - h - y), (x, pad_w - w - x)) + (((0, 0),) if pixels.ndim == 3 else ())
-    padded = np.pad(pixels, pads, mode=pad) if any(sum(p) for p in pads) else pixels
+    extra = {"constant_values": fill} if pad == "constant" else {}
+    padded = np.pad(pixels, pads, mode=pad, **extra) if any(sum(p) for p in pads) else pixels
     return scaled_once(padded, frame.send, nearest)
 
 
@@ -184,7 +187,8 @@ def _harmonize(request: EditRequest, choice: Choice, settings: Settings) -> Gemi
     height, width = scene.shape[:2]
     cap = settings.gemini.max_image_size if op.max_size == "auto" else op.max_size
     frame = framing.frame_region(model, width, height, cap)
-    parts = [image_part(framed(request.references[0], frame), model, "object"),
+    alone = framed(request.references[0], frame, pad="constant", fill=GREY)  # one object, on grey all round
+    parts = [image_part(alone, model, "object"),
              image_part(framed(scene, frame), model, "scene"),
              text_part(instruction(op))]
     notes = []
