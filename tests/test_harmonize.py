@@ -145,7 +145,8 @@ def test_offline_says_harmonize_needs_vertex_ai():
     from plugin.backends.base import UnsupportedOperation
     from plugin.backends.local import LocalBackend
 
-    with pytest.raises(UnsupportedOperation, match="cannot do matching a pasted object's light.*Harmonize"):
+    with pytest.raises(UnsupportedOperation, match="cannot do matching a pasted object's light.*Harmonize needs "
+                                                   "Google's image models on Vertex AI"):
         LocalBackend().check_supported(ops.Harmonize())
 
 
