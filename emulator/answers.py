@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from emulator import composition
 from emulator.catalogue import IMAGE, nearest_ratio, output_size
 from emulator.checks import Checked, tokens
 from emulator.engines import Engine
@@ -112,7 +113,8 @@ def _image_answer(checked: Checked, engine: Engine, drafts: int, meta: dict[str,
 def final_picture(checked: Checked, engine: Engine) -> tuple[np.ndarray, bool]:
     """(RGB at the tier's size, whether it is an edit): a pattern for text-to-image; for an edit the first
     picture resized, new content where the mask (the second picture) is white, or a light pattern over
-    everything without a mask, and the kept area shifted +6 in red."""
+    everything without a mask, and the kept area shifted +6 in red; several pictures without a mask are a
+    composition (emulator/composition.py), answered in the last picture's shape."""
     model, config = checked.model, checked.config
     seed = config.seed or 0
     prompt = checked.prompt
@@ -120,14 +122,22 @@ def final_picture(checked: Checked, engine: Engine) -> tuple[np.ndarray, bool]:
         size = output_size(model, config.aspect_ratio or "1:1", config.tier)
         return pattern(fingerprint(model.id, prompt, seed), *size), False
     base = checked.images[0]
+    mask = as_mask(checked.images[1], base) if len(checked.images) > 1 else None
+    if len(checked.images) > 1 and mask is None:  # a composition: the answer takes the LAST picture's shape
+        base = checked.images[-1]
     ratio = config.aspect_ratio or nearest_ratio(base.shape[1], base.shape[0], model.aspect_ratios)
     size = output_size(model, ratio, config.tier)
     new = pattern(fingerprint(model.id, prompt, seed, base), *size)
-    kept = shift(resize(base, size))
-    mask = as_mask(checked.images[1], base) if len(checked.images) > 1 else None
-    if mask is None or not mask.any():
+
+    def with_pattern(kept: np.ndarray) -> np.ndarray:
         blended = kept.astype(np.float32) * 0.75 + new.astype(np.float32) * 0.25
-        return np.clip(blended + 0.5, 0, 255).astype(np.uint8), True
+        return np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+
+    if len(checked.images) > 1 and mask is None:
+        return composition.compose(checked.images, prompt, size, with_pattern), True
+    kept = shift(resize(base, size))
+    if mask is None or not mask.any():
+        return with_pattern(kept), True
     if "remove" in prompt.lower():
         try:
             new = resize(engine("remove", base, mask, {"seed": seed}), size)

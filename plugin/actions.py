@@ -33,6 +33,8 @@ READS = {
     "canvas": "the whole canvas, transparent where the layer does not reach",
     "selected-or-layer": "the selection's bounds on the layer, else the whole layer",
     "layer": "the whole layer (a selection marks what to keep)",
+    "object-and-scene": "the active layer (the pasted object) and the visible layers below it, merged for reading "
+                        "only, over the object's box plus a margin",
 }
 RESULTS = {
     "layers": "new layers in a group above the layer, one undo step",
@@ -40,6 +42,8 @@ RESULTS = {
     "new-image": "a new image",
     "new-image-or-layers": "a new image, or layers in the current one with 'into-image'",
     "text": "a message (and, if asked, the image comment)",
+    "harmonized": "per variation a layer group above the object holding the harmonized object and its shadow "
+                  "layer, each masked; one undo step",
 }
 ALL_BACKENDS = ("local", "gemini", "imagen")
 CLOUD = ("gemini", "imagen")
@@ -89,6 +93,11 @@ ACTIONS = (
        (P.PROMPT,) + P.REFERENCES + (P.NEGATIVE, P.ASPECT, P.into_image("Add to the current i_mage")) + P.TAIL,
        "references", "ignored", "new-image-or-layers", CLOUD,
        offline_missing="making a picture from reference layers"),
+    _a("harmonize", "harmonize", "Harmonize", "_Harmonize...",
+       "Blend the pasted layer into the picture below it: its light, colour and a contact shadow",
+       P.HARMONIZE + P.TAIL,
+       "object-and-scene", "ignored", "harmonized", ("gemini",),
+       offline_missing="matching a pasted object's light to its scene and casting its shadow"),
     # Imagen (legacy) only, on the command line: Google shut Imagen down and documents no successor API
     _a("auto_mask", "auto-mask", "Edit by Automatic Mask", None, "", (),
        "layer", "ignored", "layers", ("imagen",), offline_missing="finding the area to edit by itself",

@@ -38,6 +38,7 @@ HELP = {
     "grow": "grow the mask by this many pixels",
     "feather": "fade the blend out over this many pixels beyond the grown mask",
     "context": "pixels of surroundings sent with the region",
+    "shadow": "harmonize: how far from the object its shadow may reach, in pixels (farther: the scene as it was)",
     "left": "pixels to add on the left", "top": "pixels to add on top",
     "right": "pixels to add on the right", "bottom": "pixels to add at the bottom",
     "backend": "where it runs: auto (Google's Gemini models when Vertex AI is set up, else local), local "
@@ -91,7 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="ACTION", parser_class=OneLineParser)
     for action, cls in ops.OPERATIONS.items():
         sub = commands.add_parser(action, help=cls.title, description=(cls.__doc__ or cls.title).strip())
-        if cls.needs_image:
+        if action == "harmonize":
+            sub.add_argument("input", help="the scene: image file (PNG, JPEG, WebP, TIFF)")
+            sub.add_argument("--object", required=True, help="the object to blend in: a picture with transparency")
+            sub.add_argument("--at", required=True, metavar="X,Y", help="where the object's top-left corner goes")
+        elif cls.needs_image:
             sub.add_argument("input", help="image file (PNG, JPEG, WebP, TIFF)")
             sub.add_argument("--mask", help="the selection: " + images.MASK_RULE)
         sub.add_argument("-o", "--output", default=None,
@@ -216,18 +221,29 @@ def run_operation(args: argparse.Namespace) -> dict:
     values = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if f.name not in HOST_ONLY}
     op = ops.from_dict({"action": args.command, **values})
     inputs = [getattr(args, "input", ""), getattr(args, "mask", "") or "", *args.reference,
-              getattr(op, "image_path", "")]
+              getattr(op, "image_path", ""), getattr(args, "object", "")]
     paths = output_paths(args, op.variations) if not actions.answers_in_text(op.action) else []
     check_outputs(paths, inputs, args.overwrite)  # before any work: nothing is lost, nothing waits in vain
     image = read_image(args.input) if cls.needs_image else None
     selection = read_mask(args.mask, image) if getattr(args, "mask", None) else None
-    region, region_selection, origin = crop.plan_region(op, image, selection)
-    references = [read_image(path) for path in args.reference]
+    if isinstance(op, ops.Harmonize):  # the object file placed on the scene; the job is run here (below)
+        from plugin import cli_harmonize
+
+        if args.reference:
+            raise UserError("harmonize takes the object with --object FILE and no --reference")
+        region, references, origin, image = cli_harmonize.inputs(
+            op, image, read_image(args.object), cli_harmonize.parse_at(args.at))
+        region_selection = None
+    else:
+        region, region_selection, origin = crop.plan_region(op, image, selection)
+        references = [read_image(path) for path in args.reference]
     progress = ProgressDisplay(args.quiet)
 
     def whole(shown, masked, x, y, canvas):
         return whole_picture(image, origin, shown, masked, x, y, canvas)
 
+    if isinstance(op, ops.Harmonize):  # the model's time dominates; its two layers per picture are laid here
+        return run_here(op, region, region_selection, references, paths, whole, progress)
     repo = str(Path(__file__).resolve().parents[1])
     if warm_client.worker_up(sys.executable, repo):  # the warm worker GIMP uses: no imports, kernels loaded
         from plugin import cli_warm
@@ -249,6 +265,8 @@ def run_here(op: ops.Operation, region, selection, references, paths: list[Path]
     written: list[dict] = []
 
     def keep(layer, output) -> None:  # each variation on disk as soon as it arrives
+        if layer.provenance.get("role") == "object":  # harmonize: written with its shadow layer (composite)
+            return
         path = paths[len(written)] if len(paths) > 1 else paths[0]
         images.write_picture(whole(layer.shown(), layer.mask is not None, layer.x, layer.y, output.canvas), path)
         written.append({"path": str(path), "seed": layer.provenance["seed"], "name": layer.name})

@@ -58,6 +58,8 @@ class ResultWriter:
             "width": int(layer.pixels.shape[1]), "height": int(layer.pixels.shape[0]),
             "pixels": pixels_name, "mask": mask_name, "provenance": layer.provenance,
         })
+        if layer.group:  # harmonize: the variation's own group
+            self.entries[-1]["group"] = layer.group
         self.write(output, complete=False)
 
     def write(self, output: JobOutput, complete: bool, error: str = "") -> None:

@@ -300,10 +300,31 @@ class Customize(Operation):
         object.__setattr__(self, "reference_layers", tuple(self.reference_layers))
 
 
+@dataclass(frozen=True)
+class Harmonize(Operation):
+    """Blend a pasted object into the scene under it: its light, colour and a soft contact shadow.
+
+    The input is the object over its box plus `context` pixels of scene (transparent where the object is
+    not); the scene under it comes as the one reference. Only the object's footprint and, around it, the
+    places the model darkened within `shadow` pixels change; farther away the scene stays bit for bit.
+    """
+
+    action: ClassVar[str] = "harmonize"
+
+    prompt: str = ""
+    context: int = 96
+    shadow: int = 48
+
+    def validate(self) -> None:
+        _check_text("prompt", self.prompt, required=False)
+        _check_int("context", self.context, 0, 4096)
+        _check_int("shadow", self.shadow, 0, 1024)
+
+
 OPERATIONS: dict[str, type[Operation]] = {
     cls.action: cls
     for cls in (Generate, InpaintInsert, InpaintRemove, Outpaint, Background, Edit, Upscale, Describe,
-                Customize)
+                Customize, Harmonize)
 }
 
 

@@ -134,6 +134,13 @@ REFERENCES = (
     _p("compute-control", "bool", "Dra_w the lines from a photo",
        "Scribble/edges: the layer is a photo; its sketch or edges are drawn from it first", False),
 )
+HARMONIZE = (
+    _p("prompt", "string", "_Prompt", "Optional: how the light falls ('evening light from the left', 'on wet asphalt')",
+       ""),
+    _p("context", "int", "Conte_xt margin", "Pixels of scene around the object the model sees", 96, (0, 4096)),
+    _p("shadow", "int", "Shado_w reach", "How far from the object its shadow may reach, in pixels; farther "
+       "away the picture stays as it was", 48, (0, 1024)),
+)
 HINT = _p("prompt", "string", "H_int", "Optional: what the background should look like", "")
 FACTOR = _p("factor", "choice", "_Factor", "How much larger", "x2", FACTOR_CHOICES)
 QUESTION = _p("question", "string", "Q_uestion", "Optional: ask something about the picture", "")

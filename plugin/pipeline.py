@@ -31,7 +31,7 @@ from plugin.backends.base import (
 from plugin.backends.vertex_errors import QuotaExhausted, ServiceUnavailable
 from plugin.crop import MIN_SIDE
 from plugin.geometry import Rect
-from plugin.ops import MAX_SEED, Background, MaskedOperation, Operation, OperationError, Outpaint
+from plugin.ops import MAX_SEED, Background, Harmonize, MaskedOperation, Operation, OperationError, Outpaint
 
 
 @dataclass
@@ -45,6 +45,7 @@ class ResultLayer:
     mask: np.ndarray | None  # H x W uint8 layer mask, None = whole layer shows
     provenance: dict
     composite: np.ndarray | None = None  # as GIMP shows it over the original (through the mask)
+    group: str = ""  # Harmonize: the variation's own layer group (its object and shadow layers)
 
     def shown(self) -> np.ndarray:
         return self.pixels if self.composite is None else self.composite
@@ -89,6 +90,7 @@ class _Region:
     weight: np.ndarray | None  # full-resolution 8-bit blend mask
     hint: np.ndarray | None = None  # background: the user's selection marking the subject
     origin_shift: tuple[int, int] = (0, 0)  # input origin inside the (padded) working canvas
+    footprint: np.ndarray | None = None  # harmonize: the object's alpha; image is then the object in its scene
 
 
 VARIATION_FAILURES = (SafetyFiltered, QuotaExhausted, ServiceUnavailable)
@@ -111,6 +113,8 @@ def run(op: Operation, image: np.ndarray | None, selection: np.ndarray | None, b
         references.append(load_rgba(op.image_path))
     progress(0.02, "preparing the region")
     region = _prepare_region(op, image, selection)
+    if isinstance(op, Harmonize):
+        region, references = _harmonize_region(op, region, references)
     if isinstance(op, Outpaint):
         output.canvas = op.margins
     caps = backend.capabilities()
@@ -140,9 +144,11 @@ def run(op: Operation, image: np.ndarray | None, selection: np.ndarray | None, b
             seed = result_seeds[number] if number < len(result_seeds) else None
             if colour_matched and request.mask is not None and picture.shape == request.image.shape:
                 picture = compose.match_colour(picture, request.image, request.mask > 0)
-            layer = _make_layer(op, region, picture, seed, len(output.layers), output, result)
-            output.layers.append(layer)
-            on_layer(layer, output)
+            made = (_harmonized(op, region, picture, seed, output, result) if region.footprint is not None
+                    else [_make_layer(op, region, picture, seed, len(output.layers), output, result)])
+            for layer in made:
+                output.layers.append(layer)
+                on_layer(layer, output)
         share.done(index, len(output.layers))
 
     workers = max(1, min(caps.parallel, len(calls)))
@@ -290,10 +296,42 @@ def _request(op: Operation, region: _Region, caps, references: list[np.ndarray])
     return EditRequest(op=op, image=picture, mask=mask, references=references)
 
 
-def _make_layer(op: Operation, region: _Region, picture: np.ndarray, seed: int | None, index: int,
-                output: JobOutput, result: BackendResult) -> ResultLayer:
-    details = dict(result.details)
-    provenance = {
+def _harmonize_region(op: Harmonize, region: _Region, references: list[np.ndarray]
+                      ) -> tuple[_Region, list[np.ndarray]]:
+    """The object in its scene is what the model edits; the object alone (on grey) is the reference."""
+    from plugin import harmonize
+
+    scene = harmonize.scene_of(op, region.image, references)
+    together = harmonize.composite(region.image, scene)
+    return (dataclasses.replace(region, image=together, footprint=region.image[..., 3].copy()),
+            [harmonize.on_grey(region.image)])
+
+
+def _harmonized(op: Harmonize, region: _Region, picture: np.ndarray, seed: int | None, output: JobOutput,
+                result: BackendResult) -> list[ResultLayer]:
+    """A variation's shadow layer and harmonized object layer (bottom up), named for its group."""
+    from plugin import harmonize
+
+    number = len(output.layers) // 2 + 1
+    group = f"{op.title} #{number}" + (f" (seed {seed})" if seed is not None else "")
+    names = {"shadow": f"Shadow #{number}", "object": f"Harmonized object #{number}"}
+    if picture.shape[:2] != region.image.shape[:2]:
+        picture = compose.scale_back(picture, region.image.shape[1], region.image.shape[0])
+    pieces = harmonize.pieces(region.image, region.footprint, picture, op.shadow)
+    layers = []
+    for piece in pieces:
+        provenance = _provenance(op, seed, output, result)
+        provenance["role"] = piece.role
+        layers.append(ResultLayer(names[piece.role], piece.x, piece.y, piece.pixels, piece.mask, provenance,
+                                  group=group))
+    shadow = pieces[0]  # its area holds the object's: the whole variation as shown, for the command line
+    layers[0].composite = _crop(harmonize.shown(region.image, pieces),
+                                Rect(shadow.x, shadow.y, shadow.mask.shape[1], shadow.mask.shape[0]))
+    return layers
+
+
+def _provenance(op: Operation, seed: int | None, output: JobOutput, result: BackendResult) -> dict:
+    return {
         "plugin": f"imagen-gimp {__version__}",
         "action": op.action,
         "prompt": op.prompt_text,
@@ -302,8 +340,14 @@ def _make_layer(op: Operation, region: _Region, picture: np.ndarray, seed: int |
         "backend": output.backend,
         "parameters": {k: v for k, v in op.to_dict().items()
                        if k not in ("action", "prompt", "seed")},
-        **details,
+        **result.details,
     }
+
+
+def _make_layer(op: Operation, region: _Region, picture: np.ndarray, seed: int | None, index: int,
+                output: JobOutput, result: BackendResult) -> ResultLayer:
+    details = dict(result.details)
+    provenance = _provenance(op, seed, output, result)
     label = details.get("label", "")
     name = f"{op.title} #{index + 1}" + (f" ({label})" if label else "") + (
         f" (seed {seed})" if seed is not None else "")
@@ -335,8 +379,9 @@ def _make_layer(op: Operation, region: _Region, picture: np.ndarray, seed: int |
 
 
 def _report_missing(op: Operation, output: JobOutput) -> None:
-    if not actions.answers_in_text(op.action) and len(output.layers) < op.variations:
-        missing = op.variations - len(output.layers)
+    arrived = len({layer.group or id(layer) for layer in output.layers})  # harmonize: two layers a variation
+    if not actions.answers_in_text(op.action) and arrived < op.variations:
+        missing = op.variations - arrived
         output.notes.append(f"{missing} of {op.variations} variations did not come back (see notes above).")
 
 

@@ -47,6 +47,8 @@ def plan_input(action, operation, layer_rect, canvas_rect, selection_bounds):
         if on_layer is None:
             raise HostError("%s: the selection does not touch the active layer. Select an area on "
                             "the layer, or pick the layer under the selection." % entry.title)
+    if entry.reads == "object-and-scene":
+        return InputPlan(object_region(entry.title, operation, layer_rect, canvas_rect), True, False, True)
     if entry.reads == "around-selection":
         bleed = int(operation.get("grow", 0)) + int(operation.get("feather", 0))
         rect = geometry.region_of_interest(on_layer, bleed, int(operation.get("context", 0)), layer_rect)
@@ -58,6 +60,17 @@ def plan_input(action, operation, layer_rect, canvas_rect, selection_bounds):
         rect = on_layer or layer_rect
         return InputPlan(rect, True, entry.selection == "used" and on_layer is not None, False)
     return InputPlan(layer_rect, True, entry.selection == "used" and on_layer is not None, False)
+
+
+def object_region(title, operation, layer_rect, canvas_rect):
+    # type: (str, dict, geometry.Rect, geometry.Rect) -> geometry.Rect
+    """Harmonize: the object's box on the canvas grown by the context margin (at least the shadow's reach,
+    so the shadow's whole area is seen), clipped to the canvas. HostError when the object is off the canvas."""
+    on_canvas = geometry.intersect(layer_rect, canvas_rect)
+    if on_canvas.width <= 0 or on_canvas.height <= 0:
+        raise HostError("%s: the layer lies outside the canvas. Move the pasted object onto the picture." % title)
+    margin = max(int(operation.get("context", 0)), int(operation.get("shadow", 0)))
+    return geometry.intersect(geometry.expand(on_canvas, margin), canvas_rect)
 
 
 def placement(action, plan, into_image=False):

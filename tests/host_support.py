@@ -50,3 +50,9 @@ class FakeHost(Host):
 
     def message(self, text):
         self.calls.append(("message", text))
+
+    def read_scene(self, rect):
+        """The layers below: a flat blue-grey picture, transparent right of x = 50 (nothing there)."""
+        self.calls.append(("scene", tuple(rect)))
+        return b"".join(b"\x50\x60\x70\xff" if rect.x + i % rect.width < 50 else b"\0\0\0\0"
+                        for i in range(rect.width * rect.height))

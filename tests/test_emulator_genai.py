@@ -161,10 +161,16 @@ def test_include_thoughts_false_hides_thought_parts(genai):
     assert parts_of(response)[0].thought_signature
 
 
-def test_an_edit_without_ratio_follows_the_first_picture(genai):
+def test_a_composition_without_ratio_follows_the_last_picture(genai):
+    """Google: "with multiple images of different ratios, the model adopts the aspect ratio of the last
+    image" (ref/gemini-conversation.md section 2, [S5]); a picture and its mask follow the first."""
     pictures = [image_part(gradient(400, 300)), image_part(gradient(90, 160)), image_part(gradient(50, 50))]
     response = genai.models.generate_content(model=FLASH, contents=[*pictures, "put the others in the first"],
                                              config=image_config(image_size="2K"))
+    assert size(final_image(response)) == (2048, 2048)  # the last, 50x50 -> 1:1, 2K
+    response = genai.models.generate_content(
+        model=FLASH, contents=[image_part(gradient(400, 300)), image_part(box_mask(400, 300, (10, 10, 50, 50))),
+                               "change the white area"], config=image_config(image_size="2K"))
     assert size(final_image(response)) == (2400, 1792)  # 400x300 -> 4:3, 2K
     assert parts_of(response)[-1].text == "Here is the edited picture."
 

@@ -25,8 +25,10 @@ MASK_FIELDS = ("grow", "feather", "context")
 RUN_FIELDS = ("variations", "seed", "backend", "tier", "max-size", "model")
 SIZE_FIELDS = ("expand-mode", "aspect-ratio", "anchor", "left", "top", "right", "bottom")
 REFERENCE_FIELDS = ("reference-layers", "kind", "description", "subject-type", "compute-control")
+SCENE_FIELDS = ("context", "shadow")  # Harmonize (the only action with a shadow): no selection, a scene
 FRAMES = (("reference-frame", REFERENCE_FIELDS, "References (empty names = the selected layers)"),
           ("size-frame", SIZE_FIELDS, "New canvas size"),
+          ("scene-frame", SCENE_FIELDS, "Scene around the object"),
           ("mask-frame", MASK_FIELDS, "Selection edge and context"),
           ("run-frame", RUN_FIELDS, "Variations, model and cost"))
 SENSITIVE_IF = (  # field, the choice it depends on, the nicks that make it matter
@@ -41,7 +43,7 @@ SENSITIVE_IF = (  # field, the choice it depends on, the nicks that make it matt
 
 
 COST_FIELDS = ("variations", "backend", "mode", "tier", "max-size", "model", "factor", "aspect-ratio", "grow",
-               "feather", "context", "expand-mode", "left", "top", "right", "bottom", "anchor")
+               "feather", "context", "expand-mode", "left", "top", "right", "bottom", "anchor", "shadow")
 """The values the cost line depends on (mode: Replace Background's; only 'prompt' needs a model; the
 rest decide the tier and the size of what is sent)."""
 
@@ -76,8 +78,12 @@ def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: 
         elif param.kind == "choice":
             dialog.get_widget(param.name, gimp3_arguments.choice_widget_type())
     cost = None
+    used = set()
     for frame, fields, label in FRAMES:
-        present = [name for name in fields if name in names]
+        if frame == "scene-frame" and "shadow" not in names:
+            continue
+        present = [name for name in fields if name in names and name not in used]
+        used.update(present)
         if present:
             box = dialog.fill_box(frame + "-box", present)
             dialog.get_label(frame + "-label", label, False, False)

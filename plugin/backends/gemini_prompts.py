@@ -14,6 +14,7 @@ from plugin.ops import (
     Describe,
     Edit,
     Generate,
+    Harmonize,
     InpaintInsert,
     InpaintRemove,
     Operation,
@@ -83,4 +84,19 @@ def instruction(op: Operation) -> str:
                 "fine, natural detail consistent with what is there; add, remove or move nothing.")
     if isinstance(op, Describe):
         return op.question.strip() or CAPTION
+    if isinstance(op, Harmonize):
+        return harmonize_instruction(prompt)
     raise ValueError(f"no instruction for {op.action}")
+
+
+def harmonize_instruction(prompt: str) -> str:
+    """Google's composition template (object from the first picture, placed in the scene of the second),
+    with its detail-preservation wording; the user's prompt says how the light falls."""
+    how = f" The light and the surface: {prompt.rstrip('.')}." if prompt else ""
+    return ("Using the provided pictures, integrate the object shown alone on grey in the first picture into the "
+            "scene of the second picture, exactly where it is already placed there. Keep the object's shape, size, "
+            "position, outline, label and text unchanged. Adjust its colour temperature, exposure and contrast "
+            "to match the scene's light, and add a soft contact shadow where it meets the surface, consistent "
+            f"with the direction and softness of the scene's light.{how} Change nothing else: keep everything "
+            "else in the scene exactly the same. Do not change the input aspect ratio; answer with the whole "
+            "second picture at the same framing.")

@@ -20,7 +20,7 @@ from plugin.backends.base import BackendError, EditRequest, UnsupportedOperation
 from plugin.backends.gemini_prompts import instruction
 from plugin.catalogue import Model
 from plugin.config import Settings
-from plugin.ops import Background, Customize, Describe, Generate, Operation, Upscale
+from plugin.ops import Background, Customize, Describe, Generate, Harmonize, Operation, Upscale
 
 DESCRIBE_SIDE = 2048  # Describe sends the picture at most this large: the model reads ~1 MP anyway
 REFERENCE_SIDE = 2048  # the same for reference layers
@@ -29,6 +29,7 @@ SAFETY_CATEGORIES = ("HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_DANGEROUS_CONTE
 PEOPLE = {"allow_none": "ALLOW_NONE", "allow_adult": "ALLOW_ADULT", "allow_all": "ALLOW_ALL"}
 PROMINENT = {"allow": "ALLOW_PROMINENT_PEOPLE", "block": "BLOCK_PROMINENT_PEOPLE"}
 MASKED = ("insert", "remove", "outpaint")
+GREY = 128  # the backdrop of Harmonize's object-alone picture (plugin/harmonize.py)
 
 
 @dataclass(frozen=True)
@@ -116,13 +117,15 @@ def fit_side(pixels: np.ndarray, side: int) -> np.ndarray:
     return scaled_once(pixels, (max(1, round(width * scale)), max(1, round(height * scale))))
 
 
-def framed(pixels: np.ndarray, frame: framing.Frame, nearest: bool = False, pad: str = "symmetric"
-           ) -> np.ndarray:
-    """The region padded to the frame's shape (mirrored, or 0 for masks), then resized once if needed."""
+def framed(pixels: np.ndarray, frame: framing.Frame, nearest: bool = False, pad: str = "symmetric",
+           fill: int = 0) -> np.ndarray:
+    """The region padded to the frame's shape (mirrored, or `fill` for masks and the object alone), then
+    resized once if needed."""
     x, y, w, h = frame.box
     pad_w, pad_h = frame.padded
     pads = ((y, pad_h - h - y), (x, pad_w - w - x)) + (((0, 0),) if pixels.ndim == 3 else ())
-    padded = np.pad(pixels, pads, mode=pad) if any(sum(p) for p in pads) else pixels
+    extra = {"constant_values": fill} if pad == "constant" else {}
+    padded = np.pad(pixels, pads, mode=pad, **extra) if any(sum(p) for p in pads) else pixels
     return scaled_once(padded, frame.send, nearest)
 
 
@@ -166,7 +169,33 @@ def build_call(request: EditRequest, choice: Choice, settings: Settings) -> Gemi
         return _describe(request, choice, settings)
     if isinstance(op, (Generate, Customize)):
         return _new_picture(request, choice, settings)
+    if isinstance(op, Harmonize):
+        return _harmonize(request, choice, settings)
     return _region(request, choice, settings)
+
+
+def _harmonize(request: EditRequest, choice: Choice, settings: Settings) -> GeminiCall:
+    """Google's composition template: the object alone first, then the scene with the object in place,
+    LAST (the answer takes the last picture's shape), both at the same framing, then the instruction."""
+    op = request.op
+    model = choice.model
+    scene = request.require_image()
+    if len(request.references) != 1 or request.references[0].shape != scene.shape:
+        raise UnsupportedOperation(f"{op.title} needs the object alone at the scene's size")
+    if model.max_images < 2:
+        raise UnsupportedOperation(f"{model.id} takes one picture; {op.title} sends two. Choose another tier.")
+    height, width = scene.shape[:2]
+    cap = settings.gemini.max_image_size if op.max_size == "auto" else op.max_size
+    frame = framing.frame_region(model, width, height, cap)
+    alone = framed(request.references[0], frame, pad="constant", fill=GREY)  # one object, on grey all round
+    parts = [image_part(alone, model, "object"),
+             image_part(framed(scene, frame), model, "scene"),
+             text_part(instruction(op))]
+    notes = []
+    if frame.enlarged:
+        notes.append(f"The area is larger than {model.id}'s largest answer ({frame.output[0]}x{frame.output[1]} at "
+                     f"{frame.size or '1K'}); the harmonized object was enlarged to fit and may look softer.")
+    return GeminiCall(choice, parts, config(op, choice, settings, frame), frame=frame, notes=notes)
 
 
 def _new_picture(request: EditRequest, choice: Choice, settings: Settings) -> GeminiCall:

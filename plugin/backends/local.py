@@ -20,7 +20,7 @@ from plugin.backends.base import (
     UnsupportedOperation,
     no_progress,
 )
-from plugin.ops import Background, Operation, Outpaint, Upscale
+from plugin.ops import Background, Harmonize, Operation, Outpaint, Upscale
 
 CLOUD_HINT = (
     "Set up Vertex AI (README, 'Credentials': run `gcloud auth application-default login` and set "
@@ -65,6 +65,9 @@ class LocalBackend(Backend):
         if reason:
             hint = (f"Vertex AI is not set up: {self.why_not_cloud}. Filters > Imagen > Check Setup (imagen-gimp "
                     "doctor) shows every step." if self.why_not_cloud else CLOUD_HINT)
+            if isinstance(op, Harmonize):  # README, Harmonize: the fallback that was measured and left out
+                hint = ("Harmonize needs Google's image models on Vertex AI: a colour match from the surroundings "
+                        "alone was measured and makes an object unlike its scene worse. " + hint)
             raise UnsupportedOperation(f"The local engine works offline and cannot do {reason} ({op.title}). {hint}")
 
     @staticmethod

@@ -13,11 +13,11 @@ import traceback
 import gimpfu
 from gimpfu import gimp, pdb
 
-from plugin import errors
+from plugin import actions, errors
 from plugin.errors import HostError
 from plugin.geometry import Rect, intersect
 from plugin.hosts import gimp2_arguments as arguments
-from plugin.hosts import job_client, jobs, paste_plan, pixel_bytes, procedures, worker_client
+from plugin.hosts import gimp2_scene, job_client, jobs, paste_plan, pixel_bytes, procedures, worker_client
 from plugin.hosts.interface import Host
 from plugin.hosts.operation import native_str, to_unicode
 
@@ -158,9 +158,16 @@ class Gimp2Host(Host):
 
     def read_pixels(self, rect, transparent_outside):
         # type: (Rect, bool) -> bytes
-        """RGBA of rect (image coordinates); transparent where the layer does not reach."""
-        data, inner = _read_region(self.layer, self.layer_rect(), rect)
-        return pixel_bytes.pad_region(pixel_bytes.to_rgba(data, self.layer.bpp), inner, rect, 4)
+        """RGBA of rect (image coordinates); transparent where the layer does not reach. Harmonize's object
+        is read as shown: a layer mask, if it has one, multiplied into the alpha."""
+        data = _read_rgba(self.layer, rect)
+        if actions.BY_NAME[self.action].reads != "object-and-scene":
+            return data
+        mask = self.layer.mask
+        if mask is not None:
+            values, inner = _read_region(mask, self.layer_rect(), rect)
+            data = pixel_bytes.masked_alpha(data, pixel_bytes.pad_region(values, inner, rect, 1))
+        return data
 
     def read_selection(self, rect):
         # type: (Rect) -> bytes
@@ -199,6 +206,10 @@ class Gimp2Host(Host):
         # type: (str) -> None
         gimp.message(native_str(text))
 
+    def read_scene(self, rect):
+        # type: (Rect) -> bytes
+        return gimp2_scene.read_below(self.image, self.layer, rect, _read_rgba)
+
 
 def _walk(layers):
     # type: (list) -> list
@@ -209,6 +220,14 @@ def _walk(layers):
         if isinstance(layer, gimp.GroupLayer):
             found.extend(_walk(layer.layers))
     return found
+
+
+def _read_rgba(drawable, rect):
+    # type: (object, Rect) -> bytes
+    """A drawable's RGBA over rect (image coordinates), transparent where it does not reach."""
+    data, inner = _read_region(drawable, Rect(drawable.offsets[0], drawable.offsets[1], drawable.width,
+                                              drawable.height), rect)
+    return pixel_bytes.pad_region(pixel_bytes.to_rgba(data, drawable.bpp), inner, rect, 4)
 
 
 def _read_region(drawable, drawable_rect, rect):
@@ -245,7 +264,10 @@ class Paster(object):
             return self._new_image(plan)
         pdb.gimp_image_undo_group_start(self.image)
         try:
-            self._into_image(plan, source_layer)
+            if plan.target == "harmonized":
+                self._harmonized(plan, source_layer)
+            else:
+                self._into_image(plan, source_layer)
         except Exception:
             self._roll_back()
             raise
@@ -274,6 +296,23 @@ class Paster(object):
             pdb.gimp_image_insert_layer(self.image, layer, group, index)
             layer.set_offsets(layer_plan.x + shift_x, layer_plan.y + shift_y)
             self._fill(layer, layer_plan)
+
+    def _harmonized(self, plan, source_layer):
+        # type: (paste_plan.PastePlan, object) -> None
+        """Per variation a group right above the object (the first on top and shown), holding the harmonized
+        object over its shadow layer; the object and the layers under it are not touched."""
+        parent = pdb.gimp_item_get_parent(source_layer)
+        for group_plan in plan.layers:  # each at the object's place, so the first ends on top
+            group = gimp.GroupLayer(self.image, native_str(group_plan.name))
+            position = pdb.gimp_image_get_item_position(self.image, source_layer)
+            pdb.gimp_image_insert_layer(self.image, group, parent, position)
+            self.added.append(group)
+            for index, layer_plan in enumerate(group_plan.layers):
+                layer = self._make_layer(self.image, layer_plan)
+                pdb.gimp_image_insert_layer(self.image, layer, group, index)
+                layer.set_offsets(layer_plan.x, layer_plan.y)
+                self._fill(layer, layer_plan)
+            group.visible = group_plan.visible
 
     def _new_image(self, plan):
         # type: (paste_plan.PastePlan) -> object

@@ -21,11 +21,12 @@ gi.require_version("Gegl", "0.4")
 gi.require_version("Babl", "0.1")
 from gi.repository import Babl, Gegl, Gimp, GLib, GObject  # noqa: E402
 
-from plugin import errors, geometry  # noqa: E402
+from plugin import actions, errors, geometry  # noqa: E402
 from plugin.errors import HostError  # noqa: E402
 from plugin.geometry import Rect  # noqa: E402
 from plugin.hosts import gimp3_arguments as arguments  # noqa: E402
 from plugin.hosts import (  # noqa: E402
+    gimp3_scene,  # noqa: E402
     job_client,
     jobs,
     pixel_bytes,
@@ -197,6 +198,8 @@ class Gimp3Host(Host):
     def read_pixels(self, rect: Rect, transparent_outside: bool) -> bytes:
         started = time.perf_counter()
         data = read_rgba(self.layer, rect, transparent_outside)
+        if actions.BY_NAME[self.action].reads == "object-and-scene":  # a pasted object cut out by a mask
+            data = gimp3_scene.with_mask(self.layer, rect, data)
         self.clock.part("read pixels", started)
         return data
 
@@ -228,6 +231,12 @@ class Gimp3Host(Host):
 
     def message(self, text: str) -> None:
         Gimp.message(text)
+
+    def read_scene(self, rect: Rect) -> bytes:
+        started = time.perf_counter()
+        data = gimp3_scene.read_below(self.image, self.layer, rect, read_rgba)
+        self.clock.part("read scene", started)
+        return data
 
 
 def read_rgba(drawable, rect: Rect, transparent_outside: bool) -> bytes:

@@ -35,7 +35,10 @@ class Paster:
             return self._new_image(plan)
         self.image.undo_group_start()
         try:
-            self._into_image(plan, source_layer)
+            if plan.target == "harmonized":
+                self._harmonized(plan, source_layer)
+            else:
+                self._into_image(plan, source_layer)
         except Exception:
             self._roll_back()
             raise
@@ -68,6 +71,21 @@ class Paster:
             layer.set_offsets(layer_plan.x + shift_x, layer_plan.y + shift_y)
             self.clock.part("paste new layer", started)
             self._fill(layer, layer_plan)
+
+    def _harmonized(self, plan: paste_plan.PastePlan, source_layer) -> None:
+        """Per variation a group right above the object (the first on top, the only one shown), holding the
+        harmonized object over its shadow layer; the object and the layers under it are not touched."""
+        parent = source_layer.get_parent()
+        for group_plan in plan.layers:  # each at the object's place, so the first ends on top
+            group = Gimp.GroupLayer.new(self.image, group_plan.name)
+            self.image.insert_layer(group, parent, self.image.get_item_position(source_layer))
+            self.added.append(group)
+            for index, layer_plan in enumerate(group_plan.layers):
+                layer = self._make_layer(self.image, layer_plan)
+                self.image.insert_layer(layer, group, index)
+                layer.set_offsets(layer_plan.x, layer_plan.y)
+                self._fill(layer, layer_plan)
+            group.set_visible(group_plan.visible)
 
     def _new_image(self, plan: paste_plan.PastePlan):
         image = Gimp.Image.new(plan.size[0], plan.size[1], Gimp.ImageBaseType.RGB)

@@ -62,3 +62,9 @@ class Host(object):
         # type: (str) -> None
         """Tell the user something (a note, a partial result's reason)."""
         raise NotImplementedError
+
+    def read_scene(self, rect):
+        # type: (object) -> bytes
+        """Harmonize: RGBA of the visible layers below the active layer, merged (for reading only: the
+        image is not changed), over rect in image coordinates; transparent where nothing is."""
+        raise NotImplementedError

@@ -42,6 +42,8 @@ def run_job(action, values, host, repo, mark=None):
         pixels = host.read_pixels(rect, plan.transparent_outside)
         selection = host.read_selection(rect) if plan.read_selection else None
     references = read_references(action, operation, values, host)
+    if actions.BY_NAME[action].reads == "object-and-scene":
+        references = [(rect.width, rect.height, host.read_scene(rect))]
     mark("read")
     folder = jobs.make_job(operation, rect.width, rect.height, (rect.x, rect.y), pixels, selection, references)
     mark("job folder")

@@ -24,9 +24,11 @@ SECRET_WORDS = ("key", "token", "secret", "password", "credential", "authorizati
 LayerPlan = collections.namedtuple("LayerPlan",
                                    "name x y width height pixels_path mask_path visible parasite")
 PastePlan = collections.namedtuple("PastePlan", "target group_name layers canvas size texts notes")
-"""target: "layers" (into the image), "new-image" (generate, customize, upscale) or "text" (describe,
-verify);
+"""target: "layers" (into the image), "new-image" (generate, customize, upscale), "text" (describe,
+verify) or "harmonized" (layers holds GroupPlans: one group per variation above the object);
 canvas: (left, top, right, bottom) to grow the canvas by first, or None; size: new image size."""
+GroupPlan = collections.namedtuple("GroupPlan", "name layers visible")
+"""Harmonize: one variation's group; layers top to bottom (the harmonized object, then its shadow)."""
 
 
 def provenance_payload(provenance):
@@ -58,6 +60,8 @@ def plan_paste(action, operation, folder, result, where):
     canvas = tuple(int(v) for v in canvas) if canvas else None
     if where.target == "text":
         return PastePlan("text", None, [], None, None, texts, notes)
+    if where.target == "harmonized":
+        return _harmonized(title, result, layers, texts, notes)
     if not layers:
         raise HostError("%s: the worker returned no picture. The image was not changed." % title)
     size = None
@@ -67,6 +71,21 @@ def plan_paste(action, operation, folder, result, where):
         size = (max(item.width + item.x for item in layers), max(item.height + item.y for item in layers))
     group = text(result["group"]) if result.get("group") else actions.group_name(action, operation.get("prompt"))
     return PastePlan(target, group, layers, canvas, size, texts, notes)
+
+
+def _harmonized(title, result, layers, texts, notes):
+    # type: (str, dict, list, list, list) -> PastePlan
+    """One group per variation (first visible), holding its layers top first: the object over its shadow."""
+    groups = []  # type: list
+    for entry, layer in zip(result.get("layers", []), layers):  # noqa: B905 - 2.7 syntax
+        name = text(entry.get("group") or title)
+        if not groups or groups[-1][0] != name:
+            groups.append((name, []))
+        groups[-1][1].insert(0, layer._replace(visible=True))  # the worker writes them bottom up
+    if not groups:
+        raise HostError("%s: the worker returned no picture. The image was not changed." % title)
+    plans = [GroupPlan(name, members, index == 0) for index, (name, members) in enumerate(groups)]
+    return PastePlan("harmonized", plans[0].name, plans, None, None, texts, notes)
 
 
 def read_file(path):

@@ -75,6 +75,17 @@ def from_rgba(data, bpp):
     return bytes(out)
 
 
+def masked_alpha(rgba, mask):
+    # type: (bytes, bytes) -> bytes
+    """RGBA whose alpha is multiplied by a layer mask (one byte per pixel): the layer as GIMP shows it.
+
+    Harmonize reads a pasted object that may be cut out by a mask rather than by transparency.
+    """
+    out = bytearray(rgba)
+    out[3::4] = bytearray((a * m + 127) // 255 for a, m in zip(bytearray(rgba[3::4]), bytearray(mask)))  # noqa: B905
+    return bytes(out)
+
+
 def hex_rgb(text):
     # type: (str) -> tuple
     """'#rrggbb' as (r, g, b) 0-255: the form GIMP 2.10's PF_COLOR default takes."""

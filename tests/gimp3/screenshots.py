@@ -19,16 +19,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gimp3 import rootfs  # noqa: E402
+from plugin import actions  # noqa: E402
 
 SCREEN = (1280, 1024)  # the Imagen submenu ends near y=755: the screen and GIMP's window reach past it
 MENU_CROP = (0, 0, 900, 775)  # image window, Filters menu and the whole Imagen submenu
-DIALOGS = {  # menu item: (its row in the Imagen submenu, window title, text typed into the prompt)
-    "check-setup": (0, "Imagen: Check Setup", ""), "describe": (1, "Describe Image", ""),
-    "edit": (2, "Edit with Prompt", ""), "expand": (3, "Expand Canvas", ""), "generate": (4, "Generate Image", ""),
-    "customize": (5, "Generate from References", ""),
-    "inpaint": (6, "Inpaint", "a small red paper boat on the saucer"), "remove": (7, "Remove Object", ""),
-    "background": (8, "Replace Background", ""), "upscale": (9, "Upscale", ""),
-}
+# menu item: (its row in the Imagen submenu, window title, text typed into the prompt). GIMP lists the
+# submenu by label in byte order ("Generate Image..." before "Generate from References..."); the action
+# table (plugin/actions.py) names the items, so a new action moves the rows below it.
+_LABELS = sorted([action.label.replace("_", "") for action in actions.MENU] + ["Check Setup..."])
+_TEXTS = {"inpaint": "a small red paper boat on the saucer", "harmonize": "evening light from the left"}
+DIALOGS = {"check-setup": (_LABELS.index("Check Setup..."), "Imagen: Check Setup", "")}
+DIALOGS.update({action.procedure: (_LABELS.index(action.label.replace("_", "")), action.title,
+                                   _TEXTS.get(action.procedure, "")) for action in actions.MENU})
 ROW_HEIGHT = 25  # pixels between the submenu's items
 # A throwaway gimprc. The script adds (config-version "<this GIMP>"): without it GIMP takes every start
 # for the first one after an update and opens its Welcome dialog (behind the image window) anyway.
@@ -95,6 +97,16 @@ Gimp.Display.new(img)
 img.select_ellipse(Gimp.ChannelOps.REPLACE, 330, 120, 120, 110)
 Gimp.displays_flush()
 """
+PASTED = """
+pasted = Gimp.Layer.new_from_drawable(img.get_layers()[0], img)
+img.insert_layer(pasted, None, 0)
+pasted.scale(240, 160, False)
+pasted.set_offsets(330, 210)
+pasted.set_name("Pasted")
+Gimp.Selection.none(img)
+img.set_selected_layers([pasted])
+Gimp.displays_flush()
+"""  # Harmonize's dialog: a pasted layer above the photo, active
 
 
 def main() -> int:
@@ -122,7 +134,8 @@ def main() -> int:
     try:
         with rootfs.session(extra_packages=rootfs.SCREEN_PACKAGES, version=args.version) as root:
             row, title, text = DIALOGS[args.dialog]
-            env = {"GIMPRC": GIMPRC, "BATCH": BATCH, "ITEM_Y": str(args.imagen_y + ROW_HEIGHT * row), "TITLE": title,
+            batch = BATCH + (PASTED if args.dialog == "harmonize" else "")
+            env = {"GIMPRC": GIMPRC, "BATCH": batch, "ITEM_Y": str(args.imagen_y + ROW_HEIGHT * row), "TITLE": title,
                    "TYPE": text, "CLICKS": CLICKS.get(args.dialog, ""), "PROJECT": PROJECT,
                    "SCREEN_W": str(SCREEN[0]), "SCREEN_H": str(SCREEN[1]), "GIMP_BIN": host.gui,
                    "USER_FOLDER": host.user_folder, "FILTERS_X": str(args.filters_x),
