@@ -14,8 +14,10 @@ from __future__ import annotations
 import glob
 import json
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -52,9 +54,8 @@ def python27():
 def gimp_session(tmp_path, python27):
     """What one GIMP 2.10 session gives its plug-ins: a home without settings, a private runtime folder."""
     home = tmp_path / "home"
-    runtime = tmp_path / "run"
     home.mkdir()
-    runtime.mkdir(mode=0o700)
+    runtime = Path(tempfile.mkdtemp(prefix="i27-", dir="/tmp"))  # short: a socket path holds ~100 bytes
     root_usr = str(Path(python27[-1]).parents[1])
     env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime), "LANG": "C.UTF-8",
            "PYTHONHOME": root_usr, "PYTHONPATH": f"{REPO / 'tests' / 'gimpfu_stub'}:{REPO}"}
@@ -62,6 +63,7 @@ def gimp_session(tmp_path, python27):
     yield session
     for record in glob.glob(str(runtime / "imagen-gimp" / "w-*.pid")):
         _kill(json.loads(Path(record).read_text()).get("pid"))
+    shutil.rmtree(runtime, ignore_errors=True)
 
 
 def _kill(pid) -> None:
