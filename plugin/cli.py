@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="Check Python, the worker, GIMP's folders, credentials, project, "
                                              "Vertex AI and its models. Costs nothing; prints no secret.")
     doctor.add_argument("--offline", action="store_true", help="skip the checks that contact Vertex AI")
+    from plugin import cli_refine
+
+    cli_refine.add_parser(commands)
     return parser
 
 
@@ -228,19 +231,30 @@ def run_operation(args: argparse.Namespace) -> dict:
     def whole(shown, masked, x, y, canvas):
         return whole_picture(image, origin, shown, masked, x, y, canvas)
 
+    recipe_of = recipe_maker(origin, region, region_selection, getattr(args, "input", ""))
     repo = str(Path(__file__).resolve().parents[1])
     if warm_client.worker_up(sys.executable, repo):  # the warm worker GIMP uses: no imports, kernels loaded
         from plugin import cli_warm
 
-        return cli_warm.run(op, region, region_selection, origin, references, paths, whole, progress)
+        return cli_warm.run(op, region, region_selection, origin, references, paths, whole, progress, recipe_of)
     try:  # no worker yet: this call runs here as quickly as ever, and starts one for the calls after it
-        return run_here(op, region, region_selection, references, paths, whole, progress)
+        return run_here(op, region, region_selection, references, paths, whole, progress, recipe_of)
     finally:
         warm_client.start_in_background(sys.executable, repo)
 
 
-def run_here(op: ops.Operation, region, selection, references, paths: list[Path], whole, progress) -> dict:
-    """The job in this process (IMAGEN_GIMP_WARM=0, or no warm worker on this system)."""
+def recipe_maker(origin, region, selection, source: str):
+    """provenance -> the recipe a written picture carries (plugin/refine.py): refine and --again read it."""
+    from plugin.refine import recipe_for
+
+    shape = None if region is None else region.shape
+    source = os.path.abspath(source) if source else ""
+    return lambda provenance: recipe_for(provenance, origin, shape, selection, source)
+
+
+def run_here(op: ops.Operation, region, selection, references, paths: list[Path], whole, progress,
+             recipe_of=None, followup=None) -> dict:
+    """The job in this process (IMAGEN_GIMP_WARM=0, or no warm worker on this system, or a refinement)."""
     from plugin.backends import make_backend
     from plugin.config import load_settings
     from plugin.pipeline import run
@@ -250,11 +264,12 @@ def run_here(op: ops.Operation, region, selection, references, paths: list[Path]
 
     def keep(layer, output) -> None:  # each variation on disk as soon as it arrives
         path = paths[len(written)] if len(paths) > 1 else paths[0]
-        images.write_picture(whole(layer.shown(), layer.mask is not None, layer.x, layer.y, output.canvas), path)
+        images.write_picture(whole(layer.shown(), layer.mask is not None, layer.x, layer.y, output.canvas), path,
+                             recipe_of(layer.provenance) if recipe_of else None)
         written.append({"path": str(path), "seed": layer.provenance["seed"], "name": layer.name})
 
     try:
-        output = run(op, region, selection, backend, progress, keep, references)
+        output = run(op, region, selection, backend, progress, keep, references, followup)
     except errors.UserError as exc:
         if written:
             raise UserError(f"{exc} (kept what came before: {', '.join(w['path'] for w in written)})") from exc
@@ -283,7 +298,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return doctor.main(["--offline"] if args.offline else [])
     try:
-        summary = run_operation(args)
+        if args.command == "refine":
+            from plugin import cli_refine
+
+            summary = cli_refine.run(args)
+        else:
+            summary = run_operation(args)
     except errors.UserError as exc:
         print(f"imagen-gimp {args.command}: {one_line(exc)}", file=sys.stderr)
         return EXIT_USER
