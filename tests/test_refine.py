@@ -129,3 +129,19 @@ def test_variations_are_branches_of_the_same_conversation(emulator):
         assert [e.id for e in chain][0] == provenance["conversation"] and len(chain) == 2
     for layer in output.layers:
         assert layer.provenance["instruction"] == "bluer"
+
+
+def test_the_cost_line_counts_the_history_billed_again():
+    from plugin.config import Settings
+    from ui.cost import CloudSetup, follow_up_cost
+
+    setup = CloudSetup("auto", "my-project", "", True, "", Settings().load_catalogue())
+    recipe = {"action": "insert", "model": "gemini-3.1-flash-image", "size": "1K", "turn": 1}
+    first = follow_up_cost(recipe, {"variations": 1}, setup)
+    # region + mask + the first answer: 3 pictures at 1120 input tokens, $0.50 per million
+    assert first == ("About $0.07: 1 image at 1K on gemini-3.1-flash-image, plus the conversation re-sent as "
+                     "input (3 pictures, about $0.0017), billed to project my-project.")
+    deeper = follow_up_cost({**recipe, "turn": 4}, {"variations": 2}, setup)
+    assert "2 images" in deeper and "(6 pictures, about $0.0067)" in deeper and deeper.startswith("About $0.14")
+    local = CloudSetup("auto", "p", "http://127.0.0.1:9", True, "", setup.catalogue)
+    assert "no charge" in follow_up_cost(recipe, {}, local)

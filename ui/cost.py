@@ -191,3 +191,39 @@ def area_of(action: str, values: dict, canvas: tuple[int, int] | None, layer: ob
         return (canvas[0] + operation["left"] + operation["right"], canvas[1] + operation["top"]
                 + operation["bottom"])
     return plan.rect.width, plan.rect.height
+
+
+MASKED_FIRST_TURN = ("insert", "remove", "background", "outpaint")
+
+
+def history_pictures(action: str, turn: int) -> int:
+    """Pictures a follow-up re-sends: the first request's (the region, and the mask for masked actions; none
+    for a new picture), then the final picture of each of the `turn` answers so far."""
+    first = 2 if action in MASKED_FIRST_TURN else 0 if actions.BY_NAME[action].reads == "nothing" else 1
+    return first + max(0, int(turn))
+
+
+def follow_up_cost(recipe: dict, values: dict, setup: CloudSetup | None) -> str:
+    """Refine Result's line: the new picture, plus the history Google bills again as input on every turn."""
+    if setup is not None and setup.unreadable:
+        return f"The settings file {setup.unreadable} cannot be read: the run would stop and say what to fix."
+    if setup is not None and setup.endpoint.startswith("http://"):
+        return f"Goes to the emulator at {_host(setup.endpoint)}, not to Google: no charge."
+    catalogue = setup.catalogue if setup is not None else None
+    model_id = str(recipe.get("model") or "")
+    if catalogue is None or not model_id:
+        return "Gemini bills the new picture, and the conversation so far again as input."
+    model = catalogue.get(model_id, "image")
+    size = str(recipe.get("size") or "1K")
+    count = max(1, int(values.get("variations") or 1))
+    price = model.price_for(size)
+    pictures = history_pictures(str(recipe.get("action") or "edit"), int(recipe.get("turn") or 1))
+    resent = model.input_price * pictures * count if model.input_price is not None else None
+    made = f"{count} image" + ("s" if count > 1 else "") + f" at {size} on {model.id}"
+    again = f"the conversation re-sent as input ({pictures} pictures" + (
+        f", about ${resent:.4f})" if resent is not None else ")")
+    if price is None:
+        return f"Gemini bills {made}, plus {again}."
+    total = price * count + (resent or 0.0)
+    project = f", billed to project {setup.project}" if setup is not None and setup.project else ""
+    return f"About ${total:.2f}: {made}, plus {again}{project}."
