@@ -33,6 +33,8 @@ READS = {
     "canvas": "the whole canvas, transparent where the layer does not reach",
     "selected-or-layer": "the selection's bounds on the layer, else the whole layer",
     "layer": "the whole layer (a selection marks what to keep)",
+    "recipe": "the active result layer's recipe (its provenance parasite) and the pixels under it over the "
+              "recipe's region; the selection restored from the recipe / layer mask",
 }
 RESULTS = {
     "layers": "new layers in a group above the layer, one undo step",
@@ -40,8 +42,11 @@ RESULTS = {
     "new-image": "a new image",
     "new-image-or-layers": "a new image, or layers in the current one with 'into-image'",
     "text": "a message (and, if asked, the image comment)",
+    "into-group": "a new layer in the result layer's own group, one undo step",
 }
 ALL_BACKENDS = ("local", "gemini", "imagen")
+RECIPE_FIXED = {"seed": None, "backend": "auto", "model": "", "tier": "standard", "max_size": "auto", "recipe": {}}
+"""Refine Result and Run Again take these from the result's recipe (the host adds it), not from the menu."""
 CLOUD = ("gemini", "imagen")
 
 
@@ -89,6 +94,14 @@ ACTIONS = (
        (P.PROMPT,) + P.REFERENCES + (P.NEGATIVE, P.ASPECT, P.into_image("Add to the current i_mage")) + P.TAIL,
        "references", "ignored", "new-image-or-layers", CLOUD,
        offline_missing="making a picture from reference layers"),
+    _a("refine", "refine", "Refine Result", "Refine _Result...",
+       "Continue the conversation that made this result layer: a follow-up change, as a new layer in its group",
+       (P.FOLLOW_UP, P.AFRESH, P.VARIATIONS), "recipe", "ignored", "into-group", ("gemini",),
+       offline_missing="continuing a conversation with a model", fixed=RECIPE_FIXED),
+    _a("again", "run-again", "Run Again", "Run A_gain...",
+       "Run this result layer's recipe again (its prompt, settings and selection) as a new action",
+       (P.AGAIN_PROMPT, P.NEW_SEED, P.VARIATIONS), "recipe", "ignored", "layers", ALL_BACKENDS,
+       fixed=RECIPE_FIXED),
     # Imagen (legacy) only, on the command line: Google shut Imagen down and documents no successor API
     _a("auto_mask", "auto-mask", "Edit by Automatic Mask", None, "", (),
        "layer", "ignored", "layers", ("imagen",), offline_missing="finding the area to edit by itself",

@@ -70,6 +70,7 @@ HELP = {
 
 
 HOST_ONLY = {"reference_layers"}  # GIMP layer names; the CLI takes --reference files instead
+RECIPE_ACTIONS = ("refine", "again")  # on the command line: `refine PREVIOUS` (plugin/cli_refine.py)
 
 
 class UserError(errors.UserError):
@@ -90,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"imagen-gimp {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="ACTION", parser_class=OneLineParser)
     for action, cls in ops.OPERATIONS.items():
+        if action in RECIPE_ACTIONS:
+            continue
         sub = commands.add_parser(action, help=cls.title, description=(cls.__doc__ or cls.title).strip())
         if cls.needs_image:
             sub.add_argument("input", help="image file (PNG, JPEG, WebP, TIFF)")

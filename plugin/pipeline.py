@@ -314,7 +314,10 @@ def _make_layer(op: Operation, region: _Region, picture: np.ndarray, seed: int |
         **details,
     }
     label = details.get("label", "")
-    name = f"{op.title} #{index + 1}" + (f" ({label})" if label else "") + (
+    title = op.title
+    if details.get("instruction"):  # Refine Result: the follow-up names the layer ("Refine Result: bluer #1")
+        title = actions.group_name("refine", details["instruction"])
+    name = f"{title} #{index + 1}" + (f" ({label})" if label else "") + (
         f" (seed {seed})" if seed is not None else "")
     if picture.ndim != 3 or picture.shape[2] != 4:
         raise ValueError(f"the backend returned an image of shape {picture.shape}; expected RGBA")

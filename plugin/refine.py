@@ -142,3 +142,22 @@ def plan_again(recipe: dict, *, prompt: str | None = None, seed: int | None = No
     if new_seed:
         return replace(op, seed=None)
     return replace(op, seed=seed) if seed is not None else op
+
+
+def for_job(op: ops.Operation, settings) -> Plan:
+    """A host's Refine Result / Run Again (plugin/ops_refine.py) -> the recipe's own action to run.
+
+    A host sends the result layer's mask as the selection: it is the blend weight already (grown and
+    feathered), so the action blends through it as it is (grow and feather 0)."""
+    recipe = dict(op.recipe)
+    if not recipe.get("action"):
+        raise RefineError(f"{op.title} needs a result layer that an Imagen action made (it keeps its recipe)")
+    if op.action == "refine":
+        plan = plan_refine(recipe, op.prompt, Store.from_settings(settings), settings.conversations.max_follow_ups,
+                           afresh=op.afresh, variations=op.variations, seed=op.seed)
+    else:
+        again = plan_again(recipe, prompt=op.prompt or None, new_seed=op.new_seed, variations=op.variations)
+        plan = Plan(again, None)
+    if recipe.get("selection_is_mask") and isinstance(plan.op, ops.MaskedOperation):
+        plan.op = replace(plan.op, grow=0, feather=0)
+    return plan

@@ -35,7 +35,10 @@ class Paster:
             return self._new_image(plan)
         self.image.undo_group_start()
         try:
-            self._into_image(plan, source_layer)
+            if plan.target == "into-group":
+                self._into_group(plan, source_layer)
+            else:
+                self._into_image(plan, source_layer)
         except Exception:
             self._roll_back()
             raise
@@ -67,6 +70,17 @@ class Paster:
             self.image.insert_layer(layer, group, index)
             layer.set_offsets(layer_plan.x + shift_x, layer_plan.y + shift_y)
             self.clock.part("paste new layer", started)
+            self._fill(layer, layer_plan)
+
+    def _into_group(self, plan: paste_plan.PastePlan, result_layer) -> None:
+        """Refine Result: the new layers just above the result layer, in its group."""
+        parent = result_layer.get_parent()
+        position = self.image.get_item_position(result_layer)
+        for index, layer_plan in enumerate(plan.layers):
+            layer = self._make_layer(self.image, layer_plan)
+            self.image.insert_layer(layer, parent, position + index)
+            self.added.append(layer)
+            layer.set_offsets(layer_plan.x, layer_plan.y)
             self._fill(layer, layer_plan)
 
     def _new_image(self, plan: paste_plan.PastePlan):
@@ -129,7 +143,7 @@ class Paster:
 
     def _roll_back(self) -> None:
         """Leave the image as it was: remove added layers, shrink the canvas back."""
-        for item in self.added:  # the group: its layers go with it
+        for item in self.added:  # the group (its layers go with it), or Refine Result's layers
             if item.is_valid():
                 self.image.remove_layer(item)
         if self.resized:

@@ -62,3 +62,13 @@ class Host(object):
         # type: (str) -> None
         """Tell the user something (a note, a partial result's reason)."""
         raise NotImplementedError
+
+    def read_recipe(self):
+        # type: () -> dict
+        """The active layer's imagen-gimp-provenance parasite, parsed (a result's recipe); None without."""
+        raise NotImplementedError
+
+    def read_layer_mask(self, rect):
+        # type: (object) -> bytes
+        """The active layer's mask over rect, 0..255 (0 where the layer does not reach); None without one."""
+        raise NotImplementedError

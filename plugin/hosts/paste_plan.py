@@ -24,8 +24,8 @@ SECRET_WORDS = ("key", "token", "secret", "password", "credential", "authorizati
 LayerPlan = collections.namedtuple("LayerPlan",
                                    "name x y width height pixels_path mask_path visible parasite")
 PastePlan = collections.namedtuple("PastePlan", "target group_name layers canvas size texts notes")
-"""target: "layers" (into the image), "new-image" (generate, customize, upscale) or "text" (describe,
-verify);
+"""target: "layers" (into the image), "new-image" (generate, customize, upscale), "text" (describe,
+verify) or "into-group" (Refine Result: beside the active result layer, in its group);
 canvas: (left, top, right, bottom) to grow the canvas by first, or None; size: new image size."""
 
 
@@ -62,6 +62,8 @@ def plan_paste(action, operation, folder, result, where):
         raise HostError("%s: the worker returned no picture. The image was not changed." % title)
     size = None
     target = "layers"
+    if where.target == "into-group":  # Refine Result: beside the result layer, in its group
+        return PastePlan("into-group", None, layers, None, None, texts, notes)
     if where.target == "new-image":
         target = "new-image"
         size = (max(item.width + item.x for item in layers), max(item.height + item.y for item in layers))
