@@ -145,3 +145,17 @@ def test_the_cost_line_counts_the_history_billed_again():
     assert "2 images" in deeper and "(6 pictures, about $0.0067)" in deeper and deeper.startswith("About $0.14")
     local = CloudSetup("auto", "p", "http://127.0.0.1:9", True, "", setup.catalogue)
     assert "no charge" in follow_up_cost(recipe, {}, local)
+
+
+def test_the_dialogs_cost_line_for_refine_and_run_again_reads_the_recipe():
+    from plugin.config import Settings
+    from ui.cost import CloudSetup, run_cost
+
+    setup = CloudSetup("auto", "my-project", "", True, "", Settings().load_catalogue())
+    recipe = {"action": "insert", "model": "gemini-3-pro-image", "size": "2K", "turn": 2, "backend": "gemini"}
+    refine = run_cost("refine", {"variations": 1}, setup, None, recipe)
+    assert refine.startswith("About $0.14: 1 image at 2K on gemini-3-pro-image, plus the conversation re-sent")
+    assert "(4 pictures, about $0.0045)" in refine
+    assert run_cost("again", {"variations": 3}, setup, None, recipe) == (
+        "About $0.40: 3 images at 2K on gemini-3-pro-image.")
+    assert "select a result layer" in run_cost("again", {}, setup, None, None)

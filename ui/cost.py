@@ -55,13 +55,18 @@ def cloud_setup(environ: dict | None = None) -> CloudSetup:
                       settings.gemini.max_image_size)
 
 
-def run_cost(action: str, values: dict, setup: CloudSetup | None, area: tuple[int, int] | None = None) -> str:
+def run_cost(action: str, values: dict, setup: CloudSetup | None, area: tuple[int, int] | None = None,
+             recipe: dict | None = None) -> str:
     """One line: where pressing OK runs `action`, and what Google bills for it.
 
     values: the dialog's values (backend, tier, max-size, model, variations, mode, factor, aspect ratio
-    matter); area: (width, height) of what the action sends, None when unknown. Names the project,
-    never a credential.
+    matter); area: (width, height) of what the action sends, None when unknown; recipe: the result
+    layer's (Refine Result, Run Again). Names the project, never a credential.
     """
+    if actions.BY_NAME[action].reads == "recipe":
+        if action == "refine":
+            return follow_up_cost(recipe or {}, values, setup)
+        return again_cost(recipe or {}, values, setup)
     if setup is not None and setup.unreadable:
         return f"The settings file {setup.unreadable} cannot be read: the run would stop and say what to fix."
     choice = values_to_op.to_unicode(values.get("backend") or "auto")
@@ -227,3 +232,21 @@ def follow_up_cost(recipe: dict, values: dict, setup: CloudSetup | None) -> str:
     total = price * count + (resent or 0.0)
     project = f", billed to project {setup.project}" if setup is not None and setup.project else ""
     return f"About ${total:.2f}: {made}, plus {again}{project}."
+
+
+def again_cost(recipe: dict, values: dict, setup: CloudSetup | None) -> str:
+    """Run Again's line: the recipe's pictures again, on the recipe's backend and model."""
+    if not recipe.get("action") or recipe.get("backend") == "local":
+        return "Runs the result's recipe again" + (": offline on this computer, no charge." if recipe.get(
+            "backend") == "local" else " (select a result layer an Imagen action made).")
+    if setup is not None and setup.endpoint.startswith("http://"):
+        return f"Goes to the emulator at {_host(setup.endpoint)}, not to Google: no charge."
+    catalogue = setup.catalogue if setup is not None else None
+    count = max(1, int(values.get("variations") or 1))
+    if catalogue is None or not recipe.get("model"):
+        return "Gemini bills each picture again by its size."
+    model = catalogue.get(str(recipe["model"]), "image")
+    size = str(recipe.get("size") or "1K")
+    price = model.price_for(size)
+    made = f"{count} image" + ("s" if count > 1 else "") + f" at {size} on {model.id}"
+    return f"About ${price * count:.2f}: {made}." if price is not None else f"Gemini bills {made}."
