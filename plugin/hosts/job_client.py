@@ -93,13 +93,12 @@ def read_recipe_input(action, operation, host):
     region = recipe.get("region")
     rect = geometry.Rect(*[int(v) for v in region]) if region else host.layer_rect()
     recipe = dict(recipe, region=list(rect))
-    pixels = selection = None
-    if actions.BY_NAME[recipe["action"]].reads not in ("nothing", "references"):
-        pixels = host.read_pixels(rect, True)
-        selection = host.read_layer_mask(rect)
-        recipe["selection_is_mask"] = selection is not None  # grown and feathered already: blend as it is
+    # a new picture's result has nothing under it: its own pixels are what Start afresh edits
+    pixels = host.read_pixels(rect, True)
+    selection = host.read_layer_mask(rect)
+    recipe["selection_is_mask"] = selection is not None  # grown and feathered already: blend as it is
     operation["recipe"] = recipe
-    return regions.InputPlan(rect, pixels is not None, selection is not None, True), pixels, selection
+    return regions.InputPlan(rect, True, selection is not None, True), pixels, selection
 
 
 def read_references(action, operation, values, host):
