@@ -63,7 +63,7 @@ GEMINI_CHOICES = {
     "output_mime_type": MIME_TYPES,
 }
 GEMINI_RANGES = {"max_parallel": (1, 4), "max_retries": (0, 5), "compression_quality": (0, 100)}
-CONVERSATION_RANGES = {"max_follow_ups": (1, 20), "max_age_days": (0.0, 3650.0), "max_megabytes": (1.0, 100000.0)}
+CONVERSATION_RANGES = {"max_follow_ups": (1, 10), "max_age_days": (0.0, 3650.0), "max_megabytes": (1.0, 100000.0)}
 
 
 @dataclass

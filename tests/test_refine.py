@@ -159,3 +159,19 @@ def test_the_dialogs_cost_line_for_refine_and_run_again_reads_the_recipe():
     assert run_cost("again", {"variations": 3}, setup, None, recipe) == (
         "About $0.40: 3 images at 2K on gemini-3-pro-image.")
     assert "select a result layer" in run_cost("again", {}, setup, None, None)
+
+
+def test_the_conversations_table_in_the_settings(tmp_path):
+    from plugin.config import ConfigError, load_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text('[conversations]\nmax_follow_ups = 3\nmax_age_days = 7\nmax_megabytes = 50\n'
+                    f'folder = "{tmp_path / "store"}"\n')
+    settings = load_settings(path, environ={})
+    store = Store.from_settings(settings, environ={})
+    assert settings.conversations.max_follow_ups == 3
+    assert (store.folder, store.max_age, store.max_bytes) == (tmp_path / "store", 7 * 86400, 50 * 2**20)
+    assert Store.from_settings(settings, environ={"IMAGEN_GIMP_CONVERSATIONS": "/x"}).folder.as_posix() == "/x"
+    path.write_text("[conversations]\nmax_follow_ups = 30\n")
+    with pytest.raises(ConfigError, match="max_follow_ups = 30 is out of range 1 to 10"):
+        load_settings(path, environ={})
