@@ -51,7 +51,10 @@ def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: pr
                image: Gimp.Image | None = None) -> bool:
     """Show the dialog; True when the user pressed OK (the config then holds the values)."""
     GimpUi.init("imagen-gimp")
-    dialog, cost = build_dialog(procedure, config, spec, _geometry(image), _recipe(image))
+    recipe = _recipe(image)
+    if spec.action == "again" and recipe and recipe.get("prompt"):  # Run Again opens with the recipe's prompt
+        config.set_property("prompt", str(recipe["prompt"]))
+    dialog, cost = build_dialog(procedure, config, spec, _geometry(image), recipe)
     try:
         return dialog.run()
     finally:
