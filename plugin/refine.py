@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -22,6 +23,7 @@ from plugin.conversations import Store
 from plugin.errors import UserError
 
 RECIPE_VERSION = 1
+MAX_REQUEST_BYTES = 45 * 2**20  # Google: "limiting the entire request file size to 50MB maximum"; room for the rest
 AFRESH_HINT = "imagen-gimp refine PREVIOUS --afresh --prompt ... (GIMP: Refine Result with 'Start afresh')"
 
 
@@ -125,6 +127,11 @@ def plan_refine(recipe: dict, instruction: str, store: Store, max_follow_ups: in
         history = []
         for exchange in chain:
             history += [exchange.user, exchange.answer]
+        size = len(json.dumps(history))  # base64 as it goes on the wire
+        if size > MAX_REQUEST_BYTES:
+            raise RefineError(f"this conversation is {size / 2**20:.0f} MB of pictures and words, and Google advises "
+                              f"at most {MAX_REQUEST_BYTES / 2**20:.0f} MB per request; start afresh from the "
+                              f"current pixels: {AFRESH_HINT}")
         op = replace(base, model=chain[-1].model)  # the conversation's own model, whatever the tier says now
         return Plan(op, Followup(instruction, tuple(history), chain[-1].id, chain[-1].depth), notes)
     op = replace(base, tier=tier or base.tier, model=model if model is not None else (

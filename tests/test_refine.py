@@ -175,3 +175,14 @@ def test_the_conversations_table_in_the_settings(tmp_path):
     path.write_text("[conversations]\nmax_follow_ups = 30\n")
     with pytest.raises(ConfigError, match="max_follow_ups = 30 is out of range 1 to 10"):
         load_settings(path, environ={})
+
+
+def test_a_conversation_past_googles_request_size_advice_starts_afresh(tmp_path, monkeypatch):
+    from plugin import refine
+
+    store = Store(tmp_path / "c")
+    root = exchange(store, size=2 * 2**20)
+    monkeypatch.setattr(refine, "MAX_REQUEST_BYTES", 2**20)
+    with pytest.raises(RefineError, match="is 2 MB .* at most 1 MB per request; start afresh"):
+        plan_refine(recipe_of(root), "bluer", store, 5)
+    assert plan_refine(recipe_of(root), "bluer", store, 5, afresh=True).followup.history == ()
