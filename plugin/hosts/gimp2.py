@@ -165,9 +165,18 @@ class Gimp2Host(Host):
 
     def read_pixels(self, rect, transparent_outside):
         # type: (Rect, bool) -> bytes
-        """RGBA of rect (image coordinates); transparent where the layer does not reach."""
-        data, inner = _read_region(self.layer, self.layer_rect(), rect)
-        return pixel_bytes.pad_region(pixel_bytes.to_rgba(data, self.layer.bpp), inner, rect, 4)
+        """RGBA of rect (image coordinates); transparent where the layer does not reach. Start afresh: the
+        image as shown (the result over what it was made from)."""
+        layer, layer_rect = self.layer, self.layer_rect()
+        if self.result_layer is not None and self.values.get("afresh"):
+            layer = pdb.gimp_layer_new_from_visible(self.image, self.image, "imagen-gimp visible")
+            layer_rect = Rect(0, 0, self.image.width, self.image.height)
+        try:
+            data, inner = _read_region(layer, layer_rect, rect)
+            return pixel_bytes.pad_region(pixel_bytes.to_rgba(data, layer.bpp), inner, rect, 4)
+        finally:
+            if layer is not self.layer:
+                pdb.gimp_item_delete(layer)
 
     def read_selection(self, rect):
         # type: (Rect) -> bytes

@@ -204,7 +204,14 @@ class Gimp3Host(Host):
 
     def read_pixels(self, rect: Rect, transparent_outside: bool) -> bytes:
         started = time.perf_counter()
-        data = read_rgba(self.layer, rect, transparent_outside)
+        if self.result_layer is not None and self.values.get("afresh"):  # Start afresh: what the user sees
+            visible = Gimp.Layer.new_from_visible(self.image, self.image, "imagen-gimp visible")
+            try:
+                data = read_rgba(visible, rect, transparent_outside)
+            finally:
+                visible.delete()
+        else:
+            data = read_rgba(self.layer, rect, transparent_outside)
         self.clock.part("read pixels", started)
         return data
 

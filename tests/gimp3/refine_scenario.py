@@ -64,13 +64,24 @@ def scenario_refine():
     data = parasite_json(refined) if refined is not None else None  # noqa: F821
     check(s, "reopened: the refined layer keeps its recipe", data and data.get("turn") == 2, data)  # noqa: F821
     own = _own_layers(image)
+    third = {}
     status, error, _seconds = call("refine", image, [refined], prompt="a little smaller")  # noqa: F821
     if check(s, "reopened: refine succeeds", status == SUCCESS, error):  # noqa: F821
         children = groups[0].get_children()
-        third = parasite_json(children[0]) or {}  # noqa: F821
+        third.update(parasite_json(children[0]) or {})  # noqa: F821
         check(s, "reopened: the conversation continues (turn 3)", len(children) == 3  # noqa: F821
               and third.get("turn") == 3 and third.get("instruction") == "a little smaller", third)
     check(s, "reopened: the image's own layers unchanged", _own_layers(image) == own)  # noqa: F821
+
+    newest = groups[0].get_children()[0] if groups else None
+    status, error, _seconds = call("refine", image, [newest], prompt="in green", afresh=True)  # noqa: F821
+    if check(s, "afresh: succeeds", status == SUCCESS, error):  # noqa: F821
+        children = groups[0].get_children()
+        data = parasite_json(children[0]) or {}  # noqa: F821
+        check(s, "afresh: a new conversation in the same group", len(children) == 4  # noqa: F821
+              and data.get("turn") == 1 and data.get("instruction") == "in green"
+              and data.get("conversation") != third.get("conversation"), data)
+    check(s, "afresh: the image's own layers unchanged", _own_layers(image) == own)  # noqa: F821
     image.delete()
 
 

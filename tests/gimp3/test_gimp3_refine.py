@@ -36,6 +36,7 @@ def refine_report(gimp_root):
     path.unlink()
     data["records"] = [(len(r.body["contents"]), r.status) for r in server.requests
                        if r.path.endswith(":generateContent")]
+    data["bodies"] = server.generate_bodies()
     return data
 
 
@@ -43,5 +44,9 @@ def test_gimp3_refine_result_and_run_again(refine_report):
     assert not refine_report["errors"], refine_report["errors"]
     failed = [c for c in refine_report["checks"] if not c["ok"]]
     assert refine_report["checks"] and not failed, failed
-    # inpaint, refine (3 turns), run again (a new one-shot), refine after reopening the .xcf (5 turns)
-    assert refine_report["records"] == [(1, 200), (3, 200), (1, 200), (5, 200)]
+    # inpaint, refine (3 turns), run again (a new one-shot), refine after reopening the .xcf (5 turns), then
+    # Start afresh (a new conversation: the picture as shown, the mask, the follow-up's words)
+    assert refine_report["records"] == [(1, 200), (3, 200), (1, 200), (5, 200), (1, 200)]
+    afresh = refine_report["bodies"][-1]["contents"][0]["parts"]
+    assert len(afresh) == 3 and afresh[-1]["text"].startswith("Using the first picture, change only the area")
+    assert "in green" in afresh[-1]["text"]
