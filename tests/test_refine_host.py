@@ -81,3 +81,17 @@ def test_a_layer_without_a_recipe_is_explained_before_anything_is_read(cloud_wor
         run("refine", host, prompt="bluer")
     assert not [c for c in host.calls if c[0] in ("pixels", "mask")]
     assert cloud_worker.generate_bodies() == []
+
+
+def test_start_afresh_is_a_new_conversation_from_the_pixels_sent(cloud_worker):
+    host = FakeHost()
+    first = run("insert", host, prompt="a red hat")
+    recipe = json.loads(first.layers[0].parasite)
+    layer = first.layers[0]
+    host.recipe, host.mask = recipe, Rect(layer.x, layer.y, layer.width, layer.height)
+    fresh = run("refine", host, prompt="in green", afresh=True)
+    body = cloud_worker.generate_bodies()[-1]
+    assert len(body["contents"]) == 1 and len(body["contents"][0]["parts"]) == 3  # picture, mask, words
+    assert body["contents"][0]["parts"][-1]["text"].startswith("Using the first picture, change only the area")
+    data = json.loads(fresh.layers[0].parasite)
+    assert data["turn"] == 1 and data["conversation"] != recipe["conversation"] and fresh.target == "into-group"
