@@ -38,3 +38,9 @@ def test_refine_result_and_run_again_on_gimp_2_10(cloud):  # noqa: F811 - the fi
     assert len(groups) == 2 and groups[0] is group  # Run Again: a new group right above the photo
     assert provenance(groups[1].layers[0])["seed"] == 11
     assert stubtools.pixels(layer) == original and image.undo_groups == 3
+    call("refine", image, result, prompt="in green", afresh=True)  # the picture as shown, a new conversation
+    fresh = group.layers[1]  # right above the layer it refines
+    assert len(group.layers) == 3 and provenance(fresh)["turn"] == 1
+    (sent, mask, words) = cloud.generate_bodies()[-1]["contents"][0]["parts"]
+    assert words["text"].startswith("Using the first picture, change only the area") and "in green" in words["text"]
+    assert stubtools.pixels(layer) == original
