@@ -100,7 +100,7 @@ ACTIONS = (
        offline_missing="continuing a conversation with a model", fixed=RECIPE_FIXED),
     _a("again", "run-again", "Run Again", "Run A_gain...",
        "Run this result layer's recipe again (its prompt, settings and selection) as a new action",
-       (P.AGAIN_PROMPT, P.NEW_SEED, P.VARIATIONS), "recipe", "ignored", "layers", ALL_BACKENDS,
+       (P.AGAIN_PROMPT, P.AGAIN_TIER, P.NEW_SEED, P.VARIATIONS), "recipe", "ignored", "layers", ALL_BACKENDS,
        fixed=RECIPE_FIXED),
     # Imagen (legacy) only, on the command line: Google shut Imagen down and documents no successor API
     _a("auto_mask", "auto-mask", "Edit by Automatic Mask", None, "", (),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from plugin.ops import Operation, OperationError, _check_text, register
+from plugin.ops import TIERS, Operation, OperationError, _check_choice, _check_text, register
 
 
 def _check_recipe(recipe: object) -> None:
@@ -44,11 +44,13 @@ class Again(Operation):
     action: ClassVar[str] = "again"
 
     prompt: str = ""
+    new_tier: str = ""  # "" = the result's tier
     new_seed: bool = True
     recipe: dict = field(default_factory=dict)
 
     def validate(self) -> None:
         _check_text("prompt", self.prompt, required=False)
+        _check_choice("new_tier", self.new_tier, ("",) + TIERS)
         _check_recipe(self.recipe)
 
 

@@ -163,7 +163,8 @@ def for_job(op: ops.Operation, settings) -> Plan:
         plan = plan_refine(recipe, op.prompt, Store.from_settings(settings), settings.conversations.max_follow_ups,
                            afresh=op.afresh, variations=op.variations, seed=op.seed)
     else:
-        again = plan_again(recipe, prompt=op.prompt or None, new_seed=op.new_seed, variations=op.variations)
+        again = plan_again(recipe, prompt=op.prompt or None, new_seed=op.new_seed, variations=op.variations,
+                           tier=op.new_tier or None, model="" if op.new_tier else None)
         plan = Plan(again, None)
     if recipe.get("selection_is_mask") and isinstance(plan.op, ops.MaskedOperation):
         plan.op = replace(plan.op, grow=0, feather=0)

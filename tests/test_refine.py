@@ -159,6 +159,8 @@ def test_the_dialogs_cost_line_for_refine_and_run_again_reads_the_recipe():
     assert run_cost("again", {"variations": 3}, setup, None, recipe) == (
         "About $0.40: 3 images at 2K on gemini-3-pro-image.")
     assert "select a result layer" in run_cost("again", {}, setup, None, None)
+    assert run_cost("again", {"variations": 1, "new-tier": "fast"}, setup, None, recipe) == (
+        "About $0.03: 1 image at 1K on gemini-3.1-flash-lite-image.")  # Fast makes 1K only
 
 
 def test_the_conversations_table_in_the_settings(tmp_path):

@@ -73,6 +73,9 @@ def test_run_again_is_the_recipe_as_a_new_action_with_new_seeds(cloud_worker):
     assert 11 not in seeds and seeds[1] == seeds[0] + 1  # "more like this": new seeds, counting up
     same = run("again", host, new_seed=False)
     assert json.loads(same.layers[0].parasite)["seed"] == 11
+    other = run("again", host, new_tier="quality")  # "ready to change": another tier, the same recipe
+    assert json.loads(other.layers[0].parasite)["model"] == "gemini-3-pro-image"
+    assert cloud_worker.requests[-1].path.endswith("/gemini-3-pro-image:generateContent")
 
 
 def test_a_layer_without_a_recipe_is_explained_before_anything_is_read(cloud_worker):

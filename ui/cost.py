@@ -199,6 +199,7 @@ def area_of(action: str, values: dict, canvas: tuple[int, int] | None, layer: ob
 
 
 MASKED_FIRST_TURN = ("insert", "remove", "background", "outpaint")
+TIERS = ("quality", "standard", "fast")
 
 
 def history_pictures(action: str, turn: int) -> int:
@@ -245,8 +246,15 @@ def again_cost(recipe: dict, values: dict, setup: CloudSetup | None) -> str:
     count = max(1, int(values.get("variations") or 1))
     if catalogue is None or not recipe.get("model"):
         return "Gemini bills each picture again by its size."
-    model = catalogue.get(str(recipe["model"]), "image")
+    tier = values_to_op.to_unicode(values.get("new-tier") or "recipe")
+    chosen = catalogue.tier("image", tier).model if tier in TIERS else str(recipe["model"])  # else the result's
+    model = catalogue.get(chosen, "image")
     size = str(recipe.get("size") or "1K")
+    if model.sizes and size not in model.sizes:  # another tier: the nearest size it makes, not smaller
+        from plugin.catalogue import size_rank
+
+        larger = [offered for offered in model.sizes if size_rank(offered) >= size_rank(size)]
+        size = larger[0] if larger else model.sizes[-1]
     price = model.price_for(size)
     made = f"{count} image" + ("s" if count > 1 else "") + f" at {size} on {model.id}"
     return f"About ${price * count:.2f}: {made}." if price is not None else f"Gemini bills {made}."

@@ -42,7 +42,7 @@ SENSITIVE_IF = (  # field, the choice it depends on, the nicks that make it matt
 
 
 COST_FIELDS = ("variations", "backend", "mode", "tier", "max-size", "model", "factor", "aspect-ratio", "grow",
-               "feather", "context", "expand-mode", "left", "top", "right", "bottom", "anchor")
+               "feather", "context", "expand-mode", "left", "top", "right", "bottom", "anchor", "new-tier")
 """The values the cost line depends on (mode: Replace Background's; only 'prompt' needs a model; the
 rest decide the tier and the size of what is sent)."""
 
