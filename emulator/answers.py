@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
 from typing import Any
 
 import numpy as np
@@ -20,6 +19,7 @@ import numpy as np
 from emulator import composition
 from emulator.catalogue import IMAGE, nearest_ratio, output_size
 from emulator.checks import Checked, tokens
+from emulator.conversation import mark_turn, sign
 from emulator.engines import Engine
 from emulator.pictures import (
     as_mask,
@@ -69,7 +69,7 @@ def answer(checked: Checked, engine: Engine, drafts: int, meta: dict[str, str]) 
         if config.include_thoughts:
             parts.append({"text": "**Looking at the picture**\n\nI'll describe its tones and colours.",
                           "thought": True})
-        parts.append({"text": text, "thoughtSignature": _signature(meta["responseId"], index, text)})
+        parts.append({"text": text, "thoughtSignature": sign(text.encode("utf-8"))})
         text_out += tokens(text)
         candidates.append({"content": {"role": "model", "parts": parts}, "finishReason": "STOP",
                            "index": index})
@@ -99,7 +99,7 @@ def _image_answer(checked: Checked, engine: Engine, drafts: int, meta: dict[str,
     final: dict[str, Any] = {"inlineData": {"mimeType": config.mime,
                                             "data": encode(picture, config.mime, config.quality)}}
     if model.thinks:
-        final["thoughtSignature"] = _signature(meta["responseId"], 0, final["inlineData"]["data"][-64:])
+        final["thoughtSignature"] = sign(base64.b64decode(final["inlineData"]["data"]))
     parts.append(final)
     text_out = 0
     if "TEXT" in config.modalities:
@@ -127,7 +127,8 @@ def final_picture(checked: Checked, engine: Engine) -> tuple[np.ndarray, bool]:
         base = checked.images[-1]
     ratio = config.aspect_ratio or nearest_ratio(base.shape[1], base.shape[0], model.aspect_ratios)
     size = output_size(model, ratio, config.tier)
-    new = pattern(fingerprint(model.id, prompt, seed, base), *size)
+    turn = checked.turn
+    new = pattern(fingerprint(model.id, prompt, seed, base, *([turn] if turn > 1 else [])), *size)
 
     def with_pattern(kept: np.ndarray) -> np.ndarray:
         blended = kept.astype(np.float32) * 0.75 + new.astype(np.float32) * 0.25
@@ -136,8 +137,11 @@ def final_picture(checked: Checked, engine: Engine) -> tuple[np.ndarray, bool]:
     if len(checked.images) > 1 and mask is None:
         return composition.compose(checked.images, prompt, size, with_pattern), True
     kept = shift(resize(base, size))
+    if mask is None and len(checked.images) == 1 and checked.conversation_mask is not None:
+        mask = resize_mask(checked.conversation_mask, (base.shape[1], base.shape[0]))  # the same area again
     if mask is None or not mask.any():
-        return with_pattern(kept), True
+        out = with_pattern(kept)
+        return (mark_turn(out, np.ones(out.shape[:2], bool), turn) if turn > 1 else out), True
     if "remove" in prompt.lower():
         try:
             new = resize(engine("remove", base, mask, {"seed": seed}), size)
@@ -146,7 +150,7 @@ def final_picture(checked: Checked, engine: Engine) -> tuple[np.ndarray, bool]:
     inside = resize_mask(mask, size) > 0
     out = kept.copy()
     out[inside] = new[inside]
-    return out, True
+    return (mark_turn(out, inside, turn) if turn > 1 else out), True
 
 
 def _plan(checked: Checked) -> str:
@@ -158,11 +162,6 @@ def _plan(checked: Checked) -> str:
 @functools.lru_cache(maxsize=16)
 def _draft_png(width: int, height: int) -> str:
     return encode(draft(width, height))
-
-
-def _signature(response_id: str, index: int, salt: str) -> str:
-    digest = hashlib.sha256(f"imagen-gimp-emulator|{response_id}|{index}|{salt}".encode()).digest()
-    return base64.b64encode(b"\x12\x20" + digest + digest[::-1]).decode("ascii")
 
 
 def _reply(checked: Checked, candidates: list[dict], meta: dict[str, str], image_out: int = 0,

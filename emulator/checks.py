@@ -16,9 +16,10 @@ import numpy as np
 
 from emulator import generation
 from emulator.catalogue import IMAGE, Served
+from emulator.conversation import corrupted, signed_by
 from emulator.errors import ApiError, invalid, snake
 from emulator.fields import boolean, both, enum, obj, pick, string
-from emulator.pictures import b64decode, decode_inline
+from emulator.pictures import as_mask, b64decode, decode_inline
 
 TOP_LEVEL = {"contents", "systemInstruction", "safetySettings", "generationConfig", "labels", "tools",
              "toolConfig", "cachedContent", "modelArmorConfig", "serviceTier"}
@@ -44,6 +45,8 @@ class Checked:
     model: Served
     texts: list[str] = field(default_factory=list)  # the last user turn's texts
     images: list[np.ndarray] = field(default_factory=list)  # its pictures (RGB), else the latest earlier one
+    turn: int = 1  # which user turn this request is (1 + the earlier user turns it carries)
+    conversation_mask: np.ndarray | None = None  # a follow-up: the mask the conversation's first edit sent
     image_count: int = 0  # non-thought pictures in the whole request
     text_tokens: int = 0
     config: generation.Config = field(default_factory=generation.Config)
@@ -114,6 +117,7 @@ def _contents(body: dict, checked: Checked, strict_history: bool = True) -> None
     if not isinstance(contents, list):
         raise invalid("contents", "contents must be a list of Content objects")
     earlier: list[np.ndarray] = []
+    checked.turn = sum(1 for c in contents if isinstance(c, dict) and c.get("role", "user") == "user")
     for i, content in enumerate(contents):
         path = f"contents[{i}]"
         obj(content, path, {"role", "parts"}, "Content")
@@ -124,14 +128,18 @@ def _contents(body: dict, checked: Checked, strict_history: bool = True) -> None
         if not isinstance(parts, list) or not parts:
             raise invalid(f"{path}.parts", "contents.parts must not be empty.")
         last = i == len(contents) - 1
+        sent: list[np.ndarray] = []
         for j, part in enumerate(parts):
             picture = _part(part, f"{path}.parts[{j}]", checked, role, strict_history)
             if picture is None:
                 continue
+            sent.append(picture)
             if last and role == "user":
                 checked.images.append(picture)
             else:
                 earlier.append(picture)
+        if role == "user" and not last and len(sent) > 1 and checked.conversation_mask is None:
+            checked.conversation_mask = as_mask(sent[1], sent[0])
         if last and role != "user" and strict_history:
             raise invalid(f"{path}.role", "The last content must come from the user (role \"user\"); "
                                           f"{checked.model.id} answers a user turn.")
@@ -151,9 +159,11 @@ def _part(part: Any, path: str, checked: Checked, role: str, strict_history: boo
         raise ApiError(400, f"Invalid JSON payload received. Oneof field 'data' is already set. Cannot set "
                             f"'{kinds[1]}' at '{snake(path)}'.", field=snake(path))
     thought = boolean(part["thought"], f"{path}.thought") if "thought" in part else False
-    if "thoughtSignature" in part:
-        b64decode(part["thoughtSignature"], f"{path}.thoughtSignature")
+    signature = b64decode(part["thoughtSignature"], f"{path}.thoughtSignature") if "thoughtSignature" in part \
+        else None
     kind = kinds[0]
+    if signature is not None and role == "model" and strict_history:
+        _check_signed(part, kind, signature, path)
     if kind == "text":
         text = string(part["text"], f"{path}.text")
         if not thought:
@@ -188,6 +198,18 @@ def _part(part: Any, path: str, checked: Checked, role: str, strict_history: boo
                                         f"{content_at}, part position {part_at}. Please refer to "
                                         f"{SIGNATURE_HELP} for more details.")
     return picture
+
+
+def _check_signed(part: dict, kind: str, signature: bytes, path: str) -> None:
+    """A signed model part must come back exactly as returned (emulator/conversation.py)."""
+    if kind == "text":
+        content = string(part["text"], f"{path}.text").encode("utf-8")
+    elif kind == "inlineData" and isinstance(part["inlineData"], dict) and "data" in part["inlineData"]:
+        content = b64decode(part["inlineData"]["data"], f"{path}.inlineData.data")
+    else:
+        content = b""
+    if not signed_by(signature, content):
+        raise invalid(path, "", message=corrupted(*_positions(path)))
 
 
 def _positions(path: str) -> tuple[int, int]:

@@ -35,6 +35,8 @@ READS = {
     "layer": "the whole layer (a selection marks what to keep)",
     "object-and-scene": "the active layer (the pasted object) and the visible layers below it, merged for reading "
                         "only, over the object's box plus a margin",
+    "recipe": "the active result layer's recipe (its provenance parasite) and the pixels under it over the "
+              "recipe's region; the selection restored from the recipe / layer mask",
 }
 RESULTS = {
     "layers": "new layers in a group above the layer, one undo step",
@@ -44,8 +46,11 @@ RESULTS = {
     "text": "a message (and, if asked, the image comment)",
     "harmonized": "per variation a layer group above the object holding the harmonized object and its shadow "
                   "layer, each masked; one undo step",
+    "into-group": "a new layer in the result layer's own group, one undo step",
 }
 ALL_BACKENDS = ("local", "gemini", "imagen")
+RECIPE_FIXED = {"seed": None, "backend": "auto", "model": "", "tier": "standard", "max_size": "auto", "recipe": {}}
+"""Refine Result and Run Again take these from the result's recipe (the host adds it), not from the menu."""
 CLOUD = ("gemini", "imagen")
 
 
@@ -98,6 +103,14 @@ ACTIONS = (
        P.HARMONIZE + P.TAIL,
        "object-and-scene", "ignored", "harmonized", ("gemini",),
        offline_missing="matching a pasted object's light to its scene and casting its shadow"),
+    _a("refine", "refine", "Refine Result", "Refine _Result...",
+       "Continue the conversation that made this result layer: a follow-up change, as a new layer in its group",
+       (P.FOLLOW_UP, P.AFRESH, P.VARIATIONS), "recipe", "ignored", "into-group", ("gemini",),
+       offline_missing="continuing a conversation with a model", fixed=RECIPE_FIXED),
+    _a("again", "run-again", "Run Again", "Run A_gain...",
+       "Run this result layer's recipe again (its prompt, settings and selection) as a new action",
+       (P.AGAIN_PROMPT, P.AGAIN_TIER, P.NEW_SEED, P.VARIATIONS), "recipe", "ignored", "layers", ALL_BACKENDS,
+       fixed=RECIPE_FIXED),
     # Imagen (legacy) only, on the command line: Google shut Imagen down and documents no successor API
     _a("auto_mask", "auto-mask", "Edit by Automatic Mask", None, "", (),
        "layer", "ignored", "layers", ("imagen",), offline_missing="finding the area to edit by itself",

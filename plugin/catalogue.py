@@ -31,7 +31,7 @@ IMAGEN = "imagen"
 FAMILIES = (IMAGE, TEXT, IMAGEN)
 ENTRY_KEYS = {"label", "family", "actions", "locations", "aspect_ratios", "sizes", "grid", "thinking",
               "max_images", "max_inline_bytes", "price", "released", "retires", "shut_down", "replacement",
-              "like"}
+              "like", "input_price"}
 
 
 class CatalogueError(UserError, ValueError):
@@ -56,6 +56,7 @@ class Model:
     max_images: int = 14
     max_inline_bytes: int = 7 * 1024 * 1024
     price: dict[str, float] = field(default_factory=dict)  # output size tier -> US$ per image
+    input_price: float | None = None  # US$ per picture sent (input image tokens); a follow-up re-sends its history
     released: datetime.date | None = None
     retires: datetime.date | None = None
     shut_down: datetime.date | None = None
@@ -206,6 +207,7 @@ def _model(model_id: str, entry: dict, grids: dict) -> Model:
             max_images=int(entry.get("max_images", 14)),
             max_inline_bytes=int(entry.get("max_inline_bytes", 7 * 1024 * 1024)),
             price={str(k): float(v) for k, v in entry.get("price", {}).items()},
+            input_price=float(entry["input_price"]) if entry.get("input_price") is not None else None,
             released=_date(entry.get("released")), retires=_date(entry.get("retires")),
             shut_down=_date(entry.get("shut_down")), replacement=str(entry.get("replacement", "")))
     except (TypeError, ValueError) as exc:

@@ -71,6 +71,7 @@ HELP = {
 
 
 HOST_ONLY = {"reference_layers"}  # GIMP layer names; the CLI takes --reference files instead
+RECIPE_ACTIONS = ("refine", "again")  # on the command line: `refine PREVIOUS` (plugin/cli_refine.py)
 
 
 class UserError(errors.UserError):
@@ -91,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"imagen-gimp {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="ACTION", parser_class=OneLineParser)
     for action, cls in ops.OPERATIONS.items():
+        if action in RECIPE_ACTIONS:
+            continue
         sub = commands.add_parser(action, help=cls.title, description=(cls.__doc__ or cls.title).strip())
         if action == "harmonize":
             sub.add_argument("input", help="the scene: image file (PNG, JPEG, WebP, TIFF)")
@@ -114,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="Check Python, the worker, GIMP's folders, credentials, project, "
                                              "Vertex AI and its models. Costs nothing; prints no secret.")
     doctor.add_argument("--offline", action="store_true", help="skip the checks that contact Vertex AI")
+    from plugin import cli_refine
+
+    cli_refine.add_parser(commands)
     return parser
 
 
@@ -242,21 +248,32 @@ def run_operation(args: argparse.Namespace) -> dict:
     def whole(shown, masked, x, y, canvas):
         return whole_picture(image, origin, shown, masked, x, y, canvas)
 
+    recipe_of = recipe_maker(origin, region, region_selection, getattr(args, "input", ""))
     if isinstance(op, ops.Harmonize):  # the model's time dominates; its two layers per picture are laid here
         return run_here(op, region, region_selection, references, paths, whole, progress)
     repo = str(Path(__file__).resolve().parents[1])
     if warm_client.worker_up(sys.executable, repo):  # the warm worker GIMP uses: no imports, kernels loaded
         from plugin import cli_warm
 
-        return cli_warm.run(op, region, region_selection, origin, references, paths, whole, progress)
+        return cli_warm.run(op, region, region_selection, origin, references, paths, whole, progress, recipe_of)
     try:  # no worker yet: this call runs here as quickly as ever, and starts one for the calls after it
-        return run_here(op, region, region_selection, references, paths, whole, progress)
+        return run_here(op, region, region_selection, references, paths, whole, progress, recipe_of)
     finally:
         warm_client.start_in_background(sys.executable, repo)
 
 
-def run_here(op: ops.Operation, region, selection, references, paths: list[Path], whole, progress) -> dict:
-    """The job in this process (IMAGEN_GIMP_WARM=0, or no warm worker on this system)."""
+def recipe_maker(origin, region, selection, source: str):
+    """provenance -> the recipe a written picture carries (plugin/refine.py): refine and --again read it."""
+    from plugin.refine import recipe_for
+
+    shape = None if region is None else region.shape
+    source = os.path.abspath(source) if source else ""
+    return lambda provenance: recipe_for(provenance, origin, shape, selection, source)
+
+
+def run_here(op: ops.Operation, region, selection, references, paths: list[Path], whole, progress,
+             recipe_of=None, followup=None) -> dict:
+    """The job in this process (IMAGEN_GIMP_WARM=0, or no warm worker on this system, or a refinement)."""
     from plugin.backends import make_backend
     from plugin.config import load_settings
     from plugin.pipeline import run
@@ -268,11 +285,12 @@ def run_here(op: ops.Operation, region, selection, references, paths: list[Path]
         if layer.provenance.get("role") == "object":  # harmonize: written with its shadow layer (composite)
             return
         path = paths[len(written)] if len(paths) > 1 else paths[0]
-        images.write_picture(whole(layer.shown(), layer.mask is not None, layer.x, layer.y, output.canvas), path)
+        images.write_picture(whole(layer.shown(), layer.mask is not None, layer.x, layer.y, output.canvas), path,
+                             recipe_of(layer.provenance) if recipe_of else None)
         written.append({"path": str(path), "seed": layer.provenance["seed"], "name": layer.name})
 
     try:
-        output = run(op, region, selection, backend, progress, keep, references)
+        output = run(op, region, selection, backend, progress, keep, references, followup)
     except errors.UserError as exc:
         if written:
             raise UserError(f"{exc} (kept what came before: {', '.join(w['path'] for w in written)})") from exc
@@ -301,7 +319,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return doctor.main(["--offline"] if args.offline else [])
     try:
-        summary = run_operation(args)
+        if args.command == "refine":
+            from plugin import cli_refine
+
+            summary = cli_refine.run(args)
+        else:
+            summary = run_operation(args)
     except errors.UserError as exc:
         print(f"imagen-gimp {args.command}: {one_line(exc)}", file=sys.stderr)
         return EXIT_USER

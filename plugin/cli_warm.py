@@ -33,7 +33,7 @@ class WorkerProblem(errors.UserError):
 
 def run(op, region: np.ndarray | None, selection: np.ndarray | None, origin: tuple[int, int],
         references: list[np.ndarray], paths: list[Path], whole: Picture,
-        progress: Callable[[float, str], None]) -> dict:
+        progress: Callable[[float, str], None], recipe_of: Callable[[dict], dict] | None = None) -> dict:
     """Run `op` on the warm worker; write variation i to paths[i] through whole(); the CLI's summary."""
     operation = op.to_dict()
     if operation.get("image_path"):  # the worker does not run in this folder
@@ -53,7 +53,7 @@ def run(op, region: np.ndarray | None, selection: np.ndarray | None, origin: tup
                                          worker_client.command_override(sys.executable, folder),
                                          note=lambda text: print(f"note: {text}", file=sys.stderr))
         result = jobfiles.read_result(folder)
-        written = _write(folder, result, region, paths, whole)
+        written = _write(folder, result, region, paths, whole, recipe_of)
         failed = outcome.cancelled or outcome.returncode != jobfiles.EXIT_OK or outcome.error
         if failed and not worker_client.users_to_fix(outcome):
             log = errors.write_bug_log(outcome.log or str(outcome.error))
@@ -72,7 +72,8 @@ def run(op, region: np.ndarray | None, selection: np.ndarray | None, origin: tup
             "compute_seconds": round(float(result.get("compute_seconds", 0.0)), 3)}
 
 
-def _write(folder: str, result: dict, region: np.ndarray | None, paths: list[Path], whole: Picture) -> list[dict]:
+def _write(folder: str, result: dict, region: np.ndarray | None, paths: list[Path], whole: Picture,
+           recipe_of: Callable[[dict], dict] | None = None) -> list[dict]:
     """Each finished layer of result.json as a whole picture at its path."""
     written: list[dict] = []
     if not paths:  # a text answer
@@ -88,8 +89,9 @@ def _write(folder: str, result: dict, region: np.ndarray | None, paths: list[Pat
             weight = np.frombuffer(mask, np.uint8).reshape(layer["height"], layer["width"])
             shown = compose.blend(_under(region, layer, canvas), shown, weight)
         path = paths[index] if len(paths) > 1 else paths[0]
-        images.write_picture(whole(shown, mask is not None, int(layer["x"]), int(layer["y"]), canvas), path)
         provenance = layer.get("provenance") or {}
+        images.write_picture(whole(shown, mask is not None, int(layer["x"]), int(layer["y"]), canvas), path,
+                             recipe_of(provenance) if recipe_of else None)
         written.append({"path": str(path), "seed": provenance.get("seed"), "name": layer.get("name", "")})
     return written
 

@@ -63,6 +63,7 @@ GEMINI_CHOICES = {
     "output_mime_type": MIME_TYPES,
 }
 GEMINI_RANGES = {"max_parallel": (1, 4), "max_retries": (0, 5), "compression_quality": (0, 100)}
+CONVERSATION_RANGES = {"max_follow_ups": (1, 10), "max_age_days": (0.0, 3650.0), "max_megabytes": (1.0, 100000.0)}
 
 
 @dataclass
@@ -99,6 +100,19 @@ class GeminiOptions:
 
 
 @dataclass
+class ConversationOptions:
+    """The `[conversations]` table: where Refine Result keeps conversations, and for how long.
+
+    The turns (pictures included, megabytes each) live in a per-user folder, not in the result, so a
+    result file stays small; the oldest go first past either limit. Nothing secret is stored there."""
+
+    max_follow_ups: int = 5  # Google: start a new conversation when the picture drifts; past this, afresh
+    max_age_days: float = 30.0  # conversations untouched for longer are removed
+    max_megabytes: float = 500.0  # the whole store; the least recently used go first past it
+    folder: str = ""  # "" = ~/.cache/imagen-gimp/conversations (XDG_CACHE_HOME respected)
+
+
+@dataclass
 class Settings:
     project: str = ""
     location: str = "global"  # Gemini 3 image models are served at the global endpoint
@@ -111,6 +125,7 @@ class Settings:
     worker_idle_minutes: float = 10.0  # how long that worker waits for the next call before it exits
     imagen: ImagenOptions = field(default_factory=ImagenOptions)
     gemini: GeminiOptions = field(default_factory=GeminiOptions)
+    conversations: ConversationOptions = field(default_factory=ConversationOptions)
     catalogue: dict[str, dict] = field(default_factory=dict)  # [catalogue."id"]: changes to models.toml
     source: str = ""  # which file the settings came from, for messages
 
@@ -169,13 +184,15 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
 
 
 def _apply_file(settings: Settings, data: dict, path: Path) -> None:
-    tables = {"models", "imagen", "gemini", "catalogue"}
+    tables = {"models", "imagen", "gemini", "catalogue", "conversations"}
     known = {f.name for f in dataclasses.fields(Settings)} - {"source"} - tables
     for key, value in data.items():
         if key == "imagen":
             _apply_options(settings.imagen, value, path, "imagen", CHOICES, RANGES)
         elif key == "gemini":
             _apply_options(settings.gemini, value, path, "gemini", GEMINI_CHOICES, GEMINI_RANGES)
+        elif key == "conversations":
+            _apply_options(settings.conversations, value, path, "conversations", {}, CONVERSATION_RANGES)
         elif key == "models":
             settings.models.update(_models_table(value, path))
         elif key == "catalogue":

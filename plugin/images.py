@@ -143,6 +143,8 @@ def _read_umask() -> int:
 
 
 UMASK = _read_umask()
+RECIPE_KEY = "imagen-gimp-recipe"
+"""The PNG text chunk (compressed iTXt) holding a result's recipe, for `imagen-gimp refine`."""
 
 
 def _mode_for(path: Path) -> int:
@@ -154,10 +156,11 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~UMASK
 
 
-def write_picture(rgba: np.ndarray, path: Path) -> None:
+def write_picture(rgba: np.ndarray, path: Path, recipe: dict | None = None) -> None:
     """Write through a temporary file in the same folder, renamed into place: never half a picture.
 
     JPEG has no transparency: transparent pixels are laid over white, as GIMP's export does by default.
+    A PNG carries `recipe` (how it was made, no secrets) in a text chunk; other formats do not.
     """
     kind = output_format(path)
     picture = Image.fromarray(np.ascontiguousarray(rgba), "RGBA")
@@ -168,9 +171,36 @@ def write_picture(rgba: np.ndarray, path: Path) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=str(path.parent or "."))
     try:
         with os.fdopen(handle, "wb") as out:
-            picture.save(out, format=kind, **({"quality": 95} if kind == "JPEG" else {}))
+            options: dict = {"quality": 95} if kind == "JPEG" else {}
+            if recipe is not None and kind == "PNG":
+                import json
+
+                from PIL.PngImagePlugin import PngInfo
+
+                info = PngInfo()
+                info.add_itxt(RECIPE_KEY, json.dumps(recipe, sort_keys=True), zip=True)
+                options["pnginfo"] = info
+            picture.save(out, format=kind, **options)
             os.fchmod(out.fileno(), mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def read_recipe(path: str) -> dict | None:
+    """The recipe a PNG written by imagen-gimp carries; None for any other picture."""
+    import json
+
+    try:
+        with Image.open(path) as picture:
+            text = getattr(picture, "text", {}).get(RECIPE_KEY) if picture.format == "PNG" else None
+    except (OSError, UnidentifiedImageError) as exc:
+        raise ImageFileError(f"{path}: cannot read it ({exc})") from exc
+    if not text:
+        return None
+    try:
+        recipe = json.loads(text)
+    except ValueError:
+        return None
+    return recipe if isinstance(recipe, dict) else None

@@ -84,6 +84,12 @@ def run_job(folder: str, emit: Emit, started: float) -> int:
         progress(0.0, "reading the job")
         op, image, selection, references = load_job(folder)
         settings = load_settings()
+        followup, notes = None, []
+        if op.action in ("refine", "again"):  # a result layer's recipe: its own action, maybe a follow-up
+            from plugin.refine import for_job
+
+            plan = for_job(op, settings)
+            op, followup, notes = plan.op, plan.followup, plan.notes
         backend = make_backend(op.backend, settings)
 
         def keep(layer: ResultLayer, current: JobOutput) -> None:
@@ -91,7 +97,8 @@ def run_job(folder: str, emit: Emit, started: float) -> int:
             output = current
             writer.add(layer, current)
 
-        output = run(op, image, selection, backend, progress, keep, references)
+        output = run(op, image, selection, backend, progress, keep, references, followup)
+        output.notes[:0] = notes  # a new conversation instead of the old one: say why
     except errors.UserError as exc:  # the user can fix it; anything else is a bug (plugin/worker.py says so)
         message = str(exc)
         writer.write(output, complete=False, error=message)

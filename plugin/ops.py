@@ -356,4 +356,5 @@ def field_names(action: str) -> list[str]:
 
 
 # The Imagen (legacy) backend's own actions (automatic masks, watermark checks) register themselves.
-from plugin import ops_imagen  # noqa: E402,F401
+# So do Refine Result and Run Again, which a host sends with a result layer's recipe.
+from plugin import ops_imagen, ops_refine  # noqa: E402,F401

@@ -152,3 +152,15 @@ def into_image(mnemonic_label):
     # type: (str) -> Param
     """'Add to the current image' (host only): layers in the open image instead of a new image."""
     return _p("into-image", "bool", mnemonic_label, "Add layers instead of a new image", False, host_only=True)
+
+
+# Refine Result and Run Again (issue 20): on a result layer, from its recipe (the provenance parasite)
+FOLLOW_UP = _p("prompt", "text", "_Follow-up", "What to change in this result ('make it dark blue', 'a little "
+               "smaller'); the model continues the conversation that made it", "")
+AFRESH = _p("afresh", "bool", "Start _afresh", "Start a new conversation from the current pixels instead of "
+            "continuing (also past the follow-up limit, or when the model refuses the history)", False)
+AGAIN_PROMPT = _p("prompt", "text", "_Prompt", "Empty = the result's own prompt; or change it", "")
+AGAIN_TIER = _p("new-tier", "choice", "_Quality", "Which of Google's models: the result's, or another tier", "recipe",
+                (("recipe", "", "As the result"),) + TIER_CHOICES)
+NEW_SEED = _p("new-seed", "bool", "_New seeds (more like this)", "Other seeds than the result's, for variations "
+              "on the same recipe", True)

@@ -24,8 +24,10 @@ from plugin.backends.base import (
     BackendError,
     BackendResult,
     EditRequest,
+    Followup,
     Progress,
     SafetyFiltered,
+    UnsupportedOperation,
     no_progress,
 )
 from plugin.backends.vertex_errors import QuotaExhausted, ServiceUnavailable
@@ -98,8 +100,11 @@ VARIATION_FAILURES = (SafetyFiltered, QuotaExhausted, ServiceUnavailable)
 
 def run(op: Operation, image: np.ndarray | None, selection: np.ndarray | None, backend: Backend,
         progress: Progress = no_progress, on_layer: LayerSink = _ignore_layer,
-        references: list[np.ndarray] | None = None) -> JobOutput:
+        references: list[np.ndarray] | None = None, followup: Followup | None = None) -> JobOutput:
     """Run one operation; layers are also handed to `on_layer` as they are made.
+
+    `followup` (Refine Result) continues the conversation that made a result, over the same region and
+    through the same selection; each variation is a branch of it.
 
     A backend that answers one variation per call gets its calls side by side (up to
     capabilities().parallel at once); each layer is handed on as soon as its answer arrives, and a
@@ -118,6 +123,9 @@ def run(op: Operation, image: np.ndarray | None, selection: np.ndarray | None, b
     if isinstance(op, Outpaint):
         output.canvas = op.margins
     caps = backend.capabilities()
+    if followup is not None and not caps.conversations:
+        raise UnsupportedOperation(f"The {backend.name} backend cannot refine a result; Refine Result continues "
+                                   "a conversation with Google's Gemini models (Backend: Automatic or Gemini).")
     seeds = variation_seeds(op)
     calls = [(op, seeds)] if caps.batch_variations else [
         (dataclasses.replace(op, variations=1, seed=seed), [seed]) for seed in seeds
@@ -127,7 +135,7 @@ def run(op: Operation, image: np.ndarray | None, selection: np.ndarray | None, b
 
     def one(index: int) -> tuple[EditRequest, BackendResult, float]:
         call_op = calls[index][0]
-        request = _request(call_op, region, caps, references)
+        request = _request(call_op, region, caps, references, followup)
         started = time.perf_counter()
         result = backend.run(request, share.part(index))
         return request, result, time.perf_counter() - started
@@ -281,10 +289,11 @@ def _outpaint_region(op: Outpaint, image: np.ndarray) -> _Region:
                    origin_shift=(left, top))
 
 
-def _request(op: Operation, region: _Region, caps, references: list[np.ndarray]) -> EditRequest:
+def _request(op: Operation, region: _Region, caps, references: list[np.ndarray],
+             followup: Followup | None = None) -> EditRequest:
     """The region at the backend's working size, with a hard 0/255 mask."""
     if region.image.size == 0:
-        return EditRequest(op=op, image=None, references=references)
+        return EditRequest(op=op, image=None, references=references, followup=followup)
     height, width = region.image.shape[:2]
     size = masks.working_size(width, height, caps.max_side, caps.max_pixels, caps.min_side)
     picture = masks.resize_rgba(region.image, size)
@@ -293,7 +302,7 @@ def _request(op: Operation, region: _Region, caps, references: list[np.ndarray])
         mask = masks.resize_mask(np.where(region.change, 255, 0).astype(np.uint8), size, hard=True)
     elif region.hint is not None:
         mask = masks.resize_mask(region.hint, size)
-    return EditRequest(op=op, image=picture, mask=mask, references=references)
+    return EditRequest(op=op, image=picture, mask=mask, references=references, followup=followup)
 
 
 def _harmonize_region(op: Harmonize, region: _Region, references: list[np.ndarray]
@@ -349,7 +358,10 @@ def _make_layer(op: Operation, region: _Region, picture: np.ndarray, seed: int |
     details = dict(result.details)
     provenance = _provenance(op, seed, output, result)
     label = details.get("label", "")
-    name = f"{op.title} #{index + 1}" + (f" ({label})" if label else "") + (
+    title = op.title
+    if details.get("instruction"):  # Refine Result: the follow-up names the layer ("Refine Result: bluer #1")
+        title = actions.group_name("refine", details["instruction"])
+    name = f"{title} #{index + 1}" + (f" ({label})" if label else "") + (
         f" (seed {seed})" if seed is not None else "")
     if picture.ndim != 3 or picture.shape[2] != 4:
         raise ValueError(f"the backend returned an image of shape {picture.shape}; expected RGBA")

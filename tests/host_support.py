@@ -12,6 +12,8 @@ class FakeHost(Host):
     def __init__(self):
         self.selection = Rect(20, 10, 10, 10)
         self.calls = []
+        self.recipe = None  # the active layer's parasite, parsed (Refine Result, Run Again)
+        self.mask = None  # the active layer's mask: a Rect of 255 (0 elsewhere), or None for no mask
 
     def canvas_size(self):
         return (60, 40)
@@ -56,3 +58,16 @@ class FakeHost(Host):
         self.calls.append(("scene", tuple(rect)))
         return b"".join(b"\x50\x60\x70\xff" if rect.x + i % rect.width < 50 else b"\0\0\0\0"
                         for i in range(rect.width * rect.height))
+
+    def read_recipe(self):
+        self.calls.append(("recipe",))
+        return dict(self.recipe) if self.recipe is not None else None
+
+    def read_layer_mask(self, rect):
+        self.calls.append(("mask", tuple(rect)))
+        if self.mask is None:
+            return None
+        box = self.mask
+        return bytes(255 if box.x <= rect.x + i % rect.width < box.x + box.width
+                     and box.y <= rect.y + i // rect.width < box.y + box.height else 0
+                     for i in range(rect.width * rect.height))

@@ -372,3 +372,8 @@ def test_the_command_line_starts_a_worker_and_its_next_call_uses_it(owner, tmp_p
     assert len([p for p in jobs_dir.iterdir() if p.name.startswith("imagen-gimp-")]) == 1  # went to the worker
     cold = cli("cold.png", IMAGEN_GIMP_WARM="0")
     assert np.array_equal(first, second) and np.array_equal(second, cold)
+    from plugin.images import read_recipe  # the warm path writes the same recipe into its PNG (Refine Result)
+
+    warm, here = read_recipe(str(tmp_path / "second.png")), read_recipe(str(tmp_path / "first.png"))
+    assert warm["action"] == "remove" and warm["seed"] == 7 and warm["backend"] == "local"
+    assert [warm[k] for k in ("region", "selection", "source")] == [here[k] for k in ("region", "selection", "source")]

@@ -55,13 +55,18 @@ def cloud_setup(environ: dict | None = None) -> CloudSetup:
                       settings.gemini.max_image_size)
 
 
-def run_cost(action: str, values: dict, setup: CloudSetup | None, area: tuple[int, int] | None = None) -> str:
+def run_cost(action: str, values: dict, setup: CloudSetup | None, area: tuple[int, int] | None = None,
+             recipe: dict | None = None) -> str:
     """One line: where pressing OK runs `action`, and what Google bills for it.
 
     values: the dialog's values (backend, tier, max-size, model, variations, mode, factor, aspect ratio
-    matter); area: (width, height) of what the action sends, None when unknown. Names the project,
-    never a credential.
+    matter); area: (width, height) of what the action sends, None when unknown; recipe: the result
+    layer's (Refine Result, Run Again). Names the project, never a credential.
     """
+    if actions.BY_NAME[action].reads == "recipe":
+        if action == "refine":
+            return follow_up_cost(recipe or {}, values, setup)
+        return again_cost(recipe or {}, values, setup)
     if setup is not None and setup.unreadable:
         return f"The settings file {setup.unreadable} cannot be read: the run would stop and say what to fix."
     choice = values_to_op.to_unicode(values.get("backend") or "auto")
@@ -191,3 +196,65 @@ def area_of(action: str, values: dict, canvas: tuple[int, int] | None, layer: ob
         return (canvas[0] + operation["left"] + operation["right"], canvas[1] + operation["top"]
                 + operation["bottom"])
     return plan.rect.width, plan.rect.height
+
+
+MASKED_FIRST_TURN = ("insert", "remove", "background", "outpaint")
+TIERS = ("quality", "standard", "fast")
+
+
+def history_pictures(action: str, turn: int) -> int:
+    """Pictures a follow-up re-sends: the first request's (the region, and the mask for masked actions; none
+    for a new picture), then the final picture of each of the `turn` answers so far."""
+    first = 2 if action in MASKED_FIRST_TURN else 0 if actions.BY_NAME[action].reads == "nothing" else 1
+    return first + max(0, int(turn))
+
+
+def follow_up_cost(recipe: dict, values: dict, setup: CloudSetup | None) -> str:
+    """Refine Result's line: the new picture, plus the history Google bills again as input on every turn."""
+    if setup is not None and setup.unreadable:
+        return f"The settings file {setup.unreadable} cannot be read: the run would stop and say what to fix."
+    if setup is not None and setup.endpoint.startswith("http://"):
+        return f"Goes to the emulator at {_host(setup.endpoint)}, not to Google: no charge."
+    catalogue = setup.catalogue if setup is not None else None
+    model_id = str(recipe.get("model") or "")
+    if catalogue is None or not model_id:
+        return "Gemini bills the new picture, and the conversation so far again as input."
+    model = catalogue.get(model_id, "image")
+    size = str(recipe.get("size") or "1K")
+    count = max(1, int(values.get("variations") or 1))
+    price = model.price_for(size)
+    pictures = history_pictures(str(recipe.get("action") or "edit"), int(recipe.get("turn") or 1))
+    resent = model.input_price * pictures * count if model.input_price is not None else None
+    made = f"{count} image" + ("s" if count > 1 else "") + f" at {size} on {model.id}"
+    again = f"the conversation re-sent as input ({pictures} pictures" + (
+        f", about ${resent:.4f})" if resent is not None else ")")
+    if price is None:
+        return f"Gemini bills {made}, plus {again}."
+    total = price * count + (resent or 0.0)
+    project = f", billed to project {setup.project}" if setup is not None and setup.project else ""
+    return f"About ${total:.2f}: {made}, plus {again}{project}."
+
+
+def again_cost(recipe: dict, values: dict, setup: CloudSetup | None) -> str:
+    """Run Again's line: the recipe's pictures again, on the recipe's backend and model."""
+    if not recipe.get("action") or recipe.get("backend") == "local":
+        return "Runs the result's recipe again" + (": offline on this computer, no charge." if recipe.get(
+            "backend") == "local" else " (select a result layer an Imagen action made).")
+    if setup is not None and setup.endpoint.startswith("http://"):
+        return f"Goes to the emulator at {_host(setup.endpoint)}, not to Google: no charge."
+    catalogue = setup.catalogue if setup is not None else None
+    count = max(1, int(values.get("variations") or 1))
+    if catalogue is None or not recipe.get("model"):
+        return "Gemini bills each picture again by its size."
+    tier = values_to_op.to_unicode(values.get("new-tier") or "recipe")
+    chosen = catalogue.tier("image", tier).model if tier in TIERS else str(recipe["model"])  # else the result's
+    model = catalogue.get(chosen, "image")
+    size = str(recipe.get("size") or "1K")
+    if model.sizes and size not in model.sizes:  # another tier: the nearest size it makes, not smaller
+        from plugin.catalogue import size_rank
+
+        larger = [offered for offered in model.sizes if size_rank(offered) >= size_rank(size)]
+        size = larger[0] if larger else model.sizes[-1]
+    price = model.price_for(size)
+    made = f"{count} image" + ("s" if count > 1 else "") + f" at {size} on {model.id}"
+    return f"About ${price * count:.2f}: {made}." if price is not None else f"Gemini bills {made}."

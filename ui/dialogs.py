@@ -7,6 +7,7 @@ line under the backend that says what pressing OK will cost and where it runs.
 
 from __future__ import annotations
 
+import json
 import sys
 
 import gi
@@ -18,7 +19,7 @@ from gi.repository import Gimp, GimpUi, Gtk  # noqa: E402
 
 from plugin import params  # noqa: E402
 from plugin.geometry import Rect  # noqa: E402
-from plugin.hosts import gimp3_arguments, procedures  # noqa: E402
+from plugin.hosts import gimp3_arguments, paste_plan, procedures  # noqa: E402
 from ui import cost as costs  # noqa: E402
 
 MASK_FIELDS = ("grow", "feather", "context")
@@ -43,7 +44,8 @@ SENSITIVE_IF = (  # field, the choice it depends on, the nicks that make it matt
 
 
 COST_FIELDS = ("variations", "backend", "mode", "tier", "max-size", "model", "factor", "aspect-ratio", "grow",
-               "feather", "context", "expand-mode", "left", "top", "right", "bottom", "anchor", "shadow")
+               "feather", "context", "expand-mode", "left", "top", "right", "bottom", "anchor", "shadow",
+               "new-tier")
 """The values the cost line depends on (mode: Replace Background's; only 'prompt' needs a model; the
 rest decide the tier and the size of what is sent)."""
 
@@ -52,7 +54,10 @@ def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: pr
                image: Gimp.Image | None = None) -> bool:
     """Show the dialog; True when the user pressed OK (the config then holds the values)."""
     GimpUi.init("imagen-gimp")
-    dialog, cost = build_dialog(procedure, config, spec, _geometry(image))
+    recipe = _recipe(image)
+    if spec.action == "again" and recipe and recipe.get("prompt"):  # Run Again opens with the recipe's prompt
+        config.set_property("prompt", str(recipe["prompt"]))
+    dialog, cost = build_dialog(procedure, config, spec, _geometry(image), recipe)
     try:
         return dialog.run()
     finally:
@@ -62,7 +67,8 @@ def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: pr
 
 
 def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: procedures.Procedure,
-                 geometry: tuple | None = None) -> tuple[GimpUi.ProcedureDialog, CostLine | None]:
+                 geometry: tuple | None = None, recipe: dict | None = None
+                 ) -> tuple[GimpUi.ProcedureDialog, CostLine | None]:
     """The filled dialog, not shown yet, and its cost line (close() it before destroying the dialog)."""
     title = spec.title
     gimp3_arguments.prepare_config(config, spec)
@@ -91,7 +97,7 @@ def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: 
             box.set_spacing(4)
             layout.append(frame)
             if frame == "run-frame":
-                cost = CostLine(config, spec, names, _cloud_setup(), geometry)
+                cost = CostLine(config, spec, names, _cloud_setup(), geometry, recipe)
                 box.pack_start(cost.label, False, False, 2)
     dialog.fill(layout)
     for field, choice, nicks in SENSITIVE_IF:  # after fill: the widgets exist
@@ -143,8 +149,9 @@ class CostLine:
     """
 
     def __init__(self, config: Gimp.ProcedureConfig, spec: procedures.Procedure, names: list[str],
-                 setup: costs.CloudSetup | None, geometry: tuple | None = None):
+                 setup: costs.CloudSetup | None, geometry: tuple | None = None, recipe: dict | None = None):
         self.config = config
+        self.recipe = recipe  # Refine Result / Run Again: the result layer's
         self.action = spec.action
         self.setup = setup
         self.geometry = geometry
@@ -160,7 +167,7 @@ class CostLine:
     def update(self, *_args) -> None:
         values = {name: self.config.get_property(name) for name in self.fields}
         area = costs.area_of(self.action, values, *self.geometry) if self.geometry else None
-        self.label.set_text(costs.run_cost(self.action, values, self.setup, area))
+        self.label.set_text(costs.run_cost(self.action, values, self.setup, area, self.recipe))
 
     def close(self) -> None:
         """Stop following the config, which outlives the dialog."""
@@ -182,6 +189,19 @@ def _geometry(image: Gimp.Image | None) -> tuple | None:
     selection = Rect(x1, y1, x2 - x1, y2 - y1) if non_empty else None
     return ((image.get_width(), image.get_height()), Rect(off_x, off_y, layer.get_width(), layer.get_height()),
             selection)
+
+
+def _recipe(image: Gimp.Image | None) -> dict | None:
+    """The selected layer's recipe (its provenance parasite), for Refine Result's and Run Again's cost line."""
+    layers = image.get_selected_layers() if image is not None else []
+    parasite = layers[0].get_parasite(paste_plan.PARASITE_NAME) if len(layers) == 1 else None
+    if parasite is None:
+        return None
+    try:
+        recipe = json.loads(bytes(parasite.get_data()).decode("utf-8"))
+    except ValueError:
+        return None
+    return recipe if isinstance(recipe, dict) else None
 
 
 def _cloud_setup() -> costs.CloudSetup | None:

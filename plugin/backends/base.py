@@ -56,6 +56,22 @@ class Capabilities:
     parallel: int = 1  # one call each: how many of them may run at once
     needs_network: bool = False
     model: str = ""
+    conversations: bool = False  # can continue a conversation with the model (Refine Result)
+
+
+@dataclass(frozen=True)
+class Followup:
+    """Refine Result: a follow-up instruction, and the conversation it continues.
+
+    history: the earlier turns, oldest first, user and model alternating, each a google-genai Content in
+    its JSON form exactly as stored (plugin/conversations.py); empty = start afresh from the pixels sent.
+    parent: the exchange continued ("" when afresh); depth: that exchange's depth (0 when afresh).
+    """
+
+    instruction: str
+    history: tuple = ()
+    parent: str = ""
+    depth: int = 0
 
 
 @dataclass
@@ -73,6 +89,7 @@ class EditRequest:
     image: np.ndarray | None
     mask: np.ndarray | None = None
     references: list[np.ndarray] = field(default_factory=list)
+    followup: Followup | None = None
 
     def require_image(self) -> np.ndarray:
         """The image, or UnsupportedOperation when an action that needs one came without."""

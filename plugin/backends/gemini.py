@@ -19,8 +19,10 @@ from typing import Any
 
 from plugin import actions
 from plugin.actions import GEMINI_ACTIONS
+from plugin.backends import gemini_conversation
 from plugin.backends.base import (
     Backend,
+    BackendError,
     BackendResult,
     Capabilities,
     EditRequest,
@@ -53,6 +55,7 @@ class GeminiBackend(Backend):
         self._memory = memory
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self._store: Any = None
 
     # --- Backend interface ---------------------------------------------------------------------
 
@@ -60,7 +63,7 @@ class GeminiBackend(Backend):
         # Full resolution in: the request builder frames the region for the model and resizes once.
         tier = self.catalogue.tier("image", "standard")
         return Capabilities(actions=ACTIONS, needs_network=True, model=tier.model,
-                            parallel=self.settings.gemini.max_parallel)
+                            parallel=self.settings.gemini.max_parallel, conversations=True)
 
     def check_supported(self, op: Operation) -> None:
         if op.action not in ACTIONS:
@@ -80,16 +83,17 @@ class GeminiBackend(Backend):
         choice = self.choose(op)
         call = build_call(request, choice, self.settings)
         try:
-            return self._send(call, progress)
+            return self._send(call, progress, request)
         except ModelUnavailable as exc:
             replacement = exc.replacement
-            if not (self.chosen_by_auto and replacement and replacement != choice.model.id):
+            continued = request.followup is not None and bool(request.followup.history)
+            if continued or not (self.chosen_by_auto and replacement and replacement != choice.model.id):
                 raise
             self.memory().remember(choice.model.id, replacement)
             again = self._choice(op, replacement, choice.role, choice.tier, replaced=choice.model.id,
                                  notes=(f"{choice.model.id} answered that it is not available (404), so "
                                         f"{replacement} made this instead; Automatic will use it from now on.",))
-            return self._send(build_call(request, again, self.settings), progress)
+            return self._send(build_call(request, again, self.settings), progress, request)
 
     # --- which model ---------------------------------------------------------------------------
 
@@ -144,7 +148,15 @@ class GeminiBackend(Backend):
 
     # --- the call ------------------------------------------------------------------------------
 
-    def _send(self, call: GeminiCall, progress: Progress) -> BackendResult:
+    def store(self):
+        """The conversation store (plugin/conversations.py), opened on first use."""
+        if self._store is None:
+            from plugin.conversations import Store
+
+            self._store = Store.from_settings(self.settings)
+        return self._store
+
+    def _send(self, call: GeminiCall, progress: Progress, request: EditRequest) -> BackendResult:
         choice = call.choice
         model = choice.model
         context = self.transport.context(model.id, choice.role, choice.location,
@@ -158,11 +170,24 @@ class GeminiBackend(Backend):
 
             config = call.config.model_copy(update={"http_options": types.HttpOptions(
                 timeout=max(1000, int(remaining * 1000)))})
-            return client.models.generate_content(model=model.id, contents=call.parts, config=config)
+            return client.models.generate_content(model=model.id, contents=call.contents(), config=config)
 
-        response = self.transport.call(attempt, context, progress)
+        try:
+            response = self.transport.call(attempt, context, progress)
+        except BackendError as exc:
+            refusal = gemini_conversation.refused(exc, model.id) if call.history else exc
+            if refusal is exc:
+                raise
+            raise refusal from exc
         progress(0.97, "reading the answer")
-        result = read_response(call, response)
+        result = read_response(call, response)  # a blocked answer raises here: it is never kept
+        exchange = gemini_conversation.keep(self.store(), request, call, response, choice.tier)
+        if exchange is not None:
+            result.details["conversation"] = exchange.id
+            result.details["turn"] = exchange.depth
+            if exchange.instruction:
+                result.details["instruction"] = exchange.instruction
+            result.details["history_turns"] = len(call.history)
         result.notes[:0] = list(choice.notes)
         result.details.update(self._details(call))
         if call.label:

@@ -100,3 +100,23 @@ def harmonize_instruction(prompt: str) -> str:
             f"with the direction and softness of the scene's light.{how} Change nothing else: keep everything "
             "else in the scene exactly the same. Do not change the input aspect ratio; answer with the whole "
             "second picture at the same framing.")
+
+
+FOLLOW_KEEP = ("Keep everything else exactly as it is in your last picture, and answer with the whole picture at "
+               "the same framing and size.")
+
+
+def followup(op: Operation, words: str, continued: bool) -> str:
+    """Refine Result's text: a small follow-up change, as Google advises iterating ("make the lighting
+    warmer"). Continued: it speaks of the model's last picture, which the history carries; afresh: the
+    pictures sent now (the current pixels and, for masked actions, the mask) as in a one-shot edit."""
+    words = " ".join(words.split()).rstrip(".")
+    masked = isinstance(op, (InpaintInsert, InpaintRemove, Outpaint, Background))
+    if continued:
+        where = " only in the area that is white in the mask I sent" if masked else ""
+        return f"Now change your last picture{where}: {words}. {FOLLOW_KEEP}"
+    if masked:
+        return f"Using the first picture, change only the area that is white in the second picture (the mask): " \
+               f"{words}. {KEEP}"
+    return (f"Using the provided picture, {words}. Keep its framing, size and perspective; answer with the whole "
+            "edited picture.")

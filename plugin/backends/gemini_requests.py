@@ -17,7 +17,7 @@ from PIL import Image
 
 from plugin import framing
 from plugin.backends.base import BackendError, EditRequest, UnsupportedOperation
-from plugin.backends.gemini_prompts import instruction
+from plugin.backends.gemini_prompts import followup, instruction
 from plugin.catalogue import Model
 from plugin.config import Settings
 from plugin.ops import Background, Customize, Describe, Generate, Harmonize, Operation, Upscale
@@ -59,6 +59,15 @@ class GeminiCall:
     original: np.ndarray | None = None  # background: the request's picture, RGBA
     label: str = ""  # what the layer name adds ("generative")
     notes: list[str] = field(default_factory=list)
+    history: list = field(default_factory=list)  # Refine Result: earlier turns (types.Content), sent first
+
+    def contents(self) -> list:
+        """What is sent: the parts as one user turn, after the history when there is one."""
+        if not self.history:
+            return self.parts
+        from google.genai import types
+
+        return [*self.history, types.Content(role="user", parts=self.parts)]
 
     @property
     def model(self) -> str:
@@ -168,10 +177,26 @@ def build_call(request: EditRequest, choice: Choice, settings: Settings) -> Gemi
     if isinstance(op, Describe):
         return _describe(request, choice, settings)
     if isinstance(op, (Generate, Customize)):
-        return _new_picture(request, choice, settings)
-    if isinstance(op, Harmonize):
-        return _harmonize(request, choice, settings)
-    return _region(request, choice, settings)
+        call = _new_picture(request, choice, settings)
+    elif isinstance(op, Harmonize):
+        call = _harmonize(request, choice, settings)
+    else:
+        call = _region(request, choice, settings)
+    if request.followup is not None:
+        _follow(call, request)
+    return call
+
+
+def _follow(call: GeminiCall, request: EditRequest) -> None:
+    """Refine Result: continued, the new user turn is the follow-up's words alone after the history (the
+    model works on its last picture, over the same frame); afresh, they replace the action's words."""
+    from plugin.backends.gemini_conversation import contents
+
+    wanted = request.followup
+    history = contents(wanted.history)
+    words = text_part(followup(request.op, wanted.instruction, continued=bool(history)))
+    call.history = history
+    call.parts = [words] if history else call.parts[:-1] + [words]
 
 
 def _harmonize(request: EditRequest, choice: Choice, settings: Settings) -> GeminiCall:

@@ -7,6 +7,7 @@ without NumPy, so: Python 2.7 syntax, standard library and gimpfu only, type com
 
 from __future__ import absolute_import, division
 
+import json
 import os
 import traceback
 
@@ -125,6 +126,11 @@ class Gimp2Host(Host):
                             bool(values.get("into-image")))
         # the layer the action reads (references: the active layer, unless names are typed)
         self.layer = drawable if spec.needs_image and isinstance(drawable, gimp.Layer) else None
+        # Refine Result / Run Again: the active layer is a result; what it was made from lies under it
+        self.result_layer = None
+        if self.layer is not None and actions.BY_NAME[self.action].reads == "recipe":
+            self.result_layer = self.layer
+            self.layer = _under(image, self.layer) or self.layer
 
     def close(self):
         # type: () -> None
@@ -134,7 +140,8 @@ class Gimp2Host(Host):
     def run(self):
         # type: () -> object
         paste, self.folder = job_client.run_job(self.action, self.values, self, REPO)
-        return Paster(self.image, self.title, self.interactive).apply(paste, self.values, self.layer)
+        beside = self.result_layer if paste.target == "into-group" else self.layer
+        return Paster(self.image, self.title, self.interactive).apply(paste, self.values, beside)
 
     # -- the Host side of run_job ---------------------------------------------------------
 
@@ -159,7 +166,14 @@ class Gimp2Host(Host):
     def read_pixels(self, rect, transparent_outside):
         # type: (Rect, bool) -> bytes
         """RGBA of rect (image coordinates); transparent where the layer does not reach. Harmonize's object
-        is read as shown: a layer mask, if it has one, multiplied into the alpha."""
+        is read as shown: a layer mask, if it has one, multiplied into the alpha. Start afresh: the image as
+        shown (the result over what it was made from)."""
+        if self.result_layer is not None and self.values.get("afresh"):
+            visible = pdb.gimp_layer_new_from_visible(self.image, self.image, "imagen-gimp visible")
+            try:
+                return _read_rgba(visible, rect)
+            finally:
+                pdb.gimp_item_delete(visible)
         data = _read_rgba(self.layer, rect)
         if actions.BY_NAME[self.action].reads != "object-and-scene":
             return data
@@ -193,6 +207,27 @@ class Gimp2Host(Host):
         data, _inner = _read_region(layer, rect, rect)
         return layer.width, layer.height, pixel_bytes.to_rgba(data, layer.bpp)
 
+    def read_recipe(self):
+        # type: () -> dict
+        layer = self.result_layer or self.layer
+        parasite = layer.parasite_find(paste_plan.PARASITE_NAME) if layer is not None else None
+        if parasite is None:
+            return None
+        try:
+            recipe = json.loads(to_unicode(parasite.data))
+        except ValueError:
+            return None
+        return recipe if isinstance(recipe, dict) else None
+
+    def read_layer_mask(self, rect):
+        # type: (Rect) -> bytes
+        layer = self.result_layer or self.layer
+        if layer is None or layer.mask is None:
+            return None
+        off_x, off_y = layer.offsets
+        data, inner = _read_region(layer.mask, Rect(off_x, off_y, layer.width, layer.height), rect)
+        return pixel_bytes.pad_region(data, inner, rect, 1)
+
     def progress(self, fraction, text=None):
         # type: (float, str) -> None
         if fraction is None:
@@ -209,6 +244,20 @@ class Gimp2Host(Host):
     def read_scene(self, rect):
         # type: (Rect) -> bytes
         return gimp2_scene.read_below(self.image, self.layer, rect, _read_rgba)
+
+
+def _under(image, layer):
+    # type: (object, object) -> object
+    """What a result layer was made from: the layer just below its group, else just below the layer."""
+    group = pdb.gimp_item_get_parent(layer)
+    item = group if group is not None else layer
+    parent = pdb.gimp_item_get_parent(item)
+    siblings = list(parent.layers if parent is not None else image.layers)
+    position = pdb.gimp_image_get_item_position(image, item)
+    for below in siblings[position + 1:]:
+        if not isinstance(below, gimp.GroupLayer):
+            return below
+    return None
 
 
 def _walk(layers):
@@ -266,6 +315,8 @@ class Paster(object):
         try:
             if plan.target == "harmonized":
                 self._harmonized(plan, source_layer)
+            elif plan.target == "into-group":
+                self._into_group(plan, source_layer)
             else:
                 self._into_image(plan, source_layer)
         except Exception:
@@ -313,6 +364,17 @@ class Paster(object):
                 layer.set_offsets(layer_plan.x, layer_plan.y)
                 self._fill(layer, layer_plan)
             group.visible = group_plan.visible
+    def _into_group(self, plan, result_layer):
+        # type: (paste_plan.PastePlan, object) -> None
+        """Refine Result: the new layers just above the result layer, in its group."""
+        parent = pdb.gimp_item_get_parent(result_layer)
+        position = pdb.gimp_image_get_item_position(self.image, result_layer)
+        for index, layer_plan in enumerate(plan.layers):
+            layer = self._make_layer(self.image, layer_plan)
+            pdb.gimp_image_insert_layer(self.image, layer, parent, position + index)
+            self.added.append(layer)
+            layer.set_offsets(layer_plan.x, layer_plan.y)
+            self._fill(layer, layer_plan)
 
     def _new_image(self, plan):
         # type: (paste_plan.PastePlan) -> object

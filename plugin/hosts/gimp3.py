@@ -10,6 +10,7 @@ them for this plug-in is in "GIMP 3.0 and 3.2" below.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import traceback
@@ -29,6 +30,7 @@ from plugin.hosts import (  # noqa: E402
     gimp3_scene,  # noqa: E402
     job_client,
     jobs,
+    paste_plan,
     pixel_bytes,
     procedures,
     timing,  # noqa: E402
@@ -164,6 +166,11 @@ class Gimp3Host(Host):
         job_client.check_target(self.action, image is not None, one_layer, bool(values.get("into-image")))
         # the layer the action reads (or, for references, the first selected one: the group goes above it)
         self.layer = self.selected[0] if spec.needs_image and self.selected else None
+        # Refine Result / Run Again: the selected layer is a result; what it was made from lies under it
+        self.result_layer = None
+        if self.layer is not None and actions.BY_NAME[self.action].reads == "recipe":
+            self.result_layer = self.layer
+            self.layer = _under(image, self.layer) or self.layer
         self.clock = timing.Stages()
 
     def close(self) -> None:
@@ -176,7 +183,8 @@ class Gimp3Host(Host):
         clock = self.clock
         clock.mark("start")
         paste, self.folder = job_client.run_job(self.action, self.values, self, REPO, clock.mark)
-        image = Paster(self.image, self.run_mode, self.title, clock).apply(paste, self.values, self.layer)
+        beside = self.result_layer if paste.target == "into-group" else self.layer
+        image = Paster(self.image, self.run_mode, self.title, clock).apply(paste, self.values, beside)
         clock.mark("paste")
         clock.report(self.title)
         return image
@@ -197,9 +205,16 @@ class Gimp3Host(Host):
 
     def read_pixels(self, rect: Rect, transparent_outside: bool) -> bytes:
         started = time.perf_counter()
-        data = read_rgba(self.layer, rect, transparent_outside)
-        if actions.BY_NAME[self.action].reads == "object-and-scene":  # a pasted object cut out by a mask
-            data = gimp3_scene.with_mask(self.layer, rect, data)
+        if self.result_layer is not None and self.values.get("afresh"):  # Start afresh: what the user sees
+            visible = Gimp.Layer.new_from_visible(self.image, self.image, "imagen-gimp visible")
+            try:
+                data = read_rgba(visible, rect, transparent_outside)
+            finally:
+                visible.delete()
+        else:
+            data = read_rgba(self.layer, rect, transparent_outside)
+            if actions.BY_NAME[self.action].reads == "object-and-scene":  # a pasted object cut out by a mask
+                data = gimp3_scene.with_mask(self.layer, rect, data)
         self.clock.part("read pixels", started)
         return data
 
@@ -220,6 +235,24 @@ class Gimp3Host(Host):
         """A whole layer as RGBA (groups: what they show); the worker scales it to the model's size."""
         layer = next(layer for layer in _walk(self.image.get_layers()) if layer.get_name() == name)
         return layer.get_width(), layer.get_height(), read_rgba(layer, _rect_of(layer), True)
+
+    def read_recipe(self) -> dict | None:
+        layer = self.result_layer or self.layer
+        parasite = layer.get_parasite(paste_plan.PARASITE_NAME) if layer is not None else None
+        if parasite is None:
+            return None
+        try:
+            recipe = json.loads(bytes(parasite.get_data()).decode("utf-8"))
+        except ValueError:
+            return None
+        return recipe if isinstance(recipe, dict) else None
+
+    def read_layer_mask(self, rect: Rect) -> bytes | None:
+        layer = self.result_layer or self.layer
+        mask = layer.get_mask() if layer is not None else None
+        if mask is None:
+            return None
+        return _buffer_get(mask, rect, _rect_of(layer), GRAY, Gegl.AbyssPolicy.NONE)
 
     def progress(self, fraction: float | None, text: str | None) -> None:
         if fraction is None:
@@ -270,6 +303,19 @@ def _buffer_get(drawable, rect: Rect, layer_rect: Rect, babl_format: str, abyss)
 def _rect_of(drawable) -> Rect:
     _ok, off_x, off_y = drawable.get_offsets()
     return Rect(off_x, off_y, drawable.get_width(), drawable.get_height())
+
+
+def _under(image, layer):
+    """What a result layer was made from: the layer just below its group (the group an action adds above
+    its source layer), else just below the layer itself; None when nothing is below."""
+    item = layer.get_parent() or layer
+    parent = item.get_parent()
+    siblings = parent.get_children() if parent is not None else image.get_layers()
+    position = image.get_item_position(item)
+    for below in siblings[position + 1:]:
+        if not below.is_group():
+            return below
+    return None
 
 
 def _walk(layers):

@@ -37,6 +37,8 @@ class Paster:
         try:
             if plan.target == "harmonized":
                 self._harmonized(plan, source_layer)
+            elif plan.target == "into-group":
+                self._into_group(plan, source_layer)
             else:
                 self._into_image(plan, source_layer)
         except Exception:
@@ -86,6 +88,16 @@ class Paster:
                 layer.set_offsets(layer_plan.x, layer_plan.y)
                 self._fill(layer, layer_plan)
             group.set_visible(group_plan.visible)
+    def _into_group(self, plan: paste_plan.PastePlan, result_layer) -> None:
+        """Refine Result: the new layers just above the result layer, in its group."""
+        parent = result_layer.get_parent()
+        position = self.image.get_item_position(result_layer)
+        for index, layer_plan in enumerate(plan.layers):
+            layer = self._make_layer(self.image, layer_plan)
+            self.image.insert_layer(layer, parent, position + index)
+            self.added.append(layer)
+            layer.set_offsets(layer_plan.x, layer_plan.y)
+            self._fill(layer, layer_plan)
 
     def _new_image(self, plan: paste_plan.PastePlan):
         image = Gimp.Image.new(plan.size[0], plan.size[1], Gimp.ImageBaseType.RGB)
@@ -147,7 +159,7 @@ class Paster:
 
     def _roll_back(self) -> None:
         """Leave the image as it was: remove added layers, shrink the canvas back."""
-        for item in self.added:  # the group: its layers go with it
+        for item in self.added:  # the group (its layers go with it), or Refine Result's layers
             if item.is_valid():
                 self.image.remove_layer(item)
         if self.resized:

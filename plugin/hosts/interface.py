@@ -68,3 +68,13 @@ class Host(object):
         """Harmonize: RGBA of the visible layers below the active layer, merged (for reading only: the
         image is not changed), over rect in image coordinates; transparent where nothing is."""
         raise NotImplementedError
+
+    def read_recipe(self):
+        # type: () -> dict
+        """The active layer's imagen-gimp-provenance parasite, parsed (a result's recipe); None without."""
+        raise NotImplementedError
+
+    def read_layer_mask(self, rect):
+        # type: (object) -> bytes
+        """The active layer's mask over rect, 0..255 (0 where the layer does not reach); None without one."""
+        raise NotImplementedError

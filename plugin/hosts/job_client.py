@@ -34,11 +34,13 @@ def run_job(action, values, host, repo, mark=None):
     plan = regions.InputPlan(None, False, False, False)
     pixels = selection = None
     layer_rect = host.layer_rect()
-    if layer_rect is not None:
+    if actions.BY_NAME[action].reads == "recipe":
+        plan, pixels, selection = read_recipe_input(action, operation, host)
+    elif layer_rect is not None:
         plan = regions.plan_input(action, operation, layer_rect, geometry.Rect(0, 0, size[0], size[1]),
                                   host.selection_bounds())
     rect = plan.rect or geometry.Rect(0, 0, 0, 0)
-    if plan.read_pixels:
+    if plan.read_pixels and pixels is None:
         pixels = host.read_pixels(rect, plan.transparent_outside)
         selection = host.read_selection(rect) if plan.read_selection else None
     references = read_references(action, operation, values, host)
@@ -65,6 +67,9 @@ def run_job(action, values, host, repo, mark=None):
         if error and not worker_client.kept_after_error(outcome, result):
             raise (HostError if worker_client.users_to_fix(outcome) else BugReported)(error)
         where = regions.placement(action, plan, bool(values.get("into-image")))
+        if plan.rect is not None and where.target in ("layers", "into-group"):
+            for layer in result.get("layers", []):  # the recipe's region: Refine Result and Run Again read it
+                layer.setdefault("provenance", {}).setdefault("region", list(rect))
         paste = paste_plan.plan_paste(action, operation, folder, result, where)
         if error:
             paste.notes.append(worker_client.partial_note(outcome, result, operation))
@@ -75,6 +80,27 @@ def run_job(action, values, host, repo, mark=None):
     for note in paste.notes:
         host.message(u"%s: %s" % (title, note))
     return paste, folder
+
+
+def read_recipe_input(action, operation, host):
+    # type: (str, dict, object) -> tuple
+    """Refine Result / Run Again: the result layer's recipe into the operation, and what its action read:
+    the pixels under the result over the recipe's region (the layer's own extent for older results), the
+    selection as the result layer's mask. Returns (InputPlan, pixels, selection)."""
+    title = actions.title(action)
+    recipe = host.read_recipe()
+    if not recipe or recipe.get("action") not in actions.BY_NAME:
+        raise HostError("%s works on a result layer that an Imagen action made (it keeps how it was made): "
+                        "select one such layer in the Layers dialog." % title)
+    region = recipe.get("region")
+    rect = geometry.Rect(*[int(v) for v in region]) if region else host.layer_rect()
+    recipe = dict(recipe, region=list(rect))
+    # a new picture's result has nothing under it: its own pixels are what Start afresh edits
+    pixels = host.read_pixels(rect, True)
+    selection = host.read_layer_mask(rect)
+    recipe["selection_is_mask"] = selection is not None  # grown and feathered already: blend as it is
+    operation["recipe"] = recipe
+    return regions.InputPlan(rect, True, selection is not None, True), pixels, selection
 
 
 def read_references(action, operation, values, host):

@@ -25,7 +25,8 @@ LayerPlan = collections.namedtuple("LayerPlan",
                                    "name x y width height pixels_path mask_path visible parasite")
 PastePlan = collections.namedtuple("PastePlan", "target group_name layers canvas size texts notes")
 """target: "layers" (into the image), "new-image" (generate, customize, upscale), "text" (describe,
-verify) or "harmonized" (layers holds GroupPlans: one group per variation above the object);
+verify), "harmonized" (layers holds GroupPlans: one group per variation above the object) or
+"into-group" (Refine Result: beside the active result layer, in its group);
 canvas: (left, top, right, bottom) to grow the canvas by first, or None; size: new image size."""
 GroupPlan = collections.namedtuple("GroupPlan", "name layers visible")
 """Harmonize: one variation's group; layers top to bottom (the harmonized object, then its shadow)."""
@@ -66,6 +67,8 @@ def plan_paste(action, operation, folder, result, where):
         raise HostError("%s: the worker returned no picture. The image was not changed." % title)
     size = None
     target = "layers"
+    if where.target == "into-group":  # Refine Result: beside the result layer, in its group
+        return PastePlan("into-group", None, layers, None, None, texts, notes)
     if where.target == "new-image":
         target = "new-image"
         size = (max(item.width + item.x for item in layers), max(item.height + item.y for item in layers))

@@ -461,6 +461,42 @@ def _ellipse(x, y, w, h):
     return lambda px, py: ((px - cx) / rx) ** 2 + ((py - cy) / ry) ** 2 <= 1.0
 
 
+def _shown_layers(layers):
+    """Visible pixel layers, bottom first (a hidden group hides its children)."""
+    out = []
+    for layer in reversed(layers):
+        if not layer.visible:
+            continue
+        if isinstance(layer, GroupLayer):
+            out.extend(_shown_layers(layer.layers))
+        else:
+            out.append(layer)
+    return out
+
+
+def _new_from_visible(image, dest, name):
+    """A new RGB(A) layer (not in the image) of the canvas as shown: layers over each other through
+    their alpha and masks (normal mode, full opacity: what the adapter's results use)."""
+    result = Layer(dest, _native(name, "name"), image.width, image.height, E.RGBA_IMAGE)
+    canvas = result._pixels
+    for layer in _shown_layers(image.layers):
+        ox, oy = layer._offsets
+        bpp, alpha = layer.bpp, layer.has_alpha
+        for y in range(max(0, oy), min(image.height, oy + layer.height)):
+            for x in range(max(0, ox), min(image.width, ox + layer.width)):
+                at = ((y - oy) * layer.width + (x - ox)) * bpp
+                pixel = layer._pixels[at:at + bpp]
+                rgb = pixel[:3] if layer.is_rgb else pixel[:1] * 3
+                weight = (pixel[bpp - 1] if alpha else 255) / 255.0
+                if layer.mask is not None:
+                    weight *= layer.mask._pixels[(y - oy) * layer.width + (x - ox)] / 255.0
+                out = (y * image.width + x) * 4
+                for channel in range(3):
+                    canvas[out + channel] = int(round(canvas[out + channel] * (1 - weight) + rgb[channel] * weight))
+                canvas[out + 3] = max(canvas[out + 3], int(round(weight * 255)))
+    return result
+
+
 def _position(image, item):
     return _siblings(image, item.parent).index(item)
 
@@ -484,6 +520,8 @@ BUILTINS = {
     "gimp_image_remove_layer": _remove,
     "gimp_image_get_item_position": _position,
     "gimp_item_get_parent": lambda item: item.parent,
+    "gimp_layer_new_from_visible": _new_from_visible,
+    "gimp_item_delete": lambda item: setattr(item, "valid", False),
     "gimp_item_is_valid": lambda item: int(bool(item is not None and item.valid)),
     "gimp_image_undo_group_start": lambda image: image.undo_group_start(),
     "gimp_image_undo_group_end": lambda image: image.undo_group_end(),
