@@ -40,6 +40,7 @@ RESULTS = {
     "new-image": "a new image",
     "new-image-or-layers": "a new image, or layers in the current one with 'into-image'",
     "text": "a message (and, if asked, the image comment)",
+    "selection": "GIMP's selection replaced (soft edges), one undo step, no layer",
 }
 ALL_BACKENDS = ("local", "gemini", "imagen")
 CLOUD = ("gemini", "imagen")
@@ -89,6 +90,11 @@ ACTIONS = (
        (P.PROMPT,) + P.REFERENCES + (P.NEGATIVE, P.ASPECT, P.into_image("Add to the current i_mage")) + P.TAIL,
        "references", "ignored", "new-image-or-layers", CLOUD,
        offline_missing="making a picture from reference layers"),
+    _a("subject", "subject", "Select Subject", "Select _Subject",
+       "Make the subject of the layer (or of the selected area) the selection, with soft edges",
+       (), "selected-or-layer", "ignored", "selection", ("local",),
+       gemini_missing="Select Subject runs on the offline engine only (a cut-out model on this computer).",
+       fixed={"variations": 1, "seed": None, "backend": "local"}),
     # Imagen (legacy) only, on the command line: Google shut Imagen down and documents no successor API
     _a("auto_mask", "auto-mask", "Edit by Automatic Mask", None, "", (),
        "layer", "ignored", "layers", ("imagen",), offline_missing="finding the area to edit by itself",

@@ -138,10 +138,11 @@ def write_picture(rgba: np.ndarray, path: Path) -> None:
     """Write through a temporary file in the same folder, renamed into place: never half a picture.
 
     JPEG has no transparency: transparent pixels are laid over white, as GIMP's export does by default.
+    A 2-D array is written as a greyscale picture (a mask).
     """
     kind = output_format(path)
-    picture = Image.fromarray(np.ascontiguousarray(rgba), "RGBA")
-    if kind == "JPEG":
+    picture = Image.fromarray(np.ascontiguousarray(rgba), "L" if rgba.ndim == 2 else "RGBA")
+    if kind == "JPEG" and picture.mode == "RGBA":
         white = Image.new("RGBA", picture.size, (255, 255, 255, 255))
         picture = Image.alpha_composite(white, picture).convert("RGB")
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=str(path.parent or "."))

@@ -20,7 +20,8 @@ from plugin.engine import cutout, u2net
 
 _WORK_SIDE = 512  # GrabCut's working size (longest side); the matte is refined at full size after
 _SURE = 0.85  # network probability above which a pixel is taken as subject (after erosion)
-_NONE = 0.08  # below which (after dilation of the rest) it is taken as background
+_NONE = 0.08  # below which (after dilation of the rest) it is taken as background...
+_FAR = 0.15  # ...but only this far (fraction of the longest side) from the network's subject
 
 
 def _trimap(prob: np.ndarray, hint: np.ndarray | None) -> np.ndarray:
@@ -31,7 +32,12 @@ def _trimap(prob: np.ndarray, hint: np.ndarray | None) -> np.ndarray:
     sure = cv2.erode((prob >= _SURE).astype(np.uint8), kernel).astype(bool)
     maybe = cv2.dilate((prob >= _NONE).astype(np.uint8), kernel).astype(bool)
     labels = np.where(prob >= 0.5, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
-    labels[~maybe] = cv2.GC_BGD
+    # the network misses parts whose colour runs into the background (a dark coat on a night sky):
+    # near its subject GrabCut may still claim them, so only far away is background sure
+    reach = max(3, round(_FAR * max(h, w)))
+    far = ~cv2.dilate((prob >= 0.5).astype(np.uint8),
+                      cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))).astype(bool)
+    labels[~maybe & far] = cv2.GC_BGD
     labels[sure] = cv2.GC_FGD
     if hint is not None:
         outside = ~cv2.dilate((hint >= 128).astype(np.uint8), kernel).astype(bool)
@@ -61,6 +67,8 @@ def find_subject(rgb: np.ndarray, hint: np.ndarray | None = None,
     labels = _trimap(small_prob, small_hint)
     cutout._report(progress, 0.4, "separating subject and background")
     mask = cutout._clean(cutout._grabcut(small, labels), labels == cv2.GC_FGD)
+    if not mask.any():  # GrabCut found no colour difference (a sliver, a flat crop): the network's own map
+        mask = small_prob >= 0.5
     cutout._report(progress, 0.8, "refining edges")
     coarse = cv2.resize(mask.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
     guide = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
@@ -77,7 +85,7 @@ def _saliency_in(rgb: np.ndarray, hint: np.ndarray | None, model: object) -> np.
         return u2net.saliency(rgb, model)
     ys, xs = np.nonzero(hint >= 128)
     h, w = hint.shape
-    pad = max(4, round(0.05 * max(ys.ptp() + 1, xs.ptp() + 1)))
+    pad = max(4, round(0.05 * max(np.ptp(ys) + 1, np.ptp(xs) + 1)))
     y0, y1 = max(0, ys.min() - pad), min(h, ys.max() + 1 + pad)
     x0, x1 = max(0, xs.min() - pad), min(w, xs.max() + 1 + pad)
     prob = np.zeros((h, w), np.float32)

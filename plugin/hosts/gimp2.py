@@ -245,6 +245,9 @@ class Paster(object):
             return self._new_image(plan)
         pdb.gimp_image_undo_group_start(self.image)
         try:
+            if plan.target == "selection":
+                self._selection(plan.layers[0])
+                return self.image
             self._into_image(plan, source_layer)
         except Exception:
             self._roll_back()
@@ -274,6 +277,29 @@ class Paster(object):
             pdb.gimp_image_insert_layer(self.image, layer, group, index)
             layer.set_offsets(layer_plan.x + shift_x, layer_plan.y + shift_y)
             self._fill(layer, layer_plan)
+
+    def _selection(self, plan):
+        # type: (paste_plan.LayerPlan) -> None
+        """Replace the selection by the matte (soft edges kept): through a temporary channel that is
+        selected and removed again, all inside the caller's undo group."""
+        width, height = self.image.width, self.image.height
+        channel = pdb.gimp_channel_new(self.image, width, height, "imagen-gimp subject", 0.0, (0, 0, 0))
+        pdb.gimp_image_insert_channel(self.image, channel, None, 0)
+        try:
+            _write_region(channel, b"\0" * (width * height), width, height)  # nothing selected outside
+            x0, y0 = max(0, plan.x), max(0, plan.y)
+            x1, y1 = min(width, plan.x + plan.width), min(height, plan.y + plan.height)
+            if x1 > x0 and y1 > y0:
+                data = paste_plan.selection_bytes(plan)
+                inside = b"".join(data[(y0 - plan.y + row) * plan.width + x0 - plan.x:
+                                       (y0 - plan.y + row) * plan.width + x1 - plan.x]
+                                  for row in range(y1 - y0))
+                region = channel.get_pixel_rgn(x0, y0, x1 - x0, y1 - y0, True, False)
+                region[x0:x1, y0:y1] = inside
+                channel.flush()
+            pdb.gimp_image_select_item(self.image, 2, channel)  # CHANNEL_OP_REPLACE
+        finally:
+            pdb.gimp_image_remove_channel(self.image, channel)
 
     def _new_image(self, plan):
         # type: (paste_plan.PastePlan) -> object
