@@ -94,7 +94,8 @@ ACTIONS = (
        "Make the subject of the layer (or of the selected area) the selection, with soft edges",
        (), "selected-or-layer", "ignored", "selection", ("local",),
        gemini_missing="Select Subject runs on the offline engine only (a cut-out model on this computer).",
-       fixed={"variations": 1, "seed": None, "backend": "local"}),
+       fixed={"variations": 1, "seed": None, "backend": "local", "tier": "standard", "max_size": "auto",
+              "model": ""}),
     # Imagen (legacy) only, on the command line: Google shut Imagen down and documents no successor API
     _a("auto_mask", "auto-mask", "Edit by Automatic Mask", None, "", (),
        "layer", "ignored", "layers", ("imagen",), offline_missing="finding the area to edit by itself",

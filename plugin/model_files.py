@@ -67,7 +67,7 @@ def paths(name: str) -> list[Path] | None:
     model = BY_NAME[name]
     folder = models_dir() / model.name
     found = [folder / Path(inner).name for inner, _ in model.files]
-    ok = all(_file_ok(path, sha) for path, (_, sha) in zip(found, model.files))
+    ok = all(_file_ok(path, sha) for path, (_, sha) in zip(found, model.files, strict=True))
     return found if ok else None
 
 
