@@ -5,8 +5,9 @@ Why waifu2x: on held-out photos it gains over a dB PSNR on Lanczos where the cla
 `ncnn` wheel without a GPU. Why tiles: the network's working memory grows with the picture (256
 feature planes), so it sees TILE x TILE pieces with a 7-pixel margin of real neighbours (the
 network's reach), and each piece's centre is written into the result; a 24 MP layer then needs the
-result array and a few hundred MB more, not gigabytes. x4 is two x2 passes (measured better than
-one x2 pass followed by a classical x2; bench/upscale_quality.py). Alpha is upscaled by the classical
+result array and a few hundred MB more, not gigabytes. x4 is two x2 passes. Each tile's answer is
+blended 4:1 with the classical upscale of the same tile: on grey or finely textured pictures the
+model adds colour noise that this evens out (bench/upscale_models.py). Alpha is upscaled by the classical
 method, and colour under transparent pixels is first filled from their neighbours so no dark fringe
 enters the visible edge.
 """
@@ -24,6 +25,7 @@ from plugin.engine import upscale as classical
 
 TILE = 200  # input pixels per tile side
 MARGIN = 7  # the network's reach: 6 valid 3x3 convolutions and the 4x4 transposed one
+WEIGHT = 0.8  # of waifu2x in the result; the rest is the classical upscale (chosen on tests/data's photos)
 _nets: dict[tuple[Path, ...], object] = {}
 
 
@@ -59,8 +61,13 @@ def _double(rgb: np.ndarray, net: object, progress: classical.Progress | None, d
         status, result = extractor.extract("Eltwise4")
         if status != 0:
             raise RuntimeError(f"waifu2x failed on a tile (ncnn status {status})")
-        up = np.array(result).transpose(1, 2, 0)  # a copy: the Mat is freed with its extractor
-        out[2 * y:2 * (y + th), 2 * x:2 * (x + tw)] = np.clip(up * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        up = np.array(result).transpose(1, 2, 0) * 255.0  # a copy: the Mat is freed with its extractor
+        # a fifth of the classical upscale: it evens out the model's colour noise on grey and fine texture
+        # (a brick wall drops below Lanczos without it); done per tile, so memory stays bounded
+        near = padded[y:y + th + 2 * MARGIN, x:x + tw + 2 * MARGIN]
+        plain = classical.upscale(np.dstack([near, np.full(near.shape[:2], 255, np.uint8)]), 2)
+        plain = plain[2 * MARGIN:2 * (MARGIN + th), 2 * MARGIN:2 * (MARGIN + tw), :3]
+        out[2 * y:2 * (y + th), 2 * x:2 * (x + tw)] = np.clip(WEIGHT * up + (1 - WEIGHT) * plain + 0.5, 0, 255)
         if progress:
             progress(done + share * (i + 1) / len(tiles), "upscaling (waifu2x)")
     return out

@@ -22,15 +22,17 @@ NOTE = "model is not installed"
 
 @pytest.fixture(scope="module")
 def model_reports(gimp_root):
-    present = _drive(gimp_root, ["subject", "models"], env={"IMAGEN_GIMP_WARM": "0"})
-    missing = _drive(gimp_root, ["models"], env={"IMAGEN_GIMP_WARM": "0", "IMAGEN_GIMP_MODELS": "/nonexistent"})
-    for report in (present, missing):
+    def drive(scenarios: list[str], env: dict) -> dict:
+        report = _drive(gimp_root, scenarios, env={"IMAGEN_GIMP_WARM": "0", **env})
         report["results"] = {}
         for name, (path, width, height) in report.get("models", {}).items():
-            raw = gimp_root.inside(path)
+            raw = gimp_root.inside(path)  # read before the next session writes the same file
             report["results"][name] = np.frombuffer(raw.read_bytes(), np.uint8).reshape(height, width, 4)
             raw.unlink()
-    return {"present": present, "missing": missing}
+        return report
+
+    return {"present": drive(["subject", "models"], {}),
+            "missing": drive(["models"], {"IMAGEN_GIMP_MODELS": "/nonexistent"})}
 
 
 def _psnr(a: np.ndarray, b: np.ndarray) -> float:
