@@ -57,7 +57,9 @@ def test_gimp3_background_and_upscale_use_the_models(model_reports):
     cat = np.asarray(Image.open(DATA / "cat.jpg").convert("RGBA"))
     waifu, _ = upscale_neural.upscale(cat, 2)
     got = report["results"]["upscale"][..., :3]
-    assert _psnr(got, waifu[..., :3]) > 40 > _psnr(got, classical_upscale(cat, 2)[..., :3])
+    # the model's answer is a fifth classical, so the two are close (~44 dB on the cat); GIMP's must be
+    # far closer to the model's than to the classical one
+    assert _psnr(got, waifu[..., :3]) > _psnr(got, classical_upscale(cat, 2)[..., :3]) + 6
 
 
 def test_gimp3_without_the_models_the_actions_work_classically_and_say_so(model_reports):
@@ -65,5 +67,6 @@ def test_gimp3_without_the_models_the_actions_work_classically_and_say_so(model_
     _assert_scenario(report, "models")
     assert "U-2-Net-p cut-out " + NOTE in report["console"] and "waifu2x photo " + NOTE in report["console"]
     cat = np.asarray(Image.open(DATA / "cat.jpg").convert("RGBA"))
+    waifu, _ = upscale_neural.upscale(cat, 2)
     got = report["results"]["upscale"][..., :3]
-    assert _psnr(got, classical_upscale(cat, 2)[..., :3]) > 40
+    assert _psnr(got, classical_upscale(cat, 2)[..., :3]) > _psnr(got, waifu[..., :3]) + 6
