@@ -1112,6 +1112,9 @@ def save_raw(name, drawable):
 def scenario_subject():
     """Select Subject: the selection is replaced (soft edges), no layer is added, the pixels stay."""
     s = "subject"
+    proc = Gimp.get_pdb().lookup_procedure(PREFIX + "subject")
+    check(s, "registered under Filters/Imagen", proc is not None
+          and "<Image>/Filters/Imagen" in list(proc.get_menu_paths()))
     image = load("astronaut")
     layer = image.get_layers()[0]
     before = snapshot(image)
