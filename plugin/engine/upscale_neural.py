@@ -44,13 +44,13 @@ def _net(files: list[Path]) -> object:
 
 
 def _double(rgb: np.ndarray, net: object, progress: classical.Progress | None, done: float,
-            share: float) -> np.ndarray:
-    """HxWx3 uint8 -> 2Hx2Wx3 uint8, tile by tile."""
+            share: float, out: np.ndarray | None = None) -> np.ndarray:
+    """HxWx3 uint8 -> 2Hx2Wx3 uint8, tile by tile (into `out` when given: the result's RGB planes)."""
     import ncnn
 
     h, w = rgb.shape[:2]
     padded = np.pad(rgb, ((MARGIN, MARGIN), (MARGIN, MARGIN), (0, 0)), mode="edge")
-    out = np.empty((2 * h, 2 * w, 3), np.uint8)
+    out = np.empty((2 * h, 2 * w, 3), np.uint8) if out is None else out
     tiles = [(y, x) for y in range(0, h, TILE) for x in range(0, w, TILE)]
     for i, (y, x) in enumerate(tiles):
         th, tw = min(TILE, h - y), min(TILE, w - x)
@@ -78,7 +78,7 @@ def _bleed(rgba: np.ndarray) -> np.ndarray:
     rgb = rgba[..., :3]
     clear = rgba[..., 3] == 0
     if not clear.any() or clear.all():
-        return np.ascontiguousarray(rgb)
+        return rgb  # a view: np.pad copies it once, in _double
     weight = (~clear).astype(np.float32)
     filled = rgb.astype(np.float32)
     for sigma in (2.0, 8.0, 32.0, 128.0):
@@ -108,12 +108,11 @@ def upscale(rgba: np.ndarray, factor: int, progress: classical.Progress | None =
     if progress:
         progress(0.0, "upscaling (waifu2x)")
     rgb = _bleed(rgba)
-    passes = 1 if factor == 2 else 2
-    for k in range(passes):
-        rgb = _double(rgb, net, progress, k / passes, 0.9 / passes)
-    h, w = rgb.shape[:2]
-    out = np.empty((h, w, 4), np.uint8)
-    out[..., :3] = rgb
+    h, w = rgba.shape[0] * factor, rgba.shape[1] * factor
+    out = np.empty((h, w, 4), np.uint8)  # the last pass writes straight into it: no second full-size copy
+    if factor == 4:
+        rgb = _double(rgb, net, progress, 0.0, 0.45)
+    _double(rgb, net, progress, 0.45 if factor == 4 else 0.0, 0.45 if factor == 4 else 0.9, out=out[..., :3])
     if (rgba[..., 3] == 255).all():
         out[..., 3] = 255
     else:
