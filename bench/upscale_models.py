@@ -7,7 +7,8 @@ original. Held out: the choices made by looking (UP2X over the DENOISE variants,
 classical upscale) were made on tests/data's four photos (the blend after a first held-out run showed a
 brick wall below Lanczos); the held-out set is every other photo: bench/data/cutout's subjects and
 backgrounds (less the two that are tests/data photos) and bench/data/truth's crops.
-Run: .venv/bin/python bench/upscale_models.py [--big] (--big: the 24 MP run, in a child process, ~2 min)
+Run: .venv/bin/python bench/upscale_models.py [--factor 4] [--big] (--big: the 24 MP x2 run, in a child
+process, about 6 minutes on two busy cores)
 """
 
 from __future__ import annotations
@@ -37,17 +38,17 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return float(10 * np.log10(255.0**2 / np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)))
 
 
-def row(path: Path) -> tuple[float, float, float, float]:
+def row(path: Path, factor: int) -> tuple[float, float, float, float]:
     """(Lanczos PSNR, classical gain, waifu2x gain, waifu2x seconds per input MP) for one photo."""
     photo = Image.open(path).convert("RGB")
-    photo = photo.crop((0, 0, photo.width // 2 * 2, photo.height // 2 * 2))
-    truth, small = np.asarray(photo), photo.reduce(2)
+    photo = photo.crop((0, 0, photo.width // factor * factor, photo.height // factor * factor))
+    truth, small = np.asarray(photo), photo.reduce(factor)
     lanczos = np.asarray(small.resize(photo.size, Image.Resampling.LANCZOS))
     rgba = np.asarray(small.convert("RGBA"))
     base = psnr(lanczos, truth)
-    ours = psnr(classical(rgba, 2)[..., :3], truth) - base
+    ours = psnr(classical(rgba, factor)[..., :3], truth) - base
     t0 = time.perf_counter()
-    out, note = neural(rgba, 2)
+    out, note = neural(rgba, factor)
     seconds = time.perf_counter() - t0
     if note:
         raise SystemExit(note)
@@ -69,6 +70,7 @@ def big() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--big", action="store_true", help="also the 24 MP run (peak memory)")
+    ap.add_argument("--factor", type=int, choices=(2, 4), default=2, help="x2 (default) or x4 (two passes)")
     ap.add_argument("--child-big", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child_big:
@@ -77,7 +79,7 @@ def main() -> None:
     for label, paths in (("tuned", TUNED), ("held-out", HELD_OUT)):
         gains = []
         for path in paths:
-            base, ours, gain, per_mp = row(path)
+            base, ours, gain, per_mp = row(path, args.factor)
             gains.append((ours, gain, per_mp))
             print(f"{path.stem:22} {label:8} {base:8.2f} {ours:+8.2f} {gain:+8.2f} {per_mp:6.1f}", flush=True)
         g = np.array(gains)

@@ -5,7 +5,8 @@ Why waifu2x: on held-out photos it gains over a dB PSNR on Lanczos where the cla
 `ncnn` wheel without a GPU. Why tiles: the network's working memory grows with the picture (256
 feature planes), so it sees TILE x TILE pieces with a 7-pixel margin of real neighbours (the
 network's reach), and each piece's centre is written into the result; a 24 MP layer then needs the
-result array and a few hundred MB more, not gigabytes. x4 is two x2 passes. Each tile's answer is
+result array and a few hundred MB more, not gigabytes. x4 is two x2 passes (measured on tests/data's photos: +0.99 dB
+over Lanczos, against +0.93 for one model pass then a classical x2). Each tile's answer is
 blended 4:1 with the classical upscale of the same tile: on grey or finely textured pictures the
 model adds colour noise that this evens out (bench/upscale_models.py). Alpha is upscaled by the classical
 method, and colour under transparent pixels is first filled from their neighbours so no dark fringe
