@@ -22,7 +22,7 @@ from plugin import config
 REPO = Path(__file__).resolve().parents[1]
 PROBE_TIMEOUT = 20.0  # seconds for each cloud check
 LIBRARIES = (("numpy", "numpy"), ("Pillow", "PIL"), ("SciPy", "scipy"), ("OpenCV", "cv2"), ("Numba", "numba"),
-             ("google-genai", "google.genai"), ("google-cloud-aiplatform", "google.cloud.aiplatform"))
+             ("ncnn", "ncnn"), ("google-genai", "google.genai"), ("google-cloud-aiplatform", "google.cloud.aiplatform"))
 
 
 @dataclass(frozen=True)
