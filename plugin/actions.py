@@ -47,6 +47,7 @@ RESULTS = {
     "harmonized": "per variation a layer group above the object holding the harmonized object and its shadow "
                   "layer, each masked; one undo step",
     "into-group": "a new layer in the result layer's own group, one undo step",
+    "selection": "GIMP's selection replaced (soft edges), one undo step, no layer",
 }
 ALL_BACKENDS = ("local", "gemini", "imagen")
 RECIPE_FIXED = {"seed": None, "backend": "auto", "model": "", "tier": "standard", "max_size": "auto", "recipe": {}}
@@ -111,6 +112,12 @@ ACTIONS = (
        "Run this result layer's recipe again (its prompt, settings and selection) as a new action",
        (P.AGAIN_PROMPT, P.AGAIN_TIER, P.NEW_SEED, P.VARIATIONS), "recipe", "ignored", "layers", ALL_BACKENDS,
        fixed=RECIPE_FIXED),
+    _a("subject", "subject", "Select Subject", "Select _Subject",
+       "Make the subject of the layer (or of the selected area) the selection, with soft edges",
+       (), "selected-or-layer", "ignored", "selection", ("local",),
+       gemini_missing="Select Subject runs on the offline engine only (a cut-out model on this computer).",
+       fixed={"variations": 1, "seed": None, "backend": "local", "tier": "standard", "max_size": "auto",
+              "model": ""}),
     # Imagen (legacy) only, on the command line: Google shut Imagen down and documents no successor API
     _a("auto_mask", "auto-mask", "Edit by Automatic Mask", None, "", (),
        "layer", "ignored", "layers", ("imagen",), offline_missing="finding the area to edit by itself",

@@ -198,6 +198,16 @@ def whole_picture(image: np.ndarray | None, origin: tuple[int, int], shown: np.n
     return compose.paste(out, shown, x, y)
 
 
+def selection_picture(image: np.ndarray, origin: tuple[int, int], shown: np.ndarray, x: int, y: int) -> np.ndarray:
+    """A selection result (the matte as grey) as a greyscale mask the size of the input: white is
+    selected, black outside the region it was found in (as GIMP's selection would be)."""
+    mask = np.zeros(image.shape[:2], np.uint8)
+    x, y = x + origin[0], y + origin[1]
+    part = shown[:mask.shape[0] - y, :mask.shape[1] - x, 0]
+    mask[y:y + part.shape[0], x:x + part.shape[1]] = part
+    return mask
+
+
 class ProgressDisplay:
     """One updating line on a terminal, or one line per stage when piped."""
 
@@ -246,6 +256,8 @@ def run_operation(args: argparse.Namespace) -> dict:
     progress = ProgressDisplay(args.quiet)
 
     def whole(shown, masked, x, y, canvas):
+        if actions.BY_NAME[op.action].result == "selection":
+            return selection_picture(image, origin, shown, x, y)
         return whole_picture(image, origin, shown, masked, x, y, canvas)
 
     recipe_of = recipe_maker(origin, region, region_selection, getattr(args, "input", ""))

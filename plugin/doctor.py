@@ -22,7 +22,7 @@ from plugin import config
 REPO = Path(__file__).resolve().parents[1]
 PROBE_TIMEOUT = 20.0  # seconds for each cloud check
 LIBRARIES = (("numpy", "numpy"), ("Pillow", "PIL"), ("SciPy", "scipy"), ("OpenCV", "cv2"), ("Numba", "numba"),
-             ("google-genai", "google.genai"), ("google-cloud-aiplatform", "google.cloud.aiplatform"))
+             ("ncnn", "ncnn"), ("google-genai", "google.genai"), ("google-cloud-aiplatform", "google.cloud.aiplatform"))
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Line:
 def run_checks(environ: dict[str, str] | None = None, cloud: bool = True) -> list[Line]:
     """Every check, in the order a user would fix them; `cloud` False skips the network."""
     environ = dict(os.environ if environ is None else environ)
-    lines = [_python(), _libraries(), _worker(), _engine(), *_gimp_folders(environ)]
+    lines = [_python(), _libraries(), _worker(), _engine(), *_models(), *_gimp_folders(environ)]
     try:
         settings = config.load_settings(environ=environ)
     except config.ConfigError as exc:
@@ -122,6 +122,20 @@ def _engine() -> Line:
         return Line("offline engine", False, "not compiled yet (the first Remove or Expand would take ~15 s "
                                              "longer)", f"run {sys.executable} -m plugin.engine.warmup")
     return Line("offline engine", True, f"compiled ({len(compiled)} kernels cached)")
+
+
+def _models() -> list[Line]:
+    """Each neural model of the offline engine: present and verified, or missing with what runs instead."""
+    from plugin import model_files
+
+    lines = []
+    for model, ok in model_files.status():
+        if ok:
+            lines.append(Line(f"model {model.name}", True, f"present ({model.use}; {model.licence})"))
+        else:
+            lines.append(Line(f"model {model.name}", False, f"missing, so {model.use} use the classical method",
+                              "run ./install.sh in the plug-in's folder (it fetches and checks the model files)"))
+    return lines
 
 
 def gimp_folders(environ: dict[str, str]) -> list[Path]:

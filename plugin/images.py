@@ -161,10 +161,11 @@ def write_picture(rgba: np.ndarray, path: Path, recipe: dict | None = None) -> N
 
     JPEG has no transparency: transparent pixels are laid over white, as GIMP's export does by default.
     A PNG carries `recipe` (how it was made, no secrets) in a text chunk; other formats do not.
+    A 2-D array is written as a greyscale picture (a mask).
     """
     kind = output_format(path)
-    picture = Image.fromarray(np.ascontiguousarray(rgba), "RGBA")
-    if kind == "JPEG":
+    picture = Image.fromarray(np.ascontiguousarray(rgba), "L" if rgba.ndim == 2 else "RGBA")
+    if kind == "JPEG" and picture.mode == "RGBA":
         white = Image.new("RGBA", picture.size, (255, 255, 255, 255))
         picture = Image.alpha_composite(white, picture).convert("RGB")
     mode = _mode_for(path)

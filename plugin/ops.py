@@ -321,10 +321,30 @@ class Harmonize(Operation):
         _check_int("shadow", self.shadow, 0, 1024)
 
 
+@dataclass(frozen=True)
+class Subject(Operation):
+    """Find the subject of the picture (or of the selected area) and make it the selection.
+
+    Offline only: the engine's cut-out (U-2-Net-p refined at full resolution, or classical cues when
+    the model is not installed). On the command line the result is a greyscale mask, white = subject.
+    """
+
+    action: ClassVar[str] = "subject"
+
+    backend: str = "local"
+
+    def validate(self) -> None:
+        if self.backend == "auto":  # nothing else serves it: auto never reaches for the cloud here
+            object.__setattr__(self, "backend", "local")
+        if self.backend != "local":
+            raise OperationError("backend", f"{self.backend!r}: {self.title} runs on the local engine only; "
+                                            "choose local (or auto)")
+
+
 OPERATIONS: dict[str, type[Operation]] = {
     cls.action: cls
     for cls in (Generate, InpaintInsert, InpaintRemove, Outpaint, Background, Edit, Upscale, Describe,
-                Customize, Harmonize)
+                Customize, Harmonize, Subject)
 }
 
 

@@ -255,6 +255,20 @@ def test_upscale_the_selection_and_a_layer_into_new_images():
     assert (bigger.width, bigger.height) == (240, 160)
 
 
+def test_select_subject_replaces_the_selection_in_one_undo_step():
+    image, layer = load("astronaut")
+    original = stubtools.pixels(layer)
+    gimp.pdb.gimp_image_select_rectangle(image, E.CHANNEL_OP_REPLACE, 260, 300, 252, 212)  # the helmet's box
+    image.changes.clear()
+    call("subject", image, layer)
+    sel = gray(image.selection)
+    assert sel[:300].max() == 0 and sel[:, :260].max() == 0  # nothing outside the box
+    assert (sel[400:480, 320:460] >= 128).mean() > 0.9  # the helmet
+    assert ((sel > 0) & (sel < 255)).any()  # soft edges
+    assert len(image.layers) == 1 and not image.channels  # no layer, the temporary channel gone
+    assert one_undo_group(image) and stubtools.pixels(layer) == original
+
+
 def test_with_last_values_uses_the_defaults_and_auto_goes_local_offline():
     image, layer = load("rocket")
     original = stubtools.pixels(layer)

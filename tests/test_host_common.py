@@ -74,7 +74,7 @@ def test_procedure_names_and_menu():
     assert [p.name for p in procedures.PROCEDURES] == [
         "python-fu-imagen-" + n
         for n in ("generate", "inpaint", "remove", "expand", "background", "edit", "upscale", "describe",
-                  "customize", "harmonize", "refine", "run-again")]
+                  "customize", "harmonize", "refine", "run-again", "subject")]
     assert procedures.MENU_PATH == "<Image>/Filters/Imagen"
 
 

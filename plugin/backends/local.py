@@ -20,7 +20,7 @@ from plugin.backends.base import (
     UnsupportedOperation,
     no_progress,
 )
-from plugin.ops import Background, Harmonize, Operation, Outpaint, Upscale
+from plugin.ops import Background, Harmonize, Operation, Outpaint, Subject, Upscale
 
 CLOUD_HINT = (
     "Set up Vertex AI (README, 'Credentials': run `gcloud auth application-default login` and set "
@@ -45,18 +45,25 @@ class LocalBackend(Backend):
         if image is None:
             raise UnsupportedOperation(f"{op.title} needs an image")
         seed = op.seed or 0
+        notes: list[str] = []
         if isinstance(op, Upscale):
-            from plugin.engine.upscale import upscale
+            from plugin.engine.upscale_neural import upscale
 
-            pictures = [upscale(image, op.factor, progress)]
+            picture, note = upscale(image, op.factor, progress)
+            pictures, notes = [picture], [note] if note else []
+        elif isinstance(op, Subject):
+            matte, note = _subject(image, None, progress)
+            pictures, notes = [np.dstack([matte, matte, matte, np.full_like(matte, 255)])], [note] if note else []
         elif isinstance(op, Background):
-            pictures = [self._background(op, request, progress)]
+            picture, note = self._background(op, request, progress)
+            pictures, notes = [picture], [note] if note else []
         elif isinstance(op, Outpaint):
             pictures = [self._fill(image, request.mask, seed, progress)]
         else:  # remove
             pictures = [self._fill(image, request.mask, seed, progress)]
-        uses_seed = not isinstance(op, (Upscale, Background))  # those are deterministic: no seed to show
-        return BackendResult(images=pictures, model="local-engine", seeds=[op.seed if uses_seed else None])
+        uses_seed = not isinstance(op, (Upscale, Background, Subject))  # deterministic: no seed to show
+        return BackendResult(images=pictures, model="local-engine", seeds=[op.seed if uses_seed else None],
+                             notes=notes)
 
     def check_supported(self, op: Operation) -> None:
         reason = actions.BY_NAME[op.action].offline_missing
@@ -102,17 +109,16 @@ class LocalBackend(Backend):
         return np.dstack([filled, alpha])
 
     @staticmethod
-    def _background(op: Background, request: EditRequest, progress: Progress) -> np.ndarray:
+    def _background(op: Background, request: EditRequest, progress: Progress) -> tuple[np.ndarray, str]:
         from plugin.engine.background import replace_background
-        from plugin.engine.cutout import subject_mask
 
         image = request.image
         progress(0.1, "finding the subject" if request.mask is None else "refining the selection")
-        alpha = subject_mask(image[..., :3], hint=request.mask, progress=progress)
+        alpha, note = _subject(image, request.mask, progress)
         progress(0.8, "composing the background")
         backdrop = request.references[0] if request.references else None
         return replace_background(image, alpha, op.mode, color=op.color, blur_radius=op.blur_radius,
-                                  backdrop=backdrop)
+                                  backdrop=backdrop), note
 
 
 def background_here(request: EditRequest, progress: Progress) -> BackendResult:
@@ -121,6 +127,17 @@ def background_here(request: EditRequest, progress: Progress) -> BackendResult:
     result = LocalBackend().run(request, progress)
     result.notes.append("This background mode needs no cloud model; the local engine did it.")
     return result
+
+
+def _subject(image: np.ndarray, hint: np.ndarray | None, progress: Progress) -> tuple[np.ndarray, str]:
+    """The subject matte (255 = subject) of an RGBA picture, nothing where the layer is transparent;
+    and the note when the model was missing and the classical cut-out ran."""
+    from plugin.engine.cutout_neural import find_subject
+
+    matte, note = find_subject(image[..., :3], hint=hint, progress=lambda f, s: progress(0.1 + 0.7 * f, s))
+    if (image[..., 3] < 255).any():
+        matte = (matte.astype(np.uint16) * image[..., 3] // 255).astype(np.uint8)
+    return matte, note
 
 
 def _border_band(hole: np.ndarray) -> tuple[int, int, int, int] | None:

@@ -313,7 +313,9 @@ class Paster(object):
             return self._new_image(plan)
         pdb.gimp_image_undo_group_start(self.image)
         try:
-            if plan.target == "harmonized":
+            if plan.target == "selection":
+                self._selection(plan.layers[0])
+            elif plan.target == "harmonized":
                 self._harmonized(plan, source_layer)
             elif plan.target == "into-group":
                 self._into_group(plan, source_layer)
@@ -364,6 +366,7 @@ class Paster(object):
                 layer.set_offsets(layer_plan.x, layer_plan.y)
                 self._fill(layer, layer_plan)
             group.visible = group_plan.visible
+
     def _into_group(self, plan, result_layer):
         # type: (paste_plan.PastePlan, object) -> None
         """Refine Result: the new layers just above the result layer, in its group."""
@@ -375,6 +378,29 @@ class Paster(object):
             self.added.append(layer)
             layer.set_offsets(layer_plan.x, layer_plan.y)
             self._fill(layer, layer_plan)
+
+    def _selection(self, plan):
+        # type: (paste_plan.LayerPlan) -> None
+        """Replace the selection by the matte (soft edges kept): through a temporary channel that is
+        selected and removed again, all inside the caller's undo group."""
+        width, height = self.image.width, self.image.height
+        channel = pdb.gimp_channel_new(self.image, width, height, "imagen-gimp subject", 0.0, (0, 0, 0))
+        pdb.gimp_image_insert_channel(self.image, channel, None, 0)
+        try:
+            _write_region(channel, b"\0" * (width * height), width, height)  # nothing selected outside
+            x0, y0 = max(0, plan.x), max(0, plan.y)
+            x1, y1 = min(width, plan.x + plan.width), min(height, plan.y + plan.height)
+            if x1 > x0 and y1 > y0:
+                data = paste_plan.selection_bytes(plan)
+                inside = b"".join(data[(y0 - plan.y + row) * plan.width + x0 - plan.x:
+                                       (y0 - plan.y + row) * plan.width + x1 - plan.x]
+                                  for row in range(y1 - y0))
+                region = channel.get_pixel_rgn(x0, y0, x1 - x0, y1 - y0, True, False)
+                region[x0:x1, y0:y1] = inside
+                channel.flush()
+            pdb.gimp_image_select_item(self.image, 2, channel)  # CHANNEL_OP_REPLACE
+        finally:
+            pdb.gimp_image_remove_channel(self.image, channel)
 
     def _new_image(self, plan):
         # type: (paste_plan.PastePlan) -> object

@@ -121,7 +121,7 @@ def run(procedure, run_mode, image, drawables, config, run_data):
     spec = procedures.PROCEDURE_BY_NAME[procedure.get_name()]
     job = None
     try:
-        if run_mode == Gimp.RunMode.INTERACTIVE:
+        if run_mode == Gimp.RunMode.INTERACTIVE and spec.params:  # nothing to ask: no dialog
             from ui import dialogs  # GTK only when there is a display
 
             if not dialogs.run_dialog(procedure, config, spec, image):

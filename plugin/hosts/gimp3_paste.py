@@ -35,7 +35,9 @@ class Paster:
             return self._new_image(plan)
         self.image.undo_group_start()
         try:
-            if plan.target == "harmonized":
+            if plan.target == "selection":
+                self._selection(plan.layers[0])
+            elif plan.target == "harmonized":
                 self._harmonized(plan, source_layer)
             elif plan.target == "into-group":
                 self._into_group(plan, source_layer)
@@ -88,6 +90,7 @@ class Paster:
                 layer.set_offsets(layer_plan.x, layer_plan.y)
                 self._fill(layer, layer_plan)
             group.set_visible(group_plan.visible)
+
     def _into_group(self, plan: paste_plan.PastePlan, result_layer) -> None:
         """Refine Result: the new layers just above the result layer, in its group."""
         parent = result_layer.get_parent()
@@ -98,6 +101,28 @@ class Paster:
             self.added.append(layer)
             layer.set_offsets(layer_plan.x, layer_plan.y)
             self._fill(layer, layer_plan)
+
+    def _selection(self, plan: paste_plan.LayerPlan) -> None:
+        """Replace the selection by the matte (soft edges kept): through a temporary channel that is
+        selected and removed again, all inside the caller's undo group."""
+        width, height = self.image.get_width(), self.image.get_height()
+        channel = Gimp.Channel.new(self.image, "imagen-gimp subject", width, height, 0.0, Gegl.Color.new("black"))
+        self.image.insert_channel(channel, None, 0)
+        try:
+            buffer = channel.get_buffer()
+            buffer.set(Gegl.Rectangle.new(0, 0, width, height), GRAY, bytes(width * height))
+            area = Gegl.Rectangle.new(0, 0, width, height)
+            area.intersect(Gegl.Rectangle.new(plan.x, plan.y, plan.width, plan.height), area)
+            data = paste_plan.selection_bytes(plan)
+            if area.width > 0 and area.height > 0:
+                inside = b"".join(data[(area.y - plan.y + row) * plan.width + area.x - plan.x:
+                                       (area.y - plan.y + row) * plan.width + area.x - plan.x + area.width]
+                                  for row in range(area.height))
+                buffer.set(area, GRAY, inside)
+            buffer.flush()
+            self.image.select_item(Gimp.ChannelOps.REPLACE, channel)
+        finally:
+            self.image.remove_channel(channel)
 
     def _new_image(self, plan: paste_plan.PastePlan):
         image = Gimp.Image.new(plan.size[0], plan.size[1], Gimp.ImageBaseType.RGB)

@@ -25,8 +25,9 @@ LayerPlan = collections.namedtuple("LayerPlan",
                                    "name x y width height pixels_path mask_path visible parasite")
 PastePlan = collections.namedtuple("PastePlan", "target group_name layers canvas size texts notes")
 """target: "layers" (into the image), "new-image" (generate, customize, upscale), "text" (describe,
-verify), "harmonized" (layers holds GroupPlans: one group per variation above the object) or
-"into-group" (Refine Result: beside the active result layer, in its group);
+verify), "harmonized" (layers holds GroupPlans: one group per variation above the object),
+"into-group" (Refine Result: beside the active result layer, in its group) or "selection" (select
+subject: the first layer's red channel, at its place, becomes the selection);
 canvas: (left, top, right, bottom) to grow the canvas by first, or None; size: new image size."""
 GroupPlan = collections.namedtuple("GroupPlan", "name layers visible")
 """Harmonize: one variation's group; layers top to bottom (the harmonized object, then its shadow)."""
@@ -69,6 +70,8 @@ def plan_paste(action, operation, folder, result, where):
     target = "layers"
     if where.target == "into-group":  # Refine Result: beside the result layer, in its group
         return PastePlan("into-group", None, layers, None, None, texts, notes)
+    if where.target == "selection":
+        return PastePlan("selection", None, layers[:1], None, None, texts, notes)
     if where.target == "new-image":
         target = "new-image"
         size = (max(item.width + item.x for item in layers), max(item.height + item.y for item in layers))
@@ -95,6 +98,16 @@ def read_file(path):
     # type: (str) -> bytes
     with open(path, "rb") as handle:
         return handle.read()
+
+
+def selection_bytes(plan):
+    # type: (LayerPlan) -> bytes
+    """The selection's values (one byte a pixel, 255 = selected) from a result layer's RGBA file: its
+    red channel (the worker writes the matte as grey). Bytes slicing: fast without NumPy."""
+    data = read_file(plan.pixels_path)
+    if len(data) != plan.width * plan.height * 4:
+        raise HostError("the selection result has the wrong size; the image was not changed.")
+    return data[0::4]
 
 
 def describe_text(title, texts):

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 REPO_IN_ROOT = "/opt/imagen-gimp"
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 HOST_CA = "/etc/ssl/imagen-gimp-host-ca.crt"
-KEEP = {".venv", "__pycache__", ".install-manifest"}  # install.sh's products stay between syncs
+KEEP = {".venv", "__pycache__", ".install-manifest", ".models"}  # install.sh's products stay between syncs
 CA_VARIABLES = ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 PASSED_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
                     "PIP_INDEX_URL", "PIP_DEFAULT_TIMEOUT")

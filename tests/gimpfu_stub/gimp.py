@@ -509,6 +509,28 @@ def _undo_is_enabled(image):
     return image.undo_enabled
 
 
+def _insert_channel(image, channel, parent, position):
+    if parent is not None or (channel.width, channel.height) != (image.width, image.height):
+        raise error("stub: a top-level channel the size of the image")
+    image._record("channel added")
+    image.channels = getattr(image, "channels", []) + [channel]
+
+
+def _remove_channel(image, channel):
+    image._record("channel removed")
+    image.channels.remove(channel)
+
+
+def _select_item(image, operation, item):
+    if operation != E.CHANNEL_OP_REPLACE:
+        raise error("stub: only CHANNEL_OP_REPLACE")
+    if item not in getattr(image, "channels", []):
+        raise error("stub: the item is not in the image")
+    item.flush()
+    image._record("selection")
+    image.selection._pixels[:] = item._pixels
+
+
 BUILTINS = {
     "gimp_selection_bounds": _selection_bounds,
     "gimp_selection_none": lambda image: _select(image, E.CHANNEL_OP_REPLACE, 0, 0, 0, 0, None),
@@ -517,6 +539,10 @@ BUILTINS = {
     "gimp_image_select_ellipse": lambda image, op, x, y, w, h: _select(image, op, x, y, w, h,
                                                                        _ellipse(x, y, w, h)),
     "gimp_image_insert_layer": _insert,
+    "gimp_channel_new": lambda image, w, h, name, opacity, color: Channel(image, name, w, h, opacity, color),
+    "gimp_image_insert_channel": _insert_channel,
+    "gimp_image_remove_channel": _remove_channel,
+    "gimp_image_select_item": _select_item,
     "gimp_image_remove_layer": _remove,
     "gimp_image_get_item_position": _position,
     "gimp_item_get_parent": lambda item: item.parent,
