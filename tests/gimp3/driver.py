@@ -1092,7 +1092,12 @@ def scenario_dialog():
             texts["background prompt"] = cost.label.get_text()
         cost.close()
         dialog.destroy()
-        config.set_property("backend", "local")  # the config outlives the dialog: no handler may be left
+        # the config outlives the dialog: no handler may be left (Refine Result and Run Again have no backend)
+        names = [param.name for param in spec.params]
+        if "backend" in names:
+            config.set_property("backend", "local")
+        else:
+            config.set_property("variations", 2)
         check(s, f"{spec.action}: close() disconnects", cost.handlers == [], cost.handlers)
 
 
