@@ -2,9 +2,11 @@
 
 Why a module of its own: the dialog's cost line runs in GIMP's Python (standard library only), the
 CLI and the local engine in the venv; all three must quote the same figures and refuse at the same
-size. The figures are measured by bench/upscale_models.py --realesrgan on this project's 2-core test
-machine (shared, so a quiet laptop is faster): seconds per input megapixel, and the peak memory of one
-tile (the network's working memory; tiles bound it) plus the result. Standard library (GIMP 3's Python
+size. The figures were measured on this project's 2-core test machine (shared, so a quiet laptop is faster) on a
+120 x 120 region, one full tile of upscale_esrgan.py with its margin: 34.6 s and a peak of 1451 MB for the
+whole process (Python, NumPy, OpenCV, ncnn and the network's working memory; tiles bound the latter).
+bench/upscale_models.py --realesrgan measures 7500 s per MP on 64 x 64 regions, where the margin is a
+larger share of each tile and the first tile's set-up weighs more. Standard library (GIMP 3's Python
 imports it for the cost line; GIMP 2.10's never does).
 """
 
@@ -12,8 +14,8 @@ from __future__ import annotations
 
 OFFLINE_MODELS = ("waifu2x", "realesrgan")
 """The offline Upscale's models: waifu2x photo (default, fast), Real-ESRGAN x4plus (opt-in, slow)."""
-SECONDS_PER_MP = 2300.0  # Real-ESRGAN x4plus on ncnn, CPU, per input megapixel (bench figure)
-BASE_MB = 1150.0  # peak resident memory of a run on a small region: Python, the libraries, one tile
+SECONDS_PER_MP = 2400.0  # Real-ESRGAN x4plus on ncnn, CPU, per input megapixel, in full tiles
+BASE_MB = 1450.0  # peak resident memory of a run on one full tile: Python, the libraries, the network
 MAX_PIXELS = 250000  # input pixels (about 500 x 500): above this a run takes more than ten minutes
 
 

@@ -24,7 +24,9 @@ from plugin.engine import upscale as classical
 from plugin.engine.upscale_neural import _bleed
 
 TILE = 120  # input pixels per tile side: about 1 GB of working memory with the margin
-MARGIN = 10  # real neighbours around each tile; beyond this the answer changes by less than 1/255
+MARGIN = 10  # real neighbours around each tile; the network reaches further, so a tile join differs from
+# an untiled run by about 2/255 on average near it (measured with 20-pixel tiles: margins of 10 and 16 gave the
+# same), which 120-pixel tiles make rare; a larger margin costs time in every tile for no measured gain
 _nets: dict[tuple[Path, ...], object] = {}
 
 
