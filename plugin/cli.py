@@ -258,8 +258,8 @@ def run_operation(args: argparse.Namespace) -> dict:
         references = [read_image(path) for path in args.reference]
     if isinstance(op, ops.Upscale) and op.offline_model == "realesrgan" and op.backend in ("local", "auto"):
         said = upscale_cost.describe(region.shape[1], region.shape[0])  # before it runs: refused, or its cost
-        if upscale_cost.refusal(region.shape[1], region.shape[0]):
-            raise UserError(said)
+        if op.backend == "local" and upscale_cost.refusal(region.shape[1], region.shape[0]):
+            raise UserError(said)  # (Automatic may run it on Gemini, where the offline model has no say)
         where = "on the local engine" if op.backend == "local" else "when Automatic runs it offline"
         print(f"imagen-gimp upscale: {said} ({where})", file=sys.stderr, flush=True)
     progress = ProgressDisplay(args.quiet)
