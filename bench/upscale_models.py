@@ -9,6 +9,9 @@ brick wall below Lanczos); the held-out set is every other photo: bench/data/cut
 backgrounds (less the two that are tests/data photos) and bench/data/truth's crops.
 Run: .venv/bin/python bench/upscale_models.py [--factor 4] [--big] (--big: the 24 MP x2 run, in a child
 process, about 6 minutes on two busy cores)
+--realesrgan: x4 on the held-out photos' centres (CROP x CROP, so a run takes minutes, not hours), Real-ESRGAN
+x4plus against Lanczos and waifu2x (PSNR against the truth), its seconds per input MP and the process's peak
+memory (the figures plugin/upscale_cost.py quotes).
 """
 
 from __future__ import annotations
@@ -55,6 +58,39 @@ def row(path: Path, factor: int) -> tuple[float, float, float, float]:
     return base, ours, psnr(out[..., :3], truth) - base, seconds / (small.width * small.height / 1e6)
 
 
+CROP = 256  # --realesrgan: the centre of each held-out photo, 64 x 64 input at x4
+
+
+def realesrgan() -> None:
+    """Real-ESRGAN x4 against Lanczos and waifu2x on the held-out photos' centres; time and memory."""
+    from plugin.engine.upscale_esrgan import upscale as esrgan
+
+    print(f"{'photo (x4, centre)':22} {'lanczos':>8} {'waifu2x':>8} {'esrgan':>8} {'s/MP':>7}")
+    rows, pixels, seconds = [], 0, 0.0
+    for path in HELD_OUT:
+        photo = Image.open(path).convert("RGB")
+        left, top = (photo.width - CROP) // 2, (photo.height - CROP) // 2
+        photo = photo.crop((left, top, left + CROP, top + CROP))
+        truth, small = np.asarray(photo), photo.reduce(4)
+        rgba = np.asarray(small.convert("RGBA"))
+        base = psnr(np.asarray(small.resize(photo.size, Image.Resampling.LANCZOS)), truth)
+        waifu = psnr(neural(rgba, 4)[0][..., :3], truth) - base
+        t0 = time.perf_counter()
+        out, note = esrgan(rgba, 4)
+        took = time.perf_counter() - t0
+        if note:
+            raise SystemExit(note)
+        pixels, seconds = pixels + small.width * small.height, seconds + took
+        gain = psnr(out[..., :3], truth) - base
+        rows.append((waifu, gain))
+        print(f"{path.stem:22} {base:8.2f} {waifu:+8.2f} {gain:+8.2f} {took / (small.width * small.height / 1e6):7.0f}",
+              flush=True)
+    g = np.array(rows)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"mean ({len(rows)} held-out) {'':8} {g[:, 0].mean():+8.2f} {g[:, 1].mean():+8.2f} "
+          f"{seconds / (pixels / 1e6):7.0f}   (esrgan min {g[:, 1].min():+.2f}); peak memory {peak:.0f} MB")
+
+
 def big() -> None:
     """Child process: upscale a 24 MP picture x2 with waifu2x; print seconds and peak memory."""
     tile = np.asarray(Image.open(ROOT / "tests" / "data" / "astronaut.jpg").convert("RGBA"))
@@ -71,10 +107,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--big", action="store_true", help="also the 24 MP run (peak memory)")
     ap.add_argument("--factor", type=int, choices=(2, 4), default=2, help="x2 (default) or x4 (two passes)")
+    ap.add_argument("--realesrgan", action="store_true", help="Real-ESRGAN x4 on the held-out centres")
     ap.add_argument("--child-big", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child_big:
         return big()
+    if args.realesrgan:
+        return realesrgan()
     print(f"{'photo':22} {'set':8} {'lanczos':>8} {'classic':>8} {'waifu2x':>8} {'s/MP':>6}")
     for label, paths in (("tuned", TUNED), ("held-out", HELD_OUT)):
         gains = []

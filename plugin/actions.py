@@ -87,7 +87,7 @@ ACTIONS = (
        "selected-or-layer", "used", "layers", CLOUD, offline_missing="editing a picture from a prompt"),
     _a("upscale", "upscale", "Upscale", "_Upscale...",
        "Make a larger copy of the selection or the layer as a new image",
-       (P.FACTOR, P.BACKEND, P.TIER, P.MAX_SIZE, P.MODEL),
+       (P.FACTOR, P.BACKEND, P.TIER, P.MAX_SIZE, P.MODEL, P.OFFLINE_MODEL),
        "selected-or-layer", "ignored", "new-image", ALL_BACKENDS, fixed={"variations": 1, "seed": None}),
     _a("describe", "describe", "Describe Image", "_Describe Image...",
        "Describe the picture (or the selection) in words",

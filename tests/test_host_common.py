@@ -86,7 +86,7 @@ def test_seed_zero_means_random_and_choices_become_values():
     assert op["seed"] is None and op["aspect_ratio"] == "16:9" and "into_image" not in op
     op = host_op.build_operation("upscale", values_for("upscale", factor="x4"))
     assert op == {"action": "upscale", "factor": 4, "backend": "auto", "model": "", "tier": "standard",
-                  "max_size": "auto", "variations": 1, "seed": None}
+                  "max_size": "auto", "offline_model": "waifu2x", "variations": 1, "seed": None}
     op = host_op.build_operation("insert", values_for("insert", prompt="x", tier="quality", max_size="size-2k"))
     assert (op["tier"], op["max_size"]) == ("quality", "2K")
     assert host_op.build_operation("insert", values_for("insert", prompt="x", backend="vertex"))["backend"] == "imagen"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from plugin import actions, errors, regions
+from plugin import actions, errors, regions, upscale_cost
 from plugin.actions import GEMINI_ACTIONS, LOCAL_ACTIONS
 from plugin.hosts import operation as values_to_op
 from plugin.hosts import procedures
@@ -83,7 +83,8 @@ def run_cost(action: str, values: dict, setup: CloudSetup | None, area: tuple[in
     if setup.project and setup.credentials:
         return "Automatic: " + _cost_on("gemini", action, values, setup, area)
     if _offline(action, values):
-        return "Automatic: Vertex AI is not set up, so this runs offline on this computer: no charge."
+        return ("Automatic: Vertex AI is not set up, so this runs offline on this computer: no charge."
+                + _slow_model(action, values, area))
     return ("Automatic: Vertex AI is not set up, and the local engine cannot do this; run Filters > Imagen > "
             "Check Setup.")
 
@@ -95,7 +96,8 @@ def _cost_on(backend: str, action: str, values: dict, setup: CloudSetup | None,
     if backend == "local" and not _offline(action, values):
         return "the local engine cannot do this offline; choose Automatic or Gemini on Vertex AI."
     if backend == "local" or (action == "background" and _offline(action, values)):
-        return "runs offline on this computer: no charge."  # the cloud backends hand these to the local engine
+        # the cloud backends hand Replace Background to the local engine; Real-ESRGAN's cost is time and memory
+        return "runs offline on this computer: no charge." + _slow_model(action, values, area)
     if backend == "gemini" and action not in GEMINI_ACTIONS:
         return "Gemini cannot do this."
     if setup is not None and setup.endpoint.startswith("http://"):
@@ -153,6 +155,17 @@ def _choice(action: str, name: str, values: dict) -> object:
     """A choice argument's value (the dialog hands over its nick)."""
     param = next(p for p in procedures.PROCEDURE_BY_ACTION[action].params if p.name == name)
     return procedures.choice_value(param, values.get(name) or param.default)
+
+
+def _slow_model(action: str, values: dict, area: tuple[int, int] | None) -> str:
+    """Upscale with Real-ESRGAN: its time and memory for this area (or its refusal), said before it runs."""
+    if action != "upscale" or str(_choice(action, "offline-model", values)) != "realesrgan":
+        return ""
+    if area is None:
+        return (f" Real-ESRGAN takes about {round(upscale_cost.SECONDS_PER_MP / 600)} min per 0.1 MP of the area; "
+                f"areas up to {upscale_cost.MAX_PIXELS / 1e6:.2f} MP.")
+    said = upscale_cost.describe(area[0], area[1])
+    return " " + (said if upscale_cost.refusal(area[0], area[1]) else said + ".")
 
 
 def _offline(action: str, values: dict) -> bool:

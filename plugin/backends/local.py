@@ -47,7 +47,10 @@ class LocalBackend(Backend):
         seed = op.seed or 0
         notes: list[str] = []
         if isinstance(op, Upscale):
-            from plugin.engine.upscale_neural import upscale
+            if op.offline_model == "realesrgan":
+                from plugin.engine.upscale_esrgan import upscale
+            else:
+                from plugin.engine.upscale_neural import upscale
 
             picture, note = upscale(image, op.factor, progress)
             pictures, notes = [picture], [note] if note else []

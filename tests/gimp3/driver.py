@@ -1166,6 +1166,17 @@ def scenario_models():
     if check(s, "upscale: succeeds", status == SUCCESS, new_image) and isinstance(new_image, Gimp.Image):
         save_raw("upscale", new_image.get_layers()[0])
         new_image.delete()
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, 200, 100, 24, 24)  # Real-ESRGAN: small areas only
+    status, new_image, _seconds = call("upscale", image, [layer], backend="local", factor="x4",
+                                       offline_model="realesrgan")
+    if check(s, "upscale with Real-ESRGAN: succeeds", status == SUCCESS, new_image) and isinstance(
+            new_image, Gimp.Image):
+        save_raw("upscale-esrgan", new_image.get_layers()[0])
+        new_image.delete()
+    image.delete()
+    image = load("astronaut")  # 512 x 512: over Real-ESRGAN's 0.25 MP
+    fails_cleanly(s, "upscale", image, [image.get_layers()[0]], "its limit is 0.25 MP", backend="local",
+                  factor="x2", offline_model="realesrgan")
     image.delete()
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from plugin.engine import cutout_neural, upscale_neural
+from plugin.engine import cutout_neural, upscale_esrgan, upscale_neural
 from plugin.engine.upscale import upscale as classical_upscale
 
 from .test_gimp3 import _assert_scenario, _drive
@@ -60,12 +60,18 @@ def test_gimp3_background_and_upscale_use_the_models(model_reports):
     # the model's answer is a fifth classical, so the two are close (~44 dB on the cat); GIMP's must be
     # far closer to the model's than to the classical one
     assert _psnr(got, waifu[..., :3]) > _psnr(got, classical_upscale(cat, 2)[..., :3]) + 6
+    corner = np.ascontiguousarray(cat[100:124, 200:224])  # the selection the driver made
+    esrgan, _ = upscale_esrgan.upscale(corner, 4)
+    got = report["results"]["upscale-esrgan"][..., :3]
+    assert got.shape == (96, 96, 3)
+    assert _psnr(got, esrgan[..., :3]) > _psnr(got, classical_upscale(corner, 4)[..., :3]) + 6
 
 
 def test_gimp3_without_the_models_the_actions_work_classically_and_say_so(model_reports):
     report = model_reports["missing"]
     _assert_scenario(report, "models")
     assert "U-2-Net-p cut-out " + NOTE in report["console"] and "waifu2x photo " + NOTE in report["console"]
+    assert "Real-ESRGAN x4plus " + NOTE in report["console"]
     cat = np.asarray(Image.open(DATA / "cat.jpg").convert("RGBA"))
     waifu, _ = upscale_neural.upscale(cat, 2)
     got = report["results"]["upscale"][..., :3]
