@@ -21,8 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gimp3 import rootfs  # noqa: E402
 from plugin import actions  # noqa: E402
 
-SCREEN = (1280, 1024)  # the Imagen submenu ends near y=755: the screen and GIMP's window reach past it
-MENU_CROP = (0, 0, 900, 775)  # image window, Filters menu and the whole Imagen submenu
+SCREEN = (1280, 1024)  # the Imagen submenu (14 items) ends near y=810: the screen and GIMP's window reach past it
 # menu item: (its row in the Imagen submenu, window title, text typed into the prompt). GIMP lists the
 # submenu by label in byte order ("Generate Image..." before "Generate from References..."); the action
 # table (plugin/actions.py) names the items, so a new action moves the rows below it.
@@ -32,6 +31,8 @@ DIALOGS = {"check-setup": (_LABELS.index("Check Setup..."), "Imagen: Check Setup
 DIALOGS.update({action.procedure: (_LABELS.index(action.label.replace("_", "")), action.title,
                                    _TEXTS.get(action.procedure, "")) for action in actions.MENU})
 ROW_HEIGHT = 25  # pixels between the submenu's items
+# image window, Filters menu and the whole Imagen submenu, whose length follows the action table
+MENU_CROP = (0, 0, 900, 490 + ROW_HEIGHT * len(_LABELS) + 20)
 # A throwaway gimprc. The script adds (config-version "<this GIMP>"): without it GIMP takes every start
 # for the first one after an update and opens its Welcome dialog (behind the image window) anyway.
 # GIMP 3.0 has no option to turn tooltips off (it ignores show-tool-tips and rejects the whole file
