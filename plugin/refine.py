@@ -147,8 +147,11 @@ def plan_again(recipe: dict, *, prompt: str | None = None, negative_prompt: str 
                grow: int | None = None, feather: int | None = None, seed: int | None = None, new_seed: bool = False,
                variations: int | None = None, tier: str | None = None, model: str | None = None) -> ops.Operation:
     """Run Again: the recipe as a new one-shot action with the user's changes; its seed kept unless a new one
-    is asked for. None (grow, feather: also -1) = the recipe's; a negative prompt of '-' = none."""
+    is asked for. None (grow, feather: also -1) = the recipe's, the model too (the one that made the result,
+    unless a tier or model is given); a negative prompt of '-' = none."""
     negative = None if not negative_prompt else ("" if negative_prompt.strip() == "-" else negative_prompt)
+    if tier is None and model is None and recipe.get("backend") not in (None, "local"):
+        model = str(recipe.get("model") or "") or None  # the very model that made it, not today's for its tier
     op = operation(recipe, prompt=prompt or None, negative_prompt=negative, variations=variations, tier=tier,
                    model=model, grow=_given(grow), feather=_given(feather))
     if new_seed:
