@@ -166,7 +166,7 @@ NEW_SEED = _p("new-seed", "bool", "_New seeds (more like this)", "Other seeds th
               "on the same recipe", True)
 AS_RESULT = -1
 """Run Again's grow and feather: -1 = the result's own (a script need not know them; the dialog shows them)."""
-AGAIN_NEGATIVE = _p("negative-prompt", "string", "_Negative prompt", "Empty = the result's own; a single '-' = "
+AGAIN_NEGATIVE = _p("negative-prompt", "string", "N_egative prompt", "Empty = the result's own; a single '-' = "
                     "none", "")
 AGAIN_EDGE = (
     _p("grow", "int", "Gro_w selection", "Pixels added around the selection the result was made over; -1 = as "
