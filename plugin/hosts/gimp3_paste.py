@@ -111,14 +111,15 @@ class Paster:
 
         The bytes go into the channel in its own encoding: in an 8-bit non-linear image a channel is
         "Y' u8", and selecting it copies its bytes as they are into the "Y u8" selection (GIMP 3.0.4 and
-        3.2.6), so writing "Y u8" would lift every soft value (32 became 99)."""
+        3.2.6), so writing "Y u8" would lift every soft value (32 became 99). Its TRC (Y, Y', Y~) is kept and
+        the depth is 8 bits, which a deeper channel scales exactly."""
         width, height = self.image.get_width(), self.image.get_height()
         channel = Gimp.Channel.new(self.image, "imagen-gimp selection", width, height, 0.0,
                                    Gegl.Color.new("black"))
         self.image.insert_channel(channel, None, 0)
         try:
             buffer = channel.get_buffer()
-            raw = Babl.format_get_encoding(channel.get_format())
+            raw = Babl.format_get_encoding(channel.get_format()).split(" ")[0] + " u8"  # its TRC, in bytes
             buffer.set(Gegl.Rectangle.new(0, 0, width, height), raw, bytes(width * height))
             area = Gegl.Rectangle.new(0, 0, width, height)
             area.intersect(Gegl.Rectangle.new(plan.x, plan.y, plan.width, plan.height), area)
