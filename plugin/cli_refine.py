@@ -30,6 +30,12 @@ def add_parser(commands) -> None:
                                                   "new prompt for the action (default: the recipe's)")
     sub.add_argument("--again", action="store_true", help="Run Again: the recipe as a new one-shot action")
     sub.add_argument("--new-seed", action="store_true", help="with --again: new seeds ('more like this')")
+    sub.add_argument("--negative-prompt", default=None, help="with --again: what to avoid instead of the recipe's "
+                                                             "('-' = nothing)")
+    sub.add_argument("--grow", type=int, default=None, help="with --again: grow the selection by this many pixels "
+                                                            "instead of the recipe's")
+    sub.add_argument("--feather", type=int, default=None, help="with --again: the soft edge's width instead of the "
+                                                               "recipe's")
     sub.add_argument("--afresh", action="store_true",
                      help="start a new conversation from the current pixels instead of continuing")
     sub.add_argument("--variations", type=int, default=1, help="how many results (1-4), each a branch")
@@ -55,8 +61,17 @@ def run(args: argparse.Namespace) -> dict:
     settings = load_settings()
     notes: list[str] = []
     followup = None
+    again_only = [flag for flag, value in (("--new-seed", args.new_seed), ("--negative-prompt", args.negative_prompt),
+                                           ("--grow", args.grow), ("--feather", args.feather))
+                  if value not in (None, False)]
+    if again_only and not args.again:
+        raise cli.UserError(f"{', '.join(again_only)}: only with --again (a follow-up keeps the conversation's "
+                            "selection and words)")
     if args.again:
-        op = refine.plan_again(recipe, prompt=args.prompt or None, seed=args.seed, new_seed=args.new_seed,
+        if args.new_seed and args.seed is not None:
+            raise cli.UserError("--seed and --new-seed: give one (--new-seed = new seeds, 'more like this')")
+        op = refine.plan_again(recipe, prompt=args.prompt or None, negative_prompt=args.negative_prompt,
+                               grow=args.grow, feather=args.feather, seed=args.seed, new_seed=args.new_seed,
                                variations=args.variations, tier=args.tier, model=args.model)
     else:
         store = Store.from_settings(settings)

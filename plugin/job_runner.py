@@ -88,8 +88,8 @@ def run_job(folder: str, emit: Emit, started: float) -> int:
         if op.action in ("refine", "again"):  # a result layer's recipe: its own action, maybe a follow-up
             from plugin.refine import for_job
 
-            plan = for_job(op, settings)
-            op, followup, notes = plan.op, plan.followup, plan.notes
+            plan = for_job(op, settings, selection)
+            op, followup, notes, selection = plan.op, plan.followup, plan.notes, plan.selection
         backend = make_backend(op.backend, settings)
 
         def keep(layer: ResultLayer, current: JobOutput) -> None:

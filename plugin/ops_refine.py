@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from plugin.ops import TIERS, Operation, OperationError, _check_choice, _check_text, register
+from plugin.ops import TIERS, Operation, OperationError, _check_choice, _check_int, _check_text, register
 
 
 def _check_recipe(recipe: object) -> None:
@@ -43,14 +43,22 @@ class Again(Operation):
 
     action: ClassVar[str] = "again"
 
-    prompt: str = ""
+    prompt: str = ""  # "" = the result's prompt
+    negative_prompt: str = ""  # "" = the result's; "-" = none
+    grow: int = -1  # -1 = the result's (its mask blends as it is)
+    feather: int = -1
     new_tier: str = ""  # "" = the result's tier
+    new_model: str = ""  # "" = the result's model, or the new tier's
     new_seed: bool = True
     recipe: dict = field(default_factory=dict)
 
     def validate(self) -> None:
         _check_text("prompt", self.prompt, required=False)
+        _check_text("negative_prompt", self.negative_prompt, required=False)
+        _check_int("grow", self.grow, -1, 500)
+        _check_int("feather", self.feather, -1, 500)
         _check_choice("new_tier", self.new_tier, ("",) + TIERS)
+        _check_text("new_model", self.new_model, required=False)
         _check_recipe(self.recipe)
 
 

@@ -169,3 +169,15 @@ AGAIN_TIER = _p("new-tier", "choice", "_Quality", "Which of Google's models: the
                 (("recipe", "", "As the result"),) + TIER_CHOICES)
 NEW_SEED = _p("new-seed", "bool", "_New seeds (more like this)", "Other seeds than the result's, for variations "
               "on the same recipe", True)
+AS_RESULT = -1
+"""Run Again's grow and feather: -1 = the result's own (a script need not know them; the dialog shows them)."""
+AGAIN_NEGATIVE = _p("negative-prompt", "string", "N_egative prompt", "Empty = the result's own; a single '-' = "
+                    "none", "")
+AGAIN_EDGE = (
+    _p("grow", "int", "Gro_w selection", "Pixels added around the selection the result was made over; -1 = as "
+       "the result", AS_RESULT, (AS_RESULT, 500)),
+    _p("feather", "int", "_Feather", "Width of the soft edge, in pixels; -1 = as the result", AS_RESULT,
+       (AS_RESULT, 500)),
+)
+AGAIN_MODEL = _p("new-model", "string", "Mo_del ID", "A model ID instead of the result's or the tier's; empty = "
+                 "those", "")

@@ -38,6 +38,7 @@ class Plan:
     op: ops.Operation
     followup: Followup | None
     notes: list[str] = field(default_factory=list)
+    selection: np.ndarray | None = None  # for_job: what the action blends through
 
 
 def recipe_for(provenance: dict, origin: tuple[int, int], region_shape: tuple[int, ...] | None,
@@ -142,30 +143,69 @@ def plan_refine(recipe: dict, instruction: str, store: Store, max_follow_ups: in
     return Plan(op, Followup(instruction), notes)
 
 
-def plan_again(recipe: dict, *, prompt: str | None = None, seed: int | None = None, new_seed: bool = False,
+def plan_again(recipe: dict, *, prompt: str | None = None, negative_prompt: str | None = None,
+               grow: int | None = None, feather: int | None = None, seed: int | None = None, new_seed: bool = False,
                variations: int | None = None, tier: str | None = None, model: str | None = None) -> ops.Operation:
-    """Run Again: the recipe as a new one-shot action, its seed kept unless a new one is asked for."""
-    op = operation(recipe, prompt=prompt or None, variations=variations, tier=tier, model=model)
+    """Run Again: the recipe as a new one-shot action with the user's changes; its seed kept unless a new one
+    is asked for. None (grow, feather: also -1) = the recipe's, the model too (the one that made the result,
+    unless a tier or model is given); a negative prompt of '-' = none."""
+    negative = None if not negative_prompt else ("" if negative_prompt.strip() == "-" else negative_prompt)
+    if tier is None and model is None and recipe.get("backend") not in (None, "local"):
+        model = str(recipe.get("model") or "") or None  # the very model that made it, not today's for its tier
+    op = operation(recipe, prompt=prompt or None, negative_prompt=negative, variations=variations, tier=tier,
+                   model=model, grow=_given(grow), feather=_given(feather))
     if new_seed:
         return replace(op, seed=None)
     return replace(op, seed=seed) if seed is not None else op
 
 
-def for_job(op: ops.Operation, settings) -> Plan:
+def _given(value: int | None) -> int | None:
+    return None if value is None or value < 0 else value
+
+
+def again_selection(op: ops.Operation, recipe: dict, mask: np.ndarray | None):
+    """Run Again in GIMP, where the selection is the result layer's mask (grown and feathered already):
+    (the operation, the selection to blend through). With the recipe's grow and feather the mask blends
+    as it is; with others they apply to the mask's fully selected core, which is the selection the
+    result was made over grown by the recipe's grow (a smaller grow shrinks that core back)."""
+    if mask is None or not isinstance(op, ops.MaskedOperation):
+        return op, mask
+    parameters = recipe.get("parameters") or {}
+    old_grow, old_feather = int(parameters.get("grow") or 0), int(parameters.get("feather") or 0)
+    if (op.grow, op.feather) == (old_grow, old_feather):
+        return replace(op, grow=0, feather=0), mask
+    core = mask >= 255
+    if not core.any():
+        core = mask >= 128
+    if op.grow < old_grow:
+        from scipy import ndimage
+
+        core = ndimage.distance_transform_edt(core) > old_grow - op.grow
+        if not core.any():
+            raise RefineError(f"a grow of {op.grow} px leaves nothing of the result's selection (it was grown by "
+                              f"{old_grow} px); give a larger grow")
+    return replace(op, grow=max(0, op.grow - old_grow)), np.where(core, 255, 0).astype(np.uint8)
+
+
+def for_job(op: ops.Operation, settings, selection: np.ndarray | None = None) -> Plan:
     """A host's Refine Result / Run Again (plugin/ops_refine.py) -> the recipe's own action to run.
 
     A host sends the result layer's mask as the selection: it is the blend weight already (grown and
-    feathered), so the action blends through it as it is (grow and feather 0)."""
+    feathered), so Refine blends through it as it is (grow and feather 0), and so does Run Again unless
+    the user changed grow or feather (again_selection). Plan.selection is what the action blends through."""
     recipe = dict(op.recipe)
     if not recipe.get("action"):
         raise RefineError(f"{op.title} needs a result layer that an Imagen action made (it keeps its recipe)")
     if op.action == "refine":
         plan = plan_refine(recipe, op.prompt, Store.from_settings(settings), settings.conversations.max_follow_ups,
                            afresh=op.afresh, variations=op.variations, seed=op.seed)
-    else:
-        again = plan_again(recipe, prompt=op.prompt or None, new_seed=op.new_seed, variations=op.variations,
-                           tier=op.new_tier or None, model="" if op.new_tier else None)
-        plan = Plan(again, None)
-    if recipe.get("selection_is_mask") and isinstance(plan.op, ops.MaskedOperation):
-        plan.op = replace(plan.op, grow=0, feather=0)
-    return plan
+        if recipe.get("selection_is_mask") and isinstance(plan.op, ops.MaskedOperation):
+            plan.op = replace(plan.op, grow=0, feather=0)
+        plan.selection = selection
+        return plan
+    again = plan_again(recipe, prompt=op.prompt or None, negative_prompt=op.negative_prompt, grow=op.grow,
+                       feather=op.feather, new_seed=op.new_seed, variations=op.variations,
+                       tier=op.new_tier or None, model=op.new_model or ("" if op.new_tier else None))
+    if recipe.get("selection_is_mask"):
+        again, selection = again_selection(again, recipe, selection)
+    return Plan(again, None, selection=selection)

@@ -33,11 +33,19 @@ def test_refine_result_and_run_again_on_gimp_2_10(cloud):  # noqa: F811 - the fi
     assert data["turn"] == 2 and data["instruction"] == "make it blue"
     assert (refined.offsets, refined.width, refined.height) == (result.offsets, result.width, result.height)
     assert [len(b["contents"]) for b in cloud.generate_bodies()] == [1, 3]
-    call("run-again", image, result, new_seed=False)
+    gimp.pdb.gimp_image_select_rectangle(image, E.CHANNEL_OP_REPLACE, 0, 0, 20, 20)  # a selection elsewhere
+    call("run-again", image, result, new_seed=False, **{"negative-prompt": "-", "variations": 1})
     groups = [g for g in image.layers if isinstance(g, gimp.GroupLayer)]
     assert len(groups) == 2 and groups[0] is group  # Run Again: a new group right above the photo
     assert provenance(groups[1].layers[0])["seed"] == 11
-    assert stubtools.pixels(layer) == original and image.undo_groups == 3
+    assert stubtools.pixels(layer) == original and image.undo_groups == 3  # the selection in the same step
+    # GIMP's selection is now the result's mask, where the result lies, and nothing elsewhere
+    expected = bytearray(image.width * image.height)
+    (ox, oy), width = result.offsets, result.width
+    for row in range(result.height):
+        start = (oy + row) * image.width + ox
+        expected[start:start + width] = result.mask._pixels[row * width:(row + 1) * width]
+    assert bytes(image.selection._pixels) == bytes(expected) and any(expected)
     call("refine", image, result, prompt="in green", afresh=True)  # the picture as shown, a new conversation
     fresh = group.layers[1]  # right above the layer it refines
     assert len(group.layers) == 3 and provenance(fresh)["turn"] == 1

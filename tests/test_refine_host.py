@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from plugin.geometry import Rect
-from plugin.hosts import job_client, jobs
+from plugin.hosts import job_client, jobs, paste_plan
 from tests.host_support import FakeHost
 from tests.test_host_common import values_for
 
@@ -98,3 +98,26 @@ def test_start_afresh_is_a_new_conversation_from_the_pixels_sent(cloud_worker):
     assert body["contents"][0]["parts"][-1]["text"].startswith("Using the first picture, change only the area")
     data = json.loads(fresh.layers[0].parasite)
     assert data["turn"] == 1 and data["conversation"] != recipe["conversation"] and fresh.target == "into-group"
+
+
+def test_run_again_restores_the_selection_from_the_results_mask_and_takes_the_changes(cloud_worker):
+    host = FakeHost()
+    first = run("insert", host, prompt="a red hat", **{"negative-prompt": "blurry"}, seed=11, grow=2, feather=0)
+    recipe = json.loads(first.layers[0].parasite)
+    region = Rect(*recipe["region"])
+    host.recipe, host.mask = recipe, Rect(20, 10, 10, 10)
+    paste, folder = job_client.run_job("again", values_for("again", **{
+        "negative-prompt": "-", "new-seed": False, "grow": -1, "feather": -1}), host, str(REPO))
+    try:
+        restored = paste.selection
+        assert paste.target == "layers" and restored is not None
+        assert (restored.x, restored.y, restored.width, restored.height) == tuple(region)
+        assert paste_plan.selection_bytes(restored) == host.read_layer_mask(region)  # what it was made over
+    finally:
+        jobs.remove_job(folder)
+    data = json.loads(paste.layers[0].parasite)
+    assert data["seed"] == 11 and data["parameters"]["negative_prompt"] == "" and data["prompt"] == "a red hat"
+    bodies = cloud_worker.generate_bodies()
+    assert "blurry" in json.dumps(bodies[0]["contents"]) and "blurry" not in json.dumps(bodies[-1]["contents"])
+    wider = run("again", host, grow=6)  # grown by 6 instead of 2: the mask's core grown 4 more
+    assert json.loads(wider.layers[0].parasite)["parameters"]["grow"] == 4

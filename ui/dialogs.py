@@ -15,15 +15,16 @@ import gi
 gi.require_version("Gimp", "3.0")
 gi.require_version("GimpUi", "3.0")
 gi.require_version("Gtk", "3.0")
-from gi.repository import Gimp, GimpUi, Gtk  # noqa: E402
+from gi.repository import Gimp, GimpUi, GObject, Gtk  # noqa: E402
 
 from plugin import params  # noqa: E402
 from plugin.geometry import Rect  # noqa: E402
 from plugin.hosts import gimp3_arguments, paste_plan, procedures  # noqa: E402
+from ui import again_line  # noqa: E402
 from ui import cost as costs  # noqa: E402
 
 MASK_FIELDS = ("grow", "feather", "context")
-RUN_FIELDS = ("variations", "seed", "backend", "tier", "max-size", "model")
+RUN_FIELDS = ("variations", "seed", "backend", "tier", "max-size", "model", "new-tier", "new-model", "new-seed")
 SIZE_FIELDS = ("expand-mode", "aspect-ratio", "anchor", "left", "top", "right", "bottom")
 REFERENCE_FIELDS = ("reference-layers", "kind", "description", "subject-type", "compute-control")
 SCENE_FIELDS = ("context", "shadow")  # Harmonize (the only action with a shadow): no selection, a scene
@@ -55,8 +56,8 @@ def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: pr
     """Show the dialog; True when the user pressed OK (the config then holds the values)."""
     GimpUi.init("imagen-gimp")
     recipe = _recipe(image)
-    if spec.action == "again" and recipe and recipe.get("prompt"):  # Run Again opens with the recipe's prompt
-        config.set_property("prompt", str(recipe["prompt"]))
+    if spec.action == "again" and recipe:
+        prefill_again(config, spec, recipe)
     dialog, cost = build_dialog(procedure, config, spec, _geometry(image), recipe)
     try:
         return dialog.run()
@@ -64,6 +65,14 @@ def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: pr
         if cost is not None:
             cost.close()
         dialog.destroy()
+
+
+def prefill_again(config: Gimp.ProcedureConfig, spec: procedures.Procedure, recipe: dict) -> None:
+    """Run Again opens with the result's recipe (ui.again_line.opening_values), not the last run's values."""
+    names = [param.name for param in spec.params]
+    for name, value in again_line.opening_values(recipe).items():
+        if name in names:
+            config.set_property(name, value)
 
 
 def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: procedures.Procedure,
@@ -97,9 +106,18 @@ def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: 
             box.set_spacing(4)
             layout.append(frame)
             if frame == "run-frame":
-                cost = CostLine(config, spec, names, _cloud_setup(), geometry, recipe)
+                setup = _cloud_setup()
+                summary = AgainLine(config, names, recipe, setup) if spec.action == "again" else None
+                if summary is not None:  # Run Again: the read-only line saying what will run, then the cost
+                    box.pack_start(summary.label, False, False, 2)
+                cost = CostLine(config, spec, names, setup, geometry, recipe)
                 box.pack_start(cost.label, False, False, 2)
+                if summary is not None:
+                    cost = _Both(cost, summary)
     dialog.fill(layout)
+    if spec.action == "again" and not again_line.has_edge(recipe or {}):  # no selection edge: nothing to change
+        for name in ("grow", "feather"):
+            dialog.get_widget(name, GObject.TYPE_NONE).set_sensitive(False)
     for field, choice, nicks in SENSITIVE_IF:  # after fill: the widgets exist
         if field in texts and choice in names:  # GIMP knows only its own widgets by name
             _sensitive_if_in(texts[field], config, choice, nicks)
@@ -174,6 +192,51 @@ class CostLine:
         for handler in self.handlers:
             self.config.disconnect(handler)
         self.handlers = []
+
+
+class AgainLine:
+    """Run Again's read-only line (ui.again_line.summary), following the values that change it."""
+
+    FIELDS = ("new-tier", "new-model", "new-seed", "variations", "grow", "feather")
+
+    def __init__(self, config: Gimp.ProcedureConfig, names: list[str], recipe: dict | None,
+                 setup: costs.CloudSetup | None):
+        self.config, self.recipe = config, recipe
+        self.catalogue = setup.catalogue if setup is not None else None
+        self.fields = [name for name in self.FIELDS if name in names]
+        self.label = Gtk.Label(xalign=0.0)
+        self.label.set_line_wrap(True)
+        self.label.set_max_width_chars(52)
+        self.label.set_name("imagen-again-line")
+        self.label.show()
+        self.handlers = [config.connect("notify::" + name, self.update) for name in self.fields]
+        self.update()
+
+    def update(self, *_args) -> None:
+        values = {name: self.config.get_property(name) for name in self.fields}
+        self.label.set_text("Runs: " + again_line.summary(self.recipe, values, self.catalogue))
+
+    def close(self) -> None:
+        for handler in self.handlers:
+            self.config.disconnect(handler)
+        self.handlers = []
+
+
+class _Both:
+    """The cost line and Run Again's line, closed together (build_dialog returns one thing to close)."""
+
+    def __init__(self, cost: CostLine | None, summary: AgainLine):
+        self.cost, self.summary = cost, summary
+        self.label = cost.label if cost is not None else summary.label
+
+    @property
+    def handlers(self) -> list:
+        return (self.cost.handlers if self.cost is not None else []) + self.summary.handlers
+
+    def close(self) -> None:
+        if self.cost is not None:
+            self.cost.close()
+        self.summary.close()
 
 
 def _geometry(image: Gimp.Image | None) -> tuple | None:

@@ -321,6 +321,8 @@ class Paster(object):
                 self._into_group(plan, source_layer)
             else:
                 self._into_image(plan, source_layer)
+            if plan.selection is not None:  # Run Again: the result's mask, in this undo step
+                self._selection(plan.selection)
         except Exception:
             self._roll_back()
             raise

@@ -7,9 +7,10 @@ import time
 
 import gi
 
+gi.require_version("Babl", "0.1")
 gi.require_version("Gimp", "3.0")
 gi.require_version("Gegl", "0.4")
-from gi.repository import Gegl, Gimp  # noqa: E402
+from gi.repository import Babl, Gegl, Gimp  # noqa: E402
 
 from plugin.hosts import paste_plan, timing  # noqa: E402
 
@@ -43,6 +44,8 @@ class Paster:
                 self._into_group(plan, source_layer)
             else:
                 self._into_image(plan, source_layer)
+            if plan.selection is not None:  # Run Again: the result's mask, in this undo step
+                self._selection(plan.selection)
         except Exception:
             self._roll_back()
             raise
@@ -104,13 +107,20 @@ class Paster:
 
     def _selection(self, plan: paste_plan.LayerPlan) -> None:
         """Replace the selection by the matte (soft edges kept): through a temporary channel that is
-        selected and removed again, all inside the caller's undo group."""
+        selected and removed again, all inside the caller's undo group.
+
+        The bytes go into the channel in its own encoding: in an 8-bit non-linear image a channel is
+        "Y' u8", and selecting it copies its bytes as they are into the "Y u8" selection (GIMP 3.0.4 and
+        3.2.6), so writing "Y u8" would lift every soft value (32 became 99). Its TRC (Y, Y', Y~) is kept and
+        the depth is 8 bits, which a deeper channel scales exactly."""
         width, height = self.image.get_width(), self.image.get_height()
-        channel = Gimp.Channel.new(self.image, "imagen-gimp subject", width, height, 0.0, Gegl.Color.new("black"))
+        channel = Gimp.Channel.new(self.image, "imagen-gimp selection", width, height, 0.0,
+                                   Gegl.Color.new("black"))
         self.image.insert_channel(channel, None, 0)
         try:
             buffer = channel.get_buffer()
-            buffer.set(Gegl.Rectangle.new(0, 0, width, height), GRAY, bytes(width * height))
+            raw = Babl.format_get_encoding(channel.get_format()).split(" ")[0] + " u8"  # its TRC, in bytes
+            buffer.set(Gegl.Rectangle.new(0, 0, width, height), raw, bytes(width * height))
             area = Gegl.Rectangle.new(0, 0, width, height)
             area.intersect(Gegl.Rectangle.new(plan.x, plan.y, plan.width, plan.height), area)
             data = paste_plan.selection_bytes(plan)
@@ -118,7 +128,7 @@ class Paster:
                 inside = b"".join(data[(area.y - plan.y + row) * plan.width + area.x - plan.x:
                                        (area.y - plan.y + row) * plan.width + area.x - plan.x + area.width]
                                   for row in range(area.height))
-                buffer.set(area, GRAY, inside)
+                buffer.set(area, raw, inside)
             buffer.flush()
             self.image.select_item(Gimp.ChannelOps.REPLACE, channel)
         finally:

@@ -71,6 +71,8 @@ def run_job(action, values, host, repo, mark=None):
             for layer in result.get("layers", []):  # the recipe's region: Refine Result and Run Again read it
                 layer.setdefault("provenance", {}).setdefault("region", list(rect))
         paste = paste_plan.plan_paste(action, operation, folder, result, where)
+        if action == "again" and selection is not None and paste.target == "layers":  # what it was made over
+            paste = paste_plan.with_selection(paste, folder, rect, selection)
         if error:
             paste.notes.append(worker_client.partial_note(outcome, result, operation))
     except Exception:

@@ -18,17 +18,21 @@ from plugin.hosts.operation import text
 PLUGIN_VERSION = "0.1.0"
 PARASITE_NAME = "imagen-gimp-provenance"
 COMMENT_PARASITE = "gimp-comment"
+RESTORED_SELECTION = "restored-selection.raw"
 SECRET_WORDS = ("key", "token", "secret", "password", "credential", "authorization")
 
 
 LayerPlan = collections.namedtuple("LayerPlan",
                                    "name x y width height pixels_path mask_path visible parasite")
-PastePlan = collections.namedtuple("PastePlan", "target group_name layers canvas size texts notes")
+PastePlan = collections.namedtuple("PastePlan", "target group_name layers canvas size texts notes selection")
+PastePlan.__new__.__defaults__ = (None,)
 """target: "layers" (into the image), "new-image" (generate, customize, upscale), "text" (describe,
 verify), "harmonized" (layers holds GroupPlans: one group per variation above the object),
 "into-group" (Refine Result: beside the active result layer, in its group) or "selection" (select
 subject: the first layer's red channel, at its place, becomes the selection);
-canvas: (left, top, right, bottom) to grow the canvas by first, or None; size: new image size."""
+canvas: (left, top, right, bottom) to grow the canvas by first, or None; size: new image size;
+selection: a LayerPlan whose pixels (one byte a pixel, or RGBA's red) replace the image's selection after
+the layers, in the same undo group (Run Again: the result's mask), or None."""
 GroupPlan = collections.namedtuple("GroupPlan", "name layers visible")
 """Harmonize: one variation's group; layers top to bottom (the harmonized object, then its shadow)."""
 
@@ -105,9 +109,22 @@ def selection_bytes(plan):
     """The selection's values (one byte a pixel, 255 = selected) from a result layer's RGBA file: its
     red channel (the worker writes the matte as grey). Bytes slicing: fast without NumPy."""
     data = read_file(plan.pixels_path)
+    if len(data) == plan.width * plan.height:  # a mask as read from a layer (Run Again)
+        return data
     if len(data) != plan.width * plan.height * 4:
         raise HostError("the selection result has the wrong size; the image was not changed.")
     return data[0::4]
+
+
+def with_selection(plan, folder, rect, mask):
+    # type: (PastePlan, str, object, bytes) -> PastePlan
+    """Run Again: `plan` also replacing the image's selection by `mask` (rect's size, one byte a pixel), the
+    result layer's mask it was read from; kept in the job folder until the paste."""
+    path = os.path.join(folder, RESTORED_SELECTION)
+    with open(path, "wb") as handle:
+        handle.write(mask)
+    layer = LayerPlan(u"selection", rect.x, rect.y, rect.width, rect.height, path, None, False, b"")
+    return plan._replace(selection=layer)
 
 
 def describe_text(title, texts):

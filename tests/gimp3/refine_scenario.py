@@ -1,7 +1,8 @@
 """Refine Result and Run Again in a real GIMP 3 (appended to driver.py by test_gimp3_refine.py, which
 runs it against the loopback emulator): the refined layer lands in the result's group, the image's own
-layers stay as they were, and after saving as .xcf, closing and reopening, Refine Result continues the
-same conversation. Uses driver.py's helpers (call, check, load, pixels, parasite_json, snapshot)."""
+layers stay as they were, Run Again makes a new group and restores the selection from the result's mask,
+and after saving as .xcf, closing and reopening, Refine Result continues the same conversation.
+Uses driver.py's helpers (call, check, load, pixels, gray, selection_of, parasite_json, snapshot)."""
 
 XCF = "/tmp/imagen-refine-test.xcf"
 
@@ -10,6 +11,16 @@ def _own_layers(image):
     """The image's own layers (not added by an action): their names, offsets and pixels."""
     return [(layer.get_name(), list(layer.get_offsets()[1:]), digest(pixels(layer)))  # noqa: F821
             for layer in image.get_layers() if not layer.is_group()]
+
+
+def _mask_on_canvas(image, layer):
+    """The layer's mask where the layer lies on the canvas, 0 elsewhere (as the selection channel reads)."""
+    width = image.get_width()
+    canvas = bytearray(width * image.get_height())
+    mask, (x, y), w = gray(layer.get_mask()), layer.get_offsets()[1:], layer.get_width()  # noqa: F821
+    for row in range(layer.get_height()):
+        canvas[(y + row) * width + x:(y + row) * width + x + w] = mask[row * w:(row + 1) * w]
+    return bytes(canvas)
 
 
 def scenario_refine():
@@ -45,8 +56,15 @@ def scenario_refine():
               [x.get_name() for x in image.get_layers()])
     check(s, "refine: the image's own layers unchanged", _own_layers(image) == own)  # noqa: F821
 
-    status, error, _seconds = call("run-again", image, [result], new_seed=True)  # noqa: F821
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, 0, 0, 30, 30)  # noqa: F821 - another selection: replaced
+    status, error, _seconds = call("run-again", image, [result], new_seed=True, feather=12)  # noqa: F821
     if check(s, "run again: succeeds", status == SUCCESS, error):  # noqa: F821
+        got, wanted = selection_of(image), _mask_on_canvas(image, result)  # noqa: F821
+        off = [abs(a - b) for a, b in zip(got, wanted, strict=True) if a != b] if len(got) == len(wanted) else [-1]
+        corner = sum(got[y * image.get_width() + x] for y in range(30) for x in range(30))
+        check(s, "run again: the selection is the result's mask, where the result lies",  # noqa: F821
+              got == wanted, f"{len(off)} pixels differ, by up to {max(off or [0])}; selected {sum(got)} of "
+              f"{sum(wanted)}; in the old 30x30 box {corner}")
         groups = [g for g in image.get_layers() if g.is_group()]
         again = groups[1].get_children() if len(groups) == 2 and groups[0] == group else []
         data = parasite_json(again[0]) if again else {}  # noqa: F821
@@ -54,6 +72,12 @@ def scenario_refine():
               len(again) == 1 and data.get("prompt") == "a red knitted hat" and data.get("seed") != 5
               and data.get("turn") == 1 and image.get_item_position(groups[1]) + 1 == image.get_item_position(
                   layer), data)
+        parameters = data.get("parameters") or {}
+        check(s, "run again: the changed feather over the mask's core, the rest as the recipe",  # noqa: F821
+              parameters.get("feather") == 12 and parameters.get("grow") == 0 and parameters.get("context") == 64,
+              parameters)
+        wider = again and sum(gray(again[0].get_mask())) > sum(gray(result.get_mask()))  # noqa: F821
+        check(s, "run again: the new layer's soft edge reaches further", bool(wider))  # noqa: F821
     check(s, "run again: the image's own layers unchanged", _own_layers(image) == own)  # noqa: F821
 
     Gimp.file_save(NONINTERACTIVE, image, Gio.File.new_for_path(XCF), None)  # noqa: F821
