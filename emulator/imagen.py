@@ -22,8 +22,8 @@ from emulator.errors import ApiError
 from emulator.faults import PREDICT
 from emulator.imagen_checks import Checked, check
 from emulator.pictures import encode, fingerprint, pattern
-from plugin.backends.imagen_models import CAPABILITY, GENERATE, IMAGETEXT, KNOWN_MODELS, UPSCALE, ModelInfo
-from plugin.backends.imagen_models import output_size as imagen_size
+from plugin.legacy.imagen.models import CAPABILITY, GENERATE, IMAGETEXT, KNOWN_MODELS, UPSCALE, ModelInfo
+from plugin.legacy.imagen.models import output_size as imagen_size
 
 if TYPE_CHECKING:
     from emulator.server import EmulatorServer, Recorded

@@ -6,7 +6,7 @@ rules, so the legacy backend is held to the same standard: unknown fields, wrong
 of range, a mask of another size than its image, images over 10 MB. Each refusal is Imagen's 400
 ("Invalid value at '<camelCase path>': ...") without details, as that API answers. Numbers are taken
 as JSON doubles (1.0), as the GAPIC REST client sends them. The per-model rules (sizes, ratios,
-negative prompts) come from plugin.backends.imagen_models, the legacy client's own table.
+negative prompts) come from plugin.legacy.imagen.models, the legacy client's own table.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import numpy as np
 from PIL import Image
 
 from emulator.errors import ApiError
-from plugin.backends.imagen_classes import CLASS_NAMES
-from plugin.backends.imagen_models import (
+from plugin.legacy.imagen.classes import CLASS_NAMES
+from plugin.legacy.imagen.models import (
     CAPABILITY,
     GENERATE,
     IMAGETEXT,

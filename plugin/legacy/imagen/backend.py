@@ -20,10 +20,10 @@ from plugin.backends.base import (
     Progress,
     no_progress,
 )
-from plugin.backends.imagen_requests import PredictCall, build_call
-from plugin.backends.imagen_responses import read_predictions
 from plugin.backends.transport import Backoff, VertexTransport
 from plugin.config import Settings
+from plugin.legacy.imagen.requests import PredictCall, build_call
+from plugin.legacy.imagen.responses import read_predictions
 from plugin.ops import Background
 
 ACTIONS = IMAGEN_ACTIONS
@@ -35,7 +35,7 @@ class ImagenBackend(Backend):
 
     def __init__(self, settings: Settings, *, credentials: Any = None, backoff: Backoff | None = None,
                  cancel_event: threading.Event | None = None, transport: VertexTransport | None = None):
-        import plugin.ops_imagen  # noqa: F401  (registers auto_mask / verify)
+        import plugin.legacy.imagen.ops  # noqa: F401  (registers auto_mask / verify)
 
         self.settings = settings
         self.transport = transport or VertexTransport(settings, credentials=credentials, backoff=backoff,
