@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from plugin.actions import IMAGEN_ACTIONS
+from plugin.actions import served_by
 from plugin.backends.base import (
     Backend,
     BackendResult,
@@ -26,7 +26,7 @@ from plugin.legacy.imagen.requests import PredictCall, build_call
 from plugin.legacy.imagen.responses import read_predictions
 from plugin.ops import Background
 
-ACTIONS = IMAGEN_ACTIONS
+ACTIONS = served_by("imagen")  # after the imports: plugin.ops has loaded the wing's actions
 DEFAULT_REGION = "us-central1"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from plugin.legacy.imagen import actions as _actions  # noqa: F401  (registers the two actions first)
 from plugin.ops_base import Operation, OperationError, _check_choice, _check_text, register
 
 AUTO_MASK_EDITS = ("insert", "remove", "background")
