@@ -13,9 +13,9 @@ from typing import Any
 
 from plugin.actions import served_by
 from plugin.backends.base import (
-    Backend,
     BackendResult,
     Capabilities,
+    CloudBackend,
     EditRequest,
     Progress,
     no_progress,
@@ -24,13 +24,12 @@ from plugin.backends.transport import Backoff, VertexTransport
 from plugin.config import Settings
 from plugin.legacy.imagen.requests import PredictCall, build_call
 from plugin.legacy.imagen.responses import read_predictions
-from plugin.ops import Background
 
 ACTIONS = served_by("imagen")  # after the imports: plugin.ops has loaded the wing's actions
 DEFAULT_REGION = "us-central1"
 
 
-class ImagenBackend(Backend):
+class ImagenBackend(CloudBackend):
     name = "imagen"
 
     def __init__(self, settings: Settings, *, credentials: Any = None, backoff: Backoff | None = None,
@@ -55,13 +54,7 @@ class ImagenBackend(Backend):
         """Stop waiting for the current call (safe from any thread)."""
         self.transport.cancel()
 
-    def run(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
-        self.check_supported(request.op)
-        op = request.op
-        if isinstance(op, Background) and op.mode != "prompt":
-            from plugin.backends.local import background_here
-
-            return background_here(request, progress)
+    def call(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
         call = build_call(request, self.settings)
         progress(0.02, f"sending to {call.model}")
         predictions = self.predict(call, progress)
