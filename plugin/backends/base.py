@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from plugin.errors import UserError
-from plugin.ops import Background, Operation
+from plugin.ops import Operation
 
 Progress = Callable[[float, str], None]
 """progress(fraction 0..1 of the backend's own work, short stage text)."""
@@ -136,22 +136,3 @@ class Backend:
                 "Choose Automatic or Gemini in the dialog (Backend) and set up Vertex AI: see README, "
                 "'Credentials', or run Filters > Imagen > Check Setup."
             )
-
-
-class CloudBackend(Backend):
-    """A backend on Google's side (Gemini, Imagen (legacy)): what every cloud backend routes alike.
-
-    Replace Background in a mode that needs no model (transparent, colour, blur, a picture) is done on
-    this computer, at no cost, and said so; everything else is the subclass's `call`."""
-
-    def run(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
-        self.check_supported(request.op)
-        if isinstance(request.op, Background) and request.op.mode != "prompt":
-            from plugin.backends.local import background_here
-
-            return background_here(request, progress)
-        return self.call(request, progress)
-
-    def call(self, request: EditRequest, progress: Progress) -> BackendResult:
-        """The request sent to the service (its operation supported, not a background done here)."""
-        raise NotImplementedError

@@ -24,12 +24,12 @@ from plugin.backends.base import (
     BackendError,
     BackendResult,
     Capabilities,
-    CloudBackend,
     EditRequest,
     Progress,
     UnsupportedOperation,
     no_progress,
 )
+from plugin.backends.cloud import CloudBackend
 from plugin.backends.gemini_requests import Choice, GeminiCall, build_call
 from plugin.backends.gemini_responses import read_response
 from plugin.backends.model_memory import ModelMemory

@@ -15,11 +15,11 @@ from plugin.actions import served_by
 from plugin.backends.base import (
     BackendResult,
     Capabilities,
-    CloudBackend,
     EditRequest,
     Progress,
     no_progress,
 )
+from plugin.backends.cloud import CloudBackend
 from plugin.backends.transport import Backoff, VertexTransport
 from plugin.config import Settings
 from plugin.legacy.imagen.requests import PredictCall, build_call
