@@ -13,8 +13,19 @@ only for a server started with imagen=True.
 Command line: `python -m emulator --port 8080` (or `imagen-gimp-emulator`); `--help` lists the options.
 """
 
-from emulator.engines import local_engine, quick_engine
-from emulator.faults import Fault
-from emulator.server import EmulatorServer, Recorded, start_in_thread
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {"EmulatorServer": "emulator.server", "Recorded": "emulator.server", "start_in_thread": "emulator.server",
+            "Fault": "emulator.faults", "local_engine": "emulator.engines", "quick_engine": "emulator.engines"}
+
+
+def __getattr__(name: str) -> Any:
+    """The names above, loaded on first use (PEP 562): the package itself imports none of its modules,
+    so `from emulator import errors` inside them is no circle through this file."""
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'emulator' has no attribute {name!r}")
+
 
 __all__ = ["EmulatorServer", "Fault", "Recorded", "local_engine", "quick_engine", "start_in_thread"]

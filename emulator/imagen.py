@@ -11,7 +11,7 @@ emulator output (`emulatorNote`), and the Imagen-specific faults (filter, 403-pe
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
@@ -19,14 +19,12 @@ from PIL import Image
 from emulator import errors
 from emulator.engines import Engine
 from emulator.errors import ApiError
-from emulator.faults import PREDICT
+from emulator.faults import PREDICT, Fault
 from emulator.imagen_checks import Checked, check
+from emulator.imagen_edit import capability
+from emulator.imagen_tables import CAPABILITY, GENERATE, IMAGETEXT, KNOWN_MODELS, UPSCALE, ModelInfo
+from emulator.imagen_tables import output_size as imagen_size
 from emulator.pictures import encode, fingerprint, pattern
-from plugin.backends.imagen_models import CAPABILITY, GENERATE, IMAGETEXT, KNOWN_MODELS, UPSCALE, ModelInfo
-from plugin.backends.imagen_models import output_size as imagen_size
-
-if TYPE_CHECKING:
-    from emulator.server import EmulatorServer, Recorded
 
 NOTE_FIELD = "emulatorNote"  # the extra prediction field the plug-in's legacy backend reads
 PATTERN_NOTE = "Emulator output: a deterministic pattern, not a generated picture (imagen-gimp emulator)."
@@ -50,9 +48,26 @@ def serves(model: str) -> bool:
     return model in KNOWN_MODELS
 
 
-def predict(server: EmulatorServer, record: Recorded) -> tuple[int, bytes, Any]:
+class Server(Protocol):
+    """What :predict needs of the EmulatorServer (named here, not imported: server.py imports this)."""
+
+    engine: Engine
+
+    def take_fault(self, route: str, model: str, setup: bool = False) -> Fault | None: ...
+
+    def pause(self, seconds: float) -> None: ...
+
+
+class Call(Protocol):
+    """What :predict needs of a recorded call (server.Recorded)."""
+
+    model: str
+    body: Any
+
+
+def predict(server: Server, record: Call) -> tuple[int, bytes, Any]:
     info = KNOWN_MODELS[record.model]
-    checked = check(info, record.body)
+    checked = check(info, record.body, capability)
     fault = server.take_fault(PREDICT, record.model)
     kind = fault.kind if fault else ""
     if kind in ("429", "500", "503"):

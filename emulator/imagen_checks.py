@@ -6,7 +6,7 @@ rules, so the legacy backend is held to the same standard: unknown fields, wrong
 of range, a mask of another size than its image, images over 10 MB. Each refusal is Imagen's 400
 ("Invalid value at '<camelCase path>': ...") without details, as that API answers. Numbers are taken
 as JSON doubles (1.0), as the GAPIC REST client sends them. The per-model rules (sizes, ratios,
-negative prompts) come from plugin.backends.imagen_models, the legacy client's own table.
+negative prompts) come from plugin.legacy.imagen.models, the legacy client's own table.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import numpy as np
 from PIL import Image
 
 from emulator.errors import ApiError
-from plugin.backends.imagen_classes import CLASS_NAMES
-from plugin.backends.imagen_models import (
+from emulator.imagen_tables import (
     CAPABILITY,
+    CLASS_NAMES,
     GENERATE,
     IMAGETEXT,
     MAX_IMAGE_BYTES,
@@ -150,17 +150,18 @@ def prompt_length(prompt: str, path: str, limit: int = PROMPT_TOKENS) -> str:
     return prompt
 
 
-def check(info: ModelInfo, body: Any) -> Checked:
-    """Validate a whole :predict body for one model; raises ApiError (400)."""
+def check(info: ModelInfo, body: Any, capability: Any) -> Checked:
+    """Validate a whole :predict body for one model; raises ApiError (400).
+
+    `capability` checks the edit model's instance (emulator/imagen_edit.py, which builds on this
+    module's helpers and so is passed in, not imported: no circle)."""
     keys(body, {"instances", "parameters", "labels"}, "")
     instances = body.get("instances")
     if not isinstance(instances, list) or len(instances) != 1:
         raise refuse("instances", "exactly one instance is supported")
     params = body.get("parameters", {})
     keys(params, set(params) if isinstance(params, dict) else set(), "parameters")
-    from emulator import imagen_edit
-
-    checker = {GENERATE: _generate, CAPABILITY: imagen_edit.capability, UPSCALE: _upscale,
+    checker = {GENERATE: _generate, CAPABILITY: capability, UPSCALE: _upscale,
                IMAGETEXT: _imagetext, VERIFY: _verify}[info.family]
     return checker(info, instances[0], params)
 

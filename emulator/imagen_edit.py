@@ -30,7 +30,7 @@ from emulator.imagen_checks import (
     text,
     whole,
 )
-from plugin.backends.imagen_models import CAPABILITY, MAX_REFERENCE_IMAGES, ModelInfo
+from emulator.imagen_tables import CAPABILITY, MAX_REFERENCE_IMAGES, ModelInfo
 
 REFS = "instances[0].referenceImages"
 

@@ -119,16 +119,20 @@ ACTIONS = (
        gemini_missing="Select Subject runs on the offline engine only (a cut-out model on this computer).",
        fixed={"variations": 1, "seed": None, "backend": "local", "tier": "standard", "max_size": "auto",
               "model": ""}),
-    # Imagen (legacy) only, on the command line: Google shut Imagen down and documents no successor API
-    _a("auto_mask", "auto-mask", "Edit by Automatic Mask", None, "", (),
-       "layer", "ignored", "layers", ("imagen",), offline_missing="finding the area to edit by itself",
-       gemini_missing="Automatic masks were an Imagen feature, and Google shut Imagen down; make a selection "
-                      "(Select > By Color, Foreground Select) and use Inpaint, Remove Object or Replace Background."),
-    _a("verify", "verify", "Check SynthID Watermark", None, "", (),
-       "layer", "ignored", "text", ("imagen",), offline_missing="checking for Google's SynthID watermark",
-       gemini_missing="Google documents no SynthID check for Gemini on Vertex AI; the Imagen check is shut down."),
 )
 BY_NAME = dict((action.name, action) for action in ACTIONS)
+
+
+def register(name, procedure, title, label, blurb, parameters, reads, selection, result, served, **more):
+    # type: (str, str, str, str, str, tuple, str, str, str, tuple, **object) -> Action
+    """Add an action a wing of its own declares (plugin/legacy/imagen/actions.py: the Imagen (legacy)
+    menu-less ones), with the same fields as the entries above; it joins ACTIONS and BY_NAME."""
+    global ACTIONS
+    entry = _a(name, procedure, title, label, blurb, parameters, reads, selection, result, served, **more)
+    ACTIONS += (entry,)
+    BY_NAME[name] = entry
+    return entry
+
 MENU = tuple(action for action in ACTIONS if action.label)
 """The actions with a menu entry, in menu order."""
 
@@ -163,7 +167,6 @@ def answers_in_text(name):
 
 LOCAL_ACTIONS = served_by("local")
 GEMINI_ACTIONS = served_by("gemini")
-IMAGEN_ACTIONS = served_by("imagen")
 
 
 GROUP_PROMPT_CHARACTERS = 48

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from plugin.ops import TIERS, Operation, OperationError, _check_choice, _check_int, _check_text, register
+from plugin.ops_base import TIERS, Operation, OperationError, _check_choice, _check_int, _check_text, register
 
 
 def _check_recipe(recipe: object) -> None:

@@ -195,9 +195,7 @@ def _run_side_by_side(one, deliver, count: int, workers: int, failures: list, ba
         except BaseException:
             for future in pending:
                 future.cancel()
-            stop = getattr(backend, "cancel", None)
-            if stop is not None:  # the calls still waiting give up at once
-                stop()
+            backend.cancel()  # the calls still waiting give up at once
             raise
 
 

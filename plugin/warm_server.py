@@ -379,7 +379,8 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     pin_threading_layer()
     from plugin import job_runner  # noqa: F401  the heavy imports, once
-    from plugin.backends import gemini, imagen, local  # noqa: F401
+    from plugin.backends import gemini, local  # noqa: F401
+    from plugin.legacy.imagen import backend  # noqa: F401
 
     log(f"libraries imported in {time.perf_counter() - started:.2f} s")
     server = Server(paths, int(owner), owner_start, repo)

@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
 def check() -> int:
     """Import what a job imports (NumPy, SciPy, OpenCV, Numba, the Google clients); say how long it took."""
     from plugin import job_runner  # noqa: F401
-    from plugin.backends import gemini, imagen, local  # noqa: F401
+    from plugin.backends import gemini, local  # noqa: F401
+    from plugin.legacy.imagen import backend  # noqa: F401
 
     emit({"ok": True, "seconds": round(time.perf_counter() - STARTED, 3)})
     return jobfiles.EXIT_OK

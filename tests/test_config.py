@@ -127,8 +127,8 @@ def test_transport_reads_a_service_account_key_and_its_project(tmp_path):
 
 def test_hosts_and_locations():
     """global has no region prefix; Imagen (legacy) is regional, so global means us-central1 there."""
-    from plugin.backends.imagen import ImagenBackend
     from plugin.backends.transport import VertexTransport
+    from plugin.legacy.imagen.backend import ImagenBackend
 
     transport = VertexTransport(Settings())
     assert transport.host("global") == "aiplatform.googleapis.com"

@@ -362,3 +362,28 @@ def test_removal_uses_the_engine(emulator):
     data = base64.b64decode(reply["predictions"][0]["bytesBase64Encoded"])
     out = np.asarray(Image.open(io.BytesIO(data)))
     assert np.abs(out[15, 30].astype(int) - 120).max() <= 2
+
+
+def test_a_wrong_product_table_fails_against_the_emulators_own(emulator, monkeypatch):
+    """The emulator checks :predict bodies against its own tables (emulator/imagen_tables.py), not the
+    product's: a product table claiming a field the model does not take sends it, and the emulator
+    refuses it, as the service would."""
+    import dataclasses
+
+    from plugin import ops
+    from plugin.backends.base import EditRequest
+    from plugin.config import Settings
+    from plugin.legacy.imagen import models, requests
+
+    model = "imagen-4.0-generate-001"
+    settings = Settings(models={"imagen_generate": model})
+    op = ops.Generate(prompt="a kite", negative_prompt="blur")
+    right = requests.build_call(EditRequest(op=op, image=None), settings)
+    assert "negativePrompt" not in right.parameters
+    assert post(emulator, model, {"instances": [right.instance], "parameters": right.parameters})[0] == 200
+
+    wrong = dataclasses.replace(models.KNOWN_MODELS[model], negative_prompt=True)
+    monkeypatch.setitem(models.KNOWN_MODELS, model, wrong)
+    call = requests.build_call(EditRequest(op=op, image=None), settings)
+    status, reply = post(emulator, model, {"instances": [call.instance], "parameters": call.parameters})
+    assert status == 400 and "negativePrompt" in reply["error"]["message"]

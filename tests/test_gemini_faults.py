@@ -212,7 +212,7 @@ def test_a_text_model_for_pictures_is_refused_before_any_call(backend, emulator)
 
 
 def test_automatic_masks_and_synthid_are_refused_with_the_reason(backend):
-    from plugin.ops_imagen import AutoMaskEdit, VerifyWatermark
+    from plugin.legacy.imagen.ops import AutoMaskEdit, VerifyWatermark
 
     with pytest.raises(BackendError, match="Google shut Imagen down"):
         backend.check_supported(AutoMaskEdit(prompt="x", classes="car"))

@@ -761,7 +761,8 @@ def test_without_fcntl_jobs_work_as_before(job_tmp, monkeypatch):
 
 def test_the_action_table_is_the_one_list_of_actions():
     """Menu entries, operations, titles and what each backend serves all come from plugin/actions.py."""
-    from plugin.backends import gemini, imagen, local
+    from plugin.backends import gemini, local
+    from plugin.legacy.imagen import backend as imagen
 
     assert set(actions.BY_NAME) == set(ops.OPERATIONS)
     assert [proc.action for proc in procedures.PROCEDURES] == [a.name for a in actions.ACTIONS if a.label]

@@ -17,10 +17,11 @@ from google.auth.credentials import AnonymousCredentials  # noqa: E402
 from emulator import start_in_thread  # noqa: E402
 from plugin import ops  # noqa: E402
 from plugin.backends.base import EditRequest  # noqa: E402
-from plugin.backends.imagen import ImagenBackend  # noqa: E402
 from plugin.backends.transport import Backoff  # noqa: E402
 from plugin.config import Settings  # noqa: E402
-from plugin.ops_imagen import AutoMaskEdit, Customize, VerifyWatermark  # noqa: E402
+from plugin.legacy.imagen.backend import ImagenBackend  # noqa: E402
+from plugin.legacy.imagen.ops import AutoMaskEdit, VerifyWatermark  # noqa: E402
+from plugin.ops import Customize  # noqa: E402
 from tests.gemini_support import gradient  # noqa: E402
 
 EMULATOR_OPTIONS = {"imagen": True}  # a project that keeps an Imagen endpoint
@@ -339,7 +340,7 @@ def test_capabilities_keep_requests_under_limits(backend):
 
 
 def _png_b64(rgba: np.ndarray) -> str:
-    from plugin.backends.imagen_requests import wire_image
+    from plugin.legacy.imagen.requests import wire_image
 
     return wire_image(rgba)["bytesBase64Encoded"]
 

@@ -15,9 +15,6 @@ pytest.importorskip("google.cloud.aiplatform_v1")
 from emulator import Fault  # noqa: E402
 from plugin import ops  # noqa: E402
 from plugin.backends.base import BackendError, Cancelled, EditRequest  # noqa: E402
-from plugin.backends.imagen import ImagenBackend  # noqa: E402
-from plugin.backends.imagen_requests import PredictCall  # noqa: E402
-from plugin.backends.imagen_responses import SafetyFiltered  # noqa: E402
 from plugin.backends.transport import Backoff  # noqa: E402
 from plugin.backends.vertex_errors import (  # noqa: E402
     ApprovalNeeded,
@@ -26,6 +23,9 @@ from plugin.backends.vertex_errors import (  # noqa: E402
     ServiceUnavailable,
 )
 from plugin.config import Settings  # noqa: E402
+from plugin.legacy.imagen.backend import ImagenBackend  # noqa: E402
+from plugin.legacy.imagen.requests import PredictCall  # noqa: E402
+from plugin.legacy.imagen.responses import SafetyFiltered  # noqa: E402
 
 GENERATE = EditRequest(op=ops.Generate(prompt="a red fox in snow", variations=4), image=None)
 

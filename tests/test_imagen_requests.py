@@ -12,12 +12,12 @@ from PIL import Image
 
 from plugin import ops
 from plugin.backends.base import BackendError, EditRequest, UnsupportedOperation
-from plugin.backends.imagen_classes import CLASS_NAMES, parse_classes
-from plugin.backends.imagen_requests import PredictCall, build_call, wire_image
-from plugin.backends.imagen_responses import SafetyFiltered, explain_codes, read_predictions
 from plugin.config import Settings
-from plugin.ops import OperationError, from_dict
-from plugin.ops_imagen import AutoMaskEdit, Customize
+from plugin.legacy.imagen.classes import CLASS_NAMES, parse_classes
+from plugin.legacy.imagen.ops import AutoMaskEdit
+from plugin.legacy.imagen.requests import PredictCall, build_call, wire_image
+from plugin.legacy.imagen.responses import SafetyFiltered, explain_codes, read_predictions
+from plugin.ops import Customize, OperationError, from_dict
 
 
 def rgba(width: int = 64, height: int = 48) -> np.ndarray:

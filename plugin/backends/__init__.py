@@ -56,7 +56,7 @@ def make_backend(name: str, settings: Settings) -> Backend:
 
         return GeminiBackend(settings, chosen_by_auto=chosen_by_auto)
     if name == "imagen":
-        from plugin.backends.imagen import ImagenBackend
+        from plugin.legacy.imagen.backend import ImagenBackend
 
         return ImagenBackend(settings)
     raise BackendError(f"backend {name!r} is unknown; choose one of {', '.join(KNOWN)}")

@@ -121,6 +121,10 @@ class Backend:
     def run(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
         raise NotImplementedError
 
+    def cancel(self) -> None:
+        """Stop waiting for the calls under way (safe from any thread); the pipeline calls it when a
+        variation fails or the user cancels. Nothing to stop for a backend that does not wait."""
+
     def check_supported(self, op: Operation) -> None:
         """Raise UnsupportedOperation with a helpful message if the action is not offered.
 

@@ -21,7 +21,6 @@ from plugin import actions
 from plugin.actions import GEMINI_ACTIONS
 from plugin.backends import gemini_conversation
 from plugin.backends.base import (
-    Backend,
     BackendError,
     BackendResult,
     Capabilities,
@@ -30,6 +29,7 @@ from plugin.backends.base import (
     UnsupportedOperation,
     no_progress,
 )
+from plugin.backends.cloud import CloudBackend
 from plugin.backends.gemini_requests import Choice, GeminiCall, build_call
 from plugin.backends.gemini_responses import read_response
 from plugin.backends.model_memory import ModelMemory
@@ -37,11 +37,11 @@ from plugin.backends.transport import Backoff, VertexTransport
 from plugin.backends.vertex_errors import ModelUnavailable
 from plugin.catalogue import IMAGEN, TIER_LABELS
 from plugin.config import Settings
-from plugin.ops import Background, Operation
+from plugin.ops import Operation
 
 ACTIONS = GEMINI_ACTIONS
 
-class GeminiBackend(Backend):
+class GeminiBackend(CloudBackend):
     name = "gemini"
 
     def __init__(self, settings: Settings, *, credentials: Any = None, backoff: Backoff | None = None,
@@ -73,13 +73,8 @@ class GeminiBackend(Backend):
     def cancel(self) -> None:
         self.transport.cancel()
 
-    def run(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
-        self.check_supported(request.op)
+    def call(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
         op = request.op
-        if isinstance(op, Background) and op.mode != "prompt":
-            from plugin.backends.local import background_here
-
-            return background_here(request, progress)
         choice = self.choose(op)
         call = build_call(request, choice, self.settings)
         try:

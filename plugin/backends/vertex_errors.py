@@ -180,7 +180,7 @@ def _from_http(failure: HttpFailure, context: CallContext) -> BackendError:
         if any(w in lowered for w in PEOPLE_WORDS):
             return _approval(detail)
         if "responsible ai" in lowered or "sensitive words" in lowered:  # Imagen's refusal of a prompt
-            from plugin.backends.imagen_responses import explain_codes
+            from plugin.legacy.imagen.responses import explain_codes
 
             category = explain_codes(detail)
             kind = f" ({category})" if category else ""

@@ -11,11 +11,11 @@ import collections
 import json
 import os
 
-from plugin import actions, regions
+from plugin import __version__, actions, regions
 from plugin.errors import HostError
 from plugin.hosts.operation import text
 
-PLUGIN_VERSION = "0.1.0"
+PLUGIN_VERSION = __version__  # the one version constant (plugin/__init__.py; pyproject reads it too)
 PARASITE_NAME = "imagen-gimp-provenance"
 COMMENT_PARASITE = "gimp-comment"
 RESTORED_SELECTION = "restored-selection.raw"

@@ -11,31 +11,30 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from plugin.actions import IMAGEN_ACTIONS
+from plugin.actions import served_by
 from plugin.backends.base import (
-    Backend,
     BackendResult,
     Capabilities,
     EditRequest,
     Progress,
     no_progress,
 )
-from plugin.backends.imagen_requests import PredictCall, build_call
-from plugin.backends.imagen_responses import read_predictions
+from plugin.backends.cloud import CloudBackend
 from plugin.backends.transport import Backoff, VertexTransport
 from plugin.config import Settings
-from plugin.ops import Background
+from plugin.legacy.imagen.requests import PredictCall, build_call
+from plugin.legacy.imagen.responses import read_predictions
 
-ACTIONS = IMAGEN_ACTIONS
+ACTIONS = served_by("imagen")  # after the imports: plugin.ops has loaded the wing's actions
 DEFAULT_REGION = "us-central1"
 
 
-class ImagenBackend(Backend):
+class ImagenBackend(CloudBackend):
     name = "imagen"
 
     def __init__(self, settings: Settings, *, credentials: Any = None, backoff: Backoff | None = None,
                  cancel_event: threading.Event | None = None, transport: VertexTransport | None = None):
-        import plugin.ops_imagen  # noqa: F401  (registers auto_mask / verify)
+        import plugin.legacy.imagen.ops  # noqa: F401  (registers auto_mask / verify)
 
         self.settings = settings
         self.transport = transport or VertexTransport(settings, credentials=credentials, backoff=backoff,
@@ -55,13 +54,7 @@ class ImagenBackend(Backend):
         """Stop waiting for the current call (safe from any thread)."""
         self.transport.cancel()
 
-    def run(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
-        self.check_supported(request.op)
-        op = request.op
-        if isinstance(op, Background) and op.mode != "prompt":
-            from plugin.backends.local import background_here
-
-            return background_here(request, progress)
+    def call(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
         call = build_call(request, self.settings)
         progress(0.02, f"sending to {call.model}")
         predictions = self.predict(call, progress)

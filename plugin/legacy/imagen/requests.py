@@ -16,18 +16,28 @@ import numpy as np
 from PIL import Image
 
 from plugin.backends.base import BackendError, EditRequest, UnsupportedOperation
-from plugin.backends.imagen_classes import parse_classes
-from plugin.backends.imagen_models import (
+from plugin.config import ImagenOptions, Settings
+from plugin.legacy.imagen.classes import parse_classes
+from plugin.legacy.imagen.models import (
     CAPABILITY,
     MAX_IMAGE_BYTES,
     MAX_UPSCALE_OUTPUT_PIXELS,
     ModelInfo,
     model_info,
 )
-from plugin.config import ImagenOptions, Settings
-from plugin.ops import Background, Describe, Edit, Generate, InpaintInsert, InpaintRemove, Operation, Outpaint
+from plugin.legacy.imagen.ops import AutoMaskEdit, VerifyWatermark
+from plugin.ops import (
+    Background,
+    Customize,
+    Describe,
+    Edit,
+    Generate,
+    InpaintInsert,
+    InpaintRemove,
+    Operation,
+    Outpaint,
+)
 from plugin.ops import Upscale as UpscaleOp
-from plugin.ops_imagen import AutoMaskEdit, Customize, VerifyWatermark
 
 CAPTION_LANGUAGES = ("en", "de", "fr", "it", "es")
 REFERENCE_SIDE = 1024  # customization references: the model works at about 1024 px

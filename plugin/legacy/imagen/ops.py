@@ -3,7 +3,7 @@ mask, and SynthID watermark verification (imageverification@001).
 
 Google shut the Imagen family down in 2026 and documents no successor API for either, so neither has
 a GIMP menu entry; they stay for the command line and for projects that keep an Imagen endpoint.
-Importing this module registers them (plugin/ops.py does).
+Importing this module registers them (plugin/ops.py does); it imports only ops_base, so no circle.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from plugin.ops import Customize, Operation, OperationError, _check_choice, _check_text, register
+from plugin.legacy.imagen import actions as _actions  # noqa: F401  (registers the two actions first)
+from plugin.ops_base import Operation, OperationError, _check_choice, _check_text, register
 
 AUTO_MASK_EDITS = ("insert", "remove", "background")
 AUTO_MASK_MODES = ("background", "foreground", "semantic")
@@ -39,7 +40,7 @@ class AutoMaskEdit(Operation):
         _check_text("negative_prompt", self.negative_prompt, required=False)
         _check_text("classes", self.classes, required=self.mask_mode == "semantic")
         if self.mask_mode == "semantic":
-            from plugin.backends.imagen_classes import parse_classes
+            from plugin.legacy.imagen.classes import parse_classes
 
             try:
                 ids = parse_classes(self.classes)
@@ -61,4 +62,4 @@ class VerifyWatermark(Operation):
     action: ClassVar[str] = "verify"
 
 
-__all__ = ["AutoMaskEdit", "Customize", "VerifyWatermark"]
+__all__ = ["AutoMaskEdit", "VerifyWatermark"]

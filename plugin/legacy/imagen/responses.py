@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from plugin.backends.base import BackendError, BackendResult, SafetyFiltered
-from plugin.backends.imagen_requests import PredictCall
+from plugin.legacy.imagen.requests import PredictCall
 
 # Support codes in safety messages -> category (Google's RAI support-code table).
 SUPPORT_CODES = {
