@@ -10,7 +10,7 @@ import json
 import os
 import sys
 
-from plugin import jobfiles
+from plugin.link import jobfiles
 
 
 def main(folder: str) -> int:

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from host_support import FakeHost
 
-from plugin import actions, errors, jobfiles, ops, regions
+from plugin import actions, errors, ops, regions
 from plugin.geometry import Rect
-from plugin.hosts import job_client, jobs, paste_plan, procedures, worker_client
+from plugin.hosts import job_client, paste_plan, procedures
 from plugin.hosts import operation as host_op  # the dialog values -> operation
+from plugin.link import jobfiles, jobs, worker_client
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -386,8 +387,8 @@ def _python27_works() -> bool:
 def test_common_imports_under_python_2_7():
     """GIMP 2.10's Python is 2.7: the shared host code must import and plan there too."""
     code = ("from plugin import actions, errors, params, regions; from plugin.geometry import Rect; "
-            "from plugin.hosts import pixel_bytes, interface, job_client, jobs, paste_plan, procedures; "
-            "from plugin.hosts import worker_client; "
+            "from plugin.hosts import pixel_bytes, interface, job_client, paste_plan, procedures; "
+            "from plugin.link import jobfiles, jobs, warm_channel, warm_client, worker_client; "
             "from plugin.hosts import operation as host_op; "
             "op = host_op.build_operation('remove', {'prompt': 'x'}); "
             "print(regions.plan_input('remove', op, Rect(0,0,99,99), Rect(0,0,99,99), Rect(10,10,5,5)).rect)")
@@ -452,7 +453,7 @@ def test_worker_dies_when_the_plugin_process_is_killed(tmp_path):
     plugin = textwrap.dedent(f"""
         import os, sys
         sys.path.insert(0, {str(REPO)!r})
-        from plugin.hosts import jobs, worker_client
+        from plugin.link import jobs, worker_client
         job = {{"action": "remove", "prompt": "slow"}}
         folder = jobs.make_job(job, 2, 2, (0, 0), b"\\0" * 16, b"\\xff" * 4)
         def progress(fraction, stage):
@@ -561,7 +562,7 @@ PLUGIN_WITH_A_JOB = """
 import sys, tempfile
 sys.path.insert(0, {repo!r})
 tempfile.tempdir = {tmp!r}
-from plugin.hosts import jobs
+from plugin.link import jobs
 folder = jobs.make_job({{"action": "remove"}}, 2, 2, (0, 0), b"\\0" * 16, b"\\xff" * 4)
 print(folder)
 sys.stdout.flush()

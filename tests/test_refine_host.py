@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from plugin.geometry import Rect
-from plugin.hosts import job_client, jobs, paste_plan
+from plugin.hosts import job_client, paste_plan
+from plugin.link import jobs
 from tests.host_support import FakeHost
 from tests.test_host_common import values_for
 

@@ -18,9 +18,10 @@ from plugin import actions, errors
 from plugin.errors import HostError
 from plugin.geometry import Rect, intersect
 from plugin.hosts import gimp2_arguments as arguments
-from plugin.hosts import gimp2_scene, job_client, jobs, paste_plan, pixel_bytes, procedures, worker_client
+from plugin.hosts import gimp2_scene, job_client, paste_plan, pixel_bytes, procedures
 from plugin.hosts.interface import Host
 from plugin.hosts.operation import native_str, to_unicode
+from plugin.link import jobs, worker_client
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 AUTHOR = "imagen-gimp contributors"

@@ -13,7 +13,7 @@ import os
 
 from plugin import actions, regions
 from plugin.errors import HostError
-from plugin.hosts.operation import text
+from plugin.link.jobfiles import text
 
 PLUGIN_VERSION = "0.1.0"
 PARASITE_NAME = "imagen-gimp-provenance"
