@@ -24,7 +24,7 @@ from plugin.hosts import gimp3  # noqa: E402
 
 
 class ImagenPlugIn(Gimp.PlugIn):
-    """The Filters > Imagen procedures (see plugin/hosts/common.py for the list)."""
+    """The Filters > Imagen procedures (see plugin/hosts/procedures.py for the list)."""
 
     def do_set_i18n(self, name):
         return False, None, None

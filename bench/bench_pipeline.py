@@ -20,8 +20,9 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from plugin import jobfiles, ops  # noqa: E402
+from plugin import ops  # noqa: E402
 from plugin.backends.local import LocalBackend  # noqa: E402
+from plugin.link import jobfiles  # noqa: E402
 from plugin.pipeline import load_rgba, run  # noqa: E402
 
 
@@ -48,7 +49,7 @@ def cold_start() -> None:
                            image.tobytes(), selection.tobytes())
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         started = time.perf_counter()
-        worker = subprocess.Popen([sys.executable, "-m", "plugin.worker", folder], stdout=subprocess.PIPE,
+        worker = subprocess.Popen([sys.executable, "-m", "plugin.link.worker", folder], stdout=subprocess.PIPE,
                                   text=True, env=env, cwd=ROOT)
         first = worker.stdout.readline()
         first_at = time.perf_counter() - started

@@ -1,6 +1,6 @@
-"""Per-call overhead of the worker, cold (a Python per call) against warm (plugin/warm_server.py).
+"""Per-call overhead of the worker, cold (a Python per call) against warm (plugin/link/warm_server.py).
 
-Each call runs a small Remove Object (local engine) through plugin/hosts/warm_client.run_worker, as
+Each call runs a small Remove Object (local engine) through plugin/link/warm_client.run_worker, as
 hosts/job_client.run_job does; overhead = the call's wall time - the compute the job reports. The warm calls
 start with the worker's own first call (which starts it), then wait a moment so its kernels are warm.
 
@@ -22,8 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from plugin import jobfiles  # noqa: E402
-from plugin.hosts import warm_client  # noqa: E402
+from plugin.link import jobfiles, warm_client  # noqa: E402
 from tests.conftest import ellipse_mask, photo  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from plugin import __version__, actions, compose, crop, errors, images, ops, upscale_cost
-from plugin.hosts import warm_client
+from plugin.link import warm_client
 
 EXIT_USER = 2
 EXIT_BUG = 1
@@ -274,7 +274,7 @@ def run_operation(args: argparse.Namespace) -> dict:
         return run_here(op, region, region_selection, references, paths, whole, progress)
     repo = str(Path(__file__).resolve().parents[1])
     if warm_client.worker_up(sys.executable, repo):  # the warm worker GIMP uses: no imports, kernels loaded
-        from plugin import cli_warm
+        from plugin.link import cli_warm
 
         return cli_warm.run(op, region, region_selection, origin, references, paths, whole, progress, recipe_of)
     try:  # no worker yet: this call runs here as quickly as ever, and starts one for the calls after it

@@ -121,7 +121,7 @@ class Settings:
     backend: str = "auto"
     models: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MODELS))
     timeout_seconds: float = 180.0
-    warm_worker: bool = True  # keep a worker with the libraries loaded between calls (plugin/warm_server.py)
+    warm_worker: bool = True  # keep a worker with the libraries loaded between calls (plugin/link/warm_server.py)
     worker_idle_minutes: float = 10.0  # how long that worker waits for the next call before it exits
     imagen: ImagenOptions = field(default_factory=ImagenOptions)
     gemini: GeminiOptions = field(default_factory=GeminiOptions)

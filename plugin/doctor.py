@@ -102,7 +102,7 @@ def _worker() -> Line:
     """The worker GIMP starts for each job: does it start, and how long does its start take?"""
     started = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, "-m", "plugin.worker", "--check"], cwd=str(REPO), timeout=120,
+        done = subprocess.run([sys.executable, "-m", "plugin.link.worker", "--check"], cwd=str(REPO), timeout=120,
                               capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Line("worker", False, f"did not start ({exc})", f"run ./install.sh in {REPO}")

@@ -12,7 +12,7 @@ from plugin.backends.base import Backend, BackendResult, Capabilities, EditReque
 from plugin.pipeline import load_rgba
 
 DATA = Path(__file__).parent / "data"
-# warm workers started by tests end with this pytest process (plugin/hosts/warm_client.py owner_pid)
+# warm workers started by tests end with this pytest process (plugin/link/warm_client.py owner_pid)
 os.environ.setdefault("IMAGEN_GIMP_WORKER_OWNER", str(os.getpid()))
 # every Gemini picture keeps its exchange for Refine Result: tests keep theirs out of the user's cache
 if not os.environ.get("IMAGEN_GIMP_CONVERSATIONS"):

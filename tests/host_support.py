@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from plugin.geometry import Rect
+from plugin.hosts import procedures
 from plugin.hosts.interface import Host
+
+
+def values_for(action: str, **overrides) -> dict:
+    """A dialog's values for `action`: its parameters' defaults, with overrides (underscores for dashes)."""
+    proc = procedures.PROCEDURE_BY_ACTION[action]
+    values = {param.name: param.default for param in proc.params}
+    values.update({key.replace("_", "-"): value for key, value in overrides.items()})
+    return values
 
 
 class FakeHost(Host):

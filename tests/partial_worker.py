@@ -1,6 +1,6 @@
 """A worker that makes one variation and then stops on a problem it understands (exit code 2).
 
-tests/test_host_common.py runs it through IMAGEN_GIMP_WORKER_MODULE to check that the host keeps
+tests/test_job_client.py runs it through IMAGEN_GIMP_WORKER_MODULE to check that the host keeps
 the finished variation instead of throwing it away.
 """
 
@@ -10,7 +10,7 @@ import json
 import os
 import sys
 
-from plugin import jobfiles
+from plugin.link import jobfiles
 
 
 def main(folder: str) -> int:

@@ -236,7 +236,8 @@ def test_the_host_reads_object_and_scene_and_pastes_a_group_per_variation(monkey
     import sys
     from pathlib import Path
 
-    from plugin.hosts import job_client, jobs, procedures
+    from plugin.hosts import job_client, procedures
+    from plugin.link import jobs
 
     monkeypatch.setenv("IMAGEN_GIMP_PYTHON", sys.executable)
     monkeypatch.setenv("IMAGEN_GIMP_ENDPOINT", emulator.url)

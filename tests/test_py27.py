@@ -1,7 +1,7 @@
 """The GIMP 2.10 adapter's stub tests under a real Python 2.7 (a Debian 11 root; see tests/py27_root.sh).
 
 Debian 12 has no Python 2.7, GIMP 2.10's Python-Fu is 2.7: this catches Python 3-only code in
-plugin/hosts/gimp2.py, common.py, jobfiles.py, geometry.py and the entry file. The root is built
+plugin/hosts/gimp2.py, the link's client half (plugin/link/), geometry.py and the entry file. The root is built
 once (debootstrap, about two minutes) and cached in ~/.cache/imagen-gimp/py27-root.
 """
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from plugin import actions, doctor, jobfiles, regions
+from plugin import actions, doctor, regions
 from plugin.geometry import Rect
 from plugin.hosts import paste_plan
+from plugin.link import jobfiles
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

@@ -1,4 +1,4 @@
-"""The warm worker (plugin/warm_server.py) through its client (plugin/hosts/warm_client.py), as a host uses it.
+"""The warm worker (plugin/link/warm_server.py) through its client (plugin/link/warm_client.py), as a host uses it.
 
 Each test has its own "GIMP": a sleeping process that owns the worker (IMAGEN_GIMP_WORKER_OWNER), so
 workers never meet across tests and owner death can be staged. The cold fallback is a function that
@@ -21,8 +21,7 @@ import numpy as np
 import pytest
 
 from emulator import Fault, quick_engine, start_in_thread
-from plugin import jobfiles
-from plugin.hosts import warm_channel, warm_client, worker_client
+from plugin.link import jobfiles, warm_channel, warm_client, worker_client
 from tests.conftest import ellipse_mask, photo
 
 REPO = str(Path(__file__).resolve().parents[1])
@@ -183,7 +182,7 @@ def test_cancel_kills_the_job_and_the_next_call_works(owner):
 CLIENT = textwrap.dedent("""
     import json, os, sys
     sys.path.insert(0, {repo!r})
-    from plugin.hosts import warm_client
+    from plugin.link import warm_client
     env = json.loads(os.environ["TEST_ENV"])
     def progress(fraction, stage):
         print(json.dumps([fraction, stage]), flush=True)
@@ -282,6 +281,43 @@ def test_changed_plugin_files_get_a_fresh_worker(owner):
         os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert outcome.returncode == 0 and not notes
     assert wait_gone(pid, 5) and server_pid(env) not in (0, pid)
+
+
+def test_a_worker_started_from_the_old_layout_exits_as_stale(owner, tmp_path):
+    """An upgrade that only moves files (plugin/warm_server.py -> plugin/link/, same size and time, as
+    `git mv` leaves them) still retires the worker running the old layout: the next call gets a fresh one."""
+    import shutil
+
+    repo = tmp_path / "repo"
+    for top in ("plugin", "emulator"):  # with __pycache__: the engine's compiled kernels stay valid
+        shutil.copytree(Path(REPO, top), repo / top)
+    moved, old = repo / "plugin" / "link" / "warm_server.py", repo / "plugin" / "warm_server.py"
+    os.rename(moved, old)  # the layout before the link had a package of its own
+    env = environment(owner, IMAGEN_GIMP_WORKER_WARMUP="0")
+    link = warm_client.Link(PYTHON, str(repo), warm_client.job_environment(env, str(repo)))
+    warm_channel.secure_folder(link.paths.folder)
+    subprocess.run([PYTHON, "-m", "plugin.warm_server", link.paths.folder, link.paths.key, str(link.owner),
+                    link.owner_start, str(repo)], cwd=repo, env=link.env, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=True)
+    deadline = time.monotonic() + 60
+    while not os.path.exists(link.paths.socket) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    old_pid = int(warm_channel.read_record(link.paths.pid).get("pid") or 0)
+    assert old_pid and "plugin.warm_server" in Path(f"/proc/{old_pid}/cmdline").read_text()
+    os.rename(old, moved)  # the upgrade
+
+    notes: list[str] = []
+    folder = remove_job()
+    outcome = warm_client.run_worker(PYTHON, str(repo), folder, None,
+                                     worker_client.command_override(PYTHON, folder, env),
+                                     cold=went_cold, note=notes.append, environ=env)
+    assert outcome.returncode == 0 and not outcome.error and not notes
+    assert wait_gone(old_pid, 10)
+    new_pid = int(warm_channel.read_record(link.paths.pid).get("pid") or 0)
+    assert new_pid not in (0, old_pid) and alive(new_pid)
+    assert "plugin.link.warm_server" in Path(f"/proc/{new_pid}/cmdline").read_text().replace("\0", " ")
+    layer = jobfiles.read_result(folder)["layers"][0]  # and it did the job
+    assert len(layer_pixels(folder)) == layer["width"] * layer["height"] * 4 > 0
 
 
 def test_two_gimps_get_two_workers(owner):

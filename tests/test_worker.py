@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from plugin import jobfiles
+from plugin.link import jobfiles
 from tests.conftest import ellipse_mask, photo
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -17,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def run_worker(folder):
     env = dict(os.environ, IMAGEN_GIMP_CONFIG=os.path.join(folder, "none.toml"), PYTHONPATH=ROOT)
     env.pop("GOOGLE_CLOUD_PROJECT", None)
-    done = subprocess.run([sys.executable, "-m", "plugin.worker", folder], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "plugin.link.worker", folder], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=300)
     messages = [jobfiles.parse_message(line) for line in done.stdout.splitlines()]
     return done.returncode, messages, done.stderr
@@ -111,7 +111,7 @@ def test_worker_tells_a_bug_from_a_mistake(tmp_path):
 
 def test_an_os_error_inside_the_job_is_a_bug_not_the_users_fault(tmp_path, monkeypatch):
     """Only plugin.errors.UserError is the user's to fix; an OSError from deep inside is reported as a bug."""
-    from plugin import job_runner
+    from plugin.link import job_runner
 
     image = photo("cat")
     height, width = image.shape[:2]
@@ -124,5 +124,5 @@ def test_an_os_error_inside_the_job_is_a_bug_not_the_users_fault(tmp_path, monke
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(job_runner, "run", broken)
-    with pytest.raises(OSError):  # not caught as a user error: plugin/worker.py reports it as a bug
+    with pytest.raises(OSError):  # not caught as a user error: plugin/link/worker.py reports it as a bug
         job_runner.run_job(str(tmp_path), lambda message: None, 0.0)

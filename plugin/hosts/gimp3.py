@@ -29,15 +29,14 @@ from plugin.hosts import gimp3_arguments as arguments  # noqa: E402
 from plugin.hosts import (  # noqa: E402
     gimp3_scene,  # noqa: E402
     job_client,
-    jobs,
     paste_plan,
     pixel_bytes,
     procedures,
     timing,  # noqa: E402
-    worker_client,
 )
 from plugin.hosts.gimp3_paste import Paster  # noqa: E402
 from plugin.hosts.interface import Host  # noqa: E402
+from plugin.link import jobs, worker_client  # noqa: E402
 
 RW = GObject.ParamFlags.READWRITE
 RGBA = "R'G'B'A u8"

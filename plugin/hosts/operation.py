@@ -6,6 +6,7 @@ from __future__ import absolute_import
 from plugin import actions, geometry
 from plugin.errors import HostError
 from plugin.hosts.procedures import PROCEDURE_BY_ACTION, choice_value, field_name
+from plugin.link.jobfiles import text
 
 
 def build_operation(action, values, canvas_size=None):
@@ -78,16 +79,6 @@ def _outpaint_margins(proc, values, canvas_size):
             raise HostError("The image already has the aspect ratio %s: choose another ratio, or "
                             "set Expand to 'By margins in pixels'." % ratio)
     return {"left": left, "top": top, "right": right, "bottom": bottom}
-
-
-def text(value):
-    # type: (object) -> str
-    """A value as text, bytes decoded (GIMP 2.10's str stays a str)."""
-    if isinstance(value, bytes) and not isinstance(value, str):
-        return value.decode("utf-8")
-    if isinstance(value, (type(u""), str)):
-        return value
-    return str(value)
 
 
 def to_unicode(value):

@@ -13,7 +13,7 @@ import os
 
 from plugin import __version__, actions, regions
 from plugin.errors import HostError
-from plugin.hosts.operation import text
+from plugin.link.jobfiles import text
 
 PLUGIN_VERSION = __version__  # the one version constant (plugin/__init__.py; pyproject reads it too)
 PARASITE_NAME = "imagen-gimp-provenance"

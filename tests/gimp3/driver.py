@@ -912,7 +912,7 @@ def scenario_cancel():
     soon even without its parent-death signal; cancel-silent covers a worker that writes nothing.
     """
     s = "cancel"
-    image = cancel_mid_job(s, "plugin.worker", lambda _command: os.path.exists(OPTIONS["held"]),
+    image = cancel_mid_job(s, "plugin.link.worker", lambda _command: os.path.exists(OPTIONS["held"]),
                            backend="gemini")
     layer = image.get_layers()[0]
     status, error, _seconds = call("remove", image, [layer], backend="gemini", seed=5, grow=4, feather=8,
@@ -946,7 +946,7 @@ def scenario_cancel_silent():
 
 # -- the warm worker: one process per GIMP serves every call ---------------------------------------
 
-WARM_WORD = "plugin.warm_server"
+WARM_WORD = "plugin.link.warm_server"
 
 
 def warm_servers():

@@ -12,7 +12,7 @@ import os
 import sys
 import time
 
-from plugin import jobfiles
+from plugin.link import jobfiles
 
 SILENT_SECONDS = 300
 
@@ -38,7 +38,7 @@ def main(folder: str) -> int:
     if prompt == "FAULT:garbage":
         print("this is not JSON", flush=True)
         return jobfiles.EXIT_OK
-    from plugin import worker
+    from plugin.link import worker
 
     return worker.main([folder])
 

@@ -121,7 +121,7 @@ def _warm_workers_left(root: rootfs.Root, seconds: float = 15.0) -> list[str]:
                 state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
             except (OSError, ValueError, IndexError):
                 continue
-            if "plugin.warm_server" in command and inside and state not in ("Z", "X"):
+            if "plugin.link.warm_server" in command and inside and state not in ("Z", "X"):
                 left.append(f"{entry}: {command}")
         if not left or time.monotonic() > deadline:
             return left
@@ -292,7 +292,7 @@ def test_gimp3_cancel_leaves_no_copy_of_the_picture(gimp_reports):
     """After a Cancel no job folder (the selected area's pixels, job.json) stays in the temp folder.
 
     The killed plug-in cannot remove it; the next job (here the retry) removes every job folder
-    whose lock nobody holds (plugin/hosts/common.py sweep_stale_jobs).
+    whose lock nobody holds (plugin/link/jobs.py sweep_stale_jobs).
     """
     cancel = gimp_reports["cancel"]["cancel"]["cancel"]
     assert "job_folder_left" in cancel and not cancel["job_folder_left"], cancel
@@ -356,7 +356,7 @@ def test_gimp3_warm_worker(gimp_reports, scenario):
 
 
 def test_gimp3_warm_worker_replaced_says_so(gimp_reports):
-    from plugin.hosts import warm_client
+    from plugin.link import warm_client
 
     assert warm_client.STOPPED_NOTE in gimp_reports["warm"]["console"]
 

@@ -1,6 +1,6 @@
-"""A stand-in for plugin.worker in pure Python 2/3 (no NumPy), so the 2.7 suite can run whole calls.
+"""A stand-in for plugin.link.worker in pure Python 2/3 (no NumPy), so the 2.7 suite can run whole calls.
 
-It speaks the worker's protocol (plugin/jobfiles.py): JSON progress lines, result.json, layer files,
+It speaks the worker's protocol (plugin/link/jobfiles.py): JSON progress lines, result.json, layer files,
 exit codes. Results are simple and checkable: the selected pixels painted magenta (mask = the
 selection), the canvas border filled grey (outpaint), a nearest-neighbour upscale, a 32x24 picture
 for generate. A prompt FAULT:crash, FAULT:user or FAULT:garbage picks a failure; FAULT:partial
@@ -13,7 +13,7 @@ import json
 import os
 import sys
 
-from plugin import jobfiles
+from plugin.link import jobfiles
 
 TITLES = {"generate": "Generate Image", "insert": "Inpaint", "remove": "Remove Object",
           "outpaint": "Expand Canvas", "background": "Replace Background", "edit": "Edit with Prompt",

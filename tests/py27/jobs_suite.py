@@ -13,8 +13,7 @@ import sys
 import tempfile
 import unittest
 
-from plugin import jobfiles
-from plugin.hosts import jobs
+from plugin.link import jobfiles, jobs
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -22,7 +21,7 @@ PLUGIN_WITH_A_JOB = """
 import sys, tempfile
 sys.path.insert(0, %r)
 tempfile.tempdir = %r
-from plugin.hosts import jobs
+from plugin.link import jobs
 folder = jobs.make_job({"action": "remove"}, 2, 2, (0, 0), b"\\0" * 16, b"\\xff" * 4)
 sys.stdout.write(folder + "\\n")
 sys.stdout.flush()

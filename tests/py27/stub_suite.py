@@ -20,8 +20,9 @@ import gimpfu
 import stubtools
 
 from plugin import errors
-from plugin.hosts import job_client, paste_plan, pixel_bytes, procedures, worker_client
+from plugin.hosts import job_client, paste_plan, pixel_bytes, procedures
 from plugin.hosts import operation as host_op  # the dialog values -> operation
+from plugin.link import worker_client
 
 PREFIX = "python-fu-imagen-"
 DEFAULT = object()  # "the test's image / layer"; None means no image, as GIMP passes it
@@ -118,7 +119,7 @@ class TestRegistration(AdapterCase):
 
 
 class TestSharedHelpers(unittest.TestCase):
-    """common.py's helpers for what hosts hand over, under this Python (2.7 in CI)."""
+    """pixel_bytes.py's helpers for what hosts hand over, under this Python (2.7 in CI)."""
 
     def test_pad_region_places_rows_in_a_zero_frame(self):
         from plugin.geometry import Rect

@@ -11,7 +11,7 @@ import socket
 import tempfile
 import unittest
 
-from plugin.hosts import warm_channel, warm_client
+from plugin.link import warm_channel, warm_client
 
 
 class WarmClientSuite(unittest.TestCase):

@@ -1,8 +1,8 @@
 """The worker: runs one job folder outside GIMP's interpreter and reports progress as JSON lines.
 
 GIMP's Python has neither NumPy nor the Google client; the project's venv has both. A host writes
-a job folder (plugin/jobfiles.py), starts `python -m plugin.worker FOLDER`, reads our stdout line
-by line to move its progress bar, and reads result.json (see plugin/job_runner.py).
+a job folder (plugin/link/jobfiles.py), starts `python -m plugin.link.worker FOLDER`, reads our stdout line
+by line to move its progress bar, and reads result.json (see plugin/link/job_runner.py).
 
 This module stays light: it says "starting" before the heavy imports, so the host's progress bar
 moves within a fraction of a second of the click.
@@ -16,7 +16,8 @@ import sys
 import time
 import traceback
 
-from plugin import errors, jobfiles
+from plugin import errors
+from plugin.link import jobfiles
 
 STARTED = time.perf_counter()
 
@@ -35,11 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv == ["--check"]:  # Check Setup: the heavy imports a job needs, nothing else
         return check()
     if len(argv) != 1 or not os.path.isdir(argv[0]):
-        sys.stderr.write("usage: python -m plugin.worker JOB_FOLDER\n")
+        sys.stderr.write("usage: python -m plugin.link.worker JOB_FOLDER\n")
         return jobfiles.EXIT_USER
     progress(0.0, "starting")
     try:
-        from plugin.job_runner import run_job  # the heavy imports (NumPy, SciPy, clients) happen here
+        from plugin.link.job_runner import run_job  # the heavy imports (NumPy, SciPy, clients) happen here
 
         return run_job(argv[0], emit, STARTED)
     except Exception as exc:  # a bug: the host keeps the log and says it is not the user's doing
@@ -50,9 +51,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def check() -> int:
     """Import what a job imports (NumPy, SciPy, OpenCV, Numba, the Google clients); say how long it took."""
-    from plugin import job_runner  # noqa: F401
     from plugin.backends import gemini, local  # noqa: F401
     from plugin.legacy.imagen import backend  # noqa: F401
+    from plugin.link import job_runner  # noqa: F401
 
     emit({"ok": True, "seconds": round(time.perf_counter() - STARTED, 3)})
     return jobfiles.EXIT_OK

@@ -1,7 +1,7 @@
 """Job folders in the temp dir: made with a lock the host holds, removed after the paste, and swept
 when a plug-in died without removing its own (GIMP's Cancel SIGKILLs the plug-in).
 
-The folder layout is plugin/jobfiles.py's. GIMP's Python (2.7 for GIMP 2.10): standard library
+The folder layout is plugin/link/jobfiles.py's. GIMP's Python (2.7 for GIMP 2.10): standard library
 only, 2.7 syntax, type comments.
 """
 
@@ -14,7 +14,7 @@ import stat
 import sys
 import tempfile
 
-from plugin import jobfiles
+from plugin.link import jobfiles
 
 try:
     import fcntl

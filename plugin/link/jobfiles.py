@@ -13,7 +13,7 @@ Layout of a job folder:
     ref-N.rgba        other layers the action uses (customization, background image)
     host.lock         empty; the host process holds an exclusive flock on it while the job lives, so
                       a folder whose lock nobody holds is a leftover (a cancelled, SIGKILLed plug-in)
-                      that the next job removes (plugin/hosts/common.py sweep_stale_jobs)
+                      that the next job removes (plugin/link/jobs.py sweep_stale_jobs)
 The worker writes, and rewrites after every variation so partial results survive a failure:
     result.json       {"layers": [{"name", "x", "y", "width", "height", "pixels", "mask",
                                     "provenance": {...}}], "texts": [...], "notes": [...],
@@ -150,3 +150,13 @@ def _read_bytes(path):
     # type: (str) -> bytes
     with open(path, "rb") as handle:
         return handle.read()
+
+
+def text(value):
+    # type: (object) -> str
+    """A value as text, bytes decoded (GIMP 2.10's str stays a str)."""
+    if isinstance(value, bytes) and not isinstance(value, str):
+        return value.decode("utf-8")
+    if isinstance(value, (type(u""), str)):
+        return value
+    return str(value)

@@ -1,7 +1,7 @@
-"""Hand a job folder to the warm worker (plugin/warm_server.py) instead of starting a Python of its own.
+"""Hand a job folder to the warm worker (plugin/link/warm_server.py) instead of starting a Python of its own.
 
 Runs in GIMP's Python (3.x, and 2.7 for GIMP 2.10) and in the CLI: standard library only, 2.7 syntax.
-run_worker has the signature and result of the cold hosts/worker_client.run_worker, which it falls back to
+run_worker has the signature and result of the cold link/worker_client.run_worker, which it falls back to
 when warm is off (IMAGEN_GIMP_WARM=0), the tests swap the worker module (IMAGEN_GIMP_WORKER_MODULE), or the
 channel cannot be used (unsafe folder, no AF_UNIX, the server does not start): a call never fails
 because the warm path does.
@@ -24,10 +24,9 @@ import subprocess
 import sys
 import time
 
-from plugin import jobfiles
-from plugin.hosts import jobs, warm_channel, worker_client
-from plugin.hosts.warm_channel import IO_ERRORS, TIMEOUT, ChannelError
-from plugin.hosts.worker_client import WORKER_LOG, WorkerOutcome
+from plugin.link import jobfiles, jobs, warm_channel, worker_client
+from plugin.link.warm_channel import IO_ERRORS, TIMEOUT, ChannelError
+from plugin.link.worker_client import WORKER_LOG, WorkerOutcome
 
 try:
     import fcntl
@@ -200,7 +199,7 @@ class Link(object):
     def launch(self):
         # type: () -> object
         """Run the starter, which forks the server and exits at once: no GIMP or plug-in has it as a child."""
-        command = [self.python, "-m", "plugin.warm_server", self.paths.folder, self.paths.key,
+        command = [self.python, "-m", "plugin.link.warm_server", self.paths.folder, self.paths.key,
                    str(self.owner), self.owner_start, self.repo]
         devnull = open(os.devnull, "r+b")
         log = os.fdopen(os.open(self.paths.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")

@@ -1,8 +1,8 @@
-"""One job in a child forked by the warm worker (plugin/warm_server.py), made to look like a cold worker.
+"""One job in a child forked by the warm worker (plugin/link/warm_server.py), made to look like a cold worker.
 
-A cold worker is `python -m plugin.worker FOLDER` with the plug-in's environment, stdout to the host and
+A cold worker is `python -m plugin.link.worker FOLDER` with the plug-in's environment, stdout to the host and
 stderr to FOLDER/worker.log. The child recreates exactly that: the job's environment replaces the
-server's, stdout is the client's connection, stderr the job's log, and it runs plugin.worker.main. It is
+server's, stdout is the client's connection, stderr the job's log, and it runs plugin.link.worker.main. It is
 the leader of its own process group, so a cancel kills whatever it started too, and it dies with the
 server (parent-death signal), so a killed server leaves no job running.
 """
@@ -18,9 +18,9 @@ import tempfile
 import time
 import traceback
 
-from plugin import jobfiles
+from plugin.link import jobfiles
 
-WORKER_LOG = "worker.log"  # the name the host reads (plugin/hosts/common.py WORKER_LOG)
+WORKER_LOG = "worker.log"  # the name the host reads (plugin/link/worker_client.py WORKER_LOG)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
@@ -52,7 +52,7 @@ def run_child(conn: socket.socket, request: dict, repo: str, inherited: list[int
         tempfile.tempdir = None  # gettempdir() caches; TMPDIR is the job's now
         os.chdir(repo)
         sys.argv = [os.path.join(repo, "plugin", "worker.py"), folder]
-        from plugin import worker
+        from plugin.link import worker
 
         worker.STARTED = time.perf_counter()
         code = worker.main([folder])

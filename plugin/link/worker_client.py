@@ -12,9 +12,10 @@ import os
 import subprocess
 import time
 
-from plugin import errors, jobfiles
+from plugin import errors
 from plugin.errors import HostError
-from plugin.hosts.operation import text as as_text
+from plugin.link import jobfiles
+from plugin.link.jobfiles import text as as_text
 
 WORKER_LOG = "worker.log"
 
@@ -94,7 +95,7 @@ def worker_environment(repo, environ=None):
 
 
 class JobMessages(object):
-    """The worker's message lines as they come (the job protocol, plugin/jobfiles.py), for the cold and
+    """The worker's message lines as they come (the job protocol, plugin/link/jobfiles.py), for the cold and
     the warm run alike: the last error and its kind are kept, progress is passed to on_progress."""
 
     def __init__(self, on_progress):
@@ -116,7 +117,7 @@ class JobMessages(object):
 
 def worker_command(python, folder):
     # type: (str, str) -> list
-    return [python, "-m", "plugin.worker", folder]
+    return [python, "-m", "plugin.link.worker", folder]
 
 
 def run_worker(python, repo, folder, on_progress=None, command=None):

@@ -1,7 +1,7 @@
 """The private channel between a plug-in call and the warm worker: where it lives, who may use it, framing.
 
 Both ends import this file: the client in GIMP's own Python (3.x for GIMP 3, 2.7 for GIMP 2.10, and
-the CLI's venv) and the server (plugin/warm_server.py, the venv). So: standard library only, Python 2.7
+the CLI's venv) and the server (plugin/link/warm_server.py, the venv). So: standard library only, Python 2.7
 syntax, type comments.
 
 A worker serves one GIMP instance with one set of import-time settings (worker_key). Its files sit in a

@@ -1,5 +1,5 @@
 """The command line's jobs on the warm worker: the same job folder GIMP's hosts write, handed over the
-same private socket (plugin/hosts/warm_client.py), so a second `imagen-gimp` call within the idle time
+same private socket (plugin/link/warm_client.py), so a second `imagen-gimp` call within the idle time
 starts without importing SciPy, OpenCV, Numba or the Google clients again and finds the kernels loaded.
 
 The CLI has already read the files, checked the outputs and planned the region (plugin/crop.py); this
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from plugin import errors, images, jobfiles
-from plugin.hosts import jobs, warm_client, worker_client
+from plugin import errors, images
+from plugin.link import jobfiles, jobs, warm_client, worker_client
 
 REPO = str(Path(__file__).resolve().parents[1])
 Picture = Callable[[np.ndarray, bool, int, int, "tuple | None"], np.ndarray]

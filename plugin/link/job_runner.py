@@ -11,9 +11,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from plugin import errors, jobfiles, ops
+from plugin import errors, ops
 from plugin.backends import make_backend
 from plugin.config import load_settings
+from plugin.link import jobfiles
 from plugin.pipeline import JobOutput, ResultLayer, run
 
 Emit = Callable[[dict], None]
@@ -99,7 +100,7 @@ def run_job(folder: str, emit: Emit, started: float) -> int:
 
         output = run(op, image, selection, backend, progress, keep, references, followup)
         output.notes[:0] = notes  # a new conversation instead of the old one: say why
-    except errors.UserError as exc:  # the user can fix it; anything else is a bug (plugin/worker.py says so)
+    except errors.UserError as exc:  # the user can fix it; anything else is a bug (plugin/link/worker.py says so)
         message = str(exc)
         writer.write(output, complete=False, error=message)
         emit({"error": message, "kind": errors.kind_of(exc), "kept_layers": len(writer.entries)})

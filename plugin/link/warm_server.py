@@ -10,7 +10,7 @@ Numba threading layer is pinned to a fork-safe one (TBB, else workqueue) before 
 OpenCV is imported, never called. The kernels are warmed in a thread while no job runs, and no child is
 forked until that thread is done (a fork never copies a half-held lock).
 
-A job: a client connects to the socket (plugin/hosts/warm_channel.py), sends {"job": folder, "env": {...}},
+A job: a client connects to the socket (plugin/link/warm_channel.py), sends {"job": folder, "env": {...}},
 gets {"hello": pid, "queued": n} at once (the ping), then the job's own JSON lines (the child writes them
 straight into the connection, as a cold worker writes its stdout), then {"exit": code}. The child applies
 the job's environment, so every call behaves like a cold call with that environment. The connection
@@ -20,7 +20,7 @@ The server exits when its owner (the GIMP that started it, checked with its star
 is gone, when idle for the timeout, when its socket was removed or replaced, or when the plug-in's files
 changed since it started (answering that job {"stale": true}, so the client starts a fresh one).
 
-    python -m plugin.warm_server SOCKET_FOLDER KEY OWNER_PID OWNER_START REPO
+    python -m plugin.link.warm_server SOCKET_FOLDER KEY OWNER_PID OWNER_START REPO
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ import threading
 import time
 from pathlib import Path
 
-from plugin.hosts import warm_channel
-from plugin.warm_child import run_child
+from plugin.link import warm_channel
+from plugin.link.warm_child import run_child
 
 DEFAULT_IDLE = 600.0
 TICK = 1.0
@@ -378,9 +378,9 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(SystemExit(0)))
     started = time.perf_counter()
     pin_threading_layer()
-    from plugin import job_runner  # noqa: F401  the heavy imports, once
     from plugin.backends import gemini, local  # noqa: F401
     from plugin.legacy.imagen import backend  # noqa: F401
+    from plugin.link import job_runner  # noqa: F401  the heavy imports, once
 
     log(f"libraries imported in {time.perf_counter() - started:.2f} s")
     server = Server(paths, int(owner), owner_start, repo)
