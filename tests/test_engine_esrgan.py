@@ -17,7 +17,7 @@ from PIL import Image
 from plugin import model_files, ops, upscale_cost
 from plugin.backends.base import BackendError, EditRequest
 from plugin.backends.local import LocalBackend
-from plugin.engine import upscale_esrgan
+from plugin.engine import ncnn_tiles, upscale_esrgan
 from plugin.hosts import procedures
 from ui import cost as costs
 
@@ -67,7 +67,7 @@ def test_x2_is_the_x4_answer_reduced_and_tiles_join(monkeypatch):
 
 
 def test_a_region_over_the_limit_is_refused_before_any_work(monkeypatch):
-    monkeypatch.setattr(upscale_esrgan, "_net", lambda files: pytest.fail("the model was loaded"))
+    monkeypatch.setattr(ncnn_tiles, "open_model", lambda *args: pytest.fail("the model was loaded"))
     big = np.zeros((600, 600, 4), np.uint8)
     with pytest.raises(BackendError, match=r"600x600 .* limit is 0\.25 MP .* smaller area, or choose the waifu2x"):
         LocalBackend().run(EditRequest(op=_op(factor=2), image=big))
