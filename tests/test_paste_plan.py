@@ -105,3 +105,13 @@ def test_the_group_layer_and_message_name_an_action_alike(tmp_path):
     host_side = paste_plan.plan_paste("insert", {"prompt": op.prompt}, str(tmp_path), result,
                                       where("insert", Rect(0, 0, 8, 6))).group_name
     assert host_side == pipeline.group_name(op) and host_side.startswith("Inpaint: a red kite")
+
+
+def test_a_recipe_is_read_back_from_the_parasite_as_each_gimp_gives_it():
+    """GIMP 2.10 gives the parasite's bytes, GIMP 3 a list of byte values; a damaged one is no recipe."""
+    payload = paste_plan.provenance_payload({"action": "insert", "prompt": "a kite", "api_key": "x"})
+    assert paste_plan.recipe_from_payload(payload)["prompt"] == "a kite"
+    assert paste_plan.recipe_from_payload(list(payload)) == paste_plan.recipe_from_payload(payload)
+    assert "api_key" not in paste_plan.recipe_from_payload(payload)
+    for damaged in (None, b"", b"{not json", b"[1, 2]", b"\xff\xfe", [123]):
+        assert paste_plan.recipe_from_payload(damaged) is None, damaged

@@ -7,7 +7,6 @@ line under the backend that says what pressing OK will cost and where it runs.
 
 from __future__ import annotations
 
-import json
 import sys
 
 import gi
@@ -258,13 +257,7 @@ def _recipe(image: Gimp.Image | None) -> dict | None:
     """The selected layer's recipe (its provenance parasite), for Refine Result's and Run Again's cost line."""
     layers = image.get_selected_layers() if image is not None else []
     parasite = layers[0].get_parasite(paste_plan.PARASITE_NAME) if len(layers) == 1 else None
-    if parasite is None:
-        return None
-    try:
-        recipe = json.loads(bytes(parasite.get_data()).decode("utf-8"))
-    except ValueError:
-        return None
-    return recipe if isinstance(recipe, dict) else None
+    return paste_plan.recipe_from_payload(parasite.get_data() if parasite is not None else None)
 
 
 def _cloud_setup() -> costs.CloudSetup | None:

@@ -7,7 +7,6 @@ without NumPy, so: Python 2.7 syntax, standard library and gimpfu only, type com
 
 from __future__ import absolute_import, division
 
-import json
 import os
 import traceback
 
@@ -210,13 +209,7 @@ class Gimp2Host(Host):
         # type: () -> dict
         layer = self.result_layer or self.layer
         parasite = layer.parasite_find(paste_plan.PARASITE_NAME) if layer is not None else None
-        if parasite is None:
-            return None
-        try:
-            recipe = json.loads(to_unicode(parasite.data))
-        except ValueError:
-            return None
-        return recipe if isinstance(recipe, dict) else None
+        return paste_plan.recipe_from_payload(parasite.data if parasite is not None else None)
 
     def read_layer_mask(self, rect):
         # type: (Rect) -> bytes

@@ -10,7 +10,6 @@ them for this plug-in is in "GIMP 3.0 and 3.2" below.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import traceback
@@ -238,13 +237,7 @@ class Gimp3Host(Host):
     def read_recipe(self) -> dict | None:
         layer = self.result_layer or self.layer
         parasite = layer.get_parasite(paste_plan.PARASITE_NAME) if layer is not None else None
-        if parasite is None:
-            return None
-        try:
-            recipe = json.loads(bytes(parasite.get_data()).decode("utf-8"))
-        except ValueError:
-            return None
-        return recipe if isinstance(recipe, dict) else None
+        return paste_plan.recipe_from_payload(parasite.get_data() if parasite is not None else None)
 
     def read_layer_mask(self, rect: Rect) -> bytes | None:
         layer = self.result_layer or self.layer

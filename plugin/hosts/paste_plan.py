@@ -46,6 +46,19 @@ def provenance_payload(provenance):
     return json.dumps(clean, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
+def recipe_from_payload(data):
+    # type: (object) -> dict
+    """A provenance parasite's data (bytes, or GIMP 3's list of byte values) as the recipe it holds;
+    None when it is not one (damaged, or not a JSON object): the caller says what to select instead."""
+    if data is None:
+        return None
+    try:
+        recipe = json.loads(bytes(bytearray(data)).decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError is one too
+        return None
+    return recipe if isinstance(recipe, dict) else None
+
+
 def plan_paste(action, operation, folder, result, where):
     # type: (str, dict, str, dict, regions.Placement) -> PastePlan
     """Turn result.json into layers placed by `where`; the first layer visible, the rest hidden."""
