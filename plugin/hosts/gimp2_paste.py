@@ -69,10 +69,7 @@ class Paster:
         pdb.gimp_image_insert_layer(self.image, group, parent, position)
         self.added.append(group)
         for index, layer_plan in enumerate(plan.layers):
-            layer = self._make_layer(self.image, layer_plan)
-            pdb.gimp_image_insert_layer(self.image, layer, group, index)
-            layer.set_offsets(layer_plan.x + shift_x, layer_plan.y + shift_y)
-            self._fill(layer, layer_plan)
+            self._add_layer(layer_plan, group, index, shift_x, shift_y)
 
     def _harmonized(self, plan, source_layer):
         # type: (paste_plan.PastePlan, object) -> None
@@ -85,10 +82,7 @@ class Paster:
             pdb.gimp_image_insert_layer(self.image, group, parent, position)
             self.added.append(group)
             for index, layer_plan in enumerate(group_plan.layers):
-                layer = self._make_layer(self.image, layer_plan)
-                pdb.gimp_image_insert_layer(self.image, layer, group, index)
-                layer.set_offsets(layer_plan.x, layer_plan.y)
-                self._fill(layer, layer_plan)
+                self._add_layer(layer_plan, group, index)
             group.visible = group_plan.visible
 
     def _into_group(self, plan, result_layer):
@@ -97,11 +91,20 @@ class Paster:
         parent = pdb.gimp_item_get_parent(result_layer)
         position = pdb.gimp_image_get_item_position(self.image, result_layer)
         for index, layer_plan in enumerate(plan.layers):
-            layer = self._make_layer(self.image, layer_plan)
-            pdb.gimp_image_insert_layer(self.image, layer, parent, position + index)
+            self._add_layer(layer_plan, parent, position + index, on_its_own=True)
+
+    def _add_layer(self, layer_plan, parent, position, shift_x=0, shift_y=0, on_its_own=False):
+        # type: (paste_plan.LayerPlan, object, int, int, int, bool) -> object
+        """One planned layer made, inserted under parent at position, placed (shifted by a grown canvas)
+        and filled; what every target that adds layers does for each of them. on_its_own: not inside a group
+        this paste made, so the layer itself is removed again if the paste fails (from insertion on)."""
+        layer = self._make_layer(self.image, layer_plan)
+        pdb.gimp_image_insert_layer(self.image, layer, parent, position)
+        if on_its_own:
             self.added.append(layer)
-            layer.set_offsets(layer_plan.x, layer_plan.y)
-            self._fill(layer, layer_plan)
+        layer.set_offsets(layer_plan.x + shift_x, layer_plan.y + shift_y)
+        self._fill(layer, layer_plan)
+        return layer
 
     def _selection(self, plan):
         # type: (paste_plan.LayerPlan) -> None

@@ -72,12 +72,7 @@ class Paster:
         self.added.append(group)
         self.clock.part("paste group", started)
         for index, layer_plan in enumerate(plan.layers):
-            started = time.perf_counter()
-            layer = self._make_layer(self.image, layer_plan)
-            self.image.insert_layer(layer, group, index)
-            layer.set_offsets(layer_plan.x + shift_x, layer_plan.y + shift_y)
-            self.clock.part("paste new layer", started)
-            self._fill(layer, layer_plan)
+            self._add_layer(layer_plan, group, index, shift_x, shift_y)
 
     def _harmonized(self, plan: paste_plan.PastePlan, source_layer) -> None:
         """Per variation a group right above the object (the first on top, the only one shown), holding the
@@ -88,10 +83,7 @@ class Paster:
             self.image.insert_layer(group, parent, self.image.get_item_position(source_layer))
             self.added.append(group)
             for index, layer_plan in enumerate(group_plan.layers):
-                layer = self._make_layer(self.image, layer_plan)
-                self.image.insert_layer(layer, group, index)
-                layer.set_offsets(layer_plan.x, layer_plan.y)
-                self._fill(layer, layer_plan)
+                self._add_layer(layer_plan, group, index)
             group.set_visible(group_plan.visible)
 
     def _into_group(self, plan: paste_plan.PastePlan, result_layer) -> None:
@@ -99,11 +91,22 @@ class Paster:
         parent = result_layer.get_parent()
         position = self.image.get_item_position(result_layer)
         for index, layer_plan in enumerate(plan.layers):
-            layer = self._make_layer(self.image, layer_plan)
-            self.image.insert_layer(layer, parent, position + index)
+            self._add_layer(layer_plan, parent, position + index, on_its_own=True)
+
+    def _add_layer(self, layer_plan: paste_plan.LayerPlan, parent, position: int, shift_x: int = 0,
+                   shift_y: int = 0, on_its_own: bool = False) -> Gimp.Layer:
+        """One planned layer made, inserted under parent at position, placed (shifted by a grown canvas)
+        and filled; what every target that adds layers does for each of them. on_its_own: not inside a group
+        this paste made, so the layer itself is removed again if the paste fails (from insertion on)."""
+        started = time.perf_counter()
+        layer = self._make_layer(self.image, layer_plan)
+        self.image.insert_layer(layer, parent, position)
+        if on_its_own:
             self.added.append(layer)
-            layer.set_offsets(layer_plan.x, layer_plan.y)
-            self._fill(layer, layer_plan)
+        layer.set_offsets(layer_plan.x + shift_x, layer_plan.y + shift_y)
+        self.clock.part("paste new layer", started)
+        self._fill(layer, layer_plan)
+        return layer
 
     def _selection(self, plan: paste_plan.LayerPlan) -> None:
         """Replace the selection by the matte (soft edges kept): through a temporary channel that is
