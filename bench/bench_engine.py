@@ -55,7 +55,7 @@ def child(task: str, side: int, frac: float) -> None:
         px = int(hole.sum())
     else:
         m = int(side * frac / 2)
-        extend_canvas(rgb[:, m:side - m], (m, 0, m, 0), seed=0)
+        extend_canvas(rgb[:, m : side - m], (m, 0, m, 0), seed=0)
         px = 2 * m * side
     dt, dc = time.perf_counter() - t, time.process_time() - c
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -63,8 +63,9 @@ def child(task: str, side: int, frac: float) -> None:
 
 
 def run_child(task: str, side: int, frac: float) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", task, str(side), str(frac)],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", task, str(side), str(frac)], check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -74,8 +75,11 @@ def gmic_time(side: int, frac: float) -> float:
         Image.fromarray(scene(side)).save(src)
         Image.fromarray(ellipse(side, frac).astype(np.uint8) * 255).save(msk)
         t = time.perf_counter()
-        subprocess.run(["gmic", "-v", "-1", src, msk, "-inpaint_matchpatch[0]", "[1]", "-o[0]", dst],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["gmic", "-v", "-1", src, msk, "-inpaint_matchpatch[0]", "[1]", "-o[0]", dst],
+            check=True,
+            capture_output=True,
+        )
         return time.perf_counter() - t
 
 
@@ -95,13 +99,12 @@ def main() -> None:
         ("remove 4 MP region, 25% hole", "remove", 2048, 0.25),
         ("outpaint 16 MP canvas, +30% width", "outpaint", 4000, 0.30),  # over MAX_PIXELS: made smaller
     ]
-    rows = [(name, run_child(task, side, frac))
-            for name, task, side, frac in cases if not args.only or task == args.only]
-    print(f"{'case':36s} {'hole px':>9s} {'time s':>8s} {'CPU s':>8s} {'peak RSS MB':>12s} "
-          f"{'(before MB)':>12s}")
+    rows = [
+        (name, run_child(task, side, frac)) for name, task, side, frac in cases if not args.only or task == args.only
+    ]
+    print(f"{'case':36s} {'hole px':>9s} {'time s':>8s} {'CPU s':>8s} {'peak RSS MB':>12s} {'(before MB)':>12s}")
     for name, r in rows:
-        print(f"{name:36s} {r['px']:9d} {r['time']:8.2f} {r['cpu']:8.2f} {r['peak_mb']:12.0f} "
-              f"{r['base_mb']:12.0f}")
+        print(f"{name:36s} {r['px']:9d} {r['time']:8.2f} {r['cpu']:8.2f} {r['peak_mb']:12.0f} {r['base_mb']:12.0f}")
     if args.gmic and shutil.which("gmic"):
         for frac in (0.10, 0.25):
             print(f"G'MIC inpaint_matchpatch, 1 MP, {frac:.0%} hole: {gmic_time(1024, frac):.2f} s")

@@ -60,7 +60,7 @@ class Floor(Gimp.PlugIn):
 Gimp.main(Floor.__gtype__, sys.argv)
 '''.replace("FLOOR_PROCEDURE", FLOOR_PROCEDURE)
 
-DRIVER = r'''
+DRIVER = r"""
 import glob, json, os, sys, time
 from gi.repository import Gimp, Gio
 
@@ -114,7 +114,7 @@ for index in range(CONFIG["warm"]):
 image.delete()
 with open(CONFIG["report"], "w") as handle:
     json.dump(rows, handle)
-'''
+"""
 
 
 def run_size(root: rootfs.Root, size: tuple, args, env: dict, before: str) -> dict:
@@ -123,16 +123,27 @@ def run_size(root: rootfs.Root, size: tuple, args, env: dict, before: str) -> di
     if action == "inpaint":
         properties["prompt"] = "a red paper boat"
     report = f"/tmp/imagen-bench-{time.time_ns()}.json"
-    config = {"action": action, "warm": args.warm, "size": size, "selection": SELECTION, "floor": FLOOR_PROCEDURE,
-              "photo": f"{rootfs.REPO_IN_ROOT}/tests/data/rocket.jpg", "properties": properties, "report": report}
+    config = {
+        "action": action,
+        "warm": args.warm,
+        "size": size,
+        "selection": SELECTION,
+        "floor": FLOOR_PROCEDURE,
+        "photo": f"{rootfs.REPO_IN_ROOT}/tests/data/rocket.jpg",
+        "properties": properties,
+        "report": report,
+    }
     done = root.gimp_batch(f"CONFIG = {json.dumps(config)}\n" + DRIVER, env=env, timeout=1800, before=before)
     path = root.inside(report)
     if not path.exists():
         raise RuntimeError(f"GIMP wrote no report:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     rows = json.loads(path.read_text())
     path.unlink()
-    rows["stages"] = [json.loads(line.split("imagen-gimp timing ", 1)[1])
-                      for line in (done.stdout + done.stderr).splitlines() if "imagen-gimp timing " in line]
+    rows["stages"] = [
+        json.loads(line.split("imagen-gimp timing ", 1)[1])
+        for line in (done.stdout + done.stderr).splitlines()
+        if "imagen-gimp timing " in line
+    ]
     return rows
 
 
@@ -145,7 +156,8 @@ def stage_line(records: list[dict]) -> str:
     parts = list(records[0].get("parts", {}))
     if parts:
         text += "; parts: " + ", ".join(
-            f"{k} {statistics.median(r.get('parts', {}).get(k, 0.0) for r in records):.3f}" for k in parts)
+            f"{k} {statistics.median(r.get('parts', {}).get(k, 0.0) for r in records):.3f}" for k in parts
+        )
     return text
 
 
@@ -154,13 +166,19 @@ def bench_version(version: str, args) -> dict:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {"IMAGEN_GIMP_KEEP_JOBS": "1", "IMAGEN_GIMP_TIMING": "1", "GOOGLE_CLOUD_PROJECT": "bench-project",
-           "IMAGEN_GIMP_ENDPOINT": f"http://127.0.0.1:{port}"}
+    env = {
+        "IMAGEN_GIMP_KEEP_JOBS": "1",
+        "IMAGEN_GIMP_TIMING": "1",
+        "GOOGLE_CLOUD_PROJECT": "bench-project",
+        "IMAGEN_GIMP_ENDPOINT": f"http://127.0.0.1:{port}",
+    }
     before = ""
     if args.backend == "vertex":
         wait = f"(echo > /dev/tcp/127.0.0.1/{port}) 2>/dev/null && break; sleep 0.2"
-        before = (f"cd {rootfs.REPO_IN_ROOT}; .venv/bin/python -m emulator --port {port} "
-                  f"--quiet >/tmp/emulator.log 2>&1 & for i in $(seq 1 100); do {wait}; done; cd /; ")
+        before = (
+            f"cd {rootfs.REPO_IN_ROOT}; .venv/bin/python -m emulator --port {port} "
+            f"--quiet >/tmp/emulator.log 2>&1 & for i in $(seq 1 100); do {wait}; done; cd /; "
+        )
     results = {}
     with rootfs.session(version=version) as root:
         floor = root.inside(f"{host.user_folder}/plug-ins/imagen_bench_floor/imagen_bench_floor.py")
@@ -179,28 +197,48 @@ def bench_version(version: str, args) -> dict:
 def report(version: str, results: dict, args) -> None:
     host = rootfs.HOSTS[version]
     what = "Remove Object, offline engine" if args.backend == "local" else "Inpaint, Vertex emulator"
-    print(f"\nGIMP {host.gimp} ({host.suite} root): {what}, {SELECTION[0]}x{SELECTION[1]} selection; seconds; "
-          f"warm = median of {args.warm}")
-    print(f"{'layer':>11} {'call':>5} {'floor':>6} {'total':>6} {'compute':>7} {'overhead':>8} "
-          f"{'x floor':>7} {'worker':>6}")
+    print(
+        f"\nGIMP {host.gimp} ({host.suite} root): {what}, {SELECTION[0]}x{SELECTION[1]} selection; seconds; "
+        f"warm = median of {args.warm}"
+    )
+    print(
+        f"{'layer':>11} {'call':>5} {'floor':>6} {'total':>6} {'compute':>7} {'overhead':>8} "
+        f"{'x floor':>7} {'worker':>6}"
+    )
     warm_overheads = {}
     for size in SIZES:
         rows = results[size]
         first = rows["first"]
         floor_warm = statistics.median(rows["floor"])
-        lines = [("first", rows["floor_first"], first["total"], first["compute"], first["worker"],
-                  first["total"] - first["compute"]),
-                 ("warm", floor_warm, statistics.median(r["total"] for r in rows["ours"]),
-                  statistics.median(r["compute"] for r in rows["ours"]),
-                  statistics.median(r["worker"] for r in rows["ours"]),
-                  statistics.median(r["total"] - r["compute"] for r in rows["ours"]))]
+        lines = [
+            (
+                "first",
+                rows["floor_first"],
+                first["total"],
+                first["compute"],
+                first["worker"],
+                first["total"] - first["compute"],
+            ),
+            (
+                "warm",
+                floor_warm,
+                statistics.median(r["total"] for r in rows["ours"]),
+                statistics.median(r["compute"] for r in rows["ours"]),
+                statistics.median(r["worker"] for r in rows["ours"]),
+                statistics.median(r["total"] - r["compute"] for r in rows["ours"]),
+            ),
+        ]
         warm_overheads[size] = lines[1][5]
         for call, floor, total, compute, worker, overhead in lines:
-            print(f"{size[0]:>5}x{size[1]:<5} {call:>5} {floor:6.3f} {total:6.3f} {compute:7.3f} {overhead:8.3f} "
-                  f"{overhead / floor:7.1f} {worker:6.3f}")
+            print(
+                f"{size[0]:>5}x{size[1]:<5} {call:>5} {floor:6.3f} {total:6.3f} {compute:7.3f} {overhead:8.3f} "
+                f"{overhead / floor:7.1f} {worker:6.3f}"
+            )
     big, small = warm_overheads[SIZES[0]], warm_overheads[SIZES[1]]
-    print(f"warm overhead {SIZES[0][0]}x{SIZES[0][1]} / {SIZES[1][0]}x{SIZES[1][1]}: {big / small:.2f} "
-          "(target <= 1.3; warm overhead target <= 4x floor on the large layer)")
+    print(
+        f"warm overhead {SIZES[0][0]}x{SIZES[0][1]} / {SIZES[1][0]}x{SIZES[1][1]}: {big / small:.2f} "
+        "(target <= 1.3; warm overhead target <= 4x floor on the large layer)"
+    )
     print("host stages (IMAGEN_GIMP_TIMING; 'worker' is the whole worker process, compute included):")
     for size in SIZES:
         stages = results[size]["stages"]
@@ -210,8 +248,13 @@ def report(version: str, results: dict, args) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gimp", nargs="+", choices=sorted(rootfs.HOSTS), default=sorted(rootfs.HOSTS),
-                        help="GIMP versions to measure (default: all)")
+    parser.add_argument(
+        "--gimp",
+        nargs="+",
+        choices=sorted(rootfs.HOSTS),
+        default=sorted(rootfs.HOSTS),
+        help="GIMP versions to measure (default: all)",
+    )
     parser.add_argument("--warm", type=int, default=5, help="later calls per layer size")
     parser.add_argument("--backend", choices=("local", "vertex"), default="local")
     parser.add_argument("--json", help="also write the raw figures to this file")

@@ -45,12 +45,20 @@ def cold_start() -> None:
     selection = np.zeros((48, 64), np.uint8)
     selection[20:28, 30:38] = 255
     with tempfile.TemporaryDirectory() as folder:
-        jobfiles.write_job(folder, {"action": "remove", "backend": "local", "seed": 1}, 64, 48, (0, 0),
-                           image.tobytes(), selection.tobytes())
+        jobfiles.write_job(
+            folder,
+            {"action": "remove", "backend": "local", "seed": 1},
+            64,
+            48,
+            (0, 0),
+            image.tobytes(),
+            selection.tobytes(),
+        )
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         started = time.perf_counter()
-        worker = subprocess.Popen([sys.executable, "-m", "plugin.link.worker", folder], stdout=subprocess.PIPE,
-                                  text=True, env=env, cwd=ROOT)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "plugin.link.worker", folder], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
+        )
         first = worker.stdout.readline()
         first_at = time.perf_counter() - started
         worker.communicate()
@@ -70,13 +78,15 @@ def main() -> None:
     selection[300:1300, 700:900] = 255
     remove = ops.InpaintRemove(seed=1, grow=4, feather=8, context=200)
     roi_pixels = (200 + 2 * 212) * (1000 + 2 * 212)
-    timed(f"remove, 200x1000 selection, region {roi_pixels / 1e6:.2f} MP",
-          lambda: run(remove, image, selection, backend))
+    timed(
+        f"remove, 200x1000 selection, region {roi_pixels / 1e6:.2f} MP", lambda: run(remove, image, selection, backend)
+    )
     small = big_photo(1000, 1000)
-    timed("outpaint 1000x1000 -> 1000x1000 + 250 px left and right", lambda: run(
-        ops.Outpaint(left=250, right=250, seed=1), small, None, backend))
-    timed("upscale x2 of 1000x1000 (1 MP in, 4 MP out)",
-          lambda: run(ops.Upscale(factor=2), small, None, backend))
+    timed(
+        "outpaint 1000x1000 -> 1000x1000 + 250 px left and right",
+        lambda: run(ops.Outpaint(left=250, right=250, seed=1), small, None, backend),
+    )
+    timed("upscale x2 of 1000x1000 (1 MP in, 4 MP out)", lambda: run(ops.Upscale(factor=2), small, None, backend))
     cold_start()
 
 

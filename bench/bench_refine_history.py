@@ -44,7 +44,7 @@ def main() -> None:
     image = pipeline.load_rgba(str(ROOT / "tests" / "data" / f"{args.photo}.jpg"))
     height, width = image.shape[:2]
     selection = np.zeros((height, width), np.uint8)
-    selection[height // 3:2 * height // 3, width // 3:2 * width // 3] = 255
+    selection[height // 3 : 2 * height // 3, width // 3 : 2 * width // 3] = 255
     op = ops.InpaintInsert(prompt="a red woollen hat", seed=1)
     region, region_selection, _origin = crop.plan_region(op, image, selection)
     setup = CloudSetup("auto", "bench", "", True, "", settings.load_catalogue())
@@ -55,14 +55,17 @@ def main() -> None:
         record = [r for r in server.requests if r.path.endswith(":generateContent")][-1]
         body = json.dumps(record.body).encode()
         usage = record.reply["usageMetadata"]
-        print(f"{turn:>4}  {len(record.body['contents']):>8}  {len(body) / 1024:>10.0f}  "
-              f"{usage['promptTokenCount']:>12}  {estimate:<15}  {backend.store().size() / 1024:>8.0f}")
+        print(
+            f"{turn:>4}  {len(record.body['contents']):>8}  {len(body) / 1024:>10.0f}  "
+            f"{usage['promptTokenCount']:>12}  {estimate:<15}  {backend.store().size() / 1024:>8.0f}"
+        )
         if turn > args.turns:
             break
         estimate = follow_up_cost(provenance, {"variations": 1}, setup).split(":")[0]  # for the next turn
         plan = plan_refine(provenance, f"change number {turn}", backend.store(), args.turns + 1)
-        provenance = pipeline.run(plan.op, region, region_selection, backend,
-                                  followup=plan.followup).layers[0].provenance
+        provenance = (
+            pipeline.run(plan.op, region, region_selection, backend, followup=plan.followup).layers[0].provenance
+        )
     server.stop()
 
 

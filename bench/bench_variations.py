@@ -64,8 +64,10 @@ def main() -> None:
     finally:
         fast.stop()
         slow.stop()
-    print(f"Inpaint on a 900x900 selection of a 3000x2000 photo, emulator delay {args.delay:.1f} s per call, "
-          f"median of {args.repeat}")
+    print(
+        f"Inpaint on a 900x900 selection of a 3000x2000 photo, emulator delay {args.delay:.1f} s per call, "
+        f"median of {args.repeat}"
+    )
     print(f"  plug-in overhead per call (no delay)   {overhead:6.2f} s")
     print(f"  1 variation                            {one:6.2f} s")
     print(f"  4 variations (side by side)            {four:6.2f} s   = {four / one:.2f} x one call")

@@ -34,8 +34,15 @@ def one_call(env: dict) -> tuple[float, float, dict]:
         image = photo("cat")
         height, width = image.shape[:2]
         selection = ellipse_mask(height, width, 190, 120, 30, 25)
-        jobfiles.write_job(folder, {"action": "remove", "seed": 5, "backend": "local"}, width, height, (0, 0),
-                           image.tobytes(), selection.tobytes())
+        jobfiles.write_job(
+            folder,
+            {"action": "remove", "seed": 5, "backend": "local"},
+            width,
+            height,
+            (0, 0),
+            image.tobytes(),
+            selection.tobytes(),
+        )
         marks: dict[str, float] = {}
         last = [time.perf_counter()]
 
@@ -45,8 +52,7 @@ def one_call(env: dict) -> tuple[float, float, dict]:
             last[0] = now
 
         started = time.perf_counter()
-        outcome = warm_client.run_worker(PYTHON, str(ROOT), folder, None, None, mark=mark,
-                                         environ=env)
+        outcome = warm_client.run_worker(PYTHON, str(ROOT), folder, None, None, mark=mark, environ=env)
         wall = time.perf_counter() - started
         assert outcome.returncode == 0, outcome.log
         compute = jobfiles.read_result(folder)["compute_seconds"]
@@ -69,13 +75,17 @@ def main() -> None:
         time.sleep(8)  # the worker warms its kernels after its first job
         for _ in range(calls):
             rows["warm"].append(one_call(env))
-        print(f"warm worker's first call (starts it): wall {first[0]:.3f} s, compute {first[1]:.3f} s, "
-              f"overhead {first[0] - first[1]:.3f} s, stages {first[2]}")
+        print(
+            f"warm worker's first call (starts it): wall {first[0]:.3f} s, compute {first[1]:.3f} s, "
+            f"overhead {first[0] - first[1]:.3f} s, stages {first[2]}"
+        )
         for name, data in rows.items():
             overhead = [wall - compute for wall, compute, _ in data]
-            print(f"{name}: {calls} calls, overhead per call median {statistics.median(overhead):.3f} s "
-                  f"(min {min(overhead):.3f}, max {max(overhead):.3f}); compute median "
-                  f"{statistics.median(c for _, c, _ in data):.3f} s; stages of the last {data[-1][2]}")
+            print(
+                f"{name}: {calls} calls, overhead per call median {statistics.median(overhead):.3f} s "
+                f"(min {min(overhead):.3f}, max {max(overhead):.3f}); compute median "
+                f"{statistics.median(c for _, c, _ in data):.3f} s; stages of the last {data[-1][2]}"
+            )
     finally:
         owner.kill()
         owner.wait()

@@ -34,22 +34,48 @@ DATA = ROOT / "bench" / "data" / "cutout"
 
 # scikit-image file: (rect x0, y0, x1, y1; sure-background boxes; sure-subject boxes) for GrabCut
 SPEC = {
-    "astronaut": ("astronaut.png", (20, 10, 512, 512),
-                  [(0, 0, 512, 12), (330, 0, 512, 280), (0, 0, 60, 512), (360, 270, 512, 345), (0, 0, 150, 150),
-                   (290, 0, 512, 160)],
-                  [(170, 60, 270, 160), (40, 300, 260, 500), (300, 360, 460, 500), (120, 200, 330, 300),
-                   (60, 240, 200, 330)]),
-    "camera": ("camera.png", (0, 40, 420, 512),
-               [(0, 0, 512, 40), (300, 0, 512, 170), (400, 180, 512, 512), (0, 0, 110, 130), (280, 300, 512, 512),
-                (165, 320, 232, 512), (255, 85, 300, 135), (335, 190, 370, 245), (153, 335, 205, 512),
-                (258, 88, 285, 135)],
-               [(180, 110, 250, 200), (10, 260, 140, 500), (100, 150, 240, 260), (260, 150, 320, 200)]),
-    "coffee": ("coffee.png", (20, 0, 440, 400),
-               [(480, 0, 600, 400), (0, 0, 80, 160), (420, 0, 600, 60), (0, 370, 600, 400), (0, 160, 75, 340)],
-               [(120, 40, 300, 200), (80, 240, 360, 360), (40, 160, 420, 330)]),
-    "motorcycle": ("motorcycle_left.png", (90, 60, 720, 470),
-                   [(0, 0, 741, 50), (0, 0, 80, 500), (300, 40, 500, 150), (500, 40, 741, 120), (330, 330, 440, 470)],
-                   [(200, 180, 500, 300), (130, 280, 240, 330), (580, 280, 680, 350)]),
+    "astronaut": (
+        "astronaut.png",
+        (20, 10, 512, 512),
+        [
+            (0, 0, 512, 12),
+            (330, 0, 512, 280),
+            (0, 0, 60, 512),
+            (360, 270, 512, 345),
+            (0, 0, 150, 150),
+            (290, 0, 512, 160),
+        ],
+        [(170, 60, 270, 160), (40, 300, 260, 500), (300, 360, 460, 500), (120, 200, 330, 300), (60, 240, 200, 330)],
+    ),
+    "camera": (
+        "camera.png",
+        (0, 40, 420, 512),
+        [
+            (0, 0, 512, 40),
+            (300, 0, 512, 170),
+            (400, 180, 512, 512),
+            (0, 0, 110, 130),
+            (280, 300, 512, 512),
+            (165, 320, 232, 512),
+            (255, 85, 300, 135),
+            (335, 190, 370, 245),
+            (153, 335, 205, 512),
+            (258, 88, 285, 135),
+        ],
+        [(180, 110, 250, 200), (10, 260, 140, 500), (100, 150, 240, 260), (260, 150, 320, 200)],
+    ),
+    "coffee": (
+        "coffee.png",
+        (20, 0, 440, 400),
+        [(480, 0, 600, 400), (0, 0, 80, 160), (420, 0, 600, 60), (0, 370, 600, 400), (0, 160, 75, 340)],
+        [(120, 40, 300, 200), (80, 240, 360, 360), (40, 160, 420, 330)],
+    ),
+    "motorcycle": (
+        "motorcycle_left.png",
+        (90, 60, 720, 470),
+        [(0, 0, 741, 50), (0, 0, 80, 500), (300, 40, 500, 150), (500, 40, 741, 120), (330, 330, 440, 470)],
+        [(200, 180, 500, 300), (130, 280, 240, 330), (580, 280, 680, 350)],
+    ),
 }
 BACKGROUNDS = {  # name: (scikit-image file, crop box)
     "brick": ("brick.png", (0, 0, 512, 512)),
@@ -58,13 +84,24 @@ BACKGROUNDS = {  # name: (scikit-image file, crop box)
     "gravel": ("gravel.png", (0, 0, 512, 512)),
     "launchpad": ("rocket.jpg", (200, 0, 640, 427)),
 }
-TUNING = {("astronaut", "brick"), ("astronaut", "grass"), ("motorcycle", "brick"), ("motorcycle", "grass"),
-          ("horse", "brick"), ("horse", "grass")}
+TUNING = {
+    ("astronaut", "brick"),
+    ("astronaut", "grass"),
+    ("motorcycle", "brick"),
+    ("motorcycle", "grass"),
+    ("horse", "brick"),
+    ("horse", "grass"),
+}
 SUBJECTS = (*SPEC, "horse")
 FRAME = 512  # composites are FRAME x FRAME
 # where each subject goes: (height as a fraction of the frame, left, bottom gap as fractions)
-PLACE = {"astronaut": (0.8, 0.15, 0.0), "camera": (0.85, 0.1, 0.0), "coffee": (0.6, 0.2, 0.2),
-         "motorcycle": (0.6, 0.05, 0.15), "horse": (0.7, 0.1, 0.05)}
+PLACE = {
+    "astronaut": (0.8, 0.15, 0.0),
+    "camera": (0.85, 0.1, 0.0),
+    "coffee": (0.6, 0.2, 0.2),
+    "motorcycle": (0.6, 0.05, 0.15),
+    "horse": (0.7, 0.1, 0.05),
+}
 
 
 def make_data() -> None:
@@ -125,12 +162,13 @@ def composite(subject: str, background: str) -> tuple[np.ndarray, np.ndarray]:
     mask = mask.resize((sw, sh), Image.Resampling.NEAREST)  # hard edge: the truth stays exact
     bg = Image.open(DATA / f"bg-{background}.jpg").convert("RGB")
     scale = max(FRAME / bg.width, FRAME / bg.height)
-    bg = bg.resize((max(FRAME, round(bg.width * scale)), max(FRAME, round(bg.height * scale))),
-                   Image.Resampling.LANCZOS).crop((0, 0, FRAME, FRAME))
+    bg = bg.resize(
+        (max(FRAME, round(bg.width * scale)), max(FRAME, round(bg.height * scale))), Image.Resampling.LANCZOS
+    ).crop((0, 0, FRAME, FRAME))
     x, y = min(round(left * FRAME), FRAME - sw), FRAME - sh - round(gap * FRAME)
     bg.paste(rgb, (x, y), mask)
     truth = np.zeros((FRAME, FRAME), bool)
-    truth[y:y + sh, x:x + sw] = np.asarray(mask) >= 128
+    truth[y : y + sh, x : x + sw] = np.asarray(mask) >= 128
     return np.asarray(bg), truth
 
 

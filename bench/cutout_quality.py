@@ -57,13 +57,19 @@ def main() -> None:
             row.append(Image.fromarray(matte))
         rows.append((name, held, scores))
         tiles.append(row)
-        print(f"{name:24} {'held-out' if held else 'tuning':8} " +
-              " ".join(f"{m} {s:.3f}" for m, s in scores.items()), flush=True)
+        print(
+            f"{name:24} {'held-out' if held else 'tuning':8} " + " ".join(f"{m} {s:.3f}" for m, s in scores.items()),
+            flush=True,
+        )
     for label, pick in (("held-out", True), ("tuning", False)):
         chosen = [s for _, h, s in rows if h == pick]
         if chosen:
-            print(f"mean {label:9} ({len(chosen)} cases): " + " ".join(
-                f"{m} {np.mean([s[m] for s in chosen]):.3f} (min {min(s[m] for s in chosen):.3f})" for m in methods))
+            print(
+                f"mean {label:9} ({len(chosen)} cases): "
+                + " ".join(
+                    f"{m} {np.mean([s[m] for s in chosen]):.3f} (min {min(s[m] for s in chosen):.3f})" for m in methods
+                )
+            )
     mp = pixels / 1e6
     print("time per MP: " + " ".join(f"{m} {seconds[m] / mp:.2f} s" for m in methods))
     OUT.mkdir(parents=True, exist_ok=True)

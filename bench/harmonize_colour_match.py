@@ -47,7 +47,7 @@ RING = 24
 
 
 def ellipse(shape, cx, cy, rx, ry) -> np.ndarray:
-    yy, xx = np.mgrid[0:shape[0], 0:shape[1]]
+    yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]]
     return ((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2 <= 1.0
 
 
@@ -97,8 +97,10 @@ def main() -> None:
         for label, gains in RELIGHT.items():
             pasted = relight(rgb, inside, gains)
             before = np.abs(pasted[inside] - rgb[inside]).mean()
-            errors = {name: np.abs(method(pasted, inside, ring)[inside] - rgb[inside]).mean()
-                      for name, method in METHODS.items()}
+            errors = {
+                name: np.abs(method(pasted, inside, ring)[inside] - rgb[inside]).mean()
+                for name, method in METHODS.items()
+            }
             cases += 1
             for name, error in errors.items():
                 wins[name] += error < before

@@ -78,6 +78,7 @@ def removal_cases(quick: bool) -> list[tuple[str, np.ndarray, np.ndarray]]:
 
 # --- methods -----------------------------------------------------------------------------------
 
+
 def ours(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
     return fill_hole(rgb, hole, seed=0)
 
@@ -88,12 +89,14 @@ def _gmic(command: str) -> Method:
             src, msk, dst = (str(Path(tmp) / n) for n in ("in.png", "mask.png", "out.png"))
             Image.fromarray(rgb).save(src)
             Image.fromarray(hole.astype(np.uint8) * 255).save(msk)
-            subprocess.run(["gmic", "-v", "-1", src, msk, f"-{command}[0]", "[1]", "-o[0]", dst],
-                           check=True, capture_output=True)
+            subprocess.run(
+                ["gmic", "-v", "-1", src, msk, f"-{command}[0]", "[1]", "-o[0]", dst], check=True, capture_output=True
+            )
             out = np.asarray(Image.open(dst).convert("RGB")).copy()
         res = rgb.copy()
         res[hole] = out[hole]  # G'MIC may blend outside the mask; judge the hole only
         return res
+
     return run
 
 
@@ -107,13 +110,16 @@ def _opencv_methods() -> dict[str, Method]:
     def telea(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
         bgr = cv2.inpaint(rgb[..., ::-1].copy(), hole.astype(np.uint8) * 255, 5, cv2.INPAINT_TELEA)
         return bgr[..., ::-1].copy()
+
     methods["cv-telea"] = telea
     if hasattr(cv2, "xphoto"):
+
         def fsr(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
             bgr = rgb[..., ::-1].copy()
             out = np.zeros_like(bgr)
             cv2.xphoto.inpaint(bgr, (~hole).astype(np.uint8) * 255, out, cv2.xphoto.INPAINT_FSR_FAST)
             return out[..., ::-1].copy()
+
         methods["cv-fsr-fast"] = fsr
 
         def shiftmap(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
@@ -123,6 +129,7 @@ def _opencv_methods() -> dict[str, Method]:
             out = np.zeros_like(lab)
             cv2.xphoto.inpaint(lab, (~hole).astype(np.uint8) * 255, out, cv2.xphoto.INPAINT_SHIFTMAP)
             return cv2.cvtColor(out, cv2.COLOR_Lab2BGR)[..., ::-1].copy()
+
         methods["cv-shiftmap"] = shiftmap
     return methods
 
@@ -145,6 +152,7 @@ def methods(only: list[str] | None) -> dict[str, Method]:
 
 # --- measuring ---------------------------------------------------------------------------------
 
+
 def seam_ratio(img: np.ndarray, known: np.ndarray) -> float:
     """Mean |Laplacian| on the 2-px band where known meets filled, over the mean inside the known part."""
     lap = np.abs(laplacian(gray(img)))
@@ -154,8 +162,9 @@ def seam_ratio(img: np.ndarray, known: np.ndarray) -> float:
     return float(lap[edge].mean() / max(lap[inner].mean(), 1e-9)) if edge.any() else float("nan")
 
 
-def _run(task: str, case: str, mname: str, fn: Method, rgb: np.ndarray, hole: np.ndarray,
-         cache: bool) -> tuple[np.ndarray, float]:
+def _run(
+    task: str, case: str, mname: str, fn: Method, rgb: np.ndarray, hole: np.ndarray, cache: bool
+) -> tuple[np.ndarray, float]:
     """Run one method; other tools' results are cached in bench/out/cache (they do not change)."""
     key = OUT / "cache" / f"{task}_{mname}_{case}_{hashlib.sha1(hole.tobytes() + rgb.tobytes()).hexdigest()[:10]}"
     png, tfile = key.with_suffix(".png"), key.with_suffix(".t")
@@ -189,17 +198,29 @@ def evaluate(cases, meths: dict[str, Method], task: str, cache: bool = True) -> 
             out, dt = _run(task, case, mname, fn, given, hole, cache)
             if mname == "truth":
                 out = rgb
-            rows.append(dict(case=case, method=mname, time=dt, psnr=psnr(out, rgb, hole),
-                             ssim=ssim(out, rgb, hole), texture=texture_ratio(out, hole),
-                             texerr=texture_error(out, rgb, hole), seam=seam_ratio(out, ~hole), out=out))
+            rows.append(
+                dict(
+                    case=case,
+                    method=mname,
+                    time=dt,
+                    psnr=psnr(out, rgb, hole),
+                    ssim=ssim(out, rgb, hole),
+                    texture=texture_ratio(out, hole),
+                    texerr=texture_error(out, rgb, hole),
+                    seam=seam_ratio(out, ~hole),
+                    out=out,
+                )
+            )
             print(f"  {case:14s} {mname:16s} {dt:6.2f}s  tex {rows[-1]['texture']:.2f}", file=sys.stderr)
     return rows
 
 
 def table(rows: list[dict], title: str) -> str:
     names = list(dict.fromkeys(r["method"] for r in rows))
-    head = (f"{'method':16s} {'time s':>8s} {'PSNR dB':>8s} {'SSIM':>6s} {'texture':>8s} {'tex err':>8s} "
-            f"{'|log2 t|':>8s} {'seam':>6s}")
+    head = (
+        f"{'method':16s} {'time s':>8s} {'PSNR dB':>8s} {'SSIM':>6s} {'texture':>8s} {'tex err':>8s} "
+        f"{'|log2 t|':>8s} {'seam':>6s}"
+    )
     lines = [title, head]
     for n in names:
         rs = [r for r in rows if r["method"] == n]
@@ -208,12 +229,15 @@ def table(rows: list[dict], title: str) -> str:
         err = float(np.mean([r["texerr"] for r in rs]))
         # distance from 1.0, the issue's "consistent with the ring around it", whatever the truth held
         off = float(np.mean([abs(np.log2(max(r["texture"], 1e-3))) for r in rs]))
-        lines.append(f"{n:16s} {m['time']:8.2f} {m['psnr']:8.2f} {m['ssim']:6.3f} "
-                     f"{m['texture']:8.2f} {err:8.2f} {off:8.2f} {m['seam']:6.2f}")
+        lines.append(
+            f"{n:16s} {m['time']:8.2f} {m['psnr']:8.2f} {m['ssim']:6.3f} "
+            f"{m['texture']:8.2f} {err:8.2f} {off:8.2f} {m['seam']:6.2f}"
+        )
     return "\n".join(lines)
 
 
 # --- contact sheets ----------------------------------------------------------------------------
+
 
 def _crop_box(hole: np.ndarray) -> tuple[int, int, int, int]:
     ys, xs = np.nonzero(hole)
@@ -269,6 +293,7 @@ def contact_sheet(rows: list[dict], cases, path: Path, mask_of=None) -> None:
 
 # --- outpaint ----------------------------------------------------------------------------------
 
+
 def outpaint_cases(quick: bool) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """Crop the middle of each photo; the task is to grow it back to the full frame."""
     cases = []
@@ -278,7 +303,7 @@ def outpaint_cases(quick: bool) -> list[tuple[str, np.ndarray, np.ndarray]]:
         for label, fx, fy in [("wide", 0.2, 0.0), ("all", 0.12, 0.12)][: 1 if quick else 2]:
             hole = np.ones((h, w), bool)
             my, mx = int(h * fy), int(w * fx)
-            hole[my:h - my, mx:w - mx] = False
+            hole[my : h - my, mx : w - mx] = False
             cases.append((f"{name}-{label}", rgb, hole))
     return cases
 
@@ -292,12 +317,12 @@ def _margins(hole: np.ndarray) -> tuple[int, int, int, int]:
 def outpaint_methods(inpaint_methods: dict[str, Method]) -> dict[str, Method]:
     def ours_out(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
         left, top, right, bottom = _margins(hole)
-        crop = rgb[top:rgb.shape[0] - bottom, left:rgb.shape[1] - right]
+        crop = rgb[top : rgb.shape[0] - bottom, left : rgb.shape[1] - right]
         return extend_canvas(crop, (left, top, right, bottom), seed=0)
 
     def mirror(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
         left, top, right, bottom = _margins(hole)
-        crop = rgb[top:rgb.shape[0] - bottom, left:rgb.shape[1] - right]
+        crop = rgb[top : rgb.shape[0] - bottom, left : rgb.shape[1] - right]
         return np.pad(crop, ((top, bottom), (left, right), (0, 0)), mode="symmetric")
 
     found = {"truth": truth, "ours": ours_out, "mirror": mirror}
@@ -312,10 +337,18 @@ def main() -> None:
     ap.add_argument("--skip-outpaint", action="store_true")
     ap.add_argument("--skip-remove", action="store_true")
     ap.add_argument("--fresh", action="store_true", help="rerun other tools, ignoring bench/out/cache")
-    ap.add_argument("--suite", choices=["photos", "truth"], default="photos",
-                    help="truth: the ground-truth removal suite of bench/truth_cases.py")
-    ap.add_argument("--held-out", choices=["all", "tune", "check"], default="all",
-                    help="truth suite: every scene, only those tuned on, or only the held-out check")
+    ap.add_argument(
+        "--suite",
+        choices=["photos", "truth"],
+        default="photos",
+        help="truth: the ground-truth removal suite of bench/truth_cases.py",
+    )
+    ap.add_argument(
+        "--held-out",
+        choices=["all", "tune", "check"],
+        default="all",
+        help="truth suite: every scene, only those tuned on, or only the held-out check",
+    )
     ap.add_argument("--readme", action="store_true", help="also write the README's comparison picture")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)

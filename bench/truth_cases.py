@@ -37,9 +37,21 @@ CROPS = {  # name: (scikit-image file, crop box (left, top, right, bottom), resi
 }
 SYNTHETIC = ("stars", "lattice", "sky", "sign")
 HELD_OUT = ("hubble2", "tower-right", "gravel", "camera-sky", "sign")
-KIND = {"hubble": "stars", "hubble2": "stars", "stars": "stars", "tower-left": "lattice",
-        "tower-right": "lattice", "lattice": "lattice", "grass": "texture", "gravel": "texture",
-        "fur": "texture", "brick": "pattern", "sky": "sky", "camera-sky": "sky", "sign": "flat"}
+KIND = {
+    "hubble": "stars",
+    "hubble2": "stars",
+    "stars": "stars",
+    "tower-left": "lattice",
+    "tower-right": "lattice",
+    "lattice": "lattice",
+    "grass": "texture",
+    "gravel": "texture",
+    "fur": "texture",
+    "brick": "pattern",
+    "sky": "sky",
+    "camera-sky": "sky",
+    "sign": "flat",
+}
 
 
 def make_data() -> None:
@@ -57,6 +69,7 @@ def make_data() -> None:
 
 
 # --- synthetic scenes ------------------------------------------------------------------------------
+
 
 def star_field(h: int, w: int, seed: int, density: float = 1 / 120) -> np.ndarray:
     """Points of random brightness and colour, 1-2 px across, on a dark noisy gradient."""
@@ -82,7 +95,7 @@ def _sky(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
 
     t = np.linspace(0, 1, h)[:, None, None]
     top, bottom = np.array([40, 70, 140]), np.array([170, 190, 215])
-    img = top + (bottom - top) * t ** 1.3 + np.zeros((h, w, 3))
+    img = top + (bottom - top) * t**1.3 + np.zeros((h, w, 3))
     clouds = ndimage.gaussian_filter(rng.normal(0, 1, (h, w)), 18)
     img += 6 * clouds[..., None] / max(clouds.std(), 1e-6) + rng.normal(0, 1.2, (h, w, 1))
     return img
@@ -114,9 +127,9 @@ def sign(h: int, w: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     im = Image.new("RGB", (w, h), (196, 190, 178))
     d = ImageDraw.Draw(im)
-    d.rectangle([int(w * .45), int(h * .6), int(w * .55), h], fill=(120, 122, 126))
-    d.rounded_rectangle([int(w * .08), int(h * .1), int(w * .92), int(h * .66)], 10, fill=(240, 240, 236))
-    d.rounded_rectangle([int(w * .11), int(h * .14), int(w * .89), int(h * .62)], 8, fill=(20, 110, 60))
+    d.rectangle([int(w * 0.45), int(h * 0.6), int(w * 0.55), h], fill=(120, 122, 126))
+    d.rounded_rectangle([int(w * 0.08), int(h * 0.1), int(w * 0.92), int(h * 0.66)], 10, fill=(240, 240, 236))
+    d.rounded_rectangle([int(w * 0.11), int(h * 0.14), int(w * 0.89), int(h * 0.62)], 8, fill=(20, 110, 60))
     a = np.asarray(im).astype(np.float32) + rng.normal(0, 1.5, (h, w, 1))
     return np.clip(a, 0, 255).astype(np.uint8)
 
@@ -129,6 +142,7 @@ def scene(name: str) -> np.ndarray:
 
 
 # --- holes and what is painted in them -------------------------------------------------------------
+
 
 def blob(shape: tuple[int, int], size: float, rng: np.random.Generator) -> np.ndarray:
     """An object-like blob: overlapping rotated ellipses, `size` times the short side across."""
@@ -152,8 +166,12 @@ def stroke(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     """A brush stroke across the middle (a cable, a power line, a scratch), 5 % of the short side wide."""
     h, w = shape
     im = Image.new("L", (w, h), 0)
-    pts = [(w * 0.12, rng.uniform(0.3, 0.7) * h), (w * 0.4, rng.uniform(0.25, 0.75) * h),
-           (w * 0.65, rng.uniform(0.25, 0.75) * h), (w * 0.88, rng.uniform(0.3, 0.7) * h)]
+    pts = [
+        (w * 0.12, rng.uniform(0.3, 0.7) * h),
+        (w * 0.4, rng.uniform(0.25, 0.75) * h),
+        (w * 0.65, rng.uniform(0.25, 0.75) * h),
+        (w * 0.88, rng.uniform(0.3, 0.7) * h),
+    ]
     ImageDraw.Draw(im).line(pts, fill=255, width=max(5, int(0.05 * min(h, w))), joint="curve")
     return np.asarray(im) > 0
 
@@ -164,7 +182,7 @@ def box(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     bh, bw = int(h * rng.uniform(0.18, 0.26)), int(w * rng.uniform(0.18, 0.26))
     y0, x0 = int(rng.uniform(0.3, 0.7) * h - bh / 2), int(rng.uniform(0.3, 0.7) * w - bw / 2)
     m = np.zeros(shape, bool)
-    m[y0:y0 + bh, x0:x0 + bw] = True
+    m[y0 : y0 + bh, x0 : x0 + bw] = True
     return m
 
 
@@ -175,7 +193,7 @@ def paint_foreign(rgb: np.ndarray, hole: np.ndarray, rng: np.random.Generator) -
     h, w = hole.shape
     oy, ox = int(rng.integers(0, other.shape[0] - h)), int(rng.integers(0, other.shape[1] - w))
     out = rgb.copy()
-    out[hole] = other[oy:oy + h, ox:ox + w][hole]
+    out[hole] = other[oy : oy + h, ox : ox + w][hole]
     return out
 
 
@@ -191,8 +209,12 @@ def cases(held_out: bool | None = None) -> list[tuple[str, np.ndarray, np.ndarra
             continue
         rgb = scene(name)
         rng = np.random.default_rng(500 + i)
-        shapes = [("blobS", blob(rgb.shape[:2], 0.14, rng)), ("blobL", blob(rgb.shape[:2], 0.3, rng)),
-                  ("stroke", stroke(rgb.shape[:2], rng)), ("box", box(rgb.shape[:2], rng))]
+        shapes = [
+            ("blobS", blob(rgb.shape[:2], 0.14, rng)),
+            ("blobL", blob(rgb.shape[:2], 0.3, rng)),
+            ("stroke", stroke(rgb.shape[:2], rng)),
+            ("box", box(rgb.shape[:2], rng)),
+        ]
         for label, hole in shapes:
             out.append((f"{name}-{label}", rgb, hole, paint_foreign(rgb, hole, rng)))
     return out
@@ -211,8 +233,10 @@ def verdict(rows: list[dict], ref: str = "gmic-matchpatch") -> str:
     names = list(dict.fromkeys(r["case"] for r in rows))
     if not any((c, ref) in by for c in names):
         return f"({ref} not run: no verdict)"
-    lines = [f"Ours against {ref} per case (* held out): PSNR dB, SSIM, texture error, seam, time s",
-             f"{'case':22s} {'PSNR':>13s} {'SSIM':>13s} {'tex err':>11s} {'seam':>11s} {'time':>11s}  ok"]
+    lines = [
+        f"Ours against {ref} per case (* held out): PSNR dB, SSIM, texture error, seam, time s",
+        f"{'case':22s} {'PSNR':>13s} {'SSIM':>13s} {'tex err':>11s} {'seam':>11s} {'time':>11s}  ok",
+    ]
     ok = {True: 0, False: 0}
     for c in names:
         a, b = by.get((c, "ours")), by.get((c, ref))
@@ -221,21 +245,32 @@ def verdict(rows: list[dict], ref: str = "gmic-matchpatch") -> str:
         good = a["texerr"] <= b["texerr"] + TEX_SLACK and a["psnr"] >= b["psnr"] - PSNR_SLACK
         ok[good] += 1
         mark = "*" if c.rsplit("-", 1)[0] in HELD_OUT else " "
-        lines.append(f"{c + mark:22s} {a['psnr']:6.2f} {b['psnr']:6.2f} {a['ssim']:6.3f} {b['ssim']:6.3f} "
-                     f"{a['texerr']:5.2f} {b['texerr']:5.2f} {a['seam']:5.2f} {b['seam']:5.2f} "
-                     f"{a['time']:5.2f} {b['time']:5.2f}  {'yes' if good else 'NO'}")
+        lines.append(
+            f"{c + mark:22s} {a['psnr']:6.2f} {b['psnr']:6.2f} {a['ssim']:6.3f} {b['ssim']:6.3f} "
+            f"{a['texerr']:5.2f} {b['texerr']:5.2f} {a['seam']:5.2f} {b['seam']:5.2f} "
+            f"{a['time']:5.2f} {b['time']:5.2f}  {'yes' if good else 'NO'}"
+        )
     n = ok[True] + ok[False]
     held = [c for c in names if c.rsplit("-", 1)[0] in HELD_OUT and (c, "ours") in by and (c, ref) in by]
-    held_ok = sum(1 for c in held if by[(c, "ours")]["texerr"] <= by[(c, ref)]["texerr"] + TEX_SLACK
-                  and by[(c, "ours")]["psnr"] >= by[(c, ref)]["psnr"] - PSNR_SLACK)
-    lines.append(f"ours matches or beats {ref} in {ok[True]} of {n} cases ({100 * ok[True] / max(n, 1):.0f} %); "
-                 f"held out: {held_ok} of {len(held)}")
+    held_ok = sum(
+        1
+        for c in held
+        if by[(c, "ours")]["texerr"] <= by[(c, ref)]["texerr"] + TEX_SLACK
+        and by[(c, "ours")]["psnr"] >= by[(c, ref)]["psnr"] - PSNR_SLACK
+    )
+    lines.append(
+        f"ours matches or beats {ref} in {ok[True]} of {n} cases ({100 * ok[True] / max(n, 1):.0f} %); "
+        f"held out: {held_ok} of {len(held)}"
+    )
     return "\n".join(lines)
 
 
 README_CASES = ("hubble-blobL", "lattice-stroke", "grass-blobL", "brick-box")
-README_METHODS = (("ours", "imagen-gimp (offline)"), ("gmic-matchpatch", "G'MIC inpaint_matchpatch"),
-                  ("cv-telea", "OpenCV Telea"))
+README_METHODS = (
+    ("ours", "imagen-gimp (offline)"),
+    ("gmic-matchpatch", "G'MIC inpaint_matchpatch"),
+    ("cv-telea", "OpenCV Telea"),
+)
 
 
 def readme_picture(rows: list[dict], cases, tile, save_sheet, path: Path) -> None:

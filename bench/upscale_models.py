@@ -33,8 +33,12 @@ from plugin.engine.upscale import upscale as classical  # noqa: E402
 from plugin.engine.upscale_neural import upscale as neural  # noqa: E402
 
 TUNED = sorted((ROOT / "tests" / "data").glob("*.jpg"))
-HELD_OUT = [path for path in sorted((ROOT / "bench" / "data" / "cutout").glob("*.jpg")) + sorted(
-    (ROOT / "bench" / "data" / "truth").glob("*.jpg")) if path.stem not in {p.stem for p in TUNED}]
+HELD_OUT = [
+    path
+    for path in sorted((ROOT / "bench" / "data" / "cutout").glob("*.jpg"))
+    + sorted((ROOT / "bench" / "data" / "truth").glob("*.jpg"))
+    if path.stem not in {p.stem for p in TUNED}
+]
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -83,12 +87,16 @@ def realesrgan() -> None:
         pixels, seconds = pixels + small.width * small.height, seconds + took
         gain = psnr(out[..., :3], truth) - base
         rows.append((waifu, gain))
-        print(f"{path.stem:22} {base:8.2f} {waifu:+8.2f} {gain:+8.2f} {took / (small.width * small.height / 1e6):7.0f}",
-              flush=True)
+        print(
+            f"{path.stem:22} {base:8.2f} {waifu:+8.2f} {gain:+8.2f} {took / (small.width * small.height / 1e6):7.0f}",
+            flush=True,
+        )
     g = np.array(rows)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"mean ({len(rows)} held-out) {'':8} {g[:, 0].mean():+8.2f} {g[:, 1].mean():+8.2f} "
-          f"{seconds / (pixels / 1e6):7.0f}   (esrgan min {g[:, 1].min():+.2f}); peak memory {peak:.0f} MB")
+    print(
+        f"mean ({len(rows)} held-out) {'':8} {g[:, 0].mean():+8.2f} {g[:, 1].mean():+8.2f} "
+        f"{seconds / (pixels / 1e6):7.0f}   (esrgan min {g[:, 1].min():+.2f}); peak memory {peak:.0f} MB"
+    )
 
 
 def big() -> None:
@@ -99,8 +107,10 @@ def big() -> None:
     out, note = neural(np.ascontiguousarray(rgba), 2)
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"24 MP x2 ({out.shape[1]}x{out.shape[0]}): {seconds:.0f} s, {seconds / 24:.2f} s per input MP, "
-          f"peak memory {peak:.0f} MB (input 96 MB and result 384 MB of it){' ' + note if note else ''}")
+    print(
+        f"24 MP x2 ({out.shape[1]}x{out.shape[0]}): {seconds:.0f} s, {seconds / 24:.2f} s per input MP, "
+        f"peak memory {peak:.0f} MB (input 96 MB and result 384 MB of it){' ' + note if note else ''}"
+    )
 
 
 def main() -> None:
@@ -122,8 +132,10 @@ def main() -> None:
             gains.append((ours, gain, per_mp))
             print(f"{path.stem:22} {label:8} {base:8.2f} {ours:+8.2f} {gain:+8.2f} {per_mp:6.1f}", flush=True)
         g = np.array(gains)
-        print(f"mean {label:17} {'':8} {g[:, 0].mean():+8.2f} {g[:, 1].mean():+8.2f} {g[:, 2].mean():6.1f}"
-              f"   (waifu2x min {g[:, 1].min():+.2f})")
+        print(
+            f"mean {label:17} {'':8} {g[:, 0].mean():+8.2f} {g[:, 1].mean():+8.2f} {g[:, 2].mean():6.1f}"
+            f"   (waifu2x min {g[:, 1].min():+.2f})"
+        )
     if args.big:
         subprocess.run([sys.executable, __file__, "--child-big"], check=True)
 

@@ -37,8 +37,10 @@ def degrade(original: Image.Image, factor: int, how: str) -> Image.Image:
 def crop_row(images: list[np.ndarray], box: tuple[int, int, int, int], zoom: int) -> Image.Image:
     """Side-by-side crops (truth, bicubic, Lanczos, ours), enlarged with nearest to show pixels."""
     x, y, w, h = box
-    tiles = [Image.fromarray(im[y:y + h, x:x + w]).resize((w * zoom, h * zoom), Image.Resampling.NEAREST)
-             for im in images]
+    tiles = [
+        Image.fromarray(im[y : y + h, x : x + w]).resize((w * zoom, h * zoom), Image.Resampling.NEAREST)
+        for im in images
+    ]
     row = Image.new("RGB", (sum(t.width for t in tiles) + 4 * (len(tiles) - 1), tiles[0].height), "white")
     for i, t in enumerate(tiles):
         row.paste(t, (i * (t.width + 4), 0))
@@ -46,8 +48,7 @@ def crop_row(images: list[np.ndarray], box: tuple[int, int, int, int], zoom: int
 
 
 def main() -> None:
-    print(f"{'photo':10} {'x':>2} {'degrade':8} {'bicubic':>8} {'lanczos':>8} {'ours':>8} "
-          f"{'gain':>6} {'time s':>7}")
+    print(f"{'photo':10} {'x':>2} {'degrade':8} {'bicubic':>8} {'lanczos':>8} {'ours':>8} {'gain':>6} {'time s':>7}")
     rows = []
     for name in PHOTOS:
         photo = Image.open(ROOT / "tests" / "data" / f"{name}.jpg").convert("RGB")
@@ -63,8 +64,10 @@ def main() -> None:
                 ours = upscale(np.asarray(small.convert("RGBA")), factor)[..., :3]
                 dt = time.perf_counter() - t0
                 p_bic, p_lan, p_ours = psnr(bicubic, truth), psnr(lanczos, truth), psnr(ours, truth)
-                print(f"{name:10} {factor:>2} {how:8} {p_bic:8.2f} {p_lan:8.2f} {p_ours:8.2f} "
-                      f"{p_ours - p_bic:+6.2f} {dt:7.2f}")
+                print(
+                    f"{name:10} {factor:>2} {how:8} {p_bic:8.2f} {p_lan:8.2f} {p_ours:8.2f} "
+                    f"{p_ours - p_bic:+6.2f} {dt:7.2f}"
+                )
                 if how == "lanczos" and factor == 4:
                     cw, ch = 96, 72
                     box = ((w - cw) // 2, (h - ch) // 2, cw, ch)

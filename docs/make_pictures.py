@@ -25,8 +25,9 @@ CHECKER = 16
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> None:
-    subprocess.run([sys.executable, "-m", "plugin", *args, "--quiet"], check=True, cwd=ROOT,
-                   env={**os.environ, **(env or {})})
+    subprocess.run(
+        [sys.executable, "-m", "plugin", *args, "--quiet"], check=True, cwd=ROOT, env={**os.environ, **(env or {})}
+    )
 
 
 def on_checker(picture: Image.Image) -> Image.Image:
@@ -47,8 +48,7 @@ def side_by_side(before: Image.Image, after: Image.Image, name: str, height: int
 def in_a_row(shown: list[Image.Image], name: str, height: int = 300) -> None:
     """The pictures at one height, 8 px apart, as one JPEG."""
     pictures = [on_checker(p.convert("RGBA")) for p in shown]
-    pictures = [p.resize((round(p.width * height / p.height), height), Image.Resampling.LANCZOS)
-                for p in pictures]
+    pictures = [p.resize((round(p.width * height / p.height), height), Image.Resampling.LANCZOS) for p in pictures]
     sheet = Image.new("RGB", (sum(p.width for p in pictures) + 8 * (len(pictures) - 1), height), (255, 255, 255))
     x = 0
     for picture in pictures:
@@ -79,8 +79,20 @@ def main() -> None:
         cli("remove", str(rocket), "--mask", str(tower), "--seed", "1", "-o", str(work / "remove.png"))
         side_by_side(selection_overlay(rocket, tower), Image.open(work / "remove.png"), "remove.jpg")
 
-        cli("outpaint", str(rocket), "--top", "100", "--left", "80", "--right", "80", "--seed", "1",
-            "-o", str(work / "wide.png"))
+        cli(
+            "outpaint",
+            str(rocket),
+            "--top",
+            "100",
+            "--left",
+            "80",
+            "--right",
+            "80",
+            "--seed",
+            "1",
+            "-o",
+            str(work / "wide.png"),
+        )
         side_by_side(Image.open(rocket), Image.open(work / "wide.png"), "outpaint.jpg")
 
         coffee = DATA / "coffee.jpg"
@@ -99,8 +111,15 @@ def main() -> None:
 
         astronaut_path = DATA / "astronaut.jpg"
         cli("subject", str(astronaut_path), "-o", str(work / "subject.png"))
-        in_a_row([Image.open(astronaut_path), quick_mask(astronaut_path, work / "subject.png"),
-                  Image.open(work / "subject.png")], "subject.jpg", height=260)
+        in_a_row(
+            [
+                Image.open(astronaut_path),
+                quick_mask(astronaut_path, work / "subject.png"),
+                Image.open(work / "subject.png"),
+            ],
+            "subject.jpg",
+            height=260,
+        )
         cloud_pictures(work)
     for path in sorted(OUT.glob("*.jpg")):
         print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KB")
@@ -112,23 +131,52 @@ def cloud_pictures(work: Path) -> None:
     from emulator import start_in_thread
 
     server, url = start_in_thread(port=0)
-    env = {"IMAGEN_GIMP_ENDPOINT": url, "GOOGLE_CLOUD_PROJECT": "demo", "IMAGEN_GIMP_WARM": "0",
-           "IMAGEN_GIMP_CONVERSATIONS": str(work / "conversations")}
+    env = {
+        "IMAGEN_GIMP_ENDPOINT": url,
+        "GOOGLE_CLOUD_PROJECT": "demo",
+        "IMAGEN_GIMP_WARM": "0",
+        "IMAGEN_GIMP_CONVERSATIONS": str(work / "conversations"),
+    }
     try:
         coffee = DATA / "coffee.jpg"
         saucer = Image.new("L", (600, 400), 0)
         ImageDraw.Draw(saucer).ellipse((330, 120, 450, 230), fill=255)
         saucer.save(work / "saucer.png")
-        cli("insert", str(coffee), "--mask", str(work / "saucer.png"), "--prompt", "a small red paper boat",
-            "--seed", "3", "-o", str(work / "boat.png"), env=env)
-        cli("refine", str(work / "boat.png"), "--prompt", "make the boat dark blue", "--seed", "4",
-            "-o", str(work / "boat-blue.png"), env=env)
-        in_a_row([selection_overlay(coffee, work / "saucer.png"), Image.open(work / "boat.png"),
-                  Image.open(work / "boat-blue.png")], "refine.jpg", height=240)
-        cli("refine", str(work / "boat.png"), "--again", "--seed", "5", "-o", str(work / "boat-again.png"),
-            env=env)
-        in_a_row([Image.open(work / "boat.png"), Image.open(work / "boat-again.png")], "run-again.jpg",
-                 height=240)
+        cli(
+            "insert",
+            str(coffee),
+            "--mask",
+            str(work / "saucer.png"),
+            "--prompt",
+            "a small red paper boat",
+            "--seed",
+            "3",
+            "-o",
+            str(work / "boat.png"),
+            env=env,
+        )
+        cli(
+            "refine",
+            str(work / "boat.png"),
+            "--prompt",
+            "make the boat dark blue",
+            "--seed",
+            "4",
+            "-o",
+            str(work / "boat-blue.png"),
+            env=env,
+        )
+        in_a_row(
+            [
+                selection_overlay(coffee, work / "saucer.png"),
+                Image.open(work / "boat.png"),
+                Image.open(work / "boat-blue.png"),
+            ],
+            "refine.jpg",
+            height=240,
+        )
+        cli("refine", str(work / "boat.png"), "--again", "--seed", "5", "-o", str(work / "boat-again.png"), env=env)
+        in_a_row([Image.open(work / "boat.png"), Image.open(work / "boat-again.png")], "run-again.jpg", height=240)
 
         rocket, astronaut = DATA / "rocket.jpg", DATA / "astronaut.jpg"
         cli("subject", str(astronaut), "-o", str(work / "astronaut-mask.png"))
@@ -140,9 +188,21 @@ def cloud_pictures(work: Path) -> None:
         at = (60, 427 - person.height)
         pasted = Image.open(rocket).convert("RGBA")
         pasted.alpha_composite(person, at)
-        cli("harmonize", str(rocket), "--object", str(work / "person.png"), "--at", f"{at[0]},{at[1]}",
-            "--prompt", "night light from the launch pad", "--seed", "2", "-o", str(work / "harmonized.png"),
-            env=env)
+        cli(
+            "harmonize",
+            str(rocket),
+            "--object",
+            str(work / "person.png"),
+            "--at",
+            f"{at[0]},{at[1]}",
+            "--prompt",
+            "night light from the launch pad",
+            "--seed",
+            "2",
+            "-o",
+            str(work / "harmonized.png"),
+            env=env,
+        )
         side_by_side(pasted, Image.open(work / "harmonized.png"), "harmonize.jpg")
     finally:
         server.stop()

@@ -16,8 +16,14 @@ Command line: `python -m emulator --port 8080` (or `imagen-gimp-emulator`); `--h
 from importlib import import_module
 from typing import Any
 
-_EXPORTS = {"EmulatorServer": "emulator.server", "Recorded": "emulator.server", "start_in_thread": "emulator.server",
-            "Fault": "emulator.faults", "local_engine": "emulator.engines", "quick_engine": "emulator.engines"}
+_EXPORTS = {
+    "EmulatorServer": "emulator.server",
+    "Recorded": "emulator.server",
+    "start_in_thread": "emulator.server",
+    "Fault": "emulator.faults",
+    "local_engine": "emulator.engines",
+    "quick_engine": "emulator.engines",
+}
 
 
 def __getattr__(name: str) -> Any:

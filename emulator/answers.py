@@ -35,23 +35,27 @@ from emulator.pictures import (
 
 EDITED_TEXT = "Here is the edited picture."
 MADE_TEXT = "Here is the picture you asked for."
-TEXT_ONLY = ("I can't draw that, but here is a description of what it would show: {prompt}. "
-             "(imagen-gimp emulator: a text-only answer)")
+TEXT_ONLY = (
+    "I can't draw that, but here is a description of what it would show: {prompt}. "
+    "(imagen-gimp emulator: a text-only answer)"
+)
 THOUGHT_TOKENS = {"MINIMAL": 32, "LOW": 96, "MEDIUM": 160, "HIGH": 240}
 # Google's finishMessage wording is not known for these (ref §4 UNVERIFIED); these say what happened.
 FINISH_MESSAGES = {
     "IMAGE_SAFETY": "Unable to show the generated image. The image was filtered out because it violated "
-                    "Google's Generative AI Prohibited Use policy. You will not be charged for blocked "
-                    "images. Try rephrasing the prompt.",
+    "Google's Generative AI Prohibited Use policy. You will not be charged for blocked "
+    "images. Try rephrasing the prompt.",
     "IMAGE_PROHIBITED_CONTENT": "Unable to show the generated image: it was filtered out as prohibited "
-                                "content. You will not be charged for blocked images.",
+    "content. You will not be charged for blocked images.",
     "IMAGE_RECITATION": "Unable to show the generated image: it was too close to existing content.",
     "IMAGE_OTHER": "Unable to show the generated image for an unspecified reason. Try again.",
     "NO_IMAGE": "The model was expected to generate an image, but none was generated.",
     "RECITATION": "The response was stopped because it recited existing content.",
 }
-BLOCK_MESSAGE = ("The prompt was blocked because it may violate Google's Generative AI Prohibited Use "
-                 "policy. Try rephrasing the prompt.")
+BLOCK_MESSAGE = (
+    "The prompt was blocked because it may violate Google's Generative AI Prohibited Use "
+    "policy. Try rephrasing the prompt."
+)
 
 
 def answer(checked: Checked, engine: Engine, drafts: int, meta: dict[str, str]) -> dict[str, Any]:
@@ -67,12 +71,12 @@ def answer(checked: Checked, engine: Engine, drafts: int, meta: dict[str, str]) 
             text = f"({index + 1}) {text}"
         parts: list[dict[str, Any]] = []
         if config.include_thoughts:
-            parts.append({"text": "**Looking at the picture**\n\nI'll describe its tones and colours.",
-                          "thought": True})
+            parts.append(
+                {"text": "**Looking at the picture**\n\nI'll describe its tones and colours.", "thought": True}
+            )
         parts.append({"text": text, "thoughtSignature": sign(text.encode("utf-8"))})
         text_out += tokens(text)
-        candidates.append({"content": {"role": "model", "parts": parts}, "finishReason": "STOP",
-                           "index": index})
+        candidates.append({"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": index})
     thoughts = THOUGHT_TOKENS.get(config.thinking_level, 160) if model.thinking_levels else 0
     return _reply(checked, candidates, meta, text_out=text_out, thoughts=thoughts)
 
@@ -86,8 +90,11 @@ def _image_answer(checked: Checked, engine: Engine, drafts: int, meta: dict[str,
     if show_thoughts:
         parts.append({"text": _plan(checked), "thought": True})
     if config.max_output_tokens is not None and config.max_output_tokens < image_tokens:
-        candidate = {"finishReason": "MAX_TOKENS", "finishMessage": f"The picture needs {image_tokens} "
-                     f"output tokens; maxOutputTokens is {config.max_output_tokens}."}
+        candidate = {
+            "finishReason": "MAX_TOKENS",
+            "finishMessage": f"The picture needs {image_tokens} "
+            f"output tokens; maxOutputTokens is {config.max_output_tokens}.",
+        }
         if parts:
             candidate["content"] = {"role": "model", "parts": parts}
         return _reply(checked, [candidate], meta, thoughts=thoughts)
@@ -96,8 +103,9 @@ def _image_answer(checked: Checked, engine: Engine, drafts: int, meta: dict[str,
     if show_thoughts:
         sketch = {"mimeType": "image/png", "data": _draft_png(width, height)}
         parts += [{"inlineData": dict(sketch), "thought": True} for _ in range(drafts)]
-    final: dict[str, Any] = {"inlineData": {"mimeType": config.mime,
-                                            "data": encode(picture, config.mime, config.quality)}}
+    final: dict[str, Any] = {
+        "inlineData": {"mimeType": config.mime, "data": encode(picture, config.mime, config.quality)}
+    }
     if model.thinks:
         final["thoughtSignature"] = sign(base64.b64decode(final["inlineData"]["data"]))
     parts.append(final)
@@ -156,7 +164,7 @@ def final_picture(checked: Checked, engine: Engine) -> tuple[np.ndarray, bool]:
 def _plan(checked: Checked) -> str:
     task = "edit the picture" if checked.images else "compose a new picture"
     asked = checked.prompt[:200] or "(no instruction)"
-    return f"**Planning the image**\n\nI'll {task} as asked: \"{asked}\". First drafts test the composition."
+    return f'**Planning the image**\n\nI\'ll {task} as asked: "{asked}". First drafts test the composition.'
 
 
 @functools.lru_cache(maxsize=16)
@@ -164,13 +172,21 @@ def _draft_png(width: int, height: int) -> str:
     return encode(draft(width, height))
 
 
-def _reply(checked: Checked, candidates: list[dict], meta: dict[str, str], image_out: int = 0,
-           text_out: int = 0, thoughts: int = 0) -> dict[str, Any]:
-    usage: dict[str, Any] = {"promptTokenCount": checked.prompt_tokens,
-                             "candidatesTokenCount": image_out + text_out,
-                             "totalTokenCount": checked.prompt_tokens + image_out + text_out + thoughts,
-                             "trafficType": "ON_DEMAND",
-                             "promptTokensDetails": prompt_details(checked)}
+def _reply(
+    checked: Checked,
+    candidates: list[dict],
+    meta: dict[str, str],
+    image_out: int = 0,
+    text_out: int = 0,
+    thoughts: int = 0,
+) -> dict[str, Any]:
+    usage: dict[str, Any] = {
+        "promptTokenCount": checked.prompt_tokens,
+        "candidatesTokenCount": image_out + text_out,
+        "totalTokenCount": checked.prompt_tokens + image_out + text_out + thoughts,
+        "trafficType": "ON_DEMAND",
+        "promptTokensDetails": prompt_details(checked),
+    }
     if thoughts:
         usage["thoughtsTokenCount"] = thoughts
     details = [{"modality": m, "tokenCount": n} for m, n in (("IMAGE", image_out), ("TEXT", text_out)) if n]
@@ -182,8 +198,11 @@ def _reply(checked: Checked, candidates: list[dict], meta: dict[str, str], image
 
 
 def prompt_details(checked: Checked) -> list[dict[str, Any]]:
-    return [{"modality": m, "tokenCount": n}
-            for m, n in (("TEXT", checked.text_tokens), ("IMAGE", checked.image_tokens)) if n]
+    return [
+        {"modality": m, "tokenCount": n}
+        for m, n in (("TEXT", checked.text_tokens), ("IMAGE", checked.image_tokens))
+        if n
+    ]
 
 
 def count_reply(checked: Checked) -> dict[str, Any]:
@@ -194,8 +213,7 @@ def blocked(checked: Checked, meta: dict[str, str]) -> dict[str, Any]:
     """The prompt itself refused: promptFeedback and no candidates (ref §4; shape per the SDK types)."""
     reply = _reply(checked, [], meta)
     rating = {"category": "HARM_CATEGORY_SEXUALLY_EXPLICIT", "probability": "HIGH", "blocked": True}
-    reply["promptFeedback"] = {"blockReason": "SAFETY", "blockReasonMessage": BLOCK_MESSAGE,
-                               "safetyRatings": [rating]}
+    reply["promptFeedback"] = {"blockReason": "SAFETY", "blockReasonMessage": BLOCK_MESSAGE, "safetyRatings": [rating]}
     return reply
 
 
@@ -208,8 +226,9 @@ def finished_without_image(checked: Checked, reason: str, meta: dict[str, str]) 
         candidate["content"] = {"role": "model", "parts": [{"text": text}]}
         text_out = tokens(text)
     if reason == "IMAGE_SAFETY":
-        candidate["safetyRatings"] = [{"category": "HARM_CATEGORY_IMAGE_SEXUALLY_EXPLICIT",
-                                       "probability": "HIGH", "blocked": True}]
+        candidate["safetyRatings"] = [
+            {"category": "HARM_CATEGORY_IMAGE_SEXUALLY_EXPLICIT", "probability": "HIGH", "blocked": True}
+        ]
     return _reply(checked, [candidate], meta, text_out=text_out)
 
 

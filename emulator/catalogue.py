@@ -17,28 +17,54 @@ TEXT = "text"  # text and pictures in, text out (Describe)
 
 RATIOS_10 = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
 # Sorted as Google's 400 message lists them for gemini-3.1-flash-image (ref §8, [27c]).
-RATIOS_14 = ("1:1", "1:4", "1:8", "2:3", "3:2", "3:4", "4:1", "4:3", "4:5", "5:4", "8:1", "9:16", "16:9",
-             "21:9")
+RATIOS_14 = ("1:1", "1:4", "1:8", "2:3", "3:2", "3:4", "4:1", "4:3", "4:5", "5:4", "8:1", "9:16", "16:9", "21:9")
 
 # 1K output grid of the Gemini 3 image family (ref §3.3; Google's table for 3 Pro Image, the same grid
 # assumed for 3.1 Flash and Flash-Lite; the four extremes from a third-party live test).
 GRID_1K = {
-    "1:1": (1024, 1024), "2:3": (848, 1264), "3:2": (1264, 848), "3:4": (896, 1200), "4:3": (1200, 896),
-    "4:5": (928, 1152), "5:4": (1152, 928), "9:16": (768, 1376), "16:9": (1376, 768), "21:9": (1584, 672),
-    "1:4": (512, 2064), "4:1": (2064, 512), "1:8": (352, 2928), "8:1": (2928, 352),
+    "1:1": (1024, 1024),
+    "2:3": (848, 1264),
+    "3:2": (1264, 848),
+    "3:4": (896, 1200),
+    "4:3": (1200, 896),
+    "4:5": (928, 1152),
+    "5:4": (1152, 928),
+    "9:16": (768, 1376),
+    "16:9": (1376, 768),
+    "21:9": (1584, 672),
+    "1:4": (512, 2064),
+    "4:1": (2064, 512),
+    "1:8": (352, 2928),
+    "8:1": (2928, 352),
 }
 # gemini-2.5-flash-image answers about one megapixel on its own grid (16:9 = 1344x768, ref §3.3).
 GRID_25 = {
-    "1:1": (1024, 1024), "2:3": (832, 1248), "3:2": (1248, 832), "3:4": (864, 1184), "4:3": (1184, 864),
-    "4:5": (896, 1152), "5:4": (1152, 896), "9:16": (768, 1344), "16:9": (1344, 768), "21:9": (1536, 672),
+    "1:1": (1024, 1024),
+    "2:3": (832, 1248),
+    "3:2": (1248, 832),
+    "3:4": (864, 1184),
+    "4:3": (1184, 864),
+    "4:5": (896, 1152),
+    "5:4": (1152, 896),
+    "9:16": (768, 1344),
+    "16:9": (1344, 768),
+    "21:9": (1536, 672),
 }
 TIER_SCALE = {"512": 0.5, "1K": 1.0, "2K": 2.0, "4K": 4.0}
 
 MAX_INLINE_BYTES = 7 * 1024 * 1024  # per inline file, decoded (ref §3.2)
 MAX_REQUEST_BYTES = 500 * 1024 * 1024  # per request (ref §3.2)
 INPUT_MIME = ("image/png", "image/jpeg", "image/webp", "image/heic", "image/heif")
-US_AND_EU_REGIONS = ("us-central1", "us-east1", "us-east4", "us-east5", "us-south1", "us-west1", "us-west4",
-                     "europe-west4")
+US_AND_EU_REGIONS = (
+    "us-central1",
+    "us-east1",
+    "us-east4",
+    "us-east5",
+    "us-south1",
+    "us-west1",
+    "us-west4",
+    "europe-west4",
+)
 
 
 @dataclass(frozen=True)
@@ -73,47 +99,117 @@ def _image(model_id: str, display: str, locations: tuple[str, ...], **kw) -> Ser
 
 
 def _text(model_id: str, display: str) -> Served:
-    return Served(model_id, TEXT, ("global", "us-central1"), display,
-                  thinking_levels=("MINIMAL", "LOW", "MEDIUM", "HIGH"), max_images=3000,
-                  max_input_tokens=1_048_576, max_output_tokens=65_536, tools=("*",))
+    return Served(
+        model_id,
+        TEXT,
+        ("global", "us-central1"),
+        display,
+        thinking_levels=("MINIMAL", "LOW", "MEDIUM", "HIGH"),
+        max_images=3000,
+        max_input_tokens=1_048_576,
+        max_output_tokens=65_536,
+        tools=("*",),
+    )
 
 
-SERVED: dict[str, Served] = {m.id: m for m in (
-    _image("gemini-3.1-flash-image", "Gemini 3.1 Flash Image", ("global",), aspect_ratios=RATIOS_14,
-           image_sizes=("512", "1K", "2K", "4K"), thinking_levels=("MINIMAL", "HIGH"), thinks=True,
-           signatures_required=True, max_images=14,
-           image_tokens={"512": 747, "1K": 1120, "2K": 1680, "4K": 2520}, tools=("googleSearch",)),
-    _image("gemini-3-pro-image", "Gemini 3 Pro Image", ("global",) + US_AND_EU_REGIONS,
-           aspect_ratios=RATIOS_10, image_sizes=("1K", "2K", "4K"), thinking_levels=("HIGH",), thinks=True,
-           budget_zero_ok=False, max_images=14, max_input_tokens=65_536,
-           image_tokens={"1K": 1120, "2K": 1120, "4K": 2000}, input_image_tokens=560,
-           tools=("googleSearch",)),
-    _image("gemini-3.1-flash-lite-image", "Gemini 3.1 Flash-Lite Image", ("global",), aspect_ratios=RATIOS_14,
-           image_sizes=("1K",), thinking_levels=("MINIMAL", "HIGH"), thinks=True, signatures_required=True,
-           max_images=14, max_input_tokens=65_536, max_output_tokens=4096, image_tokens={"1K": 1120}),
-    _image("gemini-2.5-flash-image", "Gemini 2.5 Flash Image", ("global", "us-central1"),
-           aspect_ratios=RATIOS_10, max_images=3, max_input_tokens=32_768, image_tokens={"1K": 1290},
-           input_image_tokens=258, grid=GRID_25),
-    _text("gemini-3.5-flash", "Gemini 3.5 Flash"),
-    _text("gemini-3.5-flash-lite", "Gemini 3.5 Flash-Lite"),
-    _text("gemini-3.1-flash-lite", "Gemini 3.1 Flash-Lite"),
-    _text("gemini-3.8-flash", "Gemini 3.8 Flash"),
-)}
+SERVED: dict[str, Served] = {
+    m.id: m
+    for m in (
+        _image(
+            "gemini-3.1-flash-image",
+            "Gemini 3.1 Flash Image",
+            ("global",),
+            aspect_ratios=RATIOS_14,
+            image_sizes=("512", "1K", "2K", "4K"),
+            thinking_levels=("MINIMAL", "HIGH"),
+            thinks=True,
+            signatures_required=True,
+            max_images=14,
+            image_tokens={"512": 747, "1K": 1120, "2K": 1680, "4K": 2520},
+            tools=("googleSearch",),
+        ),
+        _image(
+            "gemini-3-pro-image",
+            "Gemini 3 Pro Image",
+            ("global",) + US_AND_EU_REGIONS,
+            aspect_ratios=RATIOS_10,
+            image_sizes=("1K", "2K", "4K"),
+            thinking_levels=("HIGH",),
+            thinks=True,
+            budget_zero_ok=False,
+            max_images=14,
+            max_input_tokens=65_536,
+            image_tokens={"1K": 1120, "2K": 1120, "4K": 2000},
+            input_image_tokens=560,
+            tools=("googleSearch",),
+        ),
+        _image(
+            "gemini-3.1-flash-lite-image",
+            "Gemini 3.1 Flash-Lite Image",
+            ("global",),
+            aspect_ratios=RATIOS_14,
+            image_sizes=("1K",),
+            thinking_levels=("MINIMAL", "HIGH"),
+            thinks=True,
+            signatures_required=True,
+            max_images=14,
+            max_input_tokens=65_536,
+            max_output_tokens=4096,
+            image_tokens={"1K": 1120},
+        ),
+        _image(
+            "gemini-2.5-flash-image",
+            "Gemini 2.5 Flash Image",
+            ("global", "us-central1"),
+            aspect_ratios=RATIOS_10,
+            max_images=3,
+            max_input_tokens=32_768,
+            image_tokens={"1K": 1290},
+            input_image_tokens=258,
+            grid=GRID_25,
+        ),
+        _text("gemini-3.5-flash", "Gemini 3.5 Flash"),
+        _text("gemini-3.5-flash-lite", "Gemini 3.5 Flash-Lite"),
+        _text("gemini-3.1-flash-lite", "Gemini 3.1 Flash-Lite"),
+        _text("gemini-3.8-flash", "Gemini 3.8 Flash"),
+    )
+}
 
 # Ids that once existed and are shut down by 2026-12-01 (ref §1). Anything else unknown is a 404 too;
 # the list documents the decision and lets tests walk it.
 SHUT_DOWN = (
-    "gemini-3.1-flash-image-preview", "gemini-3-pro-image-preview", "gemini-2.5-flash-image-preview",
-    "gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite", "gemini-2.0-flash", "gemini-2.0-flash-001",
-    "gemini-2.0-flash-lite", "gemini-2.0-flash-lite-001", "gemini-2.0-flash-exp",
+    "gemini-3.1-flash-image-preview",
+    "gemini-3-pro-image-preview",
+    "gemini-2.5-flash-image-preview",
+    "gemini-2.5-flash",
+    "gemini-2.5-pro",
+    "gemini-2.5-flash-lite",
+    "gemini-2.0-flash",
+    "gemini-2.0-flash-001",
+    "gemini-2.0-flash-lite",
+    "gemini-2.0-flash-lite-001",
+    "gemini-2.0-flash-exp",
     "gemini-2.0-flash-preview-image-generation",
-    "imagen-4.0-generate-001", "imagen-4.0-fast-generate-001", "imagen-4.0-ultra-generate-001",
-    "imagen-4.0-generate-preview-06-06", "imagen-4.0-fast-generate-preview-06-06",
-    "imagen-4.0-ultra-generate-preview-06-06", "imagen-4.0-upscale-preview",
-    "imagen-3.0-generate-001", "imagen-3.0-generate-002", "imagen-3.0-fast-generate-001",
-    "imagen-3.0-capability-001", "imagen-3.0-capability-002", "imagen-product-recontext-preview-06-30",
-    "imagegeneration@002", "imagegeneration@005", "imagegeneration@006", "imagetext@001",
-    "imageverification@001", "image-segmentation-001", "virtual-try-on-001",
+    "imagen-4.0-generate-001",
+    "imagen-4.0-fast-generate-001",
+    "imagen-4.0-ultra-generate-001",
+    "imagen-4.0-generate-preview-06-06",
+    "imagen-4.0-fast-generate-preview-06-06",
+    "imagen-4.0-ultra-generate-preview-06-06",
+    "imagen-4.0-upscale-preview",
+    "imagen-3.0-generate-001",
+    "imagen-3.0-generate-002",
+    "imagen-3.0-fast-generate-001",
+    "imagen-3.0-capability-001",
+    "imagen-3.0-capability-002",
+    "imagen-product-recontext-preview-06-30",
+    "imagegeneration@002",
+    "imagegeneration@005",
+    "imagegeneration@006",
+    "imagetext@001",
+    "imageverification@001",
+    "image-segmentation-001",
+    "virtual-try-on-001",
 )
 
 

@@ -21,20 +21,52 @@ from emulator.errors import ApiError, invalid, snake
 from emulator.fields import boolean, both, enum, obj, pick, string
 from emulator.pictures import as_mask, b64decode, decode_inline
 
-TOP_LEVEL = {"contents", "systemInstruction", "safetySettings", "generationConfig", "labels", "tools",
-             "toolConfig", "cachedContent", "modelArmorConfig", "serviceTier"}
+TOP_LEVEL = {
+    "contents",
+    "systemInstruction",
+    "safetySettings",
+    "generationConfig",
+    "labels",
+    "tools",
+    "toolConfig",
+    "cachedContent",
+    "modelArmorConfig",
+    "serviceTier",
+}
 COUNT_TOP_LEVEL = {"contents", "systemInstruction", "tools", "generationConfig", "instances", "model"}
-PART_DATA = ("text", "inlineData", "fileData", "functionCall", "functionResponse", "executableCode",
-             "codeExecutionResult")
+PART_DATA = (
+    "text",
+    "inlineData",
+    "fileData",
+    "functionCall",
+    "functionResponse",
+    "executableCode",
+    "codeExecutionResult",
+)
 PART_KEYS = set(PART_DATA) | {"thought", "thoughtSignature", "videoMetadata", "mediaResolution"}
-CATEGORIES = ("HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_DANGEROUS_CONTENT", "HARM_CATEGORY_HARASSMENT",
-              "HARM_CATEGORY_SEXUALLY_EXPLICIT", "HARM_CATEGORY_IMAGE_HATE",
-              "HARM_CATEGORY_IMAGE_DANGEROUS_CONTENT", "HARM_CATEGORY_IMAGE_HARASSMENT",
-              "HARM_CATEGORY_IMAGE_SEXUALLY_EXPLICIT")
+CATEGORIES = (
+    "HARM_CATEGORY_HATE_SPEECH",
+    "HARM_CATEGORY_DANGEROUS_CONTENT",
+    "HARM_CATEGORY_HARASSMENT",
+    "HARM_CATEGORY_SEXUALLY_EXPLICIT",
+    "HARM_CATEGORY_IMAGE_HATE",
+    "HARM_CATEGORY_IMAGE_DANGEROUS_CONTENT",
+    "HARM_CATEGORY_IMAGE_HARASSMENT",
+    "HARM_CATEGORY_IMAGE_SEXUALLY_EXPLICIT",
+)
 THRESHOLDS = ("BLOCK_LOW_AND_ABOVE", "BLOCK_MEDIUM_AND_ABOVE", "BLOCK_ONLY_HIGH", "BLOCK_NONE", "OFF")
 METHODS = ("SEVERITY", "PROBABILITY")
-TOOL_KINDS = ("googleSearch", "googleSearchRetrieval", "codeExecution", "functionDeclarations", "retrieval",
-              "urlContext", "enterpriseWebSearch", "googleMaps", "computerUse")
+TOOL_KINDS = (
+    "googleSearch",
+    "googleSearchRetrieval",
+    "codeExecution",
+    "functionDeclarations",
+    "retrieval",
+    "urlContext",
+    "enterpriseWebSearch",
+    "googleMaps",
+    "computerUse",
+)
 SIGNATURE_HELP = "https://ai.google.dev/gemini-api/docs/thought-signatures"
 
 
@@ -76,13 +108,20 @@ def check_generate(model: Served, body: Any) -> Checked:
     checked = Checked(model)
     _contents(body, checked)
     if checked.image_count > model.max_images:
-        raise invalid("contents", f"The request has {checked.image_count} images; {model.id} takes at most "
-                                  f"{model.max_images} images per prompt.")
+        raise invalid(
+            "contents",
+            f"The request has {checked.image_count} images; {model.id} takes at most "
+            f"{model.max_images} images per prompt.",
+        )
     if "systemInstruction" in body:
         checked.text_tokens += _system(body["systemInstruction"])
     if checked.prompt_tokens > model.max_input_tokens:
-        raise invalid("contents", "", message=f"The input token count ({checked.prompt_tokens}) exceeds the "
-                                              f"maximum number of tokens allowed ({model.max_input_tokens}).")
+        raise invalid(
+            "contents",
+            "",
+            message=f"The input token count ({checked.prompt_tokens}) exceeds the "
+            f"maximum number of tokens allowed ({model.max_input_tokens}).",
+        )
     if "generationConfig" in body:
         checked.config = generation.check(model, body["generationConfig"])
     elif model.kind == IMAGE:
@@ -97,8 +136,10 @@ def check_count(model: Served, body: Any) -> Checked:
     """Validate a :countTokens body (contents, optional systemInstruction/tools/generationConfig)."""
     obj(body, "", COUNT_TOP_LEVEL, "CountTokensRequest")
     if "instances" in body or "model" in body:
-        raise invalid("instances" if "instances" in body else "model",
-                      "countTokens of a publisher model takes contents, not instances or model")
+        raise invalid(
+            "instances" if "instances" in body else "model",
+            "countTokens of a publisher model takes contents, not instances or model",
+        )
     checked = Checked(model)
     _contents(body, checked, strict_history=False)
     if "systemInstruction" in body:
@@ -141,8 +182,10 @@ def _contents(body: dict, checked: Checked, strict_history: bool = True) -> None
         if role == "user" and not last and len(sent) > 1 and checked.conversation_mask is None:
             checked.conversation_mask = as_mask(sent[1], sent[0])
         if last and role != "user" and strict_history:
-            raise invalid(f"{path}.role", "The last content must come from the user (role \"user\"); "
-                                          f"{checked.model.id} answers a user turn.")
+            raise invalid(
+                f"{path}.role",
+                f'The last content must come from the user (role "user"); {checked.model.id} answers a user turn.',
+            )
     if not checked.images and earlier:
         checked.images.append(earlier[-1])  # a conversational edit works on the latest picture
     if not checked.texts and not checked.images:
@@ -156,11 +199,14 @@ def _part(part: Any, path: str, checked: Checked, role: str, strict_history: boo
     if not kinds:
         raise invalid(f"{path}.data", "required oneof field 'data' must have one initialized field")
     if len(kinds) > 1:
-        raise ApiError(400, f"Invalid JSON payload received. Oneof field 'data' is already set. Cannot set "
-                            f"'{kinds[1]}' at '{snake(path)}'.", field=snake(path))
+        raise ApiError(
+            400,
+            f"Invalid JSON payload received. Oneof field 'data' is already set. Cannot set "
+            f"'{kinds[1]}' at '{snake(path)}'.",
+            field=snake(path),
+        )
     thought = boolean(part["thought"], f"{path}.thought") if "thought" in part else False
-    signature = b64decode(part["thoughtSignature"], f"{path}.thoughtSignature") if "thoughtSignature" in part \
-        else None
+    signature = b64decode(part["thoughtSignature"], f"{path}.thoughtSignature") if "thoughtSignature" in part else None
     kind = kinds[0]
     if signature is not None and role == "model" and strict_history:
         _check_signed(part, kind, signature, path)
@@ -172,8 +218,7 @@ def _part(part: Any, path: str, checked: Checked, role: str, strict_history: boo
                 checked.texts.append(text)
         return None
     if kind == "fileData":
-        data = obj(part["fileData"], f"{path}.fileData", both("mimeType", "fileUri", "displayName"),
-                   "FileData")
+        data = obj(part["fileData"], f"{path}.fileData", both("mimeType", "fileUri", "displayName"), "FileData")
         string(pick(data, "fileUri", f"{path}.fileData"), f"{path}.fileData.fileUri")
         raise invalid(f"{path}.fileData", "the emulator cannot read Cloud Storage or URLs; send inlineData")
     if kind != "inlineData":
@@ -191,12 +236,15 @@ def _part(part: Any, path: str, checked: Checked, role: str, strict_history: boo
     if thought:
         return None
     checked.image_count += 1
-    if role == "model" and strict_history and checked.model.signatures_required \
-            and "thoughtSignature" not in part:
+    if role == "model" and strict_history and checked.model.signatures_required and "thoughtSignature" not in part:
         content_at, part_at = _positions(path)
-        raise invalid(path, "", message=f"Image part is missing a thought_signature in content position "
-                                        f"{content_at}, part position {part_at}. Please refer to "
-                                        f"{SIGNATURE_HELP} for more details.")
+        raise invalid(
+            path,
+            "",
+            message=f"Image part is missing a thought_signature in content position "
+            f"{content_at}, part position {part_at}. Please refer to "
+            f"{SIGNATURE_HELP} for more details.",
+        )
     return picture
 
 
@@ -239,8 +287,7 @@ def _safety(settings: Any) -> dict[str, str]:
         path = f"safetySettings[{i}]"
         obj(setting, path, {"category", "threshold", "method"}, "SafetySetting")
         category = enum(setting.get("category"), f"{path}.category", "HarmCategory", CATEGORIES)
-        threshold = enum(setting.get("threshold"), f"{path}.threshold", "SafetySetting.HarmBlockThreshold",
-                         THRESHOLDS)
+        threshold = enum(setting.get("threshold"), f"{path}.threshold", "SafetySetting.HarmBlockThreshold", THRESHOLDS)
         if "method" in setting:
             enum(setting["method"], f"{path}.method", "SafetySetting.HarmBlockMethod", METHODS)
         if category in chosen:
@@ -267,15 +314,23 @@ def _extras(model: Served, body: dict) -> None:
             raise invalid("toolConfig", f"tool_config is not supported by {model.id}")
         obj(body["toolConfig"], "toolConfig", both("functionCallingConfig", "retrievalConfig"), "ToolConfig")
     if "cachedContent" in body:
-        raise ApiError(404, f"CachedContent {string(body['cachedContent'], 'cachedContent')} not found "
-                            "(the emulator keeps no context caches).")
+        raise ApiError(
+            404,
+            f"CachedContent {string(body['cachedContent'], 'cachedContent')} not found "
+            "(the emulator keeps no context caches).",
+        )
     if "labels" in body:
         labels = body["labels"]
-        if not isinstance(labels, dict) or not all(isinstance(k, str) and isinstance(v, str)
-                                                   for k, v in labels.items()):
+        if not isinstance(labels, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in labels.items()
+        ):
             raise invalid("labels", "labels must map strings to strings")
     if "modelArmorConfig" in body:
-        obj(body["modelArmorConfig"], "modelArmorConfig", both("promptTemplateName", "responseTemplateName"),
-            "ModelArmorConfig")
+        obj(
+            body["modelArmorConfig"],
+            "modelArmorConfig",
+            both("promptTemplateName", "responseTemplateName"),
+            "ModelArmorConfig",
+        )
     if "serviceTier" in body:
         string(body["serviceTier"], "serviceTier")

@@ -34,10 +34,12 @@ def signed_by(signature: bytes, content: bytes) -> bool:
 
 def corrupted(content_at: int, part_at: int) -> str:
     # Google's wording for a changed signed part is not documented (UNVERIFIED); this names the rule.
-    return (f"Corrupted thought signature in content position {content_at}, part position {part_at}: the "
-            "signed part was changed, or the signature belongs to another part. Send every model part back "
-            "exactly as it was returned. Please refer to https://ai.google.dev/gemini-api/docs/thought-"
-            "signatures for more details.")
+    return (
+        f"Corrupted thought signature in content position {content_at}, part position {part_at}: the "
+        "signed part was changed, or the signature belongs to another part. Send every model part back "
+        "exactly as it was returned. Please refer to https://ai.google.dev/gemini-api/docs/thought-"
+        "signatures for more details."
+    )
 
 
 def mark_turn(rgb: np.ndarray, inside: np.ndarray, turn: int) -> np.ndarray:
@@ -50,10 +52,10 @@ def mark_turn(rgb: np.ndarray, inside: np.ndarray, turn: int) -> np.ndarray:
     height, width = int(rows[-1]) - y0 + 1, int(cols[-1]) - x0 + 1
     side = max(3, min(height // 8, width // (2 * turn + 2)))
     mark = np.zeros(rgb.shape[:2], np.int8)  # 0 untouched, 1 white, 2 black
-    mark[y0:y0 + 3 * side, x0:x0 + (2 * turn + 1) * side] = 1
+    mark[y0 : y0 + 3 * side, x0 : x0 + (2 * turn + 1) * side] = 1
     for index in range(turn):
         left = x0 + side + 2 * side * index
-        mark[y0 + side:y0 + 2 * side, left:left + side] = 2
+        mark[y0 + side : y0 + 2 * side, left : left + side] = 2
     out = rgb.copy()
     out[(mark == 1) & inside] = 255
     out[(mark == 2) & inside] = 0

@@ -12,9 +12,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-          411: "INVALID_ARGUMENT", 413: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
-          503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
+STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    411: "INVALID_ARGUMENT",
+    413: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
 ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
 BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
 VERSIONS_URL = "https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions"
@@ -23,8 +32,7 @@ VERSIONS_URL = "https://cloud.google.com/vertex-ai/generative-ai/docs/learn/mode
 class ApiError(Exception):
     """A request the service refuses; `field` (snake_case proto path) names the culprit when known."""
 
-    def __init__(self, code: int, message: str, status: str = "", details: list[dict] | None = None,
-                 field: str = ""):
+    def __init__(self, code: int, message: str, status: str = "", details: list[dict] | None = None, field: str = ""):
         super().__init__(message)
         self.code = code
         self.message = message
@@ -48,27 +56,41 @@ def invalid(path: str, text: str, message: str = "") -> ApiError:
     """400 in the validation style: '* GenerateContentRequest.<path>: <text>' (message overrides)."""
     where = snake(path)
     line = message or (f"* GenerateContentRequest.{where}: {text}" if where else text)
-    return ApiError(400, line, details=[{"@type": BAD_REQUEST, "fieldViolations": [
-        {"field": where, "description": text or message}]}], field=where)
+    return ApiError(
+        400,
+        line,
+        details=[{"@type": BAD_REQUEST, "fieldViolations": [{"field": where, "description": text or message}]}],
+        field=where,
+    )
 
 
 def unknown_field(parent: str, key: str) -> ApiError:
     """400 as Google's JSON parser words an unknown key."""
     where = snake(parent)
-    text = f"Invalid JSON payload received. Unknown name \"{key}\"" + (f" at '{where}'" if where else "") \
+    text = (
+        f'Invalid JSON payload received. Unknown name "{key}"'
+        + (f" at '{where}'" if where else "")
         + ": Cannot find field."
-    return ApiError(400, text, details=[{"@type": BAD_REQUEST, "fieldViolations": [
-        {"field": where, "description": text}]}], field=f"{where}.{key}" if where else key)
+    )
+    return ApiError(
+        400,
+        text,
+        details=[{"@type": BAD_REQUEST, "fieldViolations": [{"field": where, "description": text}]}],
+        field=f"{where}.{key}" if where else key,
+    )
 
 
 def bad_value(path: str, kind: str, value: Any, hint: str = "") -> ApiError:
     """400 as Google's JSON parser words a value of the wrong type or an unknown enum name."""
     where = snake(path)
-    shown = f'"{value}"' if isinstance(value, str) else repr(value).lower() if isinstance(value, bool) \
-        else str(value)
+    shown = f'"{value}"' if isinstance(value, str) else repr(value).lower() if isinstance(value, bool) else str(value)
     text = f"Invalid value at '{where}' ({kind}), {shown}" + (f" ({hint})" if hint else "")
-    return ApiError(400, text, details=[{"@type": BAD_REQUEST, "fieldViolations": [
-        {"field": where, "description": text}]}], field=where)
+    return ApiError(
+        400,
+        text,
+        details=[{"@type": BAD_REQUEST, "fieldViolations": [{"field": where, "description": text}]}],
+        field=where,
+    )
 
 
 def resource(project: str, location: str, model: str) -> str:
@@ -77,31 +99,48 @@ def resource(project: str, location: str, model: str) -> str:
 
 def not_found(project: str, location: str, model: str) -> ApiError:
     """ref: the 404 of a shut-down, unknown or wrongly located model (same text for all three)."""
-    return ApiError(404, f"Publisher Model `{resource(project, location, model)}` was not found or your "
-                         "project does not have access to it. Please ensure you are using a valid model "
-                         f"version. For more information, see: {VERSIONS_URL}")
+    return ApiError(
+        404,
+        f"Publisher Model `{resource(project, location, model)}` was not found or your "
+        "project does not have access to it. Please ensure you are using a valid model "
+        f"version. For more information, see: {VERSIONS_URL}",
+    )
 
 
 def catalogue_not_found(model: str) -> ApiError:
     """models.get of an id the catalogue does not list (wording assumed: the same template, no project)."""
-    return ApiError(404, f"Publisher Model `publishers/google/models/{model}` was not found or your project "
-                         "does not have access to it. Please ensure you are using a valid model version. For "
-                         f"more information, see: {VERSIONS_URL}")
+    return ApiError(
+        404,
+        f"Publisher Model `publishers/google/models/{model}` was not found or your project "
+        "does not have access to it. Please ensure you are using a valid model version. For "
+        f"more information, see: {VERSIONS_URL}",
+    )
 
 
 def unauthenticated() -> ApiError:
-    return ApiError(401, "Request had invalid authentication credentials. Expected OAuth 2 access token, "
-                         "login cookie or other valid authentication credential.")
+    return ApiError(
+        401,
+        "Request had invalid authentication credentials. Expected OAuth 2 access token, "
+        "login cookie or other valid authentication credential.",
+    )
 
 
 def service_disabled(project: str) -> ApiError:
     """ref [27e]: the Vertex AI API is off in the project."""
-    return ApiError(403, f"Vertex AI API has not been used in project {project} before or it is disabled. "
-                         "Enable it by visiting https://console.developers.google.com/apis/api/"
-                         f"aiplatform.googleapis.com/overview?project={project} then retry.",
-                    details=[{"@type": ERROR_INFO, "reason": "SERVICE_DISABLED", "domain": "googleapis.com",
-                              "metadata": {"service": "aiplatform.googleapis.com",
-                                           "consumer": f"projects/{project}"}}])
+    return ApiError(
+        403,
+        f"Vertex AI API has not been used in project {project} before or it is disabled. "
+        "Enable it by visiting https://console.developers.google.com/apis/api/"
+        f"aiplatform.googleapis.com/overview?project={project} then retry.",
+        details=[
+            {
+                "@type": ERROR_INFO,
+                "reason": "SERVICE_DISABLED",
+                "domain": "googleapis.com",
+                "metadata": {"service": "aiplatform.googleapis.com", "consumer": f"projects/{project}"},
+            }
+        ],
+    )
 
 
 def permission_denied(project: str, location: str, model: str) -> ApiError:
@@ -109,11 +148,19 @@ def permission_denied(project: str, location: str, model: str) -> ApiError:
     the full resource; the ErrorInfo metadata carries the relative name (as remembered from real
     answers, not stated in the reference)."""
     name = resource(project, location, model)
-    return ApiError(403, f"Permission 'aiplatform.endpoints.predict' denied on resource "
-                         f"'//aiplatform.googleapis.com/{name}' (or it may not exist).",
-                    details=[{"@type": ERROR_INFO, "reason": "IAM_PERMISSION_DENIED",
-                              "domain": "aiplatform.googleapis.com",
-                              "metadata": {"permission": "aiplatform.endpoints.predict", "resource": name}}])
+    return ApiError(
+        403,
+        f"Permission 'aiplatform.endpoints.predict' denied on resource "
+        f"'//aiplatform.googleapis.com/{name}' (or it may not exist).",
+        details=[
+            {
+                "@type": ERROR_INFO,
+                "reason": "IAM_PERMISSION_DENIED",
+                "domain": "aiplatform.googleapis.com",
+                "metadata": {"permission": "aiplatform.endpoints.predict", "resource": name},
+            }
+        ],
+    )
 
 
 def exhausted() -> ApiError:

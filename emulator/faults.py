@@ -14,8 +14,7 @@ GENERATE, COUNT, GET, PREDICT = "generate", "count", "get", "predict"
 ALL = (GENERATE, COUNT, GET, PREDICT)
 WORK = (GENERATE, PREDICT)
 
-FINISH_KINDS = ("IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION", "IMAGE_OTHER", "NO_IMAGE",
-                "RECITATION")
+FINISH_KINDS = ("IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION", "IMAGE_OTHER", "NO_IMAGE", "RECITATION")
 # kind -> (routes it applies to, what it does); the order is the order --help lists them in.
 KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "401": (ALL, "401 UNAUTHENTICATED (bad or expired credentials)"),
@@ -27,10 +26,17 @@ KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "503": (WORK, "503 UNAVAILABLE (model overloaded)"),
     "slow": (WORK, "hold the call ARG seconds (default 5), then answer normally"),
     "malformed": (WORK, "200 with a body that is not valid JSON"),
-    "blocked": ((GENERATE, PREDICT), "200, promptFeedback.blockReason SAFETY, no candidates (:predict: "
-                                     "Imagen's 400 for a blocked prompt)"),
-    **{kind: ((GENERATE,), "200, one candidate with that finishReason and finishMessage, no picture "
-                           "(NO_IMAGE: a text part only)") for kind in FINISH_KINDS},
+    "blocked": (
+        (GENERATE, PREDICT),
+        "200, promptFeedback.blockReason SAFETY, no candidates (:predict: Imagen's 400 for a blocked prompt)",
+    ),
+    **{
+        kind: (
+            (GENERATE,),
+            "200, one candidate with that finishReason and finishMessage, no picture (NO_IMAGE: a text part only)",
+        )
+        for kind in FINISH_KINDS
+    },
     "text-only": ((GENERATE,), "200, finishReason STOP with only a text part (no picture)"),
     "filter": ((PREDICT,), ":predict drops ARG samples (0 = all) as safety-filtered"),
     "403-person": ((PREDICT,), ":predict 403 for personGeneration allow_all without allowlisting"),
@@ -91,12 +97,21 @@ class Fault:
         """Whether this fault fires for a call now; `setup` = the stage before the body is checked (the
         credential, API and model-existence faults), else the model's work after a valid body. So a
         request refused with 400 never uses up a 429 meant for the next valid one."""
-        return self.count > 0 and route in KINDS[self.kind][0] and self.model in ("", model) \
+        return (
+            self.count > 0
+            and route in KINDS[self.kind][0]
+            and self.model in ("", model)
             and (self.kind in SETUP_KINDS) == setup
+        )
 
 
-ROUTE_NAMES = {ALL: "every call", WORK: "generateContent, :predict", (GENERATE,): "generateContent",
-               (PREDICT,): ":predict", (GENERATE, COUNT, PREDICT): "all but models.get"}
+ROUTE_NAMES = {
+    ALL: "every call",
+    WORK: "generateContent, :predict",
+    (GENERATE,): "generateContent",
+    (PREDICT,): ":predict",
+    (GENERATE, COUNT, PREDICT): "all but models.get",
+}
 
 
 def describe_kinds() -> str:

@@ -29,8 +29,12 @@ def pick(value: dict, camel: str, path: str) -> Any:
     """value[camel] or value[snake_case(camel)]; None when neither is there."""
     other = snake(camel)
     if camel in value and other in value and other != camel:
-        raise ApiError(400, f"Invalid JSON payload received. Field '{other}' at '{snake(path)}' is set twice "
-                            f"(as \"{camel}\" and \"{other}\").", field=f"{snake(path)}.{other}")
+        raise ApiError(
+            400,
+            f"Invalid JSON payload received. Field '{other}' at '{snake(path)}' is set twice "
+            f'(as "{camel}" and "{other}").',
+            field=f"{snake(path)}.{other}",
+        )
     return value.get(camel, value.get(other))
 
 
@@ -71,10 +75,14 @@ def in_range(value: float, path: str, low: float, high: float) -> float:
     """Vertex's range refusal; `high` is exclusive, as Vertex states its ranges."""
     if not low <= value < high:
         name = path.rsplit(".", 1)[-1]
-        raise invalid(path, "", message=f"Unable to submit request because it has a {name} value of "
-                                        f"{_plain(value)} but the supported range is from {_plain(low)} "
-                                        f"(inclusive) to {_plain(high)} (exclusive). Update the value and "
-                                        "try again.")
+        raise invalid(
+            path,
+            "",
+            message=f"Unable to submit request because it has a {name} value of "
+            f"{_plain(value)} but the supported range is from {_plain(low)} "
+            f"(inclusive) to {_plain(high)} (exclusive). Update the value and "
+            "try again.",
+        )
     return value
 
 
@@ -83,13 +91,16 @@ def enum(value: Any, path: str, type_name: str, allowed: tuple[str, ...]) -> str
     differs between client distributions (ref §10.2), so the emulator does not guess it."""
     if isinstance(value, str) and value in allowed:
         return value
-    hint = "the emulator takes enum names, as google-genai sends them" if isinstance(value, (int, float)) \
-        and not isinstance(value, bool) else ""
+    hint = (
+        "the emulator takes enum names, as google-genai sends them"
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+        else ""
+    )
     raise bad_value(path, V1 + type_name, _short(value), hint)
 
 
 def one_of(values: tuple[str, ...]) -> str:
-    """"'a'", "'a' or 'b'", "'a', 'b', or 'c'" (Google's list style in its 400s, ref §8)."""
+    """ "'a'", "'a' or 'b'", "'a', 'b', or 'c'" (Google's list style in its 400s, ref §8)."""
     quoted = [f"'{v}'" for v in values]
     if len(quoted) <= 2:
         return " or ".join(quoted)

@@ -29,16 +29,24 @@ from emulator.pictures import encode, fingerprint, pattern
 NOTE_FIELD = "emulatorNote"  # the extra prediction field the plug-in's legacy backend reads
 PATTERN_NOTE = "Emulator output: a deterministic pattern, not a generated picture (imagen-gimp emulator)."
 ENGINE_NOTE = "Emulator output: computed by the plug-in's local engine (imagen-gimp emulator)."
-FILTERED = ("Your current safety filter threshold filtered out {n} generated images. You will not be charged "
-            "for blocked images. Try rephrasing the prompt. Support codes: 39322892")
-ALL_FILTERED = ("Unable to show generated images. All images were filtered out because they violated "
-                "Vertex AI's usage guidelines. You will not be charged for blocked images. Try rephrasing "
-                "the prompt. Support codes: 39322892, 29310472")
-BLOCKED = ("Image generation failed with the following error: The prompt could not be submitted. This "
-           "prompt contains sensitive words that violate Google's Responsible AI practices. Try rephrasing "
-           "the prompt. Support codes: 42876398")
-PERSON_DENIED = ("Person Generation with allow_all is not available for this project: your project must be "
-                 "allowlisted (approval needed) for people and child generation.")
+FILTERED = (
+    "Your current safety filter threshold filtered out {n} generated images. You will not be charged "
+    "for blocked images. Try rephrasing the prompt. Support codes: 39322892"
+)
+ALL_FILTERED = (
+    "Unable to show generated images. All images were filtered out because they violated "
+    "Vertex AI's usage guidelines. You will not be charged for blocked images. Try rephrasing "
+    "the prompt. Support codes: 39322892, 29310472"
+)
+BLOCKED = (
+    "Image generation failed with the following error: The prompt could not be submitted. This "
+    "prompt contains sensitive words that violate Google's Responsible AI practices. Try rephrasing "
+    "the prompt. Support codes: 42876398"
+)
+PERSON_DENIED = (
+    "Person Generation with allow_all is not available for this project: your project must be "
+    "allowlisted (approval needed) for people and child generation."
+)
 MALFORMED = b'{"predictions": [{"bytesBase64Encoded": "iVBOR'
 MARK_SEED = 20240611
 
@@ -105,8 +113,12 @@ def answer(info: ModelInfo, checked: Checked, engine: Engine, filtered: int = 0)
     keep = max(0, count - filtered)
     predictions: list[dict] = []
     for rgb in pictures[:keep]:
-        item = {"mimeType": mime, "bytesBase64Encoded": encode(add_mark(rgb) if watermark else rgb, mime,
-                                                              int(options.get("compressionQuality", 75)))}
+        item = {
+            "mimeType": mime,
+            "bytesBase64Encoded": encode(
+                add_mark(rgb) if watermark else rgb, mime, int(options.get("compressionQuality", 75))
+            ),
+        }
         if params.get("enhancePrompt", info.enhance_prompt and checked.family == GENERATE):
             item["prompt"] = f"{checked.prompt}, detailed, balanced light (emulator-enhanced prompt)"
         item[NOTE_FIELD] = note
@@ -120,8 +132,7 @@ def _pictures(info: ModelInfo, checked: Checked, engine: Engine, count: int) -> 
     params = checked.params
     seed = int(params.get("seed", 0))
     if checked.family == GENERATE:
-        width, height = imagen_size(params.get("aspectRatio", "1:1"),
-                                    str(params.get("sampleImageSize", "1K")))
+        width, height = imagen_size(params.get("aspectRatio", "1:1"), str(params.get("sampleImageSize", "1K")))
         base = fingerprint(info.id, checked.prompt, params.get("negativePrompt", ""), seed)
         return [pattern(base + i, width, height) for i in range(count)], PATTERN_NOTE
     if checked.family == UPSCALE:
@@ -132,8 +143,7 @@ def _pictures(info: ModelInfo, checked: Checked, engine: Engine, count: int) -> 
         refs = [r["pixels"] for r in checked.references]
         base = fingerprint(checked.prompt, seed, *refs)
         guide = np.asarray(Image.fromarray(refs[0]).resize((width, height))).astype(np.uint16)
-        return [((pattern(base + i, width, height) + guide) // 2).astype(np.uint8) for i in range(count)], \
-            PATTERN_NOTE
+        return [((pattern(base + i, width, height) + guide) // 2).astype(np.uint8) for i in range(count)], PATTERN_NOTE
     image = checked.image
     mask = _effective_mask(checked, engine)
     mode = params.get("editMode", "EDIT_MODE_DEFAULT")
@@ -141,8 +151,11 @@ def _pictures(info: ModelInfo, checked: Checked, engine: Engine, count: int) -> 
         task = "remove" if mode == "EDIT_MODE_INPAINT_REMOVAL" else "outpaint"
         return [engine(task, image, mask, {"seed": seed})] * count, ENGINE_NOTE
     base = fingerprint(checked.prompt, seed, image, mask if mask is not None else 0)
-    weight = (mask.astype(np.float32) / 255.0)[..., None] if mask is not None \
-        else np.full(image.shape[:2] + (1,), 0.5, np.float32)  # no mask: the whole picture changes
+    weight = (
+        (mask.astype(np.float32) / 255.0)[..., None]
+        if mask is not None
+        else np.full(image.shape[:2] + (1,), 0.5, np.float32)
+    )  # no mask: the whole picture changes
     out = []
     for i in range(count):
         new = pattern(base + i, image.shape[1], image.shape[0]).astype(np.float32)
@@ -192,6 +205,5 @@ def _texts(checked: Checked) -> list[str]:
     hue = ("reddish", "greenish", "bluish")[int(np.argmax(mean))]
     height, width = image.shape[:2]
     if checked.prompt:
-        return [f"emulator answer {i + 1} to '{checked.prompt}': a {tone}, {hue} picture"
-                for i in range(count)]
+        return [f"emulator answer {i + 1} to '{checked.prompt}': a {tone}, {hue} picture" for i in range(count)]
     return [f"emulator caption {i + 1}: a {tone}, {hue} {width}x{height} picture" for i in range(count)]

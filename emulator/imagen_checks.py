@@ -34,26 +34,66 @@ from emulator.imagen_tables import (
     ModelInfo,
 )
 
-SAFETY = ("block_low_and_above", "block_medium_and_above", "block_only_high", "block_none", "block_most",
-          "block_some", "block_few", "block_fewest")
+SAFETY = (
+    "block_low_and_above",
+    "block_medium_and_above",
+    "block_only_high",
+    "block_none",
+    "block_most",
+    "block_some",
+    "block_few",
+    "block_fewest",
+)
 PERSON = ("dont_allow", "allow_adult", "allow_all")
 LANGUAGES = ("auto", "en", "es", "hi", "ja", "ko", "pt", "zh", "zh-cn", "zh-tw", "de", "fr")
 CAPTION_LANGUAGES = ("en", "de", "fr", "it", "es")
-EDIT_MODES = ("EDIT_MODE_DEFAULT", "EDIT_MODE_INPAINT_INSERTION", "EDIT_MODE_INPAINT_REMOVAL",
-              "EDIT_MODE_OUTPAINT", "EDIT_MODE_BGSWAP", "EDIT_MODE_CONTROLLED_EDITING", "EDIT_MODE_STYLE",
-              "EDIT_MODE_PRODUCT_IMAGE")
+EDIT_MODES = (
+    "EDIT_MODE_DEFAULT",
+    "EDIT_MODE_INPAINT_INSERTION",
+    "EDIT_MODE_INPAINT_REMOVAL",
+    "EDIT_MODE_OUTPAINT",
+    "EDIT_MODE_BGSWAP",
+    "EDIT_MODE_CONTROLLED_EDITING",
+    "EDIT_MODE_STYLE",
+    "EDIT_MODE_PRODUCT_IMAGE",
+)
 MASKED_MODES = EDIT_MODES[1:5]
-REFERENCE_TYPES = ("REFERENCE_TYPE_RAW", "REFERENCE_TYPE_MASK", "REFERENCE_TYPE_CONTROL",
-                   "REFERENCE_TYPE_STYLE", "REFERENCE_TYPE_SUBJECT")
-MASK_MODES = ("MASK_MODE_DEFAULT", "MASK_MODE_USER_PROVIDED", "MASK_MODE_BACKGROUND", "MASK_MODE_FOREGROUND",
-              "MASK_MODE_SEMANTIC")
+REFERENCE_TYPES = (
+    "REFERENCE_TYPE_RAW",
+    "REFERENCE_TYPE_MASK",
+    "REFERENCE_TYPE_CONTROL",
+    "REFERENCE_TYPE_STYLE",
+    "REFERENCE_TYPE_SUBJECT",
+)
+MASK_MODES = (
+    "MASK_MODE_DEFAULT",
+    "MASK_MODE_USER_PROVIDED",
+    "MASK_MODE_BACKGROUND",
+    "MASK_MODE_FOREGROUND",
+    "MASK_MODE_SEMANTIC",
+)
 SUBJECT_TYPES = ("SUBJECT_TYPE_DEFAULT", "SUBJECT_TYPE_PERSON", "SUBJECT_TYPE_ANIMAL", "SUBJECT_TYPE_PRODUCT")
 CONTROL_TYPES = ("CONTROL_TYPE_FACE_MESH", "CONTROL_TYPE_CANNY", "CONTROL_TYPE_SCRIBBLE")
-CONFIG_FOR = {"REFERENCE_TYPE_MASK": "maskImageConfig", "REFERENCE_TYPE_SUBJECT": "subjectImageConfig",
-              "REFERENCE_TYPE_STYLE": "styleImageConfig", "REFERENCE_TYPE_CONTROL": "controlImageConfig"}
-IMAGE_PARAMS = {"sampleCount", "seed", "negativePrompt", "addWatermark", "storageUri", "outputOptions",
-                "safetySetting", "personGeneration", "includeRaiReason", "includeSafetyAttributes",
-                "language", "guidanceScale"}
+CONFIG_FOR = {
+    "REFERENCE_TYPE_MASK": "maskImageConfig",
+    "REFERENCE_TYPE_SUBJECT": "subjectImageConfig",
+    "REFERENCE_TYPE_STYLE": "styleImageConfig",
+    "REFERENCE_TYPE_CONTROL": "controlImageConfig",
+}
+IMAGE_PARAMS = {
+    "sampleCount",
+    "seed",
+    "negativePrompt",
+    "addWatermark",
+    "storageUri",
+    "outputOptions",
+    "safetySetting",
+    "personGeneration",
+    "includeRaiReason",
+    "includeSafetyAttributes",
+    "language",
+    "guidanceScale",
+}
 PROMPT_TOKENS = 480
 
 
@@ -161,8 +201,9 @@ def check(info: ModelInfo, body: Any, capability: Any) -> Checked:
         raise refuse("instances", "exactly one instance is supported")
     params = body.get("parameters", {})
     keys(params, set(params) if isinstance(params, dict) else set(), "parameters")
-    checker = {GENERATE: _generate, CAPABILITY: capability, UPSCALE: _upscale,
-               IMAGETEXT: _imagetext, VERIFY: _verify}[info.family]
+    checker = {GENERATE: _generate, CAPABILITY: capability, UPSCALE: _upscale, IMAGETEXT: _imagetext, VERIFY: _verify}[
+        info.family
+    ]
     return checker(info, instances[0], params)
 
 
@@ -178,11 +219,12 @@ def image_params(info: ModelInfo, params: dict, extra: set[str]) -> None:
         text(p["negativePrompt"], "parameters.negativePrompt")
         if not info.negative_prompt:
             raise refuse("parameters.negativePrompt", f"negativePrompt is not supported by {info.id}")
-    marked = flag(p["addWatermark"], "parameters.addWatermark") if "addWatermark" in p \
-        else info.watermark_default
+    marked = flag(p["addWatermark"], "parameters.addWatermark") if "addWatermark" in p else info.watermark_default
     if "seed" in p and marked:
-        raise refuse("parameters.seed", "seed is not supported when addWatermark is true; set addWatermark "
-                                        "to false to use a seed")
+        raise refuse(
+            "parameters.seed",
+            "seed is not supported when addWatermark is true; set addWatermark to false to use a seed",
+        )
     if "storageUri" in p and not text(p["storageUri"], "parameters.storageUri").startswith("gs://"):
         raise refuse("parameters.storageUri", "must be a gs:// URI")
     if "outputOptions" in p:
@@ -234,14 +276,31 @@ def _upscale(info: ModelInfo, instance: Any, params: dict) -> Checked:
     if "image" not in instance:
         raise refuse("instances[0].image", "an image to upscale is required")
     image = decode(instance["image"], "instances[0].image")
-    keys(params, {"mode", "sampleCount", "upscaleConfig", "outputOptions", "storageUri", "addWatermark",
-                  "safetySetting", "personGeneration", "includeRaiReason", "sampleImageSize"}, "parameters")
+    keys(
+        params,
+        {
+            "mode",
+            "sampleCount",
+            "upscaleConfig",
+            "outputOptions",
+            "storageUri",
+            "addWatermark",
+            "safetySetting",
+            "personGeneration",
+            "includeRaiReason",
+            "sampleImageSize",
+        },
+        "parameters",
+    )
     if "mode" in params:
         choice(params["mode"], "parameters.mode", ("upscale",))
     if "sampleCount" in params:
         whole(params["sampleCount"], "parameters.sampleCount", 1, 1)
-    config = keys(params.get("upscaleConfig", {}), {"upscaleFactor", "enhanceInputImage",
-                                                    "imagePreservationFactor"}, "parameters.upscaleConfig")
+    config = keys(
+        params.get("upscaleConfig", {}),
+        {"upscaleFactor", "enhanceInputImage", "imagePreservationFactor"},
+        "parameters.upscaleConfig",
+    )
     if "upscaleFactor" not in config:
         raise refuse("parameters.upscaleConfig.upscaleFactor", "upscaleFactor is required")
     factor = choice(config["upscaleFactor"], "parameters.upscaleConfig.upscaleFactor", info.upscale_factors)
@@ -253,8 +312,10 @@ def _upscale(info: ModelInfo, instance: Any, params: dict) -> Checked:
     height, width = image.shape[:2]
     scale = int(factor[1:])
     if width * height * scale * scale > MAX_UPSCALE_OUTPUT_PIXELS:
-        raise refuse("parameters.upscaleConfig.upscaleFactor",
-                     f"the output would be {width * scale}x{height * scale}; the limit is 17 megapixels")
+        raise refuse(
+            "parameters.upscaleConfig.upscaleFactor",
+            f"the output would be {width * scale}x{height * scale}; the limit is 17 megapixels",
+        )
     return Checked(UPSCALE, text(instance.get("prompt", ""), "instances[0].prompt"), params, image=image)
 
 
@@ -263,8 +324,7 @@ def _imagetext(info: ModelInfo, instance: Any, params: dict) -> Checked:
     if "image" not in instance:
         raise refuse("instances[0].image", "an image is required")
     image = decode(instance["image"], "instances[0].image")
-    question = prompt_length(text(instance.get("prompt", ""), "instances[0].prompt"), "instances[0].prompt",
-                             80)
+    question = prompt_length(text(instance.get("prompt", ""), "instances[0].prompt"), "instances[0].prompt", 80)
     keys(params, {"sampleCount", "language", "seed", "storageUri"}, "parameters")
     if "sampleCount" in params:
         whole(params["sampleCount"], "parameters.sampleCount", 1, 3)
@@ -290,4 +350,3 @@ def semantic_classes(classes: Any, path: str) -> None:
         raise refuse(path, f"give 1 to {MAX_MASK_CLASSES} class IDs")
     for index, value in enumerate(classes):
         whole(value, f"{path}[{index}]", 0, len(CLASS_NAMES) - 1)
-

@@ -56,15 +56,13 @@ def capability(info: ModelInfo, instance: Any, params: dict) -> Checked:
         raise refuse(REFS, "at most one REFERENCE_TYPE_RAW image is allowed")
     if "REFERENCE_TYPE_MASK" in kinds:
         if kinds.count("REFERENCE_TYPE_MASK") > 1 or "REFERENCE_TYPE_RAW" not in kinds:
-            raise refuse(REFS, "mask editing needs exactly one REFERENCE_TYPE_RAW and one "
-                               "REFERENCE_TYPE_MASK image")
+            raise refuse(REFS, "mask editing needs exactly one REFERENCE_TYPE_RAW and one REFERENCE_TYPE_MASK image")
         if "aspectRatio" in params:
             raise refuse("parameters.aspectRatio", "aspectRatio is not supported for mask editing")
     if mode in MASKED_MODES and "REFERENCE_TYPE_MASK" not in kinds:
         raise refuse("parameters.editMode", f"{mode} needs a REFERENCE_TYPE_MASK reference image")
     if mode == "EDIT_MODE_CONTROLLED_EDITING" and "REFERENCE_TYPE_CONTROL" not in kinds:
-        raise refuse("parameters.editMode",
-                     "EDIT_MODE_CONTROLLED_EDITING needs a REFERENCE_TYPE_CONTROL image")
+        raise refuse("parameters.editMode", "EDIT_MODE_CONTROLLED_EDITING needs a REFERENCE_TYPE_CONTROL image")
     if "aspectRatio" in params:
         choice(params["aspectRatio"], "parameters.aspectRatio", info.aspect_ratios)
     _sizes_agree(checked)
@@ -87,11 +85,12 @@ def _sizes_agree(checked: Checked) -> None:
     if raw is not None and mask is not None and mask.shape != raw.shape[:2]:
         height, width = raw.shape[:2]
         mask_height, mask_width = mask.shape
-        raise refuse(f"{REFS}.referenceImage", f"the mask is {mask_width}x{mask_height} but the raw image is "
-                                              f"{width}x{height}; they must be the same size")
+        raise refuse(
+            f"{REFS}.referenceImage",
+            f"the mask is {mask_width}x{mask_height} but the raw image is {width}x{height}; they must be the same size",
+        )
     for ref in checked.references:
-        if ref["type"] == "REFERENCE_TYPE_CONTROL" and raw is not None \
-                and ref["pixels"].shape[:2] != raw.shape[:2]:
+        if ref["type"] == "REFERENCE_TYPE_CONTROL" and raw is not None and ref["pixels"].shape[:2] != raw.shape[:2]:
             raise refuse(ref["path"], "the control image must have the raw image's size")
     if sum(1 for r in checked.references if r.get("controlType") == "CONTROL_TYPE_FACE_MESH") > 1:
         raise refuse(REFS, "only one face-mesh control image is supported")
@@ -123,14 +122,17 @@ def _reference(ref: Any, path: str, checked: Checked, ids: dict[int, str]) -> No
         # camelCase as documented; google-genai sends snake_case inside this object, so both are taken
         keys(config, {"subjectType", "subjectDescription", "subject_type", "subject_description"}, cpath)
         if "subjectType" in config or "subject_type" in config:
-            entry["subjectType"] = choice(config.get("subjectType", config.get("subject_type")),
-                                          f"{cpath}.subjectType", SUBJECT_TYPES)
-        entry["description"] = text(config.get("subjectDescription", config.get("subject_description", "")),
-                                    f"{cpath}.subjectDescription")
+            entry["subjectType"] = choice(
+                config.get("subjectType", config.get("subject_type")), f"{cpath}.subjectType", SUBJECT_TYPES
+            )
+        entry["description"] = text(
+            config.get("subjectDescription", config.get("subject_description", "")), f"{cpath}.subjectDescription"
+        )
     elif kind == "REFERENCE_TYPE_STYLE":
         keys(config, {"styleDescription", "style_description"}, cpath)
-        entry["description"] = text(config.get("styleDescription", config.get("style_description", "")),
-                                    f"{cpath}.styleDescription")
+        entry["description"] = text(
+            config.get("styleDescription", config.get("style_description", "")), f"{cpath}.styleDescription"
+        )
     else:  # control
         keys(config, {"controlType", "enableControlImageComputation", "computeControl"}, cpath)
         entry["controlType"] = choice(config.get("controlType"), f"{cpath}.controlType", CONTROL_TYPES)

@@ -29,13 +29,21 @@ MIME_HELP = "https://cloud.google.com/vertex-ai/generative-ai/docs/model-referen
 def decode_inline(data: Any, mime: str, path: str) -> np.ndarray:
     """inlineData -> RGB pixels; raises the 400 Vertex gives for bad base64, size, type or content."""
     if mime not in INPUT_MIME:
-        raise invalid(f"{path}.mimeType", f"unsupported MIME type {mime}", message=(
-            f"Unable to submit request because it has a mimeType parameter with value {mime}, which is not "
-            f"supported. Update the mimeType and try again. Learn more: {MIME_HELP}"))
+        raise invalid(
+            f"{path}.mimeType",
+            f"unsupported MIME type {mime}",
+            message=(
+                f"Unable to submit request because it has a mimeType parameter with value {mime}, which is not "
+                f"supported. Update the mimeType and try again. Learn more: {MIME_HELP}"
+            ),
+        )
     raw = b64decode(data, f"{path}.data")
     if len(raw) > MAX_INLINE_BYTES:
-        raise invalid(path, f"inline data is {len(raw)} bytes; the limit for inline data is "
-                            f"{MAX_INLINE_BYTES} bytes (7 MB). Upload larger files to Cloud Storage.")
+        raise invalid(
+            path,
+            f"inline data is {len(raw)} bytes; the limit for inline data is "
+            f"{MAX_INLINE_BYTES} bytes (7 MB). Upload larger files to Cloud Storage.",
+        )
     if mime not in FORMAT_OF:
         raise invalid(f"{path}.mimeType", f"the emulator cannot decode {mime}; send PNG, JPEG or WebP")
     try:
@@ -44,8 +52,11 @@ def decode_inline(data: Any, mime: str, path: str) -> np.ndarray:
                 raise ValueError(f"{mime} holds {picture.format}")
             return np.asarray(picture.convert("RGB")).copy()
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise ApiError(400, "Provided image is not valid.", field=snake(path), details=[
-            {"@type": BAD_REQUEST, "fieldViolations": [{"field": snake(path), "description": str(exc)}]}]
+        raise ApiError(
+            400,
+            "Provided image is not valid.",
+            field=snake(path),
+            details=[{"@type": BAD_REQUEST, "fieldViolations": [{"field": snake(path), "description": str(exc)}]}],
         ) from exc
 
 
@@ -58,8 +69,11 @@ def b64decode(data: Any, path: str) -> bytes:
         return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
         shown = data if len(data) <= 40 else data[:37] + "..."
-        raise ApiError(400, f"Invalid value at '{snake(path)}' (TYPE_BYTES), Base64 decoding failed for "
-                            f"\"{shown}\"", field=snake(path)) from exc
+        raise ApiError(
+            400,
+            f"Invalid value at '{snake(path)}' (TYPE_BYTES), Base64 decoding failed for \"{shown}\"",
+            field=snake(path),
+        ) from exc
 
 
 def fingerprint(*parts: Any) -> int:
@@ -135,5 +149,7 @@ def caption(image: np.ndarray | None, question: str) -> str:
     mean = image.reshape(-1, 3).mean(axis=0)
     tone = "bright" if mean.mean() > 150 else "dark" if mean.mean() < 90 else "mid-toned"
     hue = ("reddish", "greenish", "bluish")[int(np.argmax(mean))]
-    return (f"Emulator answer to '{asked}': a {tone}, {hue} {image.shape[1]}x{image.shape[0]} picture "
-            f"(mean colour {int(mean[0])}, {int(mean[1])}, {int(mean[2])}).")
+    return (
+        f"Emulator answer to '{asked}': a {tone}, {hue} {image.shape[1]}x{image.shape[0]} picture "
+        f"(mean colour {int(mean[0])}, {int(mean[1])}, {int(mean[2])})."
+    )

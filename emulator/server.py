@@ -35,8 +35,10 @@ from emulator.engines import Engine, local_engine
 from emulator.errors import ApiError
 from emulator.faults import COUNT, FINISH_KINDS, GENERATE, GET, PREDICT, Fault
 
-MODEL_PATH = re.compile(r"^/(v1|v1beta1)/projects/([^/]+)/locations/([^/]+)/publishers/google/models/"
-                        r"([^/:]+):(generateContent|countTokens|predict)$")
+MODEL_PATH = re.compile(
+    r"^/(v1|v1beta1)/projects/([^/]+)/locations/([^/]+)/publishers/google/models/"
+    r"([^/:]+):(generateContent|countTokens|predict)$"
+)
 CATALOGUE_PATH = re.compile(r"^/(v1|v1beta1)/publishers/google/models/([^/:]+)$")
 ROUTES = {"generateContent": GENERATE, "countTokens": COUNT, "predict": PREDICT}
 MALFORMED = b'{"candidates": [{"content": {"role": "model", "parts": [{"inlineData": {"data": "iVBORw0K'
@@ -73,9 +75,18 @@ class EmulatorServer(ThreadingHTTPServer):
     # (Linux and BSD refuse a second listener); Windows would let a second socket share it, so not there.
     allow_reuse_address = sys.platform != "win32"
 
-    def __init__(self, port: int = 0, faults: Iterable[Fault] = (), shut_down: Iterable[str] = (),
-                 imagen: bool = False, engine: Engine | None = None, delay: float = 0.0, drafts: int = 2,
-                 verbose: bool = False, log_limit: int | None = None):
+    def __init__(
+        self,
+        port: int = 0,
+        faults: Iterable[Fault] = (),
+        shut_down: Iterable[str] = (),
+        imagen: bool = False,
+        engine: Engine | None = None,
+        delay: float = 0.0,
+        drafts: int = 2,
+        verbose: bool = False,
+        log_limit: int | None = None,
+    ):
         if not 0 <= drafts <= 2:
             raise ValueError("drafts: Gemini 3 image models show at most two interim pictures (0-2)")
         if delay < 0:
@@ -136,7 +147,7 @@ class EmulatorServer(ThreadingHTTPServer):
         with self.lock:
             self.requests.append(record)
             if self.log_limit is not None and len(self.requests) > self.log_limit:
-                del self.requests[:len(self.requests) - self.log_limit]
+                del self.requests[: len(self.requests) - self.log_limit]
 
     def generate_bodies(self) -> list[Any]:
         """Bodies of the :generateContent calls received, oldest first."""
@@ -169,8 +180,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def _serve(self, method: str) -> None:
         parts = urlsplit(self.path)
-        record = Recorded(method, unquote(parts.path), query=unquote(parts.query),
-                          headers={k: v for k, v in self.headers.items() if k.lower() != "authorization"})
+        record = Recorded(
+            method,
+            unquote(parts.path),
+            query=unquote(parts.query),
+            headers={k: v for k, v in self.headers.items() if k.lower() != "authorization"},
+        )
         self.server.record(record)
         try:
             raw = self._read_body() if method == "POST" else b""
@@ -246,8 +261,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         if gone or served_at(model, record.location) is None:
             if self.server.imagen and not gone and is_imagen_family(model):
-                raise ApiError(400, f"{model} is served through :predict; it does not support "
-                                    f"{record.path.rsplit(':', 1)[-1]}.")
+                raise ApiError(
+                    400, f"{model} is served through :predict; it does not support {record.path.rsplit(':', 1)[-1]}."
+                )
             raise errors.not_found(record.project, record.location, model)
 
     def _catalogue(self, record: Recorded, fault: Fault | None) -> tuple[int, bytes, Any]:
@@ -259,12 +275,17 @@ class Handler(BaseHTTPRequestHandler):
         if not listed or model in self.server.shut_down or (fault is not None and fault.kind == "404"):
             raise errors.catalogue_not_found(model)
         preview = "preview" in model
-        return self._json({
-            "name": f"publishers/google/models/{model}", "versionId": "001",
-            "openSourceCategory": "PROPRIETARY", "launchStage": "PUBLIC_PREVIEW" if preview else "GA",
-            "versionState": "VERSION_STATE_STABLE",
-            "publisherModelTemplate": f"projects/{{project}}/locations/{{location}}/publishers/google/models/"
-                                      f"{model}@001"})
+        return self._json(
+            {
+                "name": f"publishers/google/models/{model}",
+                "versionId": "001",
+                "openSourceCategory": "PROPRIETARY",
+                "launchStage": "PUBLIC_PREVIEW" if preview else "GA",
+                "versionState": "VERSION_STATE_STABLE",
+                "publisherModelTemplate": f"projects/{{project}}/locations/{{location}}/publishers/google/models/"
+                f"{model}@001",
+            }
+        )
 
     def _generate(self, record: Recorded) -> tuple[int, bytes, Any]:
         checked = check_generate(SERVED[record.model], record.body)
@@ -290,12 +311,19 @@ class Handler(BaseHTTPRequestHandler):
         return 200, json.dumps(reply).encode("utf-8"), reply
 
 
-def start_in_thread(port: int = 0, faults: Iterable[Fault] = (), shut_down: Iterable[str] = (),
-                    imagen: bool = False, engine: Engine | None = None, delay: float = 0.0,
-                    drafts: int = 2) -> tuple[EmulatorServer, str]:
+def start_in_thread(
+    port: int = 0,
+    faults: Iterable[Fault] = (),
+    shut_down: Iterable[str] = (),
+    imagen: bool = False,
+    engine: Engine | None = None,
+    delay: float = 0.0,
+    drafts: int = 2,
+) -> tuple[EmulatorServer, str]:
     """Serve from a daemon thread; returns (server, "http://127.0.0.1:PORT"). Stop with server.stop()."""
     server = EmulatorServer(port, faults, shut_down, imagen, engine, delay, drafts)
     server._serving = True  # shutdown() must wait for the loop even if the thread has not started it yet
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="vertex-emulator",
-                     daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="vertex-emulator", daemon=True
+    ).start()
     return server, server.url

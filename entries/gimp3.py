@@ -14,9 +14,11 @@ ENTRY = os.path.join(INSTALLATION, "imagen_gimp.py")
 
 if not os.path.isfile(ENTRY):
     # GIMP shows a plug-in's stderr in its terminal: one line that says what to do, no traceback
-    sys.stderr.write("imagen-gimp: the installation this plug-in runs is gone (%s): run install.sh in "
-                     "the folder where imagen-gimp now is, then restart GIMP; or delete %s\n"
-                     % (INSTALLATION, os.path.dirname(os.path.abspath(__file__))))
+    sys.stderr.write(
+        "imagen-gimp: the installation this plug-in runs is gone (%s): run install.sh in "
+        "the folder where imagen-gimp now is, then restart GIMP; or delete %s\n"
+        % (INSTALLATION, os.path.dirname(os.path.abspath(__file__)))
+    )
     sys.exit(1)
 
 with open(ENTRY) as handle:

@@ -29,9 +29,25 @@ IMAGE = "gemini-image"
 TEXT = "gemini-text"
 IMAGEN = "imagen"
 FAMILIES = (IMAGE, TEXT, IMAGEN)
-ENTRY_KEYS = {"label", "family", "actions", "locations", "aspect_ratios", "sizes", "grid", "thinking",
-              "max_images", "max_inline_bytes", "price", "released", "retires", "shut_down", "replacement",
-              "like", "input_price"}
+ENTRY_KEYS = {
+    "label",
+    "family",
+    "actions",
+    "locations",
+    "aspect_ratios",
+    "sizes",
+    "grid",
+    "thinking",
+    "max_images",
+    "max_inline_bytes",
+    "price",
+    "released",
+    "retires",
+    "shut_down",
+    "replacement",
+    "like",
+    "input_price",
+}
 
 
 class CatalogueError(UserError, ValueError):
@@ -148,26 +164,29 @@ class Catalogue:
         return ""
 
 
-def load(overrides: dict[str, Any] | None = None, tiers: dict[str, str] | None = None,
-         path: Path = CATALOGUE_FILE) -> Catalogue:
+def load(
+    overrides: dict[str, Any] | None = None, tiers: dict[str, str] | None = None, path: Path = CATALOGUE_FILE
+) -> Catalogue:
     """The shipped catalogue with `overrides` ({model id: entry fields}, from config.toml [catalogue])
     merged in, and `tiers` ({"quality": id, "text_fast": id, ...}, from config.toml [models])."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    grids = {name: {ratio: (int(v[0]), int(v[1])) for ratio, v in table.items()}
-             for name, table in data.get("grids", {}).items()}
+    grids = {
+        name: {ratio: (int(v[0]), int(v[1])) for ratio, v in table.items()}
+        for name, table in data.get("grids", {}).items()
+    }
     raw = {model_id: dict(entry) for model_id, entry in data.get("models", {}).items()}
     for model_id, entry in (overrides or {}).items():
         if not isinstance(entry, dict):
             raise CatalogueError(f"catalogue.{model_id} must be a table of fields")
         unknown = sorted(set(entry) - ENTRY_KEYS)
         if unknown:
-            raise CatalogueError(f"catalogue.{model_id}.{unknown[0]} is not a catalogue field; known: "
-                                 f"{', '.join(sorted(ENTRY_KEYS))}")
+            raise CatalogueError(
+                f"catalogue.{model_id}.{unknown[0]} is not a catalogue field; known: {', '.join(sorted(ENTRY_KEYS))}"
+            )
         like = entry.get("like")
         if like:
             if like not in raw:
-                raise CatalogueError(f"catalogue.{model_id}.like names {like!r}, which the catalogue "
-                                     "does not know")
+                raise CatalogueError(f"catalogue.{model_id}.like names {like!r}, which the catalogue does not know")
             base = {k: v for k, v in raw[like].items() if k not in ("label", "shut_down", "replacement")}
         else:
             base = raw.get(model_id, {})
@@ -199,17 +218,24 @@ def _model(model_id: str, entry: dict, grids: dict) -> Model:
         raise CatalogueError(f"catalogue.{model_id}.sizes: {bad[0]!r} is not one of {', '.join(SIZE_ORDER)}")
     try:
         return Model(
-            id=model_id, family=family, label=str(entry.get("label", "")),
+            id=model_id,
+            family=family,
+            label=str(entry.get("label", "")),
             actions=frozenset(entry.get("actions", ())),
             locations=tuple(entry.get("locations", ("global",))),
-            aspect_ratios=tuple(entry.get("aspect_ratios", ())), sizes=sizes,
-            grid=grids.get(grid_name, {}), thinking=tuple(entry.get("thinking", ())),
+            aspect_ratios=tuple(entry.get("aspect_ratios", ())),
+            sizes=sizes,
+            grid=grids.get(grid_name, {}),
+            thinking=tuple(entry.get("thinking", ())),
             max_images=int(entry.get("max_images", 14)),
             max_inline_bytes=int(entry.get("max_inline_bytes", 7 * 1024 * 1024)),
             price={str(k): float(v) for k, v in entry.get("price", {}).items()},
             input_price=float(entry["input_price"]) if entry.get("input_price") is not None else None,
-            released=_date(entry.get("released")), retires=_date(entry.get("retires")),
-            shut_down=_date(entry.get("shut_down")), replacement=str(entry.get("replacement", "")))
+            released=_date(entry.get("released")),
+            retires=_date(entry.get("retires")),
+            shut_down=_date(entry.get("shut_down")),
+            replacement=str(entry.get("replacement", "")),
+        )
     except (TypeError, ValueError) as exc:
         raise CatalogueError(f"catalogue.{model_id}: {exc}") from exc
 

@@ -40,29 +40,31 @@ HELP = {
     "feather": "fade the blend out over this many pixels beyond the grown mask",
     "context": "pixels of surroundings sent with the region",
     "shadow": "harmonize: how far from the object its shadow may reach, in pixels (farther: the scene as it was)",
-    "left": "pixels to add on the left", "top": "pixels to add on top",
-    "right": "pixels to add on the right", "bottom": "pixels to add at the bottom",
+    "left": "pixels to add on the left",
+    "top": "pixels to add on top",
+    "right": "pixels to add on the right",
+    "bottom": "pixels to add at the bottom",
     "backend": "where it runs: auto (Google's Gemini models when Vertex AI is set up, else local), local "
-               "(offline), gemini, imagen (legacy; Google shut Imagen down in 2026)",
+    "(offline), gemini, imagen (legacy; Google shut Imagen down in 2026)",
     "tier": "which of Google's models: quality (gemini-3-pro-image), standard (gemini-3.1-flash-image), "
-            "fast (gemini-3.1-flash-lite-image); the IDs are settings",
+    "fast (gemini-3.1-flash-lite-image); the IDs are settings",
     "max_size": "largest answer the model may give: auto (what the area needs, up to [gemini] max_image_size), "
-                "512, 1K, 2K, 4K (cost grows with size)",
+    "512, 1K, 2K, 4K (cost grows with size)",
     "model": "a model ID instead of the tier's",
     "prompt": "what to make or put there, described as a scene (remove, expand: optional, what should show)",
     "negative_prompt": "what the result should not show",
     "aspect_ratio": "shape of the new picture; each model offers some of these (the message lists them)",
     "mode": "what goes behind the subject: transparent, color, blur (of the original), image (--image-path) "
-            "or prompt (painted by Gemini from --prompt)",
+    "or prompt (painted by Gemini from --prompt)",
     "color": "the solid background colour, #rrggbb",
     "blur_radius": "blur of the original behind the subject, in pixels",
     "image_path": "the picture to put behind the subject (mode image)",
     "factor": "how much larger: 2 or 4",
     "offline_model": "upscale on the local engine: waifu2x (photo model, seconds) or realesrgan (Real-ESRGAN "
-                     "x4plus, minutes and gigabytes: areas up to 0.25 MP; its cost is printed before it runs)",
+    "x4plus, minutes and gigabytes: areas up to 0.25 MP; its cost is printed before it runs)",
     "question": "a question about the picture instead of a caption",
     "kind": "what the model takes from the references: subject (keep it), style (paint like it), scribble "
-            "(follow the sketch) or canny (follow the outlines)",
+    "(follow the sketch) or canny (follow the outlines)",
     "description": "what the subject or style is, in a few words ('a red mug', 'watercolour')",
     "subject_type": "what the subject is: default, person, animal or product",
     "compute_control": "scribble/canny: the reference is a photo; draw its sketch or edges from it first",
@@ -105,20 +107,32 @@ def build_parser() -> argparse.ArgumentParser:
         elif cls.needs_image:
             sub.add_argument("input", help="image file (PNG, JPEG, WebP, TIFF)")
             sub.add_argument("--mask", help="the selection: " + images.MASK_RULE)
-        sub.add_argument("-o", "--output", default=None,
-                         help="output file: .png (default), .jpg, .webp or .tif; several variations are written "
-                              "as NAME-1.png, NAME-2.png, ... An input is never overwritten")
+        sub.add_argument(
+            "-o",
+            "--output",
+            default=None,
+            help="output file: .png (default), .jpg, .webp or .tif; several variations are written "
+            "as NAME-1.png, NAME-2.png, ... An input is never overwritten",
+        )
         sub.add_argument("--overwrite", action="store_true", help="replace an output file that already exists")
-        sub.add_argument("--reference", action="append", default=[], metavar="FILE",
-                         help="a reference picture (customization; background in image mode)")
+        sub.add_argument(
+            "--reference",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="a reference picture (customization; background in image mode)",
+        )
         sub.add_argument("--json", action="store_true", help="print what was written as JSON")
         sub.add_argument("--quiet", action="store_true", help="no progress display")
         for field in dataclasses.fields(cls):
             if field.name not in HOST_ONLY:
                 _add_field_option(sub, field)
-    doctor = commands.add_parser("doctor", help="Check Setup: what works and what is missing, each with its fix",
-                                 description="Check Python, the worker, GIMP's folders, credentials, project, "
-                                             "Vertex AI and its models. Costs nothing; prints no secret.")
+    doctor = commands.add_parser(
+        "doctor",
+        help="Check Setup: what works and what is missing, each with its fix",
+        description="Check Python, the worker, GIMP's folders, credentials, project, "
+        "Vertex AI and its models. Costs nothing; prints no secret.",
+    )
     doctor.add_argument("--offline", action="store_true", help="skip the checks that contact Vertex AI")
     from plugin import cli_refine
 
@@ -136,8 +150,7 @@ def _add_field_option(sub: argparse.ArgumentParser, field: dataclasses.Field) ->
     kind = {bool: str, int: int, float: float}.get(type(default), str)
     if field.name == "seed":
         kind = int
-    sub.add_argument(flag, dest=field.name, type=kind, default=default, choices=CHOICES.get(field.name),
-                     help=helptext)
+    sub.add_argument(flag, dest=field.name, type=kind, default=default, choices=CHOICES.get(field.name), help=helptext)
 
 
 def read_image(path: str) -> np.ndarray:
@@ -156,8 +169,11 @@ def read_mask(path: str, image: np.ndarray) -> np.ndarray:
 
 def output_paths(args: argparse.Namespace, count: int) -> list[Path]:
     """Where the results go: -o, or NAME-ACTION.png beside the input; NAME-1.png, ... for variations."""
-    base = Path(args.output) if args.output else Path(
-        f"{Path(getattr(args, 'input', 'generated')).stem}-{args.command}.png")
+    base = (
+        Path(args.output)
+        if args.output
+        else Path(f"{Path(getattr(args, 'input', 'generated')).stem}-{args.command}.png")
+    )
     if count == 1:
         return [base]
     return [base.with_name(f"{base.stem}-{index + 1}{base.suffix}") for index in range(count)]
@@ -173,8 +189,9 @@ def check_outputs(paths: list[Path], inputs: list[str], overwrite: bool) -> None
         except images.ImageFileError as exc:
             raise UserError(str(exc)) from exc
         if _same(path) in given:
-            raise UserError(f"{path} is one of the inputs; writing the result there would destroy it. Choose "
-                            "another -o")
+            raise UserError(
+                f"{path} is one of the inputs; writing the result there would destroy it. Choose another -o"
+            )
         if path.exists() and not overwrite:
             raise UserError(f"{path} exists; pass --overwrite to replace it, or choose another -o")
 
@@ -184,8 +201,15 @@ def _same(path: Path) -> str:
     return os.path.realpath(path)
 
 
-def whole_picture(image: np.ndarray | None, origin: tuple[int, int], shown: np.ndarray, masked: bool, x: int,
-                  y: int, canvas: tuple[int, int, int, int] | None) -> np.ndarray:
+def whole_picture(
+    image: np.ndarray | None,
+    origin: tuple[int, int],
+    shown: np.ndarray,
+    masked: bool,
+    x: int,
+    y: int,
+    canvas: tuple[int, int, int, int] | None,
+) -> np.ndarray:
     """A variation as a whole picture: `shown` (as GIMP shows the layer) pasted at (x, y) of the region at
     `origin` in the original, or on the grown canvas; a picture of its own when it has neither."""
     if image is None or not masked and canvas is None:
@@ -196,7 +220,7 @@ def whole_picture(image: np.ndarray | None, origin: tuple[int, int], shown: np.n
         left, top, right, bottom = canvas
         height, width = image.shape[:2]
         out = np.zeros((height + top + bottom, width + left + right, 4), np.uint8)
-        out[top:top + height, left:left + width] = image
+        out[top : top + height, left : left + width] = image
         x, y = x + left, y + top
     return compose.paste(out, shown, x, y)
 
@@ -206,8 +230,8 @@ def selection_picture(image: np.ndarray, origin: tuple[int, int], shown: np.ndar
     selected, black outside the region it was found in (as GIMP's selection would be)."""
     mask = np.zeros(image.shape[:2], np.uint8)
     x, y = x + origin[0], y + origin[1]
-    part = shown[:mask.shape[0] - y, :mask.shape[1] - x, 0]
-    mask[y:y + part.shape[0], x:x + part.shape[1]] = part
+    part = shown[: mask.shape[0] - y, : mask.shape[1] - x, 0]
+    mask[y : y + part.shape[0], x : x + part.shape[1]] = part
     return mask
 
 
@@ -239,8 +263,13 @@ def run_operation(args: argparse.Namespace) -> dict:
     cls = ops.OPERATIONS[args.command]
     values = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if f.name not in HOST_ONLY}
     op = ops.from_dict({"action": args.command, **values})
-    inputs = [getattr(args, "input", ""), getattr(args, "mask", "") or "", *args.reference,
-              getattr(op, "image_path", ""), getattr(args, "object", "")]
+    inputs = [
+        getattr(args, "input", ""),
+        getattr(args, "mask", "") or "",
+        *args.reference,
+        getattr(op, "image_path", ""),
+        getattr(args, "object", ""),
+    ]
     paths = output_paths(args, op.variations) if not actions.answers_in_text(op.action) else []
     check_outputs(paths, inputs, args.overwrite)  # before any work: nothing is lost, nothing waits in vain
     image = read_image(args.input) if cls.needs_image else None
@@ -251,7 +280,8 @@ def run_operation(args: argparse.Namespace) -> dict:
         if args.reference:
             raise UserError("harmonize takes the object with --object FILE and no --reference")
         region, references, origin, image = cli_harmonize.inputs(
-            op, image, read_image(args.object), cli_harmonize.parse_at(args.at))
+            op, image, read_image(args.object), cli_harmonize.parse_at(args.at)
+        )
         region_selection = None
     else:
         region, region_selection, origin = crop.plan_region(op, image, selection)
@@ -292,8 +322,9 @@ def recipe_maker(origin, region, selection, source: str):
     return lambda provenance: recipe_for(provenance, origin, shape, selection, source)
 
 
-def run_here(op: ops.Operation, region, selection, references, paths: list[Path], whole, progress,
-             recipe_of=None, followup=None) -> dict:
+def run_here(
+    op: ops.Operation, region, selection, references, paths: list[Path], whole, progress, recipe_of=None, followup=None
+) -> dict:
     """The job in this process (IMAGEN_GIMP_WARM=0, or no warm worker on this system, or a refinement)."""
     from plugin.backends import make_backend
     from plugin.config import load_settings
@@ -306,8 +337,11 @@ def run_here(op: ops.Operation, region, selection, references, paths: list[Path]
         if layer.provenance.get("role") == "object":  # harmonize: written with its shadow layer (composite)
             return
         path = paths[len(written)] if len(paths) > 1 else paths[0]
-        images.write_picture(whole(layer.shown(), layer.mask is not None, layer.x, layer.y, output.canvas), path,
-                             recipe_of(layer.provenance) if recipe_of else None)
+        images.write_picture(
+            whole(layer.shown(), layer.mask is not None, layer.x, layer.y, output.canvas),
+            path,
+            recipe_of(layer.provenance) if recipe_of else None,
+        )
         written.append({"path": str(path), "seed": layer.provenance["seed"], "name": layer.name})
 
     try:
@@ -316,8 +350,15 @@ def run_here(op: ops.Operation, region, selection, references, paths: list[Path]
         if written:
             raise UserError(f"{exc} (kept what came before: {', '.join(w['path'] for w in written)})") from exc
         raise
-    return {"action": op.action, "backend": output.backend, "model": output.model, "written": written,
-            "texts": output.texts, "notes": output.notes, "compute_seconds": round(output.compute_seconds, 3)}
+    return {
+        "action": op.action,
+        "backend": output.backend,
+        "model": output.model,
+        "written": written,
+        "texts": output.texts,
+        "notes": output.notes,
+        "compute_seconds": round(output.compute_seconds, 3),
+    }
 
 
 def report(summary: dict, as_json: bool) -> None:
@@ -357,8 +398,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # noqa: BLE001 - anything else is a bug: say so, and where the details are
         log = bug_log(exc)
-        print(f"imagen-gimp {args.command}: internal error ({type(exc).__name__}: {one_line(exc)}); this is a "
-              f"bug, please report it with {log}", file=sys.stderr)
+        print(
+            f"imagen-gimp {args.command}: internal error ({type(exc).__name__}: {one_line(exc)}); this is a "
+            f"bug, please report it with {log}",
+            file=sys.stderr,
+        )
         return EXIT_BUG
     report(summary, args.json)
     return 0

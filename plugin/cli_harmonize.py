@@ -27,13 +27,15 @@ def parse_at(text: str | None) -> tuple[int, int]:
     try:
         x, y = (int(part.strip()) for part in (text or "").split(","))
     except ValueError:
-        raise PlacementError(f"--at {text!r}: give the object's top-left corner on the scene as X,Y, for example "
-                             "--at 120,80") from None
+        raise PlacementError(
+            f"--at {text!r}: give the object's top-left corner on the scene as X,Y, for example --at 120,80"
+        ) from None
     return x, y
 
 
-def inputs(op: Harmonize, scene: np.ndarray, obj: np.ndarray, at: tuple[int, int]
-           ) -> tuple[np.ndarray, list[np.ndarray], tuple[int, int], np.ndarray]:
+def inputs(
+    op: Harmonize, scene: np.ndarray, obj: np.ndarray, at: tuple[int, int]
+) -> tuple[np.ndarray, list[np.ndarray], tuple[int, int], np.ndarray]:
     """(the object over the region, [the scene over the region], the region's origin, the whole picture with
     the object pasted: what the results are laid over)."""
     height, width = scene.shape[:2]
@@ -41,12 +43,14 @@ def inputs(op: Harmonize, scene: np.ndarray, obj: np.ndarray, at: tuple[int, int
     try:
         rect = regions.object_region(op.title, op.to_dict(), placed, Rect(0, 0, width, height))
     except errors.HostError as exc:
-        raise PlacementError(f"--at {at[0]},{at[1]} puts the {obj.shape[1]}x{obj.shape[0]} object outside the "
-                             f"{width}x{height} scene; give a corner on the scene") from exc
+        raise PlacementError(
+            f"--at {at[0]},{at[1]} puts the {obj.shape[1]}x{obj.shape[0]} object outside the "
+            f"{width}x{height} scene; give a corner on the scene"
+        ) from exc
     layer = np.zeros((height, width, 4), np.uint8)
     x0, y0 = max(0, at[0]), max(0, at[1])
     x1, y1 = min(width, at[0] + obj.shape[1]), min(height, at[1] + obj.shape[0])
-    layer[y0:y1, x0:x1] = obj[y0 - at[1]:y1 - at[1], x0 - at[0]:x1 - at[0]]
+    layer[y0:y1, x0:x1] = obj[y0 - at[1] : y1 - at[1], x0 - at[0] : x1 - at[0]]
     from plugin.harmonize import composite
 
     whole = composite(layer, scene)

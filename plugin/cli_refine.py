@@ -21,27 +21,44 @@ from plugin import images, ops
 
 def add_parser(commands) -> None:
     sub = commands.add_parser(
-        "refine", help="Refine Result / Run Again on a picture imagen-gimp wrote",
+        "refine",
+        help="Refine Result / Run Again on a picture imagen-gimp wrote",
         description="Continue the conversation with the model that made PREVIOUS (a follow-up instruction over "
-                    "the same region and selection), or with --again run its recipe as a new action. The "
-                    "conversation is kept in ~/.cache/imagen-gimp/conversations (see README, 'Refine Result').")
+        "the same region and selection), or with --again run its recipe as a new action. The "
+        "conversation is kept in ~/.cache/imagen-gimp/conversations (see README, 'Refine Result').",
+    )
     sub.add_argument("input", metavar="PREVIOUS", help="a PNG an imagen-gimp action (or refine) wrote")
-    sub.add_argument("--prompt", default="", help="the follow-up ('make the car dark blue'); with --again, a "
-                                                  "new prompt for the action (default: the recipe's)")
+    sub.add_argument(
+        "--prompt",
+        default="",
+        help="the follow-up ('make the car dark blue'); with --again, a "
+        "new prompt for the action (default: the recipe's)",
+    )
     sub.add_argument("--again", action="store_true", help="Run Again: the recipe as a new one-shot action")
     sub.add_argument("--new-seed", action="store_true", help="with --again: new seeds ('more like this')")
-    sub.add_argument("--negative-prompt", default=None, help="with --again: what to avoid instead of the recipe's "
-                                                             "('-' = nothing)")
-    sub.add_argument("--grow", type=int, default=None, help="with --again: grow the selection by this many pixels "
-                                                            "instead of the recipe's")
-    sub.add_argument("--feather", type=int, default=None, help="with --again: the soft edge's width instead of the "
-                                                               "recipe's")
-    sub.add_argument("--afresh", action="store_true",
-                     help="start a new conversation from the current pixels instead of continuing")
+    sub.add_argument(
+        "--negative-prompt", default=None, help="with --again: what to avoid instead of the recipe's ('-' = nothing)"
+    )
+    sub.add_argument(
+        "--grow",
+        type=int,
+        default=None,
+        help="with --again: grow the selection by this many pixels instead of the recipe's",
+    )
+    sub.add_argument(
+        "--feather", type=int, default=None, help="with --again: the soft edge's width instead of the recipe's"
+    )
+    sub.add_argument(
+        "--afresh", action="store_true", help="start a new conversation from the current pixels instead of continuing"
+    )
     sub.add_argument("--variations", type=int, default=1, help="how many results (1-4), each a branch")
     sub.add_argument("--seed", type=int, default=None, help="seed for repeatable results")
-    sub.add_argument("--tier", default=None, choices=ops.TIERS,
-                     help="another tier: starts a new conversation (a conversation stays with one model)")
+    sub.add_argument(
+        "--tier",
+        default=None,
+        choices=ops.TIERS,
+        help="another tier: starts a new conversation (a conversation stays with one model)",
+    )
     sub.add_argument("--model", default=None, help="another model ID: starts a new conversation")
     sub.add_argument("-o", "--output", default=None, help="output PNG (default NAME-refine.png)")
     sub.add_argument("--overwrite", action="store_true", help="replace an output file that already exists")
@@ -56,28 +73,55 @@ def run(args: argparse.Namespace) -> dict:
 
     recipe = images.read_recipe(args.input)
     if recipe is None:
-        raise cli.UserError(f"{args.input} carries no imagen-gimp recipe; refine takes a PNG that an imagen-gimp "
-                            "action wrote (the recipe is kept in PNG files only)")
+        raise cli.UserError(
+            f"{args.input} carries no imagen-gimp recipe; refine takes a PNG that an imagen-gimp "
+            "action wrote (the recipe is kept in PNG files only)"
+        )
     settings = load_settings()
     notes: list[str] = []
     followup = None
-    again_only = [flag for flag, value in (("--new-seed", args.new_seed), ("--negative-prompt", args.negative_prompt),
-                                           ("--grow", args.grow), ("--feather", args.feather))
-                  if value not in (None, False)]
+    again_only = [
+        flag
+        for flag, value in (
+            ("--new-seed", args.new_seed),
+            ("--negative-prompt", args.negative_prompt),
+            ("--grow", args.grow),
+            ("--feather", args.feather),
+        )
+        if value not in (None, False)
+    ]
     if again_only and not args.again:
-        raise cli.UserError(f"{', '.join(again_only)}: only with --again (a follow-up keeps the conversation's "
-                            "selection and words)")
+        raise cli.UserError(
+            f"{', '.join(again_only)}: only with --again (a follow-up keeps the conversation's selection and words)"
+        )
     if args.again:
         if args.new_seed and args.seed is not None:
             raise cli.UserError("--seed and --new-seed: give one (--new-seed = new seeds, 'more like this')")
-        op = refine.plan_again(recipe, prompt=args.prompt or None, negative_prompt=args.negative_prompt,
-                               grow=args.grow, feather=args.feather, seed=args.seed, new_seed=args.new_seed,
-                               variations=args.variations, tier=args.tier, model=args.model)
+        op = refine.plan_again(
+            recipe,
+            prompt=args.prompt or None,
+            negative_prompt=args.negative_prompt,
+            grow=args.grow,
+            feather=args.feather,
+            seed=args.seed,
+            new_seed=args.new_seed,
+            variations=args.variations,
+            tier=args.tier,
+            model=args.model,
+        )
     else:
         store = Store.from_settings(settings)
-        plan = refine.plan_refine(recipe, args.prompt, store, settings.conversations.max_follow_ups,
-                                  tier=args.tier, model=args.model, afresh=args.afresh,
-                                  variations=args.variations, seed=args.seed)
+        plan = refine.plan_refine(
+            recipe,
+            args.prompt,
+            store,
+            settings.conversations.max_follow_ups,
+            tier=args.tier,
+            model=args.model,
+            afresh=args.afresh,
+            variations=args.variations,
+            seed=args.seed,
+        )
         op, followup, notes = plan.op, plan.followup, plan.notes
     paths = cli.output_paths(args, op.variations)
     cli.check_outputs(paths, [args.input], args.overwrite)
@@ -91,8 +135,10 @@ def run(args: argparse.Namespace) -> dict:
         else:
             notes.append(f"{source} is no longer the picture the result was made from; ran on {args.input}")
     elif args.again:
-        notes.append(f"the original picture is not at hand ({source or 'not recorded'}); ran on {args.input}, "
-                     "which holds the earlier result")
+        notes.append(
+            f"the original picture is not at hand ({source or 'not recorded'}); ran on {args.input}, "
+            "which holds the earlier result"
+        )
     region, selection, origin = _region(recipe, picture, op)
     progress = cli.ProgressDisplay(args.quiet)
     if region is None and op.needs_image:  # no region recorded (an Edit afresh on a new picture)
@@ -102,8 +148,17 @@ def run(args: argparse.Namespace) -> dict:
         return cli.whole_picture(picture if op.needs_image else None, origin, shown, masked, x, y, canvas)
 
     recipe_of = cli.recipe_maker(origin, region if op.needs_image else None, selection, source)
-    summary = cli.run_here(op, region if op.needs_image else None, selection if op.needs_image else None, [],
-                           paths, whole, progress, recipe_of, followup)
+    summary = cli.run_here(
+        op,
+        region if op.needs_image else None,
+        selection if op.needs_image else None,
+        [],
+        paths,
+        whole,
+        progress,
+        recipe_of,
+        followup,
+    )
     summary["notes"] = notes + summary["notes"]
     return summary
 
@@ -117,11 +172,12 @@ def _region(recipe: dict, picture: np.ndarray, op: ops.Operation):
         return None, None, (0, 0)
     x, y, width, height = (int(v) for v in box)
     if x < 0 or y < 0 or x + width > picture.shape[1] or y + height > picture.shape[0]:
-        raise refine.RefineError(f"the picture is {picture.shape[1]}x{picture.shape[0]}, smaller than the "
-                                 "recipe's region; refine the picture the action wrote, uncropped")
-    region = picture[y:y + height, x:x + width]
+        raise refine.RefineError(
+            f"the picture is {picture.shape[1]}x{picture.shape[0]}, smaller than the "
+            "recipe's region; refine the picture the action wrote, uncropped"
+        )
+    region = picture[y : y + height, x : x + width]
     selection = refine.decode_mask(recipe["selection"], (width, height)) if recipe.get("selection") else None
     if selection is None and op.uses_mask:
         raise refine.RefineError("the recipe holds no selection for this masked action; run it afresh")
     return region, selection, (x, y)
-

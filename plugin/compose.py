@@ -60,5 +60,5 @@ def blend(original: np.ndarray, result: np.ndarray, mask: np.ndarray) -> np.ndar
 def paste(canvas: np.ndarray, patch: np.ndarray, x: int, y: int) -> np.ndarray:
     """A copy of `canvas` with `patch` written at (x, y); used to show a result in the CLI."""
     out = canvas.copy()
-    out[y:y + patch.shape[0], x:x + patch.shape[1]] = patch
+    out[y : y + patch.shape[0], x : x + patch.shape[1]] = patch
     return out

@@ -21,9 +21,13 @@ except ModuleNotFoundError:  # Python 3.10
 
 DEFAULT_MODELS = {
     # Google's image models, in a retoucher's words; "" = the catalogue's choice (plugin/models.toml)
-    "quality": "", "standard": "", "fast": "",
+    "quality": "",
+    "standard": "",
+    "fast": "",
     # the text models that Describe Image uses at each tier
-    "text_quality": "", "text_standard": "", "text_fast": "",
+    "text_quality": "",
+    "text_standard": "",
+    "text_fast": "",
     # the Imagen (legacy) backend only: Google shut these down in 2026; for projects that keep an endpoint
     "imagen_generate": "imagen-4.0-generate-001",
     "imagen_edit": "imagen-3.0-capability-001",
@@ -33,8 +37,13 @@ DEFAULT_MODELS = {
 }
 LEGACY_ROLES = {
     # [models] keys of versions before the Gemini 3 catalogue -> today's roles
-    "generate": "imagen_generate", "edit": "imagen_edit", "upscale": "imagen_upscale",
-    "verify": "imagen_verify", "gemini": "standard", "gemini_generate": "standard", "gemini_edit": "standard",
+    "generate": "imagen_generate",
+    "edit": "imagen_edit",
+    "upscale": "imagen_upscale",
+    "verify": "imagen_verify",
+    "gemini": "standard",
+    "gemini_generate": "standard",
+    "gemini_edit": "standard",
     "gemini_describe": "text_standard",
 }
 """`describe` is either: an Imagen ID (imagetext@...) means imagen_describe, a Gemini one text_standard."""
@@ -51,10 +60,14 @@ PERSON_GENERATION = ("dont_allow", "allow_adult", "allow_all")
 LANGUAGES = ("auto", "en", "es", "hi", "ja", "ko", "pt", "zh", "zh-CN", "zh-TW")
 IMAGE_SIZES = ("1K", "2K")
 MIME_TYPES = ("image/png", "image/jpeg")
-CHOICES = {"safety_setting": SAFETY_SETTINGS, "person_generation": PERSON_GENERATION,
-           "language": LANGUAGES, "image_size": IMAGE_SIZES, "output_mime_type": MIME_TYPES}
-RANGES = {"compression_quality": (0, 100), "guidance_scale": (0, 500), "base_steps": (0, 75),
-          "max_retries": (0, 5)}
+CHOICES = {
+    "safety_setting": SAFETY_SETTINGS,
+    "person_generation": PERSON_GENERATION,
+    "language": LANGUAGES,
+    "image_size": IMAGE_SIZES,
+    "output_mime_type": MIME_TYPES,
+}
+RANGES = {"compression_quality": (0, 100), "guidance_scale": (0, 500), "base_steps": (0, 75), "max_retries": (0, 5)}
 GEMINI_CHOICES = {
     "safety_setting": SAFETY_SETTINGS + ("off",),
     "person_generation": ("allow_none", "allow_adult", "allow_all"),
@@ -197,7 +210,7 @@ def _apply_file(settings: Settings, data: dict, path: Path) -> None:
             settings.models.update(_models_table(value, path))
         elif key == "catalogue":
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-                raise ConfigError(f"{path}: [catalogue] must hold tables, e.g. [catalogue.\"model-id\"]")
+                raise ConfigError(f'{path}: [catalogue] must hold tables, e.g. [catalogue."model-id"]')
             settings.catalogue = value
         elif key in known:
             expected = type(getattr(settings, key))
@@ -215,7 +228,7 @@ def _apply_file(settings: Settings, data: dict, path: Path) -> None:
 def _models_table(value: object, path: Path) -> dict[str, str]:
     """[models] role = "model-id", with the role names of earlier versions mapped to today's."""
     if not isinstance(value, dict):
-        raise ConfigError(f"{path}: [models] must be a table of role = \"model-id\"")
+        raise ConfigError(f'{path}: [models] must be a table of role = "model-id"')
     out: dict[str, str] = {}
     for role, model in value.items():
         if not isinstance(model, str):
@@ -230,8 +243,7 @@ def _models_table(value: object, path: Path) -> dict[str, str]:
     return out
 
 
-def _apply_options(options: object, data: object, path: Path, table: str, choices: dict,
-                   ranges: dict) -> None:
+def _apply_options(options: object, data: object, path: Path, table: str, choices: dict, ranges: dict) -> None:
     """Type- and range-check an options table so a typo fails here, not at Google's 400."""
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: [{table}] must be a table of option = value")
@@ -307,20 +319,26 @@ def setup_problems(settings: Settings, environ: dict[str, str] | None = None) ->
     creds = key_file or adc_file(environ)
     if not local:
         if key_file is not None and not key_file.is_file():
-            problems.append(f"credentials: the key file {key_file} named by credentials_file does not exist; "
-                            f"fix the path in {where} or remove it to use Application Default Credentials")
+            problems.append(
+                f"credentials: the key file {key_file} named by credentials_file does not exist; "
+                f"fix the path in {where} or remove it to use Application Default Credentials"
+            )
         elif creds is None:
-            problems.append("credentials: no Application Default Credentials found; run "
-                            "`gcloud auth application-default login` (or set GOOGLE_APPLICATION_CREDENTIALS "
-                            f"or credentials_file in {where} to a service-account key file)")
+            problems.append(
+                "credentials: no Application Default Credentials found; run "
+                "`gcloud auth application-default login` (or set GOOGLE_APPLICATION_CREDENTIALS "
+                f"or credentials_file in {where} to a service-account key file)"
+            )
         elif not creds.is_file():
-            problems.append(f"credentials: GOOGLE_APPLICATION_CREDENTIALS names {creds}, "
-                            "which does not exist; fix or unset it")
+            problems.append(
+                f"credentials: GOOGLE_APPLICATION_CREDENTIALS names {creds}, which does not exist; fix or unset it"
+            )
     project = settings.project or (project_in_credentials(creds) if creds and creds.is_file() else "")
     if not project and not local:
-        problems.append(f"project: no Google Cloud project set; add project = \"your-project-id\" to {where} "
-                        "or set GOOGLE_CLOUD_PROJECT")
+        problems.append(
+            f'project: no Google Cloud project set; add project = "your-project-id" to {where} '
+            "or set GOOGLE_CLOUD_PROJECT"
+        )
     if not settings.location:
-        problems.append(f"location: none set; add location = \"global\" to {where} "
-                        "or set GOOGLE_CLOUD_LOCATION=global")
+        problems.append(f'location: none set; add location = "global" to {where} or set GOOGLE_CLOUD_LOCATION=global')
     return problems

@@ -73,8 +73,11 @@ class Store:
     def from_settings(cls, settings, environ: dict | None = None) -> Store:
         options = settings.conversations
         environ = os.environ if environ is None else environ
-        folder = Path(options.folder).expanduser() if options.folder and not environ.get(
-            "IMAGEN_GIMP_CONVERSATIONS") else default_folder(environ)
+        folder = (
+            Path(options.folder).expanduser()
+            if options.folder and not environ.get("IMAGEN_GIMP_CONVERSATIONS")
+            else default_folder(environ)
+        )
         return cls(folder, options.max_age_days, options.max_megabytes)
 
     def _path(self, exchange_id: str) -> Path | None:

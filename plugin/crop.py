@@ -27,8 +27,9 @@ def selection_bounds(selection: np.ndarray) -> Rect:
     return Rect(int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1))
 
 
-def plan_region(op: Operation, image: np.ndarray | None,
-                selection: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None, tuple[int, int]]:
+def plan_region(
+    op: Operation, image: np.ndarray | None, selection: np.ndarray | None
+) -> tuple[np.ndarray | None, np.ndarray | None, tuple[int, int]]:
     """For a caller holding a whole picture (the CLI, scripts): the region the action works on, planned
     as GIMP's hosts plan it (plugin/regions.py), as (pixels, selection, origin of the region in the
     picture). run() takes the region as it is given, so only the region and its context are sent, and
@@ -42,8 +43,8 @@ def plan_region(op: Operation, image: np.ndarray | None,
     whole = Rect(0, 0, width, height)
     plan = regions.plan_input(op.action, op.to_dict(), whole, whole, selection_bounds(selection) if selected else None)
     rect = plan.rect or whole
-    crop = image[rect.y:rect.y + rect.height, rect.x:rect.x + rect.width]
+    crop = image[rect.y : rect.y + rect.height, rect.x : rect.x + rect.width]
     crop_selection = None
     if plan.read_selection:
-        crop_selection = selection[rect.y:rect.y + rect.height, rect.x:rect.x + rect.width]
+        crop_selection = selection[rect.y : rect.y + rect.height, rect.x : rect.x + rect.width]
     return crop, crop_selection, (rect.x, rect.y)

@@ -21,8 +21,16 @@ from plugin import config
 
 REPO = Path(__file__).resolve().parents[1]
 PROBE_TIMEOUT = 20.0  # seconds for each cloud check
-LIBRARIES = (("numpy", "numpy"), ("Pillow", "PIL"), ("SciPy", "scipy"), ("OpenCV", "cv2"), ("Numba", "numba"),
-             ("ncnn", "ncnn"), ("google-genai", "google.genai"), ("google-cloud-aiplatform", "google.cloud.aiplatform"))
+LIBRARIES = (
+    ("numpy", "numpy"),
+    ("Pillow", "PIL"),
+    ("SciPy", "scipy"),
+    ("OpenCV", "cv2"),
+    ("Numba", "numba"),
+    ("ncnn", "ncnn"),
+    ("google-genai", "google.genai"),
+    ("google-cloud-aiplatform", "google.cloud.aiplatform"),
+)
 
 
 @dataclass(frozen=True)
@@ -49,14 +57,24 @@ def run_checks(environ: dict[str, str] | None = None, cloud: bool = True) -> lis
     except config.ConfigError as exc:
         lines.append(Line("settings", False, str(exc), "correct or delete the settings file"))
         return lines
-    lines.append(Line("settings", True, settings.source or f"no settings file ({config.config_path()}); "
-                                                         "defaults and environment variables apply"))
+    lines.append(
+        Line(
+            "settings",
+            True,
+            settings.source or f"no settings file ({config.config_path()}); defaults and environment variables apply",
+        )
+    )
     credentials = _credentials(settings, environ)
     lines.append(credentials)
     project = _project(settings, environ)
     lines.append(project)
-    lines.append(Line("location", True, f"{settings.location}" + (" (Google's global endpoint)"
-                                                                   if settings.location == "global" else "")))
+    lines.append(
+        Line(
+            "location",
+            True,
+            f"{settings.location}" + (" (Google's global endpoint)" if settings.location == "global" else ""),
+        )
+    )
     if not cloud:
         lines.append(Line("Vertex AI", None, "not contacted (--offline)"))
         return lines
@@ -69,13 +87,18 @@ def run_checks(environ: dict[str, str] | None = None, cloud: bool = True) -> lis
 
 # --- this computer ---------------------------------------------------------------------------------
 
+
 def _python() -> Line:
     version = ".".join(str(v) for v in sys.version_info[:3])
     in_venv = sys.prefix != getattr(sys, "base_prefix", sys.prefix)
     where = f"Python {version} at {sys.executable}"
     if not in_venv:
-        return Line("Python", False, where + " (not the plug-in's .venv)", f"run {REPO / '.venv/bin/imagen-gimp'} "
-                                                                           "doctor, or ./install.sh first")
+        return Line(
+            "Python",
+            False,
+            where + " (not the plug-in's .venv)",
+            f"run {REPO / '.venv/bin/imagen-gimp'} doctor, or ./install.sh first",
+        )
     return Line("Python", True, where)
 
 
@@ -102,15 +125,20 @@ def _worker() -> Line:
     """The worker GIMP starts for each job: does it start, and how long does its start take?"""
     started = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, "-m", "plugin.link.worker", "--check"], cwd=str(REPO), timeout=120,
-                              capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+        done = subprocess.run(
+            [sys.executable, "-m", "plugin.link.worker", "--check"],
+            cwd=str(REPO),
+            timeout=120,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Line("worker", False, f"did not start ({exc})", f"run ./install.sh in {REPO}")
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return Line("worker", False, f"stopped with exit code {done.returncode}: {tail}",
-                    f"run ./install.sh in {REPO}")
+        return Line("worker", False, f"stopped with exit code {done.returncode}: {tail}", f"run ./install.sh in {REPO}")
     return Line("worker", True, f"starts in {seconds:.1f} s")
 
 
@@ -119,8 +147,12 @@ def _engine() -> Line:
     cache = REPO / "plugin" / "engine" / "__pycache__"
     compiled = list(cache.glob("patch_kernels*.nbi")) if cache.is_dir() else []
     if not compiled:
-        return Line("offline engine", False, "not compiled yet (the first Remove or Expand would take ~15 s "
-                                             "longer)", f"run {sys.executable} -m plugin.engine.warmup")
+        return Line(
+            "offline engine",
+            False,
+            "not compiled yet (the first Remove or Expand would take ~15 s longer)",
+            f"run {sys.executable} -m plugin.engine.warmup",
+        )
     return Line("offline engine", True, f"compiled ({len(compiled)} kernels cached)")
 
 
@@ -133,15 +165,23 @@ def _models() -> list[Line]:
         if ok:
             lines.append(Line(f"model {model.name}", True, f"present ({model.use}; {model.licence})"))
         else:
-            lines.append(Line(f"model {model.name}", False, f"missing, so {model.use} use the classical method",
-                              "run ./install.sh in the plug-in's folder (it fetches and checks the model files)"))
+            lines.append(
+                Line(
+                    f"model {model.name}",
+                    False,
+                    f"missing, so {model.use} use the classical method",
+                    "run ./install.sh in the plug-in's folder (it fetches and checks the model files)",
+                )
+            )
     return lines
 
 
 def gimp_folders(environ: dict[str, str]) -> list[Path]:
     """The GIMP user folders there are: 3.x (and 2.10), on Linux and macOS."""
-    roots = [Path(environ.get("XDG_CONFIG_HOME") or Path(environ.get("HOME", str(Path.home()))) / ".config") / "GIMP",
-             Path(environ.get("HOME", str(Path.home()))) / "Library" / "Application Support" / "GIMP"]
+    roots = [
+        Path(environ.get("XDG_CONFIG_HOME") or Path(environ.get("HOME", str(Path.home()))) / ".config") / "GIMP",
+        Path(environ.get("HOME", str(Path.home()))) / "Library" / "Application Support" / "GIMP",
+    ]
     folders = []
     for root in roots:
         if root.is_dir():
@@ -152,20 +192,35 @@ def gimp_folders(environ: dict[str, str]) -> list[Path]:
 def _gimp_folders(environ: dict[str, str]) -> list[Line]:
     folders = gimp_folders(environ)
     if not folders:
-        return [Line("GIMP", False, "no GIMP 3 user folder found (GIMP makes it on its first start)",
-                     "start GIMP once, quit it, then run ./install.sh")]
+        return [
+            Line(
+                "GIMP",
+                False,
+                "no GIMP 3 user folder found (GIMP makes it on its first start)",
+                "start GIMP once, quit it, then run ./install.sh",
+            )
+        ]
     lines = []
     for folder in folders:
-        entry = (folder / "plug-ins" / "imagen_gimp" / "imagen_gimp.py" if folder.name != "2.10"
-                 else folder / "plug-ins" / "imagen_gimp_2.py")
+        entry = (
+            folder / "plug-ins" / "imagen_gimp" / "imagen_gimp.py"
+            if folder.name != "2.10"
+            else folder / "plug-ins" / "imagen_gimp_2.py"
+        )
         name = f"GIMP {folder.name}"
         if not entry.exists():
             lines.append(Line(name, False, f"the plug-in is not in {folder}", "run ./install.sh, then restart GIMP"))
             continue
         named = _installation_of(entry)
         if named and Path(named).resolve() != REPO:
-            lines.append(Line(name, False, f"{entry} runs another installation ({named})",
-                              f"run ./install.sh in {REPO} to point it here"))
+            lines.append(
+                Line(
+                    name,
+                    False,
+                    f"{entry} runs another installation ({named})",
+                    f"run ./install.sh in {REPO} to point it here",
+                )
+            )
         elif named and not (Path(named) / "imagen_gimp.py").is_file():
             lines.append(Line(name, False, f"{entry} names {named}, which is gone", "run ./install.sh again"))
         else:
@@ -186,6 +241,7 @@ def _installation_of(entry: Path) -> str:
 
 # --- credentials and project -----------------------------------------------------------------------
 
+
 def _credentials(settings: config.Settings, environ: dict[str, str]) -> Line:
     if config.is_local_endpoint(settings.endpoint):
         return Line("credentials", True, f"none needed: the endpoint is the local server {settings.endpoint}")
@@ -194,29 +250,48 @@ def _credentials(settings: config.Settings, environ: dict[str, str]) -> Line:
         return _key_file(path, "credentials_file in the settings")
     adc = config.adc_file(environ)
     if adc is None:
-        return Line("credentials", False, "no Application Default Credentials found",
-                    "run `gcloud auth application-default login` (or set credentials_file in the settings to a "
-                    "service-account key file)")
+        return Line(
+            "credentials",
+            False,
+            "no Application Default Credentials found",
+            "run `gcloud auth application-default login` (or set credentials_file in the settings to a "
+            "service-account key file)",
+        )
     source = "GOOGLE_APPLICATION_CREDENTIALS" if environ.get("GOOGLE_APPLICATION_CREDENTIALS") else "gcloud"
     return _key_file(adc, f"Application Default Credentials ({source})")
 
 
 def _key_file(path: Path, what: str) -> Line:
     if not path.is_file():
-        return Line("credentials", False, f"{what} names {path}, which does not exist",
-                    "fix the path, or run `gcloud auth application-default login`")
+        return Line(
+            "credentials",
+            False,
+            f"{what} names {path}, which does not exist",
+            "fix the path, or run `gcloud auth application-default login`",
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return Line("credentials", False, f"{what}: {path} is not a readable JSON key file",
-                    "run `gcloud auth application-default login` again, or download a new key")
+        return Line(
+            "credentials",
+            False,
+            f"{what}: {path} is not a readable JSON key file",
+            "run `gcloud auth application-default login` again, or download a new key",
+        )
     kind = str(data.get("type", "")) if isinstance(data, dict) else ""
-    known = {"authorized_user": "your Google account", "service_account": "a service account",
-             "external_account": "workload identity federation", "impersonated_service_account":
-             "an impersonated service account"}
+    known = {
+        "authorized_user": "your Google account",
+        "service_account": "a service account",
+        "external_account": "workload identity federation",
+        "impersonated_service_account": "an impersonated service account",
+    }
     if kind not in known:
-        return Line("credentials", False, f"{what}: {path} has an unknown type {kind or '(none)'}",
-                    "run `gcloud auth application-default login` again")
+        return Line(
+            "credentials",
+            False,
+            f"{what}: {path} has an unknown type {kind or '(none)'}",
+            "run `gcloud auth application-default login` again",
+        )
     account = f" {data['client_email']}" if kind == "service_account" and data.get("client_email") else ""
     return Line("credentials", True, f"{what}: {path} ({known[kind]}{account})")
 
@@ -229,12 +304,17 @@ def _project(settings: config.Settings, environ: dict[str, str]) -> Line:
     found = config.project_in_credentials(creds) if creds and creds.is_file() else ""
     if found:
         return Line("project", True, f"{found} (named by the credentials file)")
-    return Line("project", False, "no Google Cloud project set",
-                "export GOOGLE_CLOUD_PROJECT=your-project-id, or add project = \"your-project-id\" to "
-                f"{settings.source or config.config_path()}")
+    return Line(
+        "project",
+        False,
+        "no Google Cloud project set",
+        'export GOOGLE_CLOUD_PROJECT=your-project-id, or add project = "your-project-id" to '
+        f"{settings.source or config.config_path()}",
+    )
 
 
 # --- Vertex AI ---------------------------------------------------------------------------------------
+
 
 def _cloud(settings: config.Settings) -> list[Line]:
     """:countTokens on each tier's model: reachable, API enabled, permission, and which models answer."""
@@ -263,8 +343,11 @@ def _cloud(settings: config.Settings) -> list[Line]:
             client = backend._client(location, context)
             from google.genai import types
 
-            client.models.count_tokens(model=model_id, contents="ping", config=types.CountTokensConfig(
-                http_options=types.HttpOptions(timeout=int(PROBE_TIMEOUT * 1000))))
+            client.models.count_tokens(
+                model=model_id,
+                contents="ping",
+                config=types.CountTokensConfig(http_options=types.HttpOptions(timeout=int(PROBE_TIMEOUT * 1000))),
+            )
         except Exception as exc:  # noqa: BLE001 - each failure is read for the fix it needs
             failure = http_failure(exc)
             if failure is not None and failure.code == 404:
@@ -278,17 +361,34 @@ def _cloud(settings: config.Settings) -> list[Line]:
             missing.append(f"{model_id} ({_first_sentence(str(error))})")
             continue
         if index == 0:
-            lines.append(Line("Vertex AI", True, f"reachable at {backend.transport.host(location)}, the API is "
-                                                 f"enabled in project {backend.transport.project}, and you may "
-                                                 "call its models"))
+            lines.append(
+                Line(
+                    "Vertex AI",
+                    True,
+                    f"reachable at {backend.transport.host(location)}, the API is "
+                    f"enabled in project {backend.transport.project}, and you may "
+                    "call its models",
+                )
+            )
         answered.append(model_id)
     if answered:
-        lines.append(Line("models", not missing, "answer: " + ", ".join(answered) + (
-            "; not available: " + ", ".join(missing) if missing else ""),
-            "" if not missing else "ask your administrator to enable them, or choose another tier"))
+        lines.append(
+            Line(
+                "models",
+                not missing,
+                "answer: " + ", ".join(answered) + ("; not available: " + ", ".join(missing) if missing else ""),
+                "" if not missing else "ask your administrator to enable them, or choose another tier",
+            )
+        )
     else:
-        lines.append(Line("models", False, "none of the catalogue's models answered: " + ", ".join(missing),
-                          "check the location in the settings (global serves every model)"))
+        lines.append(
+            Line(
+                "models",
+                False,
+                "none of the catalogue's models answered: " + ", ".join(missing),
+                "check the location in the settings (global serves every model)",
+            )
+        )
     return lines
 
 
@@ -296,21 +396,38 @@ def _first_failure(error: Exception, failure, settings: config.Settings, host: s
     text = _first_sentence(str(error))
     code = failure.code if failure is not None else 0
     if code == 401:
-        return Line("Vertex AI", False, "the credentials were refused (401)",
-                    "run `gcloud auth application-default login` again")
-    if code == 403 and (failure.reason == "SERVICE_DISABLED" or "not been used" in failure.message
-                        or "disabled" in failure.message):
-        return Line("Vertex AI", False, f"the Vertex AI API is not enabled in project {settings.project}",
-                    f"enable aiplatform.googleapis.com in project {settings.project}: `gcloud services enable "
-                    f"aiplatform.googleapis.com --project {settings.project}`")
+        return Line(
+            "Vertex AI",
+            False,
+            "the credentials were refused (401)",
+            "run `gcloud auth application-default login` again",
+        )
+    if code == 403 and (
+        failure.reason == "SERVICE_DISABLED" or "not been used" in failure.message or "disabled" in failure.message
+    ):
+        return Line(
+            "Vertex AI",
+            False,
+            f"the Vertex AI API is not enabled in project {settings.project}",
+            f"enable aiplatform.googleapis.com in project {settings.project}: `gcloud services enable "
+            f"aiplatform.googleapis.com --project {settings.project}`",
+        )
     if code == 403:
-        return Line("Vertex AI", False, f"permission denied in project {settings.project}",
-                    "your account needs the Vertex AI User role (roles/aiplatform.user): ask the project's "
-                    "owner, or `gcloud projects add-iam-policy-binding PROJECT --member=user:YOU "
-                    "--role=roles/aiplatform.user`")
+        return Line(
+            "Vertex AI",
+            False,
+            f"permission denied in project {settings.project}",
+            "your account needs the Vertex AI User role (roles/aiplatform.user): ask the project's "
+            "owner, or `gcloud projects add-iam-policy-binding PROJECT --member=user:YOU "
+            "--role=roles/aiplatform.user`",
+        )
     if failure is None and "Cannot reach" in text:
-        return Line("Vertex AI", False, f"cannot reach {host}", "check the internet connection, proxy or firewall, "
-                                                                "and the endpoint in the settings")
+        return Line(
+            "Vertex AI",
+            False,
+            f"cannot reach {host}",
+            "check the internet connection, proxy or firewall, and the endpoint in the settings",
+        )
     return Line("Vertex AI", False, text, "see the message; then run Check Setup again")
 
 
@@ -328,8 +445,11 @@ def main(argv: list[str] | None = None) -> int:
     """`imagen-gimp doctor [--offline]`: print each check; exit 2 when there is a problem."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="imagen-gimp doctor", description="Check the setup: Python, the "
-                                     "worker, GIMP's folders, credentials, project, Vertex AI and its models")
+    parser = argparse.ArgumentParser(
+        prog="imagen-gimp doctor",
+        description="Check the setup: Python, the "
+        "worker, GIMP's folders, credentials, project, Vertex AI and its models",
+    )
     parser.add_argument("--offline", action="store_true", help="skip the checks that contact Vertex AI")
     args = parser.parse_args(argv)
     lines = run_checks(cloud=not args.offline)

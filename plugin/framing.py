@@ -52,6 +52,7 @@ class Frame:
 
 def nearest_ratio(width: int, height: int, offered: tuple[str, ...]) -> str:
     """The offered aspect ratio closest to width:height, compared on a log scale."""
+
     def distance(ratio: str) -> float:
         w, h = (int(x) for x in ratio.split(":"))
         return abs(math.log((w / h) / (width / height)))
@@ -98,7 +99,8 @@ def frame_region(model: Model, width: int, height: int, cap: str = "", factor: i
         raise FramingError(
             f"x{factor} of this {width}x{height} area is {width * factor}x{height * factor}, more than "
             f"{model.id}'s largest picture at this shape ({big[0]}x{big[1]} at {largest}"
-            f"{'' if largest == max(model.offered_sizes(), key=size_rank) else ', your size limit'})")
+            f"{'' if largest == max(model.offered_sizes(), key=size_rank) else ', your size limit'})"
+        )
     send = padded if padded[0] <= output[0] else output
     sent_size = size if model.sizes else ""
     return Frame(ratio, sent_size, output, padded, box, send, (width * factor, height * factor))
@@ -126,8 +128,7 @@ def _pad_to(width: int, height: int, target: float) -> tuple[tuple[int, int], tu
     return (width, padded_h), (0, extra // 2, width, height)
 
 
-def estimate(model: Model, width: int, height: int, cap: str = "",
-             factor: int = 1) -> tuple[str, float | None]:
+def estimate(model: Model, width: int, height: int, cap: str = "", factor: int = 1) -> tuple[str, float | None]:
     """(size tier, US$ per image) the call for such a region would cost; for the dialog's cost line."""
     try:
         frame = frame_region(model, max(1, width), max(1, height), cap, factor)
@@ -137,5 +138,14 @@ def estimate(model: Model, width: int, height: int, cap: str = "",
     return size, model.price_for(size)
 
 
-__all__ = ["Frame", "FramingError", "SIZE_ORDER", "choose_size", "estimate", "frame_new", "frame_region",
-           "nearest_ratio", "sizes_up_to"]
+__all__ = [
+    "Frame",
+    "FramingError",
+    "SIZE_ORDER",
+    "choose_size",
+    "estimate",
+    "frame_new",
+    "frame_region",
+    "nearest_ratio",
+    "sizes_up_to",
+]

@@ -41,15 +41,22 @@ def scene_of(op: Harmonize, image: np.ndarray, references: list[np.ndarray]) -> 
     """The scene under the object (the one reference, the region's size); OperationError when the object
     or the scene is missing, with what to do."""
     if len(references) != 1 or references[0].shape != image.shape:
-        raise OperationError("scene", f"{op.title} needs the picture under the object at the region's size "
-                                      f"({image.shape[1]}x{image.shape[0]}); give one scene")
+        raise OperationError(
+            "scene",
+            f"{op.title} needs the picture under the object at the region's size "
+            f"({image.shape[1]}x{image.shape[0]}); give one scene",
+        )
     if not (image[..., 3] > 0).any():
-        raise OperationError("object", "the object layer is empty (fully transparent) where it lies; choose the "
-                                       "pasted layer itself")
+        raise OperationError(
+            "object", "the object layer is empty (fully transparent) where it lies; choose the pasted layer itself"
+        )
     scene = references[0]
     if not (scene[..., 3] > 0).any():
-        raise OperationError("scene", "there is nothing visible under the object; Harmonize blends a pasted layer "
-                                      "into the visible layers below it")
+        raise OperationError(
+            "scene",
+            "there is nothing visible under the object; Harmonize blends a pasted layer "
+            "into the visible layers below it",
+        )
     return scene
 
 
@@ -91,12 +98,15 @@ def pieces(before: np.ndarray, alpha: np.ndarray, after: np.ndarray, reach: int)
     shadow = after.astype(np.float32)
     shadow[..., :3] -= drift  # the model's overall colour drift, measured far away, is not the shadow's
     shadow = np.clip(np.rint(shadow), 0, 255).astype(np.uint8)
-    return [Piece("shadow", area.x, area.y, _crop(shadow, area), _crop(weight, area)),
-            Piece("object", box.x, box.y, _crop(after, box), _crop(alpha, box).copy())]
+    return [
+        Piece("shadow", area.x, area.y, _crop(shadow, area), _crop(weight, area)),
+        Piece("object", box.x, box.y, _crop(after, box), _crop(alpha, box).copy()),
+    ]
 
 
-def shadow_weight(before: np.ndarray, alpha: np.ndarray, after: np.ndarray, reach: int
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def shadow_weight(
+    before: np.ndarray, alpha: np.ndarray, after: np.ndarray, reach: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(8-bit weight of the shadow, the answer's per-channel drift far from the object).
 
     Where the answer is darker than the picture was, by more than the model's noise, near the object: the
@@ -134,8 +144,8 @@ def shown(before: np.ndarray, layers: list[Piece]) -> np.ndarray:
     out = before.copy()
     for piece in layers:
         h, w = piece.mask.shape
-        window = out[piece.y:piece.y + h, piece.x:piece.x + w]
-        out[piece.y:piece.y + h, piece.x:piece.x + w] = blend(window, piece.pixels, piece.mask)
+        window = out[piece.y : piece.y + h, piece.x : piece.x + w]
+        out[piece.y : piece.y + h, piece.x : piece.x + w] = blend(window, piece.pixels, piece.mask)
     return out
 
 
@@ -150,4 +160,4 @@ def _clip(rect: Rect, width: int, height: int) -> Rect:
 
 
 def _crop(array: np.ndarray, rect: Rect) -> np.ndarray:
-    return array[rect.y:rect.y + rect.height, rect.x:rect.x + rect.width]
+    return array[rect.y : rect.y + rect.height, rect.x : rect.x + rect.width]

@@ -23,9 +23,11 @@ PLAIN_MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "RGBX", "RGBa", "YCbCr"
 """Modes Pillow converts to RGBA exactly as GIMP shows them (P with its transparency)."""
 SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
 WRITE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}
-MASK_RULE = ("a grey picture of the same size: white is selected, grey partly; a picture with transparency "
-             "selects by its alpha (as Layer > Transparency > Alpha to Selection), a colour picture by its "
-             "brightness")
+MASK_RULE = (
+    "a grey picture of the same size: white is selected, grey partly; a picture with transparency "
+    "selects by its alpha (as Layer > Transparency > Alpha to Selection), a colour picture by its "
+    "brightness"
+)
 
 
 class ImageFileError(UserError, ValueError):
@@ -43,11 +45,14 @@ def read_mask(path: str | os.PathLike, size: tuple[int, int]) -> np.ndarray:
     """H x W uint8 selection (255 = selected) by MASK_RULE; `size` is the photo's (width, height)."""
     picture = _open(path)
     has_alpha = picture.mode in ("LA", "PA", "RGBA", "RGBa", "La") or (
-        picture.mode == "P" and "transparency" in picture.info)
+        picture.mode == "P" and "transparency" in picture.info
+    )
     rgba = _rgba(picture, Path(path))
     if (rgba.shape[1], rgba.shape[0]) != tuple(size):
-        raise ImageFileError(f"{path}: the mask is {rgba.shape[1]}x{rgba.shape[0]} but the image is "
-                             f"{size[0]}x{size[1]}; give a mask of the same size")
+        raise ImageFileError(
+            f"{path}: the mask is {rgba.shape[1]}x{rgba.shape[0]} but the image is "
+            f"{size[0]}x{size[1]}; give a mask of the same size"
+        )
     if has_alpha and (rgba[..., 3] < 255).any():
         return np.ascontiguousarray(rgba[..., 3])
     rgb = rgba[..., :3].astype(np.uint32)
@@ -79,8 +84,10 @@ def _rgba(picture: Image.Image, path: Path) -> np.ndarray:
         values = np.asarray(picture).astype(np.float64)
         if values.size and (not np.isfinite(values).all() or values.min() < 0 or values.max() > 1):
             low, high = np.nanmin(values), np.nanmax(values)
-            raise ImageFileError(f"{path}: has floating-point values from {low:g} to {high:g}, not 0 to 1; "
-                                 "export it from GIMP as 8- or 16-bit")
+            raise ImageFileError(
+                f"{path}: has floating-point values from {low:g} to {high:g}, not 0 to 1; "
+                "export it from GIMP as 8- or 16-bit"
+            )
         return _grey(values * 255.0)
     if mode == "CMYK":
         return _cmyk(picture)
@@ -88,8 +95,10 @@ def _rgba(picture: Image.Image, path: Path) -> np.ndarray:
         return np.asarray(picture.convert("RGBA")).copy()
     if mode == "La":
         return np.asarray(picture.convert("RGBa").convert("RGBA")).copy()
-    raise ImageFileError(f"{path}: pictures in colour mode {mode} cannot be read correctly here; open it in "
-                         "GIMP and export it as RGB (PNG, JPEG or TIFF)")
+    raise ImageFileError(
+        f"{path}: pictures in colour mode {mode} cannot be read correctly here; open it in "
+        "GIMP and export it as RGB (PNG, JPEG or TIFF)"
+    )
 
 
 def _grey(values: np.ndarray) -> np.ndarray:
@@ -104,8 +113,9 @@ def _cmyk(picture: Image.Image) -> np.ndarray:
         import io
 
         try:
-            converted = ImageCms.profileToProfile(picture, ImageCms.ImageCmsProfile(io.BytesIO(profile)),
-                                                  ImageCms.createProfile("sRGB"), outputMode="RGB")
+            converted = ImageCms.profileToProfile(
+                picture, ImageCms.ImageCmsProfile(io.BytesIO(profile)), ImageCms.createProfile("sRGB"), outputMode="RGB"
+            )
             return np.asarray(converted.convert("RGBA")).copy()
         except (ImageCms.PyCMSError, OSError):
             pass  # a broken profile: the plain formula, as GIMP does when it cannot read one
@@ -114,13 +124,15 @@ def _cmyk(picture: Image.Image) -> np.ndarray:
 
 # --- writing -----------------------------------------------------------------------------------------
 
+
 def output_format(path: Path) -> str:
     """The Pillow format for an output path by its extension; ImageFileError for one we do not write."""
     found = WRITE_FORMATS.get(path.suffix.lower())
     if found is None:
         shown = ", ".join(sorted(WRITE_FORMATS))
-        raise ImageFileError(f"{path}: cannot write {path.suffix or 'a file without an extension'}; end the "
-                             f"name with one of {shown}")
+        raise ImageFileError(
+            f"{path}: cannot write {path.suffix or 'a file without an extension'}; end the name with one of {shown}"
+        )
     return found
 
 

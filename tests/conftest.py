@@ -41,14 +41,23 @@ class FakeBackend(Backend):
         self.colour = colour
         self.max_side = max_side
         self.min_side = min_side
-        self.actions = actions or {"insert", "remove", "outpaint", "edit", "upscale", "background",
-                                   "describe", "generate"}
+        self.actions = actions or {
+            "insert",
+            "remove",
+            "outpaint",
+            "edit",
+            "upscale",
+            "background",
+            "describe",
+            "generate",
+        }
         self.paint = paint
         self.requests: list[EditRequest] = []
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(actions=frozenset(self.actions), max_side=self.max_side, min_side=self.min_side,
-                            model="fake-1")
+        return Capabilities(
+            actions=frozenset(self.actions), max_side=self.max_side, min_side=self.min_side, model="fake-1"
+        )
 
     def run(self, request: EditRequest, progress=None) -> BackendResult:
         self.check_supported(request.op)

@@ -21,10 +21,13 @@ def client(url: str, location: str = "global", project: str = "test-project", ap
     from google import genai
     from google.genai import types
 
-    return genai.Client(vertexai=True, project=project, location=location,
-                        credentials=google.oauth2.credentials.Credentials(token="x"),
-                        http_options=types.HttpOptions(base_url=url + "/", api_version=api_version,
-                                                       timeout=60_000))
+    return genai.Client(
+        vertexai=True,
+        project=project,
+        location=location,
+        credentials=google.oauth2.credentials.Credentials(token="x"),
+        http_options=types.HttpOptions(base_url=url + "/", api_version=api_version, timeout=60_000),
+    )
 
 
 def gradient(width: int = 400, height: int = 300) -> np.ndarray:
@@ -75,13 +78,12 @@ def draft_images(response) -> list[np.ndarray]:
     return [pixels(p.inline_data.data) for p in parts_of(response) if p.inline_data is not None and p.thought]
 
 
-def post(url: str, path: str, body: Any = None, raw: bytes | None = None,
-         method: str = "POST") -> tuple[int, Any]:
+def post(url: str, path: str, body: Any = None, raw: bytes | None = None, method: str = "POST") -> tuple[int, Any]:
     """Plain HTTP, for bodies and paths no client library would produce."""
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    request = urllib.request.Request(url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json",
-                                              "Authorization": "Bearer t"})
+    request = urllib.request.Request(
+        url + path, data=data, method=method, headers={"Content-Type": "application/json", "Authorization": "Bearer t"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as reply:
             return reply.status, json.loads(reply.read() or b"{}")
@@ -89,8 +91,7 @@ def post(url: str, path: str, body: Any = None, raw: bytes | None = None,
         return error.code, json.loads(error.read() or b"{}")
 
 
-def model_path(model: str, method: str = "generateContent", location: str = "global",
-               version: str = "v1") -> str:
+def model_path(model: str, method: str = "generateContent", location: str = "global", version: str = "v1") -> str:
     return f"/{version}/projects/test-project/locations/{location}/publishers/google/models/{model}:{method}"
 
 

@@ -73,7 +73,7 @@ def shown_over(original: np.ndarray, layers: list) -> list[np.ndarray]:
     for layer in layers:
         canvas = original.copy()
         shown = layer.shown()
-        canvas[layer.y:layer.y + shown.shape[0], layer.x:layer.x + shown.shape[1]] = shown
+        canvas[layer.y : layer.y + shown.shape[0], layer.x : layer.x + shown.shape[1]] = shown
         out.append(canvas)
     return out
 

@@ -40,9 +40,13 @@ class FakeHost(Host):
     def read_selection(self, rect):
         self.calls.append(("selection", tuple(rect)))
         sel = self.selection
-        return bytes(255 if sel.x <= rect.x + i % rect.width < sel.x + sel.width
-                     and sel.y <= rect.y + i // rect.width < sel.y + sel.height else 0
-                     for i in range(rect.width * rect.height))
+        return bytes(
+            255
+            if sel.x <= rect.x + i % rect.width < sel.x + sel.width
+            and sel.y <= rect.y + i // rect.width < sel.y + sel.height
+            else 0
+            for i in range(rect.width * rect.height)
+        )
 
     def selected_layer_names(self):
         return ["Photo"]
@@ -65,8 +69,10 @@ class FakeHost(Host):
     def read_scene(self, rect):
         """The layers below: a flat blue-grey picture, transparent right of x = 50 (nothing there)."""
         self.calls.append(("scene", tuple(rect)))
-        return b"".join(b"\x50\x60\x70\xff" if rect.x + i % rect.width < 50 else b"\0\0\0\0"
-                        for i in range(rect.width * rect.height))
+        return b"".join(
+            b"\x50\x60\x70\xff" if rect.x + i % rect.width < 50 else b"\0\0\0\0"
+            for i in range(rect.width * rect.height)
+        )
 
     def read_recipe(self):
         self.calls.append(("recipe",))
@@ -77,6 +83,10 @@ class FakeHost(Host):
         if self.mask is None:
             return None
         box = self.mask
-        return bytes(255 if box.x <= rect.x + i % rect.width < box.x + box.width
-                     and box.y <= rect.y + i // rect.width < box.y + box.height else 0
-                     for i in range(rect.width * rect.height))
+        return bytes(
+            255
+            if box.x <= rect.x + i % rect.width < box.x + box.width
+            and box.y <= rect.y + i // rect.width < box.y + box.height
+            else 0
+            for i in range(rect.width * rect.height)
+        )

@@ -60,7 +60,7 @@ run_tests() {
   trap 'rm -rf "$work"' EXIT
   # The 2.7 side only: the shared package, the entry, what install.sh writes it from, the stub, the 2.7 runner.
   (cd "$REPO" && tar -cf - --exclude=__pycache__ --exclude='*.pyc' \
-      imagen_gimp_2.py install.sh install-gimp.sh entries plugin tests/py27 tests/gimpfu_stub 2>/dev/null) |
+      imagen_gimp_2.py install.sh install-gimp.sh pyproject.toml entries plugin tests/py27 tests/gimpfu_stub 2>/dev/null) |
     tar -xf - -C "$work"
   local inside="${work#"$ROOT"}"
   local status=0

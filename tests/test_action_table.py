@@ -14,6 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 # -- the action table -------------------------------------------------------------------------------
 
+
 def test_the_action_table_is_the_one_list_of_actions():
     """Menu entries, operations, titles and what each backend serves all come from plugin/actions.py."""
     from plugin.backends import gemini, local

@@ -32,16 +32,19 @@ def test_no_default_model_is_shut_down_or_announced_to_be():
         assert tier.thinking == "" or tier.thinking in model.thinking
 
 
-@pytest.mark.parametrize(("retired", "replacement"), [
-    ("imagen-4.0-generate-001", "gemini-3.1-flash-image"),
-    ("imagen-4.0-fast-generate-001", "gemini-3.1-flash-image"),
-    ("imagen-4.0-ultra-generate-001", "gemini-3-pro-image"),
-    ("imagen-3.0-capability-001", "gemini-3.1-flash-image"),
-    ("imagetext@001", "gemini-3.5-flash"),
-    ("gemini-2.5-flash", "gemini-3.5-flash"),
-    ("gemini-3-pro-image-preview", "gemini-3-pro-image"),
-    ("gemini-2.5-flash-image", "gemini-3.1-flash-lite-image"),  # announced for 2027-03-15
-])
+@pytest.mark.parametrize(
+    ("retired", "replacement"),
+    [
+        ("imagen-4.0-generate-001", "gemini-3.1-flash-image"),
+        ("imagen-4.0-fast-generate-001", "gemini-3.1-flash-image"),
+        ("imagen-4.0-ultra-generate-001", "gemini-3-pro-image"),
+        ("imagen-3.0-capability-001", "gemini-3.1-flash-image"),
+        ("imagetext@001", "gemini-3.5-flash"),
+        ("gemini-2.5-flash", "gemini-3.5-flash"),
+        ("gemini-3-pro-image-preview", "gemini-3-pro-image"),
+        ("gemini-2.5-flash-image", "gemini-3.1-flash-lite-image"),  # announced for 2027-03-15
+    ],
+)
 def test_google_migration_guide_maps_each_retired_model(retired, replacement):
     assert CAT.replacement_for(retired) == replacement
 
@@ -70,10 +73,12 @@ def test_an_unknown_model_is_assumed_like_the_standard_one():
 
 def test_settings_change_and_add_catalogue_entries(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text('[models]\nstandard = "gemini-nano-banana-2.1"\nfast = "gemini-3.1-flash-image"\n'
-                    '[catalogue."gemini-nano-banana-2.1"]\nlike = "gemini-3.1-flash-image"\n'
-                    'sizes = ["1K", "2K", "4K"]\n'
-                    '[catalogue."gemini-3-pro-image"]\nlocations = ["global"]\n')
+    path.write_text(
+        '[models]\nstandard = "gemini-nano-banana-2.1"\nfast = "gemini-3.1-flash-image"\n'
+        '[catalogue."gemini-nano-banana-2.1"]\nlike = "gemini-3.1-flash-image"\n'
+        'sizes = ["1K", "2K", "4K"]\n'
+        '[catalogue."gemini-3-pro-image"]\nlocations = ["global"]\n'
+    )
     cat = load_settings(path, environ={}).load_catalogue()
     banana = cat.get("gemini-nano-banana-2.1")
     assert banana.known and banana.sizes == ("1K", "2K", "4K") and banana.max_images == 14
@@ -83,13 +88,16 @@ def test_settings_change_and_add_catalogue_entries(tmp_path):
     assert cat.get("gemini-3-pro-image").sizes == ("1K", "2K", "4K")  # the rest stays
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[catalogue."m"]\nsizes = ["8K"]\n', "catalogue.m.sizes: '8K'"),
-    ('[catalogue."m"]\nlike = "nothing"\n', "catalogue.m.like names 'nothing'"),
-    ('[catalogue."m"]\nprise = 1\n', "catalogue.m.prise is not a catalogue field"),
-    ('[catalogue."m"]\nfamily = "dalle"\n', "catalogue.m.family = 'dalle'"),
-    ('[models]\nultra = "x"\n', "models.ultra is not a model role"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[catalogue."m"]\nsizes = ["8K"]\n', "catalogue.m.sizes: '8K'"),
+        ('[catalogue."m"]\nlike = "nothing"\n', "catalogue.m.like names 'nothing'"),
+        ('[catalogue."m"]\nprise = 1\n', "catalogue.m.prise is not a catalogue field"),
+        ('[catalogue."m"]\nfamily = "dalle"\n', "catalogue.m.family = 'dalle'"),
+        ('[models]\nultra = "x"\n', "models.ultra is not a model role"),
+    ],
+)
 def test_a_broken_catalogue_entry_names_the_file_and_the_field(tmp_path, text, message):
     path = tmp_path / "config.toml"
     path.write_text(text)
@@ -101,8 +109,10 @@ def test_a_broken_catalogue_entry_names_the_file_and_the_field(tmp_path, text, m
 def test_model_roles_of_earlier_versions_still_load(tmp_path):
     """The README of 2025 told users to write these; they now mean the legacy Imagen or today's roles."""
     path = tmp_path / "config.toml"
-    path.write_text('backend = "vertex"\n[models]\ngenerate = "imagen-4.0-ultra-generate-001"\ndescribe = '
-                    '"imagetext@001"\ngemini = "gemini-2.5-flash-image"\ngemini_describe = "gemini-3.1-flash-lite"\n')
+    path.write_text(
+        'backend = "vertex"\n[models]\ngenerate = "imagen-4.0-ultra-generate-001"\ndescribe = '
+        '"imagetext@001"\ngemini = "gemini-2.5-flash-image"\ngemini_describe = "gemini-3.1-flash-lite"\n'
+    )
     settings = load_settings(path, environ={})
     assert settings.backend == "imagen"
     assert settings.imagen_model("generate") == "imagen-4.0-ultra-generate-001"
@@ -122,15 +132,18 @@ PRO = CAT.get("gemini-3-pro-image")
 LITE = CAT.get("gemini-3.1-flash-lite-image")
 
 
-@pytest.mark.parametrize(("size", "model", "cap", "tier"), [
-    ((300, 300), FLASH, "", "512"),
-    ((1000, 1000), FLASH, "", "1K"),
-    ((1800, 1200), FLASH, "", "2K"),
-    ((3000, 2000), FLASH, "", "4K"),  # a 3000-pixel selection is not painted from a 1K answer
-    ((3000, 2000), FLASH, "2K", "2K"),  # unless the user caps it
-    ((300, 300), PRO, "", "1K"),  # Pro has no 512 tier
-    ((3000, 2000), LITE, "", "1K"),  # Lite has 1K only
-])
+@pytest.mark.parametrize(
+    ("size", "model", "cap", "tier"),
+    [
+        ((300, 300), FLASH, "", "512"),
+        ((1000, 1000), FLASH, "", "1K"),
+        ((1800, 1200), FLASH, "", "2K"),
+        ((3000, 2000), FLASH, "", "4K"),  # a 3000-pixel selection is not painted from a 1K answer
+        ((3000, 2000), FLASH, "2K", "2K"),  # unless the user caps it
+        ((300, 300), PRO, "", "1K"),  # Pro has no 512 tier
+        ((3000, 2000), LITE, "", "1K"),  # Lite has 1K only
+    ],
+)
 def test_the_smallest_tier_that_covers_the_region(size, model, cap, tier):
     assert framing.frame_region(model, *size, cap=cap).size == tier
 
@@ -160,8 +173,9 @@ def test_extreme_shapes_use_the_extreme_ratios_where_offered():
 def test_upscale_asks_for_the_target_size_and_refuses_past_the_largest():
     frame = framing.frame_region(FLASH, 800, 600, factor=2)
     assert frame.size == "2K" and frame.result == (1600, 1200)
-    with pytest.raises(framing.FramingError, match="x4 of this 1600x1200 area is 6400x4800, more than "
-                                                   "gemini-3.1-flash-image's largest"):
+    with pytest.raises(
+        framing.FramingError, match="x4 of this 1600x1200 area is 6400x4800, more than gemini-3.1-flash-image's largest"
+    ):
         framing.frame_region(FLASH, 1600, 1200, factor=4)
     with pytest.raises(framing.FramingError, match="your size limit"):
         framing.frame_region(FLASH, 800, 600, cap="1K", factor=2)

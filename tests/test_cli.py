@@ -19,8 +19,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def cli(*args, cwd=None):
     env = dict(os.environ, PYTHONPATH=ROOT, IMAGEN_GIMP_CONFIG=os.devnull + ".toml")
     env.pop("GOOGLE_CLOUD_PROJECT", None)
-    return subprocess.run([sys.executable, "-m", "plugin", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd or ROOT, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "plugin", *args], capture_output=True, text=True, env=env, cwd=cwd or ROOT, timeout=300
+    )
 
 
 def read(path):
@@ -44,8 +45,9 @@ def edge_energy(rgba, where):
 
 def test_readme_main_command_removes_the_tower(tmp_path):
     out = tmp_path / "rocket-no-tower.png"
-    done = cli("remove", str(DATA / "rocket.jpg"), "--mask", str(DATA / "rocket-tower-mask.png"),
-               "-o", str(out), "--seed", "1")
+    done = cli(
+        "remove", str(DATA / "rocket.jpg"), "--mask", str(DATA / "rocket-tower-mask.png"), "-o", str(out), "--seed", "1"
+    )
     assert done.returncode == 0, done.stderr
     original, result = photo("rocket"), read(out)
     selection = read(DATA / "rocket-tower-mask.png")[..., 0]
@@ -60,8 +62,7 @@ def test_readme_main_command_removes_the_tower(tmp_path):
     assert np.abs(filled - sky).max() < 25
 
 
-@pytest.mark.parametrize("name,centre", [("cat", (330, 230)), ("coffee", (470, 120)),
-                                         ("astronaut", (90, 420))])
+@pytest.mark.parametrize("name,centre", [("cat", (330, 230)), ("coffee", (470, 120)), ("astronaut", (90, 420))])
 def test_a_pasted_object_is_gone_and_nothing_else_changed(tmp_path, name, centre):
     image = photo(name).copy()
     height, width = image.shape[:2]
@@ -81,8 +82,21 @@ def test_a_pasted_object_is_gone_and_nothing_else_changed(tmp_path, name, centre
 def test_variations_and_json_output(tmp_path):
     selection = ellipse_mask(300, 451, 200, 150, 20, 20)
     Image.fromarray(selection).save(tmp_path / "mask.png")
-    done = cli("remove", str(DATA / "cat.jpg"), "--mask", "mask.png", "--variations", "2", "--seed", "7",
-               "-o", "cat.png", "--json", "--quiet", cwd=tmp_path)
+    done = cli(
+        "remove",
+        str(DATA / "cat.jpg"),
+        "--mask",
+        "mask.png",
+        "--variations",
+        "2",
+        "--seed",
+        "7",
+        "-o",
+        "cat.png",
+        "--json",
+        "--quiet",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert [item["path"] for item in summary["written"]] == ["cat-1.png", "cat-2.png"]
@@ -93,8 +107,9 @@ def test_variations_and_json_output(tmp_path):
 
 
 def test_outpaint_writes_the_grown_canvas(tmp_path):
-    done = cli("outpaint", str(DATA / "cat.jpg"), "--left", "40", "--bottom", "30", "-o", "wide.png",
-               "--quiet", cwd=tmp_path)
+    done = cli(
+        "outpaint", str(DATA / "cat.jpg"), "--left", "40", "--bottom", "30", "-o", "wide.png", "--quiet", cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     result = read(tmp_path / "wide.png")
     assert result.shape == (330, 491, 4)

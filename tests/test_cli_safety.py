@@ -25,11 +25,21 @@ BOX = (20, 14, 40, 30)  # the selection: x0, y0, x1, y1
 
 def cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     """The command with --quiet (no progress lines: stderr holds only what went wrong)."""
-    base = {"HOME": str(cwd), "PATH": "/usr/bin:/bin", "IMAGEN_GIMP_CONFIG": str(cwd / "none.toml"),
-            "PYTHONPATH": str(REPO)}
+    base = {
+        "HOME": str(cwd),
+        "PATH": "/usr/bin:/bin",
+        "IMAGEN_GIMP_CONFIG": str(cwd / "none.toml"),
+        "PYTHONPATH": str(REPO),
+    }
     quiet = [] if "doctor" in args or "--quiet" in args else ["--quiet"]
-    return subprocess.run([sys.executable, "-m", "plugin", *args, *quiet], capture_output=True, text=True,
-                          cwd=cwd, env={**base, **(env or {})}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "plugin", *args, *quiet],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**base, **(env or {})},
+        timeout=300,
+    )
 
 
 def one_line_exit_2(done: subprocess.CompletedProcess, words: str) -> None:
@@ -52,14 +62,14 @@ def photo() -> np.ndarray:
 
 def mask() -> np.ndarray:
     m = np.zeros((H, W), np.uint8)
-    m[BOX[1]:BOX[3], BOX[0]:BOX[2]] = 255
+    m[BOX[1] : BOX[3], BOX[0] : BOX[2]] = 255
     return m
 
 
 def outside(grow_feather: int = 12) -> np.ndarray:
     keep = np.ones((H, W), bool)
     x0, y0, x1, y1 = BOX
-    keep[max(0, y0 - grow_feather):y1 + grow_feather, max(0, x0 - grow_feather):x1 + grow_feather] = False
+    keep[max(0, y0 - grow_feather) : y1 + grow_feather, max(0, x0 - grow_feather) : x1 + grow_feather] = False
     return keep
 
 
@@ -71,6 +81,7 @@ def work(tmp_path):
 
 
 # -- no file is ever lost -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("target", ["photo.png", "mask.png", "./photo.png", "link.png"])
 def test_an_output_that_is_an_input_is_refused_and_nothing_changes(work, target):
@@ -84,8 +95,7 @@ def test_an_output_that_is_an_input_is_refused_and_nothing_changes(work, target)
 def test_a_background_picture_is_an_input_too(work):
     Image.fromarray(photo()).save(work / "beach.png")
     before = digest(work / "beach.png")
-    done = cli("background", "photo.png", "--mode", "image", "--image-path", "beach.png", "-o", "beach.png",
-               cwd=work)
+    done = cli("background", "photo.png", "--mode", "image", "--image-path", "beach.png", "-o", "beach.png", cwd=work)
     one_line_exit_2(done, "beach.png is one of the inputs")
     assert digest(work / "beach.png") == before
 
@@ -107,12 +117,15 @@ def test_numbered_variations_are_checked_before_any_work(work):
     assert not (work / "out-1.png").exists() and (work / "out-2.png").read_bytes() == b"keep me"
 
 
-@pytest.mark.parametrize(("target", "words"), [
-    ("missing/out.png", "the folder missing does not exist"),
-    ("out.gif", "cannot write .gif; end the name with one of"),
-    ("out", "cannot write a file without an extension"),
-    (".", "cannot write a file without an extension"),
-])
+@pytest.mark.parametrize(
+    ("target", "words"),
+    [
+        ("missing/out.png", "the folder missing does not exist"),
+        ("out.gif", "cannot write .gif; end the name with one of"),
+        ("out", "cannot write a file without an extension"),
+        (".", "cannot write a file without an extension"),
+    ],
+)
 def test_where_the_output_cannot_go_is_said_before_the_work(work, target, words):
     done = cli("remove", "photo.png", "--mask", "mask.png", "-o", target, cwd=work)
     one_line_exit_2(done, words)
@@ -125,12 +138,13 @@ def test_a_folder_that_cannot_be_written_is_said_before_the_work(work, monkeypat
         images.check_writable(work / "out.png")
 
 
-@pytest.mark.parametrize(("name", "magic"), [("out.jpg", b"\xff\xd8"), ("out.webp", b"RIFF"),
-                                              ("out.tif", b"II"), ("out.png", b"\x89PNG")])
+@pytest.mark.parametrize(
+    ("name", "magic"), [("out.jpg", b"\xff\xd8"), ("out.webp", b"RIFF"), ("out.tif", b"II"), ("out.png", b"\x89PNG")]
+)
 def test_the_output_is_written_in_the_format_its_name_asks(work, name, magic):
     done = cli("upscale", "photo.png", "-o", name, "--quiet", cwd=work)
     assert done.returncode == 0, done.stderr
-    assert (work / name).read_bytes()[:len(magic)] == magic
+    assert (work / name).read_bytes()[: len(magic)] == magic
     assert not [p for p in work.iterdir() if p.name.endswith(".part")]  # no temporary left
 
 
@@ -155,11 +169,36 @@ def test_a_written_picture_gets_the_umask_s_permissions(tmp_path, umask, mode):
     Image.fromarray(photo()).save(tmp_path / "in.png")
     Image.fromarray(mask()).save(tmp_path / "mask.png")
     for name in ("out.png", "again.png"):  # the second call may go to the warm worker the first started
-        done = subprocess.run(["/bin/sh", "-c", f"umask {umask:03o} && exec \"$@\"", "sh", sys.executable, "-m",
-                               "plugin", "remove", "in.png", "--mask", "mask.png", "-o", name, "--quiet",
-                               "--backend", "local"], capture_output=True, text=True, cwd=tmp_path, timeout=300,
-                              env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO),
-                                   "IMAGEN_GIMP_CONFIG": str(tmp_path / "none.toml")})
+        done = subprocess.run(
+            [
+                "/bin/sh",
+                "-c",
+                f'umask {umask:03o} && exec "$@"',
+                "sh",
+                sys.executable,
+                "-m",
+                "plugin",
+                "remove",
+                "in.png",
+                "--mask",
+                "mask.png",
+                "-o",
+                name,
+                "--quiet",
+                "--backend",
+                "local",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=300,
+            env={
+                "HOME": str(tmp_path),
+                "PATH": "/usr/bin:/bin",
+                "PYTHONPATH": str(REPO),
+                "IMAGEN_GIMP_CONFIG": str(tmp_path / "none.toml"),
+            },
+        )
         assert done.returncode == 0, done.stderr
         assert (tmp_path / name).stat().st_mode & 0o777 == mode, name
 
@@ -174,6 +213,7 @@ def test_an_overwritten_picture_keeps_its_mode(tmp_path):
 
 # -- every readable picture is read correctly --------------------------------------------------------
 
+
 def png16(array: np.ndarray, color_type: int) -> bytes:
     """A 16-bit PNG written by hand (Pillow cannot write 16-bit RGB)."""
     height, width = array.shape[:2]
@@ -183,8 +223,7 @@ def png16(array: np.ndarray, color_type: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", width, height, 16, color_type, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def grey(values: np.ndarray) -> np.ndarray:
@@ -232,8 +271,25 @@ def source(kind: str, folder: Path) -> tuple[str, np.ndarray]:
     return name, np.asarray(Image.open(folder / name).convert("RGBA"))
 
 
-@pytest.mark.parametrize("kind", ["1", "L", "LA", "P+transparency", "I;16", "I;16 16-bit TIFF", "I", "F",
-                                  "RGB", "RGBA", "CMYK", "YCbCr", "16-bit RGB", "16-bit grey+alpha"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "1",
+        "L",
+        "LA",
+        "P+transparency",
+        "I;16",
+        "I;16 16-bit TIFF",
+        "I",
+        "F",
+        "RGB",
+        "RGBA",
+        "CMYK",
+        "YCbCr",
+        "16-bit RGB",
+        "16-bit grey+alpha",
+    ],
+)
 def test_every_mode_is_read_as_gimp_shows_it_and_kept_outside_the_selection(tmp_path, kind):
     name, expected = source(kind, tmp_path)
     Image.fromarray(mask()).save(tmp_path / "mask.png")
@@ -253,12 +309,17 @@ def test_exif_orientation_is_applied(tmp_path):
     assert images.read_picture(tmp_path / "turned.jpg").shape == (W, H, 4)
 
 
-@pytest.mark.parametrize(("make", "words"), [
-    (lambda p: Image.new("LAB", (W, H)).save(p / "in.tif"), "colour mode LAB cannot be read correctly"),
-    (lambda p: Image.fromarray(np.full((H, W), 3.5, np.float32), "F").save(p / "in.tif"),
-     "floating-point values from 3.5 to 3.5, not 0 to 1"),
-    (lambda p: Image.fromarray(np.full((H, W), -5, np.int32), "I").save(p / "in.tif"), "negative 32-bit values"),
-])
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda p: Image.new("LAB", (W, H)).save(p / "in.tif"), "colour mode LAB cannot be read correctly"),
+        (
+            lambda p: Image.fromarray(np.full((H, W), 3.5, np.float32), "F").save(p / "in.tif"),
+            "floating-point values from 3.5 to 3.5, not 0 to 1",
+        ),
+        (lambda p: Image.fromarray(np.full((H, W), -5, np.int32), "I").save(p / "in.tif"), "negative 32-bit values"),
+    ],
+)
 def test_what_cannot_be_read_correctly_is_refused_in_one_line(tmp_path, make, words):
     make(tmp_path)
     Image.fromarray(mask()).save(tmp_path / "mask.png")
@@ -286,17 +347,23 @@ def test_masks_are_read_by_the_stated_rule(tmp_path):
 
 # -- one line, exit 2, for every mistake ---------------------------------------------------------------
 
-@pytest.mark.parametrize(("args", "words"), [
-    (("remove", "photo.png", "--mask", "white.png"), "nothing left to copy the fill from"),
-    (("remove", "photo.png", "--mask", "black.png"), "The selection is empty"),
-    (("remove", "tiny.png", "--mask", "tiny.png"), "is 1x1 pixels; Remove Object needs at least 8x8"),
-    (("background", "tiny.png"), "Replace Background needs at least 8x8"),
-    (("outpaint", "photo.png"), "margins: all four are 0"),
-    (("upscale", "photo.png", "--factor", "3"), "invalid choice: 3 (choose from 2, 4)"),
-    (("remove", "photo.png", "--mask", "mask.png", "--grow", "-1"), "grow: -1 is out of range"),
-    (("insert", "photo.png", "--mask", "mask.png", "--prompt", "a hat", "--backend", "local"),
-     "The local engine works offline and cannot do painting new content"),
-])
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("remove", "photo.png", "--mask", "white.png"), "nothing left to copy the fill from"),
+        (("remove", "photo.png", "--mask", "black.png"), "The selection is empty"),
+        (("remove", "tiny.png", "--mask", "tiny.png"), "is 1x1 pixels; Remove Object needs at least 8x8"),
+        (("background", "tiny.png"), "Replace Background needs at least 8x8"),
+        (("outpaint", "photo.png"), "margins: all four are 0"),
+        (("upscale", "photo.png", "--factor", "3"), "invalid choice: 3 (choose from 2, 4)"),
+        (("remove", "photo.png", "--mask", "mask.png", "--grow", "-1"), "grow: -1 is out of range"),
+        (
+            ("insert", "photo.png", "--mask", "mask.png", "--prompt", "a hat", "--backend", "local"),
+            "The local engine works offline and cannot do painting new content",
+        ),
+    ],
+)
 def test_user_mistakes_are_one_line_and_exit_2(work, args, words):
     Image.fromarray(np.full((H, W), 255, np.uint8)).save(work / "white.png")
     Image.fromarray(np.zeros((H, W), np.uint8)).save(work / "black.png")
@@ -306,15 +373,24 @@ def test_user_mistakes_are_one_line_and_exit_2(work, args, words):
     assert digest(work / "photo.png") == before and not (work / "out.png").exists()
 
 
-@pytest.mark.parametrize(("env", "config", "words"), [
-    ({"GOOGLE_CLOUD_PROJECT": "p"}, "", "Vertex AI is not set up: credentials: no Application Default Credentials"),
-    ({"GOOGLE_CLOUD_PROJECT": "p", "GOOGLE_APPLICATION_CREDENTIALS": "KEY"}, "",
-     "credentials: File KEY is not a valid json file"),
-    ({"GOOGLE_CLOUD_PROJECT": "p", "IMAGEN_GIMP_ENDPOINT": "http://127.0.0.1:9"}, "",
-     "Cannot reach Vertex AI at http://127.0.0.1:9"),
-    ({}, "projekt = 1\n", "unknown key 'projekt'"),
-    ({}, "[gemini]\nmax_parallel = 9\n", "gemini.max_parallel = 9 is out of range 1 to 4"),
-])
+@pytest.mark.parametrize(
+    ("env", "config", "words"),
+    [
+        ({"GOOGLE_CLOUD_PROJECT": "p"}, "", "Vertex AI is not set up: credentials: no Application Default Credentials"),
+        (
+            {"GOOGLE_CLOUD_PROJECT": "p", "GOOGLE_APPLICATION_CREDENTIALS": "KEY"},
+            "",
+            "credentials: File KEY is not a valid json file",
+        ),
+        (
+            {"GOOGLE_CLOUD_PROJECT": "p", "IMAGEN_GIMP_ENDPOINT": "http://127.0.0.1:9"},
+            "",
+            "Cannot reach Vertex AI at http://127.0.0.1:9",
+        ),
+        ({}, "projekt = 1\n", "unknown key 'projekt'"),
+        ({}, "[gemini]\nmax_parallel = 9\n", "gemini.max_parallel = 9 is out of range 1 to 4"),
+    ],
+)
 def test_setup_mistakes_are_one_line_and_exit_2(work, env, config, words):
     (work / "key.json").write_text('{"type": "service_account", "project_id": ')
     (work / "none.toml").write_text(config)
@@ -373,8 +449,21 @@ def test_a_picture_written_is_read_back_the_same(tmp_path):
 def test_automatic_without_credentials_names_the_credentials(work):
     """A project but no credentials: Automatic works offline, and a cloud-only action says what is missing
     (the credentials), not to set the project it already has."""
-    done = cli("insert", "photo.png", "--mask", "mask.png", "--prompt", "a hat", "-o", "out.png", cwd=work,
-               env={"GOOGLE_CLOUD_PROJECT": "my-project"})
-    one_line_exit_2(done, "Vertex AI is not set up: credentials: no Application Default Credentials found; run "
-                          "`gcloud auth application-default login`")
+    done = cli(
+        "insert",
+        "photo.png",
+        "--mask",
+        "mask.png",
+        "--prompt",
+        "a hat",
+        "-o",
+        "out.png",
+        cwd=work,
+        env={"GOOGLE_CLOUD_PROJECT": "my-project"},
+    )
+    one_line_exit_2(
+        done,
+        "Vertex AI is not set up: credentials: no Application Default Credentials found; run "
+        "`gcloud auth application-default login`",
+    )
     assert "GOOGLE_CLOUD_PROJECT" not in done.stderr.split("credentials:")[1].split("; run")[0]

@@ -10,7 +10,7 @@ from tests.conftest import FakeBackend, ellipse_mask, photo
 
 def outside_identical(original: np.ndarray, layer) -> None:
     """Check the layer as shown over the original changes nothing where its mask is 0."""
-    region = original[layer.y:layer.y + layer.pixels.shape[0], layer.x:layer.x + layer.pixels.shape[1]]
+    region = original[layer.y : layer.y + layer.pixels.shape[0], layer.x : layer.x + layer.pixels.shape[1]]
     shown = layer.shown()
     keep = layer.mask == 0
     assert np.array_equal(shown[keep], region[keep])
@@ -32,8 +32,7 @@ def test_blend_is_exact_at_zero_and_full_weight():
 
 def test_blend_rejects_mismatched_sizes():
     with pytest.raises(ValueError, match="sizes differ"):
-        compose.blend(np.zeros((2, 2, 4), np.uint8), np.zeros((3, 2, 4), np.uint8),
-                      np.zeros((2, 2), np.uint8))
+        compose.blend(np.zeros((2, 2, 4), np.uint8), np.zeros((3, 2, 4), np.uint8), np.zeros((2, 2), np.uint8))
 
 
 @pytest.mark.parametrize("max_side,min_side", [(None, None), (64, None), (None, 1024)])
@@ -119,9 +118,9 @@ def test_outpaint_never_repaints_the_original():
     layer = output.layers[0]
     x0, y0 = layer.x + 30, layer.y  # position on the grown canvas
     canvas = np.zeros((height + 20, width + 80, 4), np.uint8)
-    canvas[0:height, 30:30 + width] = image
-    canvas[y0:y0 + layer.pixels.shape[0], x0:x0 + layer.pixels.shape[1]] = layer.pixels
-    assert np.array_equal(canvas[0:height, 30:30 + width], image)
+    canvas[0:height, 30 : 30 + width] = image
+    canvas[y0 : y0 + layer.pixels.shape[0], x0 : x0 + layer.pixels.shape[1]] = layer.pixels
+    assert np.array_equal(canvas[0:height, 30 : 30 + width], image)
     assert tuple(canvas[5, 5]) == (0, 255, 0, 255) and tuple(canvas[height + 10, 100]) == (0, 255, 0, 255)
 
 

@@ -25,22 +25,27 @@ def write(tmp_path, text: str):
 
 
 def test_imagen_table_is_read_and_checked(tmp_path):
-    path = write(tmp_path, '[imagen]\nsafety_setting = "BLOCK_ONLY_HIGH"\nadd_watermark = false\n'
-                           'guidance_scale = 12\nimage_size = "2K"\n')
+    path = write(
+        tmp_path,
+        '[imagen]\nsafety_setting = "BLOCK_ONLY_HIGH"\nadd_watermark = false\nguidance_scale = 12\nimage_size = "2K"\n',
+    )
     settings = load_settings(path, environ={})
     assert settings.imagen.safety_setting == "block_only_high"
     assert settings.imagen.add_watermark is False and settings.imagen.guidance_scale == 12.0
     assert settings.imagen.image_size == "2K"
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[imagen]\nsafety = "x"\n', "imagen.safety is unknown"),
-    ('[imagen]\nperson_generation = "everyone"\n', "choose one of dont_allow"),
-    ('[imagen]\nadd_watermark = "no"\n', "imagen.add_watermark must be bool"),
-    ('[imagen]\ncompression_quality = 300\n', "out of range 0 to 100"),
-    ('[imagen]\nmax_retries = true\n', "imagen.max_retries must be int"),
-    ('imagen = 3\n', "[imagen] must be a table"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[imagen]\nsafety = "x"\n', "imagen.safety is unknown"),
+        ('[imagen]\nperson_generation = "everyone"\n', "choose one of dont_allow"),
+        ('[imagen]\nadd_watermark = "no"\n', "imagen.add_watermark must be bool"),
+        ("[imagen]\ncompression_quality = 300\n", "out of range 0 to 100"),
+        ("[imagen]\nmax_retries = true\n", "imagen.max_retries must be int"),
+        ("imagen = 3\n", "[imagen] must be a table"),
+    ],
+)
 def test_imagen_table_errors_name_the_key(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message.replace("[", "\\[")):
         load_settings(write(tmp_path, text), environ={})
@@ -56,8 +61,9 @@ def test_setup_check_names_everything_missing(tmp_path):
 def test_setup_check_reads_project_from_adc_file(tmp_path):
     gcloud = tmp_path / ".config" / "gcloud"
     gcloud.mkdir(parents=True)
-    (gcloud / "application_default_credentials.json").write_text(json.dumps(
-        {"type": "authorized_user", "quota_project_id": "my-project"}))
+    (gcloud / "application_default_credentials.json").write_text(
+        json.dumps({"type": "authorized_user", "quota_project_id": "my-project"})
+    )
     environ = {"HOME": str(tmp_path)}
     assert adc_file(environ) == gcloud / "application_default_credentials.json"
     assert project_in_credentials(adc_file(environ)) == "my-project"
@@ -87,8 +93,11 @@ def test_backend_without_setup_explains_and_points_to_check_setup(tmp_path, monk
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("NO_GCE_CHECK", "True")  # google.auth: do not probe the metadata server
     backend = GeminiBackend(Settings(project="p"))
-    with pytest.raises(BackendError, match="not set up: credentials: no Application Default Credentials found; "
-                                           "run `gcloud auth application-default login`.*Check Setup"):
+    with pytest.raises(
+        BackendError,
+        match="not set up: credentials: no Application Default Credentials found; "
+        "run `gcloud auth application-default login`.*Check Setup",
+    ):
         backend.run(EditRequest(op=ops.Generate(prompt="x"), image=None))
 
 
@@ -112,13 +121,25 @@ def test_transport_reads_a_service_account_key_and_its_project(tmp_path):
 
     from plugin.backends.transport import VertexTransport
 
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    private = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
     key = tmp_path / "key.json"
-    key.write_text(json.dumps({
-        "type": "service_account", "project_id": "key-project", "private_key_id": "1", "private_key": private,
-        "client_email": "sa@key-project.iam.gserviceaccount.com", "client_id": "1",
-        "token_uri": "https://oauth2.googleapis.com/token"}))
+    key.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "key-project",
+                "private_key_id": "1",
+                "private_key": private,
+                "client_email": "sa@key-project.iam.gserviceaccount.com",
+                "client_id": "1",
+                "token_uri": "https://oauth2.googleapis.com/token",
+            }
+        )
+    )
     transport = VertexTransport(Settings(credentials_file=str(key)))
     credentials, project = transport.credentials()
     assert project == "key-project"

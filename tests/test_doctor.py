@@ -18,13 +18,23 @@ SECRET = "refresh-token-that-must-not-show"
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     """An empty home (no gcloud, no GIMP, no settings); returns the environment the checks read."""
-    for name in ("GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION",
-                 "IMAGEN_GIMP_ENDPOINT", "IMAGEN_GIMP_BACKEND", "CLOUDSDK_CONFIG", "XDG_CONFIG_HOME"):
+    for name in (
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        "GOOGLE_CLOUD_PROJECT",
+        "GOOGLE_CLOUD_LOCATION",
+        "IMAGEN_GIMP_ENDPOINT",
+        "IMAGEN_GIMP_BACKEND",
+        "CLOUDSDK_CONFIG",
+        "XDG_CONFIG_HOME",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("IMAGEN_GIMP_CONFIG", str(tmp_path / ".config/imagen-gimp/config.toml"))
-    return {"HOME": str(tmp_path), "IMAGEN_GIMP_CONFIG": str(tmp_path / ".config/imagen-gimp/config.toml"),
-            "PATH": "/usr/bin:/bin"}
+    return {
+        "HOME": str(tmp_path),
+        "IMAGEN_GIMP_CONFIG": str(tmp_path / ".config/imagen-gimp/config.toml"),
+        "PATH": "/usr/bin:/bin",
+    }
 
 
 def gimp_folder(home_env, version="3.2", installation=str(doctor.REPO)):
@@ -49,13 +59,23 @@ def test_nothing_configured_names_each_problem_and_its_fix(home):
 
 
 def test_the_command_exits_non_zero_and_prints_one_line_per_check(home):
-    done = subprocess.run([sys.executable, "-m", "plugin", "doctor"], capture_output=True, text=True, env={
-        **home, "PYTHONPATH": str(doctor.REPO)}, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "plugin", "doctor"],
+        capture_output=True,
+        text=True,
+        env={**home, "PYTHONPATH": str(doctor.REPO)},
+        timeout=300,
+    )
     assert done.returncode == 2, done.stderr
     out = done.stdout.splitlines()
     assert out[-1] == "3 problem(s) found; each line says what to do."
-    assert any(line.startswith("PROBLEM credentials: no Application Default Credentials found. Fix: run "
-                               "`gcloud auth application-default login`") for line in out)
+    assert any(
+        line.startswith(
+            "PROBLEM credentials: no Application Default Credentials found. Fix: run "
+            "`gcloud auth application-default login`"
+        )
+        for line in out
+    )
     assert "Traceback" not in done.stdout + done.stderr
 
 
@@ -71,17 +91,25 @@ def test_with_the_emulator_everything_is_ok(home, emulator):
     assert [line for line in lines if line.ok is not True] == []
     named = by_name(lines)
     assert "reachable at http://127.0.0.1" in named["Vertex AI"].text and "doctor-project" in named["Vertex AI"].text
-    assert named["models"].text.startswith("answer: gemini-3.1-flash-image, gemini-3-pro-image, "
-                                           "gemini-3.1-flash-lite-image, gemini-3.5-flash, gemini-3.5-flash-lite")
+    assert named["models"].text.startswith(
+        "answer: gemini-3.1-flash-image, gemini-3-pro-image, "
+        "gemini-3.1-flash-lite-image, gemini-3.5-flash, gemini-3.5-flash-lite"
+    )
     assert {r.path.rsplit(":", 1)[1] for r in emulator.requests} == {"countTokens"}  # no picture was made
 
 
-@pytest.mark.parametrize(("fault", "text", "fix"), [
-    ("401", "the credentials were refused (401)", "gcloud auth application-default login"),
-    ("403-disabled", "the Vertex AI API is not enabled in project doctor-project",
-     "enable aiplatform.googleapis.com in project doctor-project"),
-    ("403-iam", "permission denied in project doctor-project", "your account needs the Vertex AI User role"),
-])
+@pytest.mark.parametrize(
+    ("fault", "text", "fix"),
+    [
+        ("401", "the credentials were refused (401)", "gcloud auth application-default login"),
+        (
+            "403-disabled",
+            "the Vertex AI API is not enabled in project doctor-project",
+            "enable aiplatform.googleapis.com in project doctor-project",
+        ),
+        ("403-iam", "permission denied in project doctor-project", "your account needs the Vertex AI User role"),
+    ],
+)
 def test_each_cloud_failure_gets_its_fix(home, emulator, fault, text, fix):
     emulator.faults.clear()
     emulator.faults.append(Fault(fault, count=20))
@@ -101,16 +129,26 @@ def test_a_model_the_project_cannot_use_is_named(home, emulator):
 
 
 def test_an_unreachable_endpoint(home):
-    line = by_name(doctor.run_checks({**home, "GOOGLE_CLOUD_PROJECT": "p",
-                                      "IMAGEN_GIMP_ENDPOINT": "http://127.0.0.1:9"}))["Vertex AI"]
+    line = by_name(
+        doctor.run_checks({**home, "GOOGLE_CLOUD_PROJECT": "p", "IMAGEN_GIMP_ENDPOINT": "http://127.0.0.1:9"})
+    )["Vertex AI"]
     assert line.ok is False and line.text == "cannot reach http://127.0.0.1:9"
 
 
 def test_credentials_are_named_by_kind_and_path_never_by_content(home, tmp_path):
     adc = tmp_path / ".config" / "gcloud" / "application_default_credentials.json"
     adc.parent.mkdir(parents=True)
-    adc.write_text(json.dumps({"type": "authorized_user", "client_id": "x", "client_secret": SECRET,
-                               "refresh_token": SECRET, "quota_project_id": "from-adc"}))
+    adc.write_text(
+        json.dumps(
+            {
+                "type": "authorized_user",
+                "client_id": "x",
+                "client_secret": SECRET,
+                "refresh_token": SECRET,
+                "quota_project_id": "from-adc",
+            }
+        )
+    )
     lines = doctor.run_checks(home, cloud=False)
     named = by_name(lines)
     assert named["credentials"].ok and str(adc) in named["credentials"].text

@@ -17,15 +17,21 @@ COMMAND = [sys.executable, "-m", "emulator"]
 
 
 def body(text: str = "a fox") -> dict:
-    return {"contents": [{"role": "user", "parts": [{"text": text}]}],
-            "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]}}
+    return {
+        "contents": [{"role": "user", "parts": [{"text": text}]}],
+        "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]},
+    }
 
 
 @pytest.fixture
 def serving(request):
     """Start the command with the test's arguments on a free port; yields (process, url)."""
-    process = subprocess.Popen(COMMAND + ["--port", "0", "--quiet", "--quick-engine", *request.param],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        COMMAND + ["--port", "0", "--quiet", "--quick-engine", *request.param],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         banner = process.stdout.readline()
         assert "http://127.0.0.1:" in banner, process.stderr.read()
@@ -39,21 +45,40 @@ def serving(request):
         process.stderr.close()
 
 
-@pytest.mark.parametrize("serving", [["--fault", "503:1", "--fault", "IMAGE_SAFETY:1@gemini-3-pro-image",
-                                      "--shut-down", "gemini-3.1-flash-lite-image", "--drafts", "1"]],
-                         indirect=True)
+@pytest.mark.parametrize(
+    "serving",
+    [
+        [
+            "--fault",
+            "503:1",
+            "--fault",
+            "IMAGE_SAFETY:1@gemini-3-pro-image",
+            "--shut-down",
+            "gemini-3.1-flash-lite-image",
+            "--drafts",
+            "1",
+        ]
+    ],
+    indirect=True,
+)
 def test_serves_with_faults_shut_down_models_and_drafts(serving):
     process, url = serving
     flash = model_path("gemini-3.1-flash-image")
     assert post(url, flash, body())[0] == 503
     status, reply = post(url, flash, body())
-    assert status == 200 and sum(1 for p in reply["candidates"][0]["content"]["parts"]
-                                 if p.get("thought") and "inlineData" in p) == 1
+    assert (
+        status == 200
+        and sum(1 for p in reply["candidates"][0]["content"]["parts"] if p.get("thought") and "inlineData" in p) == 1
+    )
     status, reply = post(url, model_path("gemini-3-pro-image"), body())
     assert status == 200 and reply["candidates"][0]["finishReason"] == "IMAGE_SAFETY"
     assert post(url, model_path("gemini-3.1-flash-lite-image"), body())[0] == 404
-    assert post(url, model_path("imagen-4.0-generate-001", "predict", "us-central1"),
-                {"instances": [{"prompt": "a fox"}]})[0] == 404
+    assert (
+        post(
+            url, model_path("imagen-4.0-generate-001", "predict", "us-central1"), {"instances": [{"prompt": "a fox"}]}
+        )[0]
+        == 404
+    )
     process.terminate()
     assert process.wait(timeout=10) == 0
 
@@ -62,8 +87,9 @@ def test_serves_with_faults_shut_down_models_and_drafts(serving):
 def test_imagen_switch(serving):
     _, url = serving
     picture = {"bytesBase64Encoded": base64.b64encode(encoded(gradient(32, 24))).decode()}
-    status, reply = post(url, model_path("imagetext@001", "predict", "us-central1"),
-                         {"instances": [{"image": picture}]})
+    status, reply = post(
+        url, model_path("imagetext@001", "predict", "us-central1"), {"instances": [{"image": picture}]}
+    )
     assert status == 200 and reply["predictions"][0].startswith("emulator caption 1")
 
 
@@ -73,10 +99,16 @@ def test_state_stays_in_memory(tmp_path):
 
     home = tmp_path / "home"
     home.mkdir()
-    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-           "XDG_CACHE_HOME": str(home / ".cache"), "XDG_DATA_HOME": str(home / ".local")}
-    process = subprocess.Popen(COMMAND + ["--port", "0", "--quiet"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env=env)
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_DATA_HOME": str(home / ".local"),
+    }
+    process = subprocess.Popen(
+        COMMAND + ["--port", "0", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
     try:
         url = process.stdout.readline().split("on ", 1)[1].split(" ", 1)[0]
         assert post(url, model_path("gemini-3.1-flash-image"), body())[0] == 200
@@ -106,18 +138,29 @@ def test_help_says_what_each_option_does():
     done = subprocess.run(COMMAND + ["--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     text = " ".join(done.stdout.split())
-    for option in ("--port", "--fault", "--shut-down", "--imagen", "--delay", "--drafts", "--quick-engine",
-                   "--quiet"):
+    for option in ("--port", "--fault", "--shut-down", "--imagen", "--delay", "--drafts", "--quick-engine", "--quiet"):
         assert option in text
-    for kind in ("401", "403-disabled", "403-iam", "404", "429", "500", "503", "slow", "malformed", "blocked",
-                 "text-only", "filter", "403-person"):
+    for kind in (
+        "401",
+        "403-disabled",
+        "403-iam",
+        "404",
+        "429",
+        "500",
+        "503",
+        "slow",
+        "malformed",
+        "blocked",
+        "text-only",
+        "filter",
+        "403-person",
+    ):
         assert f"{kind}:" in text
     assert "IMAGE_SAFETY IMAGE_PROHIBITED_CONTENT IMAGE_RECITATION IMAGE_OTHER NO_IMAGE RECITATION:" in text
 
 
 def test_a_bad_fault_is_refused_before_serving():
-    done = subprocess.run(COMMAND + ["--port", "0", "--fault", "explode:1"], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(COMMAND + ["--port", "0", "--fault", "explode:1"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "fault kind 'explode'" in done.stderr and "Traceback" not in done.stderr
 
 

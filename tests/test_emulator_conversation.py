@@ -18,8 +18,9 @@ FLASH = "gemini-3.1-flash-image"
 
 
 def config():
-    return types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"],
-                                       image_config=types.ImageConfig(aspect_ratio="1:1", image_size="1K"))
+    return types.GenerateContentConfig(
+        response_modalities=["TEXT", "IMAGE"], image_config=types.ImageConfig(aspect_ratio="1:1", image_size="1K")
+    )
 
 
 def test_each_follow_up_shows_its_turn_and_keeps_the_mask_of_the_first_edit(genai, server):
@@ -33,7 +34,7 @@ def test_each_follow_up_shows_its_turn_and_keeps_the_mask_of_the_first_edit(gena
     assert [len(b["contents"]) for b in server.generate_bodies()] == [1, 3, 5]
     scale = first.shape[0] // 256
     outside = np.ones(first.shape[:2], bool)
-    outside[64 * scale - 2:192 * scale + 2, 64 * scale - 2:192 * scale + 2] = False
+    outside[64 * scale - 2 : 192 * scale + 2, 64 * scale - 2 : 192 * scale + 2] = False
     # outside the first edit's mask each follow-up keeps the last picture (with the model's drift)
     assert np.abs(second[outside].astype(int) - first[outside]).mean() < 8
     assert np.abs(third[outside].astype(int) - second[outside]).mean() < 8

@@ -31,11 +31,14 @@ def failure(call) -> errors.APIError:
     return caught.value
 
 
-@pytest.mark.parametrize(("kind", "code", "status", "message", "kind_of_error"), [
-    ("429", 429, "RESOURCE_EXHAUSTED", "Resource exhausted, please try again later.", errors.ClientError),
-    ("500", 500, "INTERNAL", "Internal error encountered.", errors.ServerError),
-    ("503", 503, "UNAVAILABLE", "The model is overloaded. Please try again later.", errors.ServerError),
-])
+@pytest.mark.parametrize(
+    ("kind", "code", "status", "message", "kind_of_error"),
+    [
+        ("429", 429, "RESOURCE_EXHAUSTED", "Resource exhausted, please try again later.", errors.ClientError),
+        ("500", 500, "INTERNAL", "Internal error encountered.", errors.ServerError),
+        ("503", 503, "UNAVAILABLE", "The model is overloaded. Please try again later.", errors.ServerError),
+    ],
+)
 def test_transient_errors_then_normal_service(genai, server, kind, code, status, message, kind_of_error):
     server.faults.append(Fault(kind, count=2))
     for _ in range(2):
@@ -82,8 +85,9 @@ def test_blocked_prompt_has_feedback_and_no_candidates(genai, server):
     assert response.prompt_feedback.block_reason_message
 
 
-@pytest.mark.parametrize("reason", ["IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION",
-                                    "IMAGE_OTHER", "RECITATION"])
+@pytest.mark.parametrize(
+    "reason", ["IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION", "IMAGE_OTHER", "RECITATION"]
+)
 def test_finish_reasons_without_content(genai, server, reason):
     server.faults.append(Fault(reason))
     (candidate,) = draw(genai).candidates
@@ -108,18 +112,26 @@ def test_text_only_is_stop_without_a_picture(genai, server):
 
 def test_unauthenticated_on_every_route(genai, server):
     server.faults.append(Fault("401", count=3))
-    for call in (lambda: draw(genai), lambda: genai.models.count_tokens(model=FLASH, contents="ping"),
-                 lambda: genai.models.get(model=FLASH)):
+    for call in (
+        lambda: draw(genai),
+        lambda: genai.models.count_tokens(model=FLASH, contents="ping"),
+        lambda: genai.models.get(model=FLASH),
+    ):
         error = failure(call)
         assert (error.code, error.status) == (401, "UNAUTHENTICATED")
-        assert error.message == ("Request had invalid authentication credentials. Expected OAuth 2 access "
-                                 "token, login cookie or other valid authentication credential.")
+        assert error.message == (
+            "Request had invalid authentication credentials. Expected OAuth 2 access "
+            "token, login cookie or other valid authentication credential."
+        )
 
 
 def test_service_disabled_on_every_route(genai, server):
     server.faults.append(Fault("403-disabled", count=3))
-    for call in (lambda: draw(genai), lambda: genai.models.count_tokens(model=FLASH, contents="ping"),
-                 lambda: genai.models.get(model=FLASH)):
+    for call in (
+        lambda: draw(genai),
+        lambda: genai.models.count_tokens(model=FLASH, contents="ping"),
+        lambda: genai.models.get(model=FLASH),
+    ):
         error = failure(call)
         assert (error.code, error.status) == (403, "PERMISSION_DENIED")
         (info,) = error.details["error"]["details"]
@@ -131,30 +143,35 @@ def test_service_disabled_on_every_route(genai, server):
     assert error.message == (
         "Vertex AI API has not been used in project test-project before or it is disabled. Enable it by "
         "visiting https://console.developers.google.com/apis/api/aiplatform.googleapis.com/overview?"
-        "project=test-project then retry.")
+        "project=test-project then retry."
+    )
     assert error.details["error"]["details"][0]["metadata"]["consumer"] == "projects/test-project"
 
 
 def test_missing_role_on_the_project_calls_but_not_the_catalogue(genai, server):
     server.faults.append(Fault("403-iam", count=2))
-    resource = ("//aiplatform.googleapis.com/projects/test-project/locations/global/publishers/google/"
-                f"models/{FLASH}")
+    resource = f"//aiplatform.googleapis.com/projects/test-project/locations/global/publishers/google/models/{FLASH}"
     assert genai.models.get(model=FLASH).version == "001"  # the catalogue needs no IAM role
     for call in (lambda: genai.models.count_tokens(model=FLASH, contents="ping"), lambda: draw(genai)):
         error = failure(call)
         assert error.code == 403 and error.message == (
-            f"Permission 'aiplatform.endpoints.predict' denied on resource '{resource}' (or it may not "
-            "exist).")
+            f"Permission 'aiplatform.endpoints.predict' denied on resource '{resource}' (or it may not exist)."
+        )
         (info,) = error.details["error"]["details"]
         assert info["reason"] == "IAM_PERMISSION_DENIED"
-        assert info["metadata"] == {"permission": "aiplatform.endpoints.predict",
-                                    "resource": resource.removeprefix("//aiplatform.googleapis.com/")}
+        assert info["metadata"] == {
+            "permission": "aiplatform.endpoints.predict",
+            "resource": resource.removeprefix("//aiplatform.googleapis.com/"),
+        }
 
 
 def test_a_404_fault_on_each_setup_probe(genai, server):
     server.faults.append(Fault("404", count=3, model=PRO))
-    for call in (lambda: genai.models.get(model=PRO),
-                 lambda: genai.models.count_tokens(model=PRO, contents="x"), lambda: draw(genai, PRO)):
+    for call in (
+        lambda: genai.models.get(model=PRO),
+        lambda: genai.models.count_tokens(model=PRO, contents="x"),
+        lambda: draw(genai, PRO),
+    ):
         assert failure(call).code == 404
     assert final_image(draw(genai, PRO)).size
 
@@ -190,8 +207,11 @@ def test_delay_applies_to_every_call():
     server, url = start_in_thread(engine=quick_engine, delay=0.15)
     try:
         api = client(url)
-        for call in (lambda: api.models.get(model=FLASH),
-                     lambda: api.models.count_tokens(model=FLASH, contents="x"), lambda: draw(api)):
+        for call in (
+            lambda: api.models.get(model=FLASH),
+            lambda: api.models.count_tokens(model=FLASH, contents="x"),
+            lambda: draw(api),
+        ):
             started = time.monotonic()
             call()
             assert time.monotonic() - started >= 0.15
@@ -208,12 +228,19 @@ def test_faults_given_at_start_and_stop_twice():
     server.stop()
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("429", Fault("429", 1)), ("503:3", Fault("503", 3)), ("slow:2:1.5", Fault("slow", 2, seconds=1.5)),
-    ("slow", Fault("slow", 1, seconds=5.0)), ("IMAGE_SAFETY:2", Fault("IMAGE_SAFETY", 2)),
-    ("image_other", Fault("IMAGE_OTHER")), ("403-iam:1@gemini-3-pro-image", Fault("403-iam", model=PRO)),
-    ("filter:1:2", Fault("filter", samples=2)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("429", Fault("429", 1)),
+        ("503:3", Fault("503", 3)),
+        ("slow:2:1.5", Fault("slow", 2, seconds=1.5)),
+        ("slow", Fault("slow", 1, seconds=5.0)),
+        ("IMAGE_SAFETY:2", Fault("IMAGE_SAFETY", 2)),
+        ("image_other", Fault("IMAGE_OTHER")),
+        ("403-iam:1@gemini-3-pro-image", Fault("403-iam", model=PRO)),
+        ("filter:1:2", Fault("filter", samples=2)),
+    ],
+)
 def test_fault_parsing(text, expected):
     assert Fault.parse(text) == expected
 

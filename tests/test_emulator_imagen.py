@@ -34,12 +34,14 @@ def _fresh(emulator):
     emulator.requests.clear()
 
 
-def post(emulator, model: str, body, path: str = V1, raw: bytes | None = None, method: str = "POST",
-         verb: str = "predict") -> tuple[int, dict]:
+def post(
+    emulator, model: str, body, path: str = V1, raw: bytes | None = None, method: str = "POST", verb: str = "predict"
+) -> tuple[int, dict]:
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     url = f"{emulator.url}{path}{model}:{verb}" if model else f"{emulator.url}{path}"
-    request = urllib.request.Request(url, data, {"Content-Type": "application/json",
-                                                 "Authorization": "Bearer secret"}, method=method)
+    request = urllib.request.Request(
+        url, data, {"Content-Type": "application/json", "Authorization": "Bearer secret"}, method=method
+    )
     try:
         with urllib.request.urlopen(request) as reply:
             return reply.status, json.loads(reply.read() or b"{}")
@@ -59,11 +61,23 @@ MASK[10:30, 20:50] = 255
 
 
 def edit_body(mask=MASK, **params) -> dict:
-    return {"instances": [{"prompt": "a ball", "referenceImages": [
-        {"referenceType": "REFERENCE_TYPE_RAW", "referenceId": 1.0, "referenceImage": b64(RGB)},
-        {"referenceType": "REFERENCE_TYPE_MASK", "referenceId": 2.0, "referenceImage": b64(mask),
-         "maskImageConfig": {"maskMode": "MASK_MODE_USER_PROVIDED", "dilation": 0.01}}]}],
-        "parameters": {"editMode": "EDIT_MODE_INPAINT_INSERTION", "sampleCount": 1.0, **params}}
+    return {
+        "instances": [
+            {
+                "prompt": "a ball",
+                "referenceImages": [
+                    {"referenceType": "REFERENCE_TYPE_RAW", "referenceId": 1.0, "referenceImage": b64(RGB)},
+                    {
+                        "referenceType": "REFERENCE_TYPE_MASK",
+                        "referenceId": 2.0,
+                        "referenceImage": b64(mask),
+                        "maskImageConfig": {"maskMode": "MASK_MODE_USER_PROVIDED", "dilation": 0.01},
+                    },
+                ],
+            }
+        ],
+        "parameters": {"editMode": "EDIT_MODE_INPAINT_INSERTION", "sampleCount": 1.0, **params},
+    }
 
 
 def rejected(emulator, model: str, body, field: str) -> str:
@@ -84,38 +98,44 @@ def gen(**params) -> dict:
 
 
 def test_valid_generate_with_doubles_and_upper_case_enums(emulator):
-    body = gen(safetySetting="BLOCK_MEDIUM_AND_ABOVE", personGeneration="ALLOW_ADULT", sampleImageSize="2k",
-               aspectRatio="9:16")
+    body = gen(
+        safetySetting="BLOCK_MEDIUM_AND_ABOVE", personGeneration="ALLOW_ADULT", sampleImageSize="2k", aspectRatio="9:16"
+    )
     status, reply = post(emulator, GEN, body)
     assert status == 200 and len(reply["predictions"]) == 1
     assert "authorization" not in {k.lower() for k in emulator.requests[-1].headers}
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"instances": [{"prompt": "a fox"}], "extra": 1}, "extra"),
-    (gen(colour="red"), "parameters.colour"),
-    ({"instances": [{"prompt": "a fox", "style": "x"}]}, "instances[0].style"),
-    ({"instances": [{"prompt": "a"}, {"prompt": "b"}]}, "instances"),
-    ({"instances": [{"prompt": "  "}]}, "instances[0].prompt"),
-    (gen(aspectRatio="2:1"), "parameters.aspectRatio"),
-    (gen(aspectRatio="5:4"), "parameters.aspectRatio"),
-    (gen(sampleCount=5.0), "parameters.sampleCount"),
-    (gen(sampleCount=1.5), "parameters.sampleCount"),
-    (gen(sampleCount=True), "parameters.sampleCount"),
-    (gen(seed=3.0), "parameters.seed"),  # watermark is on by default: the API refuses a seed
-    (gen(seed=-1.0, addWatermark=False), "parameters.seed"),
-    (gen(negativePrompt="blur"), "parameters.negativePrompt"),
-    (gen(sampleImageSize="4K"), "parameters.sampleImageSize"),
-    (gen(safetySetting="block_everything"), "parameters.safetySetting"),
-    (gen(personGeneration="allow_children"), "parameters.personGeneration"),
-    (gen(language="xx"), "parameters.language"),
-    (gen(enhancePrompt="yes"), "parameters.enhancePrompt"),
-    (gen(outputOptions={"mimeType": "image/gif"}), "parameters.outputOptions.mimeType"),
-    (gen(outputOptions={"mimeType": "image/jpeg", "compressionQuality": 101.0}),
-     "parameters.outputOptions.compressionQuality"),
-    (gen(storageUri="/tmp/out"), "parameters.storageUri"),
-    ({"instances": [{"prompt": " ".join(["word"] * 500)}]}, "instances[0].prompt"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"instances": [{"prompt": "a fox"}], "extra": 1}, "extra"),
+        (gen(colour="red"), "parameters.colour"),
+        ({"instances": [{"prompt": "a fox", "style": "x"}]}, "instances[0].style"),
+        ({"instances": [{"prompt": "a"}, {"prompt": "b"}]}, "instances"),
+        ({"instances": [{"prompt": "  "}]}, "instances[0].prompt"),
+        (gen(aspectRatio="2:1"), "parameters.aspectRatio"),
+        (gen(aspectRatio="5:4"), "parameters.aspectRatio"),
+        (gen(sampleCount=5.0), "parameters.sampleCount"),
+        (gen(sampleCount=1.5), "parameters.sampleCount"),
+        (gen(sampleCount=True), "parameters.sampleCount"),
+        (gen(seed=3.0), "parameters.seed"),  # watermark is on by default: the API refuses a seed
+        (gen(seed=-1.0, addWatermark=False), "parameters.seed"),
+        (gen(negativePrompt="blur"), "parameters.negativePrompt"),
+        (gen(sampleImageSize="4K"), "parameters.sampleImageSize"),
+        (gen(safetySetting="block_everything"), "parameters.safetySetting"),
+        (gen(personGeneration="allow_children"), "parameters.personGeneration"),
+        (gen(language="xx"), "parameters.language"),
+        (gen(enhancePrompt="yes"), "parameters.enhancePrompt"),
+        (gen(outputOptions={"mimeType": "image/gif"}), "parameters.outputOptions.mimeType"),
+        (
+            gen(outputOptions={"mimeType": "image/jpeg", "compressionQuality": 101.0}),
+            "parameters.outputOptions.compressionQuality",
+        ),
+        (gen(storageUri="/tmp/out"), "parameters.storageUri"),
+        ({"instances": [{"prompt": " ".join(["word"] * 500)}]}, "instances[0].prompt"),
+    ],
+)
 def test_generate_rejections(emulator, body, field):
     rejected(emulator, GEN, body, field)
 
@@ -145,8 +165,9 @@ CAP = "imagen-3.0-capability-001"
 
 
 def test_mask_size_must_equal_image_size(emulator):
-    message = rejected(emulator, CAP, edit_body(mask=np.zeros((32, 48), np.uint8)),
-                       "instances[0].referenceImages.referenceImage")
+    message = rejected(
+        emulator, CAP, edit_body(mask=np.zeros((32, 48), np.uint8)), "instances[0].referenceImages.referenceImage"
+    )
     assert "48x32" in message and "96x64" in message
 
 
@@ -157,67 +178,171 @@ def refs_body(refs: list, **params) -> dict:
 RAW = {"referenceType": "REFERENCE_TYPE_RAW", "referenceId": 1, "referenceImage": b64(RGB)}
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    (edit_body(editMode="EDIT_MODE_MAGIC"), "parameters.editMode"),
-    (edit_body(editConfig={"baseSteps": 200.0}), "parameters.editConfig.baseSteps"),
-    (edit_body(editConfig={"steps": 20.0}), "parameters.editConfig.steps"),
-    (edit_body(baseSteps=35.0), "parameters.baseSteps"),
-    (edit_body(aspectRatio="1:1"), "parameters.aspectRatio"),
-    (edit_body(seed=1.0), "parameters.seed"),
-    (refs_body([RAW, RAW]), "instances[0].referenceImages"),
-    (refs_body([RAW] * 5), "instances[0].referenceImages"),
-    (refs_body([]), "instances[0].referenceImages"),
-    (refs_body([{**RAW, "referenceType": "REFERENCE_TYPE_PHOTO"}]),
-     "instances[0].referenceImages[0].referenceType"),
-    (refs_body([RAW], editMode="EDIT_MODE_INPAINT_INSERTION"), "parameters.editMode"),
-    (refs_body([RAW], editMode="EDIT_MODE_CONTROLLED_EDITING"), "parameters.editMode"),
-    (refs_body([{"referenceType": "REFERENCE_TYPE_MASK",
-                 "maskImageConfig": {"maskMode": "MASK_MODE_BACKGROUND"}}]),
-     "instances[0].referenceImages"),
-    (refs_body([RAW, {"referenceType": "REFERENCE_TYPE_MASK", "maskImageConfig": {
-        "maskMode": "MASK_MODE_SEMANTIC", "maskClasses": [1, 2, 3, 4, 5, 6]}}]),
-     "instances[0].referenceImages[1].maskImageConfig.maskClasses"),
-    (refs_body([RAW, {"referenceType": "REFERENCE_TYPE_MASK", "maskImageConfig": {
-        "maskMode": "MASK_MODE_SEMANTIC", "maskClasses": [500]}}]),
-     "instances[0].referenceImages[1].maskImageConfig.maskClasses[0]"),
-    (refs_body([RAW, {"referenceType": "REFERENCE_TYPE_MASK",
-                      "maskImageConfig": {"maskMode": "MASK_MODE_SEMANTIC"}}]),
-     "instances[0].referenceImages[1].maskImageConfig.maskClasses"),
-    (refs_body([RAW, {"referenceType": "REFERENCE_TYPE_MASK", "maskImageConfig": {
-        "maskMode": "MASK_MODE_FOREGROUND", "maskClasses": [1]}}]),
-     "instances[0].referenceImages[1].maskImageConfig.maskClasses"),
-    (refs_body([RAW, {"referenceType": "REFERENCE_TYPE_MASK", "maskImageConfig": {
-        "maskMode": "MASK_MODE_FOREGROUND", "dilation": 1.5}}]),
-     "instances[0].referenceImages[1].maskImageConfig.dilation"),
-    (refs_body([RAW, {"referenceType": "REFERENCE_TYPE_MASK", "maskImageConfig": {
-        "maskMode": "MASK_MODE_USER_PROVIDED"}}]), "instances[0].referenceImages[1].referenceImage"),
-    (refs_body([{**RAW, "styleImageConfig": {}}]), "instances[0].referenceImages[0].styleImageConfig"),
-    (refs_body([{"referenceType": "REFERENCE_TYPE_SUBJECT", "referenceId": 1, "referenceImage": b64(RGB),
-                 "subjectImageConfig": {"subjectType": "SUBJECT_TYPE_CAR"}}]),
-     "instances[0].referenceImages[0].subjectImageConfig.subjectType"),
-    (refs_body([{"referenceType": "REFERENCE_TYPE_CONTROL", "referenceId": 1, "referenceImage": b64(RGB),
-                 "controlImageConfig": {"controlType": "CONTROL_TYPE_DEPTH"}}]),
-     "instances[0].referenceImages[0].controlImageConfig.controlType"),
-    (refs_body([{"referenceType": "REFERENCE_TYPE_STYLE", "referenceId": 1,
-                 "referenceImage": {"bytesBase64Encoded": "not base64!"}}]),
-     "instances[0].referenceImages[0].referenceImage.bytesBase64Encoded"),
-    (refs_body([{"referenceType": "REFERENCE_TYPE_STYLE", "referenceId": 1,
-                 "referenceImage": {"gcsUri": "gs://bucket/x.png"}}]),
-     "instances[0].referenceImages[0].referenceImage.gcsUri"),
-    (refs_body([{"referenceType": "REFERENCE_TYPE_STYLE", "referenceId": 1,
-                 "referenceImage": b64(RGB, "GIF")}]),
-     "instances[0].referenceImages[0].referenceImage.bytesBase64Encoded"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (edit_body(editMode="EDIT_MODE_MAGIC"), "parameters.editMode"),
+        (edit_body(editConfig={"baseSteps": 200.0}), "parameters.editConfig.baseSteps"),
+        (edit_body(editConfig={"steps": 20.0}), "parameters.editConfig.steps"),
+        (edit_body(baseSteps=35.0), "parameters.baseSteps"),
+        (edit_body(aspectRatio="1:1"), "parameters.aspectRatio"),
+        (edit_body(seed=1.0), "parameters.seed"),
+        (refs_body([RAW, RAW]), "instances[0].referenceImages"),
+        (refs_body([RAW] * 5), "instances[0].referenceImages"),
+        (refs_body([]), "instances[0].referenceImages"),
+        (
+            refs_body([{**RAW, "referenceType": "REFERENCE_TYPE_PHOTO"}]),
+            "instances[0].referenceImages[0].referenceType",
+        ),
+        (refs_body([RAW], editMode="EDIT_MODE_INPAINT_INSERTION"), "parameters.editMode"),
+        (refs_body([RAW], editMode="EDIT_MODE_CONTROLLED_EDITING"), "parameters.editMode"),
+        (
+            refs_body(
+                [{"referenceType": "REFERENCE_TYPE_MASK", "maskImageConfig": {"maskMode": "MASK_MODE_BACKGROUND"}}]
+            ),
+            "instances[0].referenceImages",
+        ),
+        (
+            refs_body(
+                [
+                    RAW,
+                    {
+                        "referenceType": "REFERENCE_TYPE_MASK",
+                        "maskImageConfig": {"maskMode": "MASK_MODE_SEMANTIC", "maskClasses": [1, 2, 3, 4, 5, 6]},
+                    },
+                ]
+            ),
+            "instances[0].referenceImages[1].maskImageConfig.maskClasses",
+        ),
+        (
+            refs_body(
+                [
+                    RAW,
+                    {
+                        "referenceType": "REFERENCE_TYPE_MASK",
+                        "maskImageConfig": {"maskMode": "MASK_MODE_SEMANTIC", "maskClasses": [500]},
+                    },
+                ]
+            ),
+            "instances[0].referenceImages[1].maskImageConfig.maskClasses[0]",
+        ),
+        (
+            refs_body(
+                [RAW, {"referenceType": "REFERENCE_TYPE_MASK", "maskImageConfig": {"maskMode": "MASK_MODE_SEMANTIC"}}]
+            ),
+            "instances[0].referenceImages[1].maskImageConfig.maskClasses",
+        ),
+        (
+            refs_body(
+                [
+                    RAW,
+                    {
+                        "referenceType": "REFERENCE_TYPE_MASK",
+                        "maskImageConfig": {"maskMode": "MASK_MODE_FOREGROUND", "maskClasses": [1]},
+                    },
+                ]
+            ),
+            "instances[0].referenceImages[1].maskImageConfig.maskClasses",
+        ),
+        (
+            refs_body(
+                [
+                    RAW,
+                    {
+                        "referenceType": "REFERENCE_TYPE_MASK",
+                        "maskImageConfig": {"maskMode": "MASK_MODE_FOREGROUND", "dilation": 1.5},
+                    },
+                ]
+            ),
+            "instances[0].referenceImages[1].maskImageConfig.dilation",
+        ),
+        (
+            refs_body(
+                [
+                    RAW,
+                    {
+                        "referenceType": "REFERENCE_TYPE_MASK",
+                        "maskImageConfig": {"maskMode": "MASK_MODE_USER_PROVIDED"},
+                    },
+                ]
+            ),
+            "instances[0].referenceImages[1].referenceImage",
+        ),
+        (refs_body([{**RAW, "styleImageConfig": {}}]), "instances[0].referenceImages[0].styleImageConfig"),
+        (
+            refs_body(
+                [
+                    {
+                        "referenceType": "REFERENCE_TYPE_SUBJECT",
+                        "referenceId": 1,
+                        "referenceImage": b64(RGB),
+                        "subjectImageConfig": {"subjectType": "SUBJECT_TYPE_CAR"},
+                    }
+                ]
+            ),
+            "instances[0].referenceImages[0].subjectImageConfig.subjectType",
+        ),
+        (
+            refs_body(
+                [
+                    {
+                        "referenceType": "REFERENCE_TYPE_CONTROL",
+                        "referenceId": 1,
+                        "referenceImage": b64(RGB),
+                        "controlImageConfig": {"controlType": "CONTROL_TYPE_DEPTH"},
+                    }
+                ]
+            ),
+            "instances[0].referenceImages[0].controlImageConfig.controlType",
+        ),
+        (
+            refs_body(
+                [
+                    {
+                        "referenceType": "REFERENCE_TYPE_STYLE",
+                        "referenceId": 1,
+                        "referenceImage": {"bytesBase64Encoded": "not base64!"},
+                    }
+                ]
+            ),
+            "instances[0].referenceImages[0].referenceImage.bytesBase64Encoded",
+        ),
+        (
+            refs_body(
+                [
+                    {
+                        "referenceType": "REFERENCE_TYPE_STYLE",
+                        "referenceId": 1,
+                        "referenceImage": {"gcsUri": "gs://bucket/x.png"},
+                    }
+                ]
+            ),
+            "instances[0].referenceImages[0].referenceImage.gcsUri",
+        ),
+        (
+            refs_body([{"referenceType": "REFERENCE_TYPE_STYLE", "referenceId": 1, "referenceImage": b64(RGB, "GIF")}]),
+            "instances[0].referenceImages[0].referenceImage.bytesBase64Encoded",
+        ),
+    ],
+)
 def test_capability_rejections(emulator, body, field):
     rejected(emulator, CAP, body, field)
 
 
 def test_google_genai_wire_quirks_are_accepted(emulator):
     """google-genai sends snake_case inside subject/style configs and computeControl (reference §5)."""
-    subject = {"referenceType": "REFERENCE_TYPE_SUBJECT", "referenceId": 1, "referenceImage": b64(RGB),
-               "subjectImageConfig": {"subject_type": "SUBJECT_TYPE_PERSON", "subject_description": "a man"}}
-    control = {"referenceType": "REFERENCE_TYPE_CONTROL", "referenceId": 2, "referenceImage": b64(RGB),
-               "controlImageConfig": {"controlType": "CONTROL_TYPE_CANNY", "computeControl": True}}
+    subject = {
+        "referenceType": "REFERENCE_TYPE_SUBJECT",
+        "referenceId": 1,
+        "referenceImage": b64(RGB),
+        "subjectImageConfig": {"subject_type": "SUBJECT_TYPE_PERSON", "subject_description": "a man"},
+    }
+    control = {
+        "referenceType": "REFERENCE_TYPE_CONTROL",
+        "referenceId": 2,
+        "referenceImage": b64(RGB),
+        "controlImageConfig": {"controlType": "CONTROL_TYPE_CANNY", "computeControl": True},
+    }
     status, reply = post(emulator, CAP, refs_body([subject, control], sampleCount=1.0))
     assert status == 200 and reply["predictions"][0]["emulatorNote"].startswith("Emulator output")
 
@@ -237,8 +362,12 @@ def test_upscale_rules(emulator):
     model = "imagen-4.0-upscale-preview"
     rejected(emulator, model, up(RGB, upscaleFactor="x8"), "parameters.upscaleConfig.upscaleFactor")
     rejected(emulator, model, up(RGB), "parameters.upscaleConfig.upscaleFactor")
-    rejected(emulator, model, up(np.zeros((1100, 1000, 3), np.uint8), upscaleFactor="x4"),
-             "parameters.upscaleConfig.upscaleFactor")
+    rejected(
+        emulator,
+        model,
+        up(np.zeros((1100, 1000, 3), np.uint8), upscaleFactor="x4"),
+        "parameters.upscaleConfig.upscaleFactor",
+    )
     zoom = {**up(RGB, upscaleFactor="x2"), "parameters": {"mode": "zoom"}}
     rejected(emulator, model, zoom, "parameters.mode")
     status, reply = post(emulator, model, up(RGB, upscaleFactor="x3"))
@@ -247,12 +376,16 @@ def test_upscale_rules(emulator):
 
 def test_imagetext_and_verification_rules(emulator):
     image = {"image": b64(RGB)}
-    rejected(emulator, "imagetext@001", {"instances": [image], "parameters": {"sampleCount": 4.0}},
-             "parameters.sampleCount")
-    rejected(emulator, "imagetext@001", {"instances": [{**image, "prompt": "why?"}],
-                                         "parameters": {"language": "de"}}, "parameters.language")
-    rejected(emulator, "imagetext@001", {"instances": [image], "parameters": {"language": "ja"}},
-             "parameters.language")
+    rejected(
+        emulator, "imagetext@001", {"instances": [image], "parameters": {"sampleCount": 4.0}}, "parameters.sampleCount"
+    )
+    rejected(
+        emulator,
+        "imagetext@001",
+        {"instances": [{**image, "prompt": "why?"}], "parameters": {"language": "de"}},
+        "parameters.language",
+    )
+    rejected(emulator, "imagetext@001", {"instances": [image], "parameters": {"language": "ja"}}, "parameters.language")
     verify = "imageverification@001"
     rejected(emulator, verify, {"instances": [image], "parameters": {"x": 1}}, "parameters.x")
     rejected(emulator, "imageverification@001", {"instances": [{}]}, "instances[0].image")
@@ -290,8 +423,7 @@ def test_loopback_only(emulator):
 
 
 def test_imagen_only_faults(emulator):
-    emulator.faults[:] = [Fault.parse("filter:1:1"), Fault("403-person"), Fault("blocked"),
-                          Fault("malformed")]
+    emulator.faults[:] = [Fault.parse("filter:1:1"), Fault("403-person"), Fault("blocked"), Fault("malformed")]
     status, reply = post(emulator, GEN, gen(sampleCount=2.0, includeRaiReason=True))
     assert status == 200 and len(reply["predictions"]) == 2  # one picture, one raiFilteredReason
     assert "filtered out 1 generated images" in reply["predictions"][1]["raiFilteredReason"]
@@ -299,8 +431,9 @@ def test_imagen_only_faults(emulator):
     assert status == 403 and "allowlisted" in reply["error"]["message"]
     status, reply = post(emulator, GEN, gen())
     assert status == 400 and "Responsible AI practices" in reply["error"]["message"]
-    request = urllib.request.Request(f"{emulator.url}{V1}{GEN}:predict", json.dumps(gen()).encode(),
-                                     {"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{emulator.url}{V1}{GEN}:predict", json.dumps(gen()).encode(), {"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request) as answer, pytest.raises(ValueError):
         json.loads(answer.read())
 
@@ -308,8 +441,14 @@ def test_imagen_only_faults(emulator):
 def test_the_catalogue_lists_imagen_and_generate_content_points_to_predict(emulator):
     status, reply = post(emulator, "", None, path=f"/v1/publishers/google/models/{GEN}", method="GET")
     assert status == 200 and reply["name"] == f"publishers/google/models/{GEN}"
-    status, reply = post(emulator, GEN, {"contents": [{"role": "user", "parts": [{"text": "x"}]}]},
-                         path=V1, method="POST", verb="generateContent")
+    status, reply = post(
+        emulator,
+        GEN,
+        {"contents": [{"role": "user", "parts": [{"text": "x"}]}]},
+        path=V1,
+        method="POST",
+        verb="generateContent",
+    )
     assert status == 400 and ":predict" in reply["error"]["message"]
     status, reply = post(emulator, "imagen-9-unknown", gen())
     assert status == 404
@@ -324,25 +463,36 @@ def test_the_real_prediction_client(emulator):
     from google.protobuf import json_format, struct_pb2
 
     predictor = aiplatform_v1.PredictionServiceClient(
-        transport="rest", credentials=AnonymousCredentials(), client_options={"api_endpoint": emulator.url})
+        transport="rest", credentials=AnonymousCredentials(), client_options={"api_endpoint": emulator.url}
+    )
 
     def value(obj: dict) -> struct_pb2.Value:
         return json_format.ParseDict(obj, struct_pb2.Value())
 
     name = f"projects/test-project/locations/us-central1/publishers/google/models/{GEN}"
-    response = predictor.predict(endpoint=name, instances=[value({"prompt": "a fox"})],
-                                 parameters=value({"sampleCount": 2, "aspectRatio": "16:9"}))
+    response = predictor.predict(
+        endpoint=name,
+        instances=[value({"prompt": "a fox"})],
+        parameters=value({"sampleCount": 2, "aspectRatio": "16:9"}),
+    )
     assert len(response.predictions) == 2
     data = base64.b64decode(response.predictions[0]["bytesBase64Encoded"])
     assert Image.open(io.BytesIO(data)).size == (1408, 768)
     record = emulator.requests[-1]
     assert record.body["parameters"]["sampleCount"] == 2.0 and emulator.predict_bodies() == [record.body]
     with pytest.raises(exceptions.BadRequest, match="parameters.aspectRatio"):
-        predictor.predict(endpoint=name, instances=[value({"prompt": "a fox"})],
-                          parameters=value({"aspectRatio": "2:1"}))
+        predictor.predict(
+            endpoint=name, instances=[value({"prompt": "a fox"})], parameters=value({"aspectRatio": "2:1"})
+        )
     legacy = "projects/test-project/locations/us-central1/publishers/google/models/imagegeneration@006"
-    assert len(predictor.predict(endpoint=legacy, instances=[value({"prompt": "a fox"})],
-                                 parameters=value({"sampleCount": 1})).predictions) == 1
+    assert (
+        len(
+            predictor.predict(
+                endpoint=legacy, instances=[value({"prompt": "a fox"})], parameters=value({"sampleCount": 1})
+            ).predictions
+        )
+        == 1
+    )
     assert emulator.requests[-1].model == "imagegeneration@006"  # %40 decoded
     emulator.faults.append(Fault("429"))
     with pytest.raises(exceptions.TooManyRequests):
@@ -352,11 +502,23 @@ def test_the_real_prediction_client(emulator):
 def test_removal_uses_the_engine(emulator):
     rgb = np.full((64, 96, 3), 120, np.uint8)
     rgb[10:30, 20:50] = (250, 0, 0)
-    body = {"instances": [{"prompt": "", "referenceImages": [
-        {"referenceType": "REFERENCE_TYPE_RAW", "referenceId": 1, "referenceImage": b64(rgb)},
-        {"referenceType": "REFERENCE_TYPE_MASK", "referenceId": 2, "referenceImage": b64(MASK),
-         "maskImageConfig": {"maskMode": "MASK_MODE_USER_PROVIDED"}}]}],
-        "parameters": {"editMode": "EDIT_MODE_INPAINT_REMOVAL", "sampleCount": 1}}
+    body = {
+        "instances": [
+            {
+                "prompt": "",
+                "referenceImages": [
+                    {"referenceType": "REFERENCE_TYPE_RAW", "referenceId": 1, "referenceImage": b64(rgb)},
+                    {
+                        "referenceType": "REFERENCE_TYPE_MASK",
+                        "referenceId": 2,
+                        "referenceImage": b64(MASK),
+                        "maskImageConfig": {"maskMode": "MASK_MODE_USER_PROVIDED"},
+                    },
+                ],
+            }
+        ],
+        "parameters": {"editMode": "EDIT_MODE_INPAINT_REMOVAL", "sampleCount": 1},
+    }
     status, reply = post(emulator, CAP, body)
     assert status == 200 and reply["predictions"][0]["emulatorNote"].startswith("Emulator output: computed")
     data = base64.b64decode(reply["predictions"][0]["bytesBase64Encoded"])

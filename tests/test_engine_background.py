@@ -41,13 +41,13 @@ def test_hint_box_refines_to_disc() -> None:
     rgb, truth = _disc_scene()
     hint = np.zeros(truth.shape, np.uint8)
     ys, xs = np.nonzero(truth)
-    hint[ys.min() - 10:ys.max() + 10, xs.min() - 10:xs.max() + 10] = 255
+    hint[ys.min() - 10 : ys.max() + 10, xs.min() - 10 : xs.max() + 10] = 255
     assert _iou(subject_mask(rgb, hint) >= 128, truth) > 0.9
 
 
 def test_hint_outline_refines_to_disc() -> None:
     rgb, truth = _disc_scene()
-    yy, xx = np.mgrid[0:truth.shape[0], 0:truth.shape[1]]
+    yy, xx = np.mgrid[0 : truth.shape[0], 0 : truth.shape[1]]
     rough = (yy - 80) ** 2 + (xx - 104) ** 2 < 52**2  # a sloppy, shifted, larger lasso
     matte = subject_mask(rgb, rough.astype(np.uint8) * 255)
     assert _iou(matte >= 128, truth) > 0.9
@@ -64,7 +64,7 @@ def test_cat_matte_covers_cat_not_background_corners() -> None:
     rgb = np.asarray(Image.open(DATA / "cat.jpg").convert("RGB"))
     matte = subject_mask(rgb)
     h, w = matte.shape
-    assert matte[h // 2 - 10:h // 2 + 10, w // 2 - 10:w // 2 + 10].mean() > 200
+    assert matte[h // 2 - 10 : h // 2 + 10, w // 2 - 10 : w // 2 + 10].mean() > 200
     # Top-left, top-right and bottom-right are backdrop; the bottom-left corner is the cat's chest.
     for corner in (matte[:20, :20], matte[:20, -20:], matte[-20:, -20:]):
         assert corner.mean() < 30

@@ -34,7 +34,7 @@ def _model_installed(monkeypatch):
 def _small_photo(side: int = 32) -> np.ndarray:
     """A side x side piece of the cat photo at a quarter size: fur, eyes, edges."""
     cat = Image.open(DATA / "cat.jpg").convert("RGBA").reduce(4)
-    return np.ascontiguousarray(np.asarray(cat)[16:16 + side, 24:24 + side])
+    return np.ascontiguousarray(np.asarray(cat)[16 : 16 + side, 24 : 24 + side])
 
 
 def _sharpness(rgb: np.ndarray) -> float:
@@ -94,35 +94,60 @@ def _dialog_values(**overrides) -> dict:
 
 def test_the_cost_line_states_time_and_memory_or_the_refusal():
     seconds, megabytes = upscale_cost.estimate(200, 150)
-    line = costs.run_cost("upscale", _dialog_values(backend="local", **{"offline-model": "realesrgan"}), None,
-                          (200, 150))
+    line = costs.run_cost(
+        "upscale", _dialog_values(backend="local", **{"offline-model": "realesrgan"}), None, (200, 150)
+    )
     assert line.startswith("Runs offline on this computer: no charge. Real-ESRGAN: about ")
     took = f"{round(seconds)} s" if seconds < 90 else f"{round(seconds / 60)} min"
     assert seconds > 60 and f"{took} and {megabytes / 1000:.1f} GB of memory for this 200x150 area" in line
-    over = costs.run_cost("upscale", _dialog_values(backend="local", **{"offline-model": "realesrgan"}), None,
-                          (800, 600))
+    over = costs.run_cost(
+        "upscale", _dialog_values(backend="local", **{"offline-model": "realesrgan"}), None, (800, 600)
+    )
     assert "800x600 area" in over and "limit is 0.25 MP" in over
     plain = costs.run_cost("upscale", _dialog_values(backend="local"), None, (800, 600))
     assert plain == "Runs offline on this computer: no charge."
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {"HOME": str(cwd), "PATH": "/usr/bin:/bin", "IMAGEN_GIMP_CONFIG": str(cwd / "none.toml"),
-           "PYTHONPATH": str(ROOT), "IMAGEN_GIMP_WARM": "0"}
-    return subprocess.run([sys.executable, "-m", "plugin", *args, "--quiet"], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=600)
+    env = {
+        "HOME": str(cwd),
+        "PATH": "/usr/bin:/bin",
+        "IMAGEN_GIMP_CONFIG": str(cwd / "none.toml"),
+        "PYTHONPATH": str(ROOT),
+        "IMAGEN_GIMP_WARM": "0",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "plugin", *args, "--quiet"],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=600,
+    )
 
 
 def test_the_cli_says_the_cost_before_it_runs_and_refuses_a_large_region(tmp_path):
     Image.fromarray(_small_photo(20)).save(tmp_path / "small.png")
     Image.new("RGB", (700, 400), "grey").save(tmp_path / "large.png")
-    done = _cli("upscale", "small.png", "--backend", "local", "--offline-model", "realesrgan", "--factor", "4",
-                "-o", "out.png", cwd=tmp_path)
+    done = _cli(
+        "upscale",
+        "small.png",
+        "--backend",
+        "local",
+        "--offline-model",
+        "realesrgan",
+        "--factor",
+        "4",
+        "-o",
+        "out.png",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert "Real-ESRGAN: about " in done.stderr and "for this 20x20 area (on the local engine)" in done.stderr
     assert Image.open(tmp_path / "out.png").size == (80, 80)
-    refused = _cli("upscale", "large.png", "--backend", "local", "--offline-model", "realesrgan", "-o", "big.png",
-                   cwd=tmp_path)
+    refused = _cli(
+        "upscale", "large.png", "--backend", "local", "--offline-model", "realesrgan", "-o", "big.png", cwd=tmp_path
+    )
     assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     assert "700x400 area" in refused.stderr and "waifu2x" in refused.stderr
     assert not (tmp_path / "big.png").exists()

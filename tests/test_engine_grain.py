@@ -14,7 +14,7 @@ def _noise_level(img: np.ndarray, where: np.ndarray) -> float:
 
 def _hole(h: int, w: int) -> np.ndarray:
     hole = np.zeros((h, w), bool)
-    hole[h // 4: 3 * h // 4, w // 4: 3 * w // 4] = True
+    hole[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4] = True
     return hole
 
 

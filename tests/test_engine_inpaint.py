@@ -78,7 +78,7 @@ def test_hole_touching_border(where: str) -> None:
     elif where == "corner":
         hole[:30, :30] = True
     else:
-        hole[h - 30:, w - 40:] = True
+        hole[h - 30 :, w - 40 :] = True
     out = fill_hole(rgb, hole, seed=1)
     assert np.array_equal(out[~hole], rgb[~hole])
     # the fill takes on local colours, not black or white
@@ -135,7 +135,7 @@ def test_outpaint_shape_and_original_untouched() -> None:
     h, w = rgb.shape[:2]
     out = extend_canvas(rgb, (10, 20, 30, 5), seed=1)
     assert out.shape == (h + 25, w + 40, 3)
-    assert np.array_equal(out[20:20 + h, 10:10 + w], rgb)
+    assert np.array_equal(out[20 : 20 + h, 10 : 10 + w], rgb)
 
 
 def test_outpaint_zero_margins_and_tiny() -> None:
@@ -154,8 +154,8 @@ def test_outpaint_has_no_seam() -> None:
     out = extend_canvas(rgb, (m, 0, m, 0), seed=0)
     lap = np.abs(laplacian(gray(out)))
     # columns just across the old borders versus typical columns inside the original
-    seam = np.concatenate([lap[:, m - 1:m + 1], lap[:, m + w - 1:m + w + 1]], 1).mean()
-    inside = lap[:, m + 5:m + w - 5].mean()
+    seam = np.concatenate([lap[:, m - 1 : m + 1], lap[:, m + w - 1 : m + w + 1]], 1).mean()
+    inside = lap[:, m + 5 : m + w - 5].mean()
     assert seam < 2.0 * inside
     assert texture_ratio(out, np.pad(np.zeros((h, w), bool), ((0, 0), (m, m)), constant_values=True)) > 0.4
 
@@ -171,10 +171,12 @@ def _border_steps(out: np.ndarray, margins: tuple[int, int, int, int], shape: tu
     left, top = margins[0], margins[1]
     h, w = shape
     g = out.astype(np.float64)
-    lines = [g[top + 3:top - 2 if top >= 2 else None:-1, left:left + w],          # upwards
-             g[top + h - 4:top + h + 1, left:left + w],                           # downwards
-             g[top:top + h, left + 3:left - 2 if left >= 2 else None:-1].transpose(1, 0, 2),
-             g[top:top + h, left + w - 4:left + w + 1].transpose(1, 0, 2)]
+    lines = [
+        g[top + 3 : top - 2 if top >= 2 else None : -1, left : left + w],  # upwards
+        g[top + h - 4 : top + h + 1, left : left + w],  # downwards
+        g[top : top + h, left + 3 : left - 2 if left >= 2 else None : -1].transpose(1, 0, 2),
+        g[top : top + h, left + w - 4 : left + w + 1].transpose(1, 0, 2),
+    ]
     steps = np.array([np.abs(np.diff(line, axis=0)).mean(axis=(1, 2)) for line in lines])
     return steps[:, :3].mean(), steps[:, 3].mean()
 
@@ -243,7 +245,7 @@ def test_outpaint_draws_no_line_along_the_old_border() -> None:
     out = extend_canvas(rocket, (80, 100, 80, 0), seed=1)
     luma = gray(out)
     for x0 in (260, 400, 480, 560):  # sky between the towers
-        rows = luma[76:104, x0:x0 + 60].mean(axis=1)
+        rows = luma[76:104, x0 : x0 + 60].mean(axis=1)
         t = np.arange(rows.size)
         curve = np.polyval(np.polyfit(t, rows, 2), t)
         assert np.abs(rows - curve).max() < 1.2, x0
@@ -261,7 +263,7 @@ def test_large_canvas_is_synthesised_smaller_and_keeps_the_photo(monkeypatch: py
     monkeypatch.setattr(outpaint, "MAX_PIXELS", 15_000)  # the fill is made at 0.3 of the size
     out = outpaint.extend_canvas(rgb, (60, 40, 60, 0), seed=1)
     assert out.shape == (h + 40, w + 120, 3)
-    assert np.array_equal(out[40:, 60:60 + w], rgb)
+    assert np.array_equal(out[40:, 60 : 60 + w], rgb)
     luma = gray(out)
     lap = np.abs(laplacian(luma))
     photo = lap[60:, 61:72].mean()

@@ -13,8 +13,14 @@ from plugin.engine.outpaint import extend_canvas
 from plugin.engine.warmup import warm_up
 
 DATA = Path(__file__).parent / "data"
-KERNELS = [patch_kernels.vote, patch_kernels.vote_best, patch_kernels.compute_dist,
-           patch_kernels.patchmatch_pass, patch_kernels.random_init, patch_blend._relax]
+KERNELS = [
+    patch_kernels.vote,
+    patch_kernels.vote_best,
+    patch_kernels.compute_dist,
+    patch_kernels.patchmatch_pass,
+    patch_kernels.random_init,
+    patch_blend._relax,
+]
 
 
 def _signatures() -> list[set[str]]:
@@ -28,7 +34,7 @@ def test_after_warm_up_real_fills_need_no_more_compiling() -> None:
     rgb = np.asarray(Image.open(DATA / "astronaut.jpg").convert("RGB")).copy()
     h, w = rgb.shape[:2]
     middle = np.zeros((h, w), bool)
-    middle[h // 3: h // 2, w // 3: w // 2] = True
+    middle[h // 3 : h // 2, w // 3 : w // 2] = True
     corner = np.zeros((h, w), bool)
     corner[: h // 4, : w // 5] = True
     fill_hole(rgb, middle, seed=1)  # the hole's work region is a view of the full mask

@@ -59,8 +59,9 @@ def assert_final_pictures(output, original=None, selection=None, op=None) -> Non
 
 
 def test_generate_on_standard_sends_the_tier_and_keeps_the_final_picture(backend, emulator):
-    op = ops.Generate(prompt="a lighthouse at dawn", negative_prompt="people", variations=2, seed=42,
-                      aspect_ratio="16:9")
+    op = ops.Generate(
+        prompt="a lighthouse at dawn", negative_prompt="people", variations=2, seed=42, aspect_ratio="16:9"
+    )
     output = pipeline.run(op, None, None, backend)
     records = gemini_records(emulator)
     assert [r.path for r in records] == [PATH.format("global", "gemini-3.1-flash-image")] * 2
@@ -72,26 +73,37 @@ def test_generate_on_standard_sends_the_tier_and_keeps_the_final_picture(backend
     assert config["imageConfig"]["personGeneration"] == "ALLOW_ADULT"
     assert config["thinkingConfig"] == {"thinking_level": "HIGH"}
     assert [config_of(b)["seed"] for b in bodies] == [42, 43]
-    assert bodies[0]["safetySettings"][0] == {"category": "HARM_CATEGORY_HATE_SPEECH",
-                                              "threshold": "BLOCK_MEDIUM_AND_ABOVE"}
+    assert bodies[0]["safetySettings"][0] == {
+        "category": "HARM_CATEGORY_HATE_SPEECH",
+        "threshold": "BLOCK_MEDIUM_AND_ABOVE",
+    }
     assert [layer.pixels.shape for layer in output.layers] == [(768, 1376, 4)] * 2
     assert sorted(layer.provenance["seed"] for layer in output.layers) == [42, 43]
     assert_final_pictures(output)
     # the emulator did send two magenta drafts before each final picture
-    drafts = [p for p in records[0].reply["candidates"][0]["content"]["parts"] if p.get("thought")
-              and "inlineData" in p]
+    drafts = [
+        p for p in records[0].reply["candidates"][0]["content"]["parts"] if p.get("thought") and "inlineData" in p
+    ]
     assert len(drafts) == 2
     assert output.model == "gemini-3.1-flash-image" and output.backend == "gemini"
     provenance = output.layers[0].provenance
-    assert (provenance["tier"], provenance["size"], provenance["aspect_ratio"], provenance["location"],
-            provenance["thinking"]) == ("Standard", "1K", "16:9", "global", "HIGH")
+    assert (
+        provenance["tier"],
+        provenance["size"],
+        provenance["aspect_ratio"],
+        provenance["location"],
+        provenance["thinking"],
+    ) == ("Standard", "1K", "16:9", "global", "HIGH")
 
 
-@pytest.mark.parametrize(("tier", "model", "size", "thinking"), [
-    ("quality", "gemini-3-pro-image", "2K", None),
-    ("standard", "gemini-3.1-flash-image", "2K", {"thinking_level": "HIGH"}),
-    ("fast", "gemini-3.1-flash-lite-image", "1K", {"thinking_level": "MINIMAL"}),
-])
+@pytest.mark.parametrize(
+    ("tier", "model", "size", "thinking"),
+    [
+        ("quality", "gemini-3-pro-image", "2K", None),
+        ("standard", "gemini-3.1-flash-image", "2K", {"thinking_level": "HIGH"}),
+        ("fast", "gemini-3.1-flash-lite-image", "1K", {"thinking_level": "MINIMAL"}),
+    ],
+)
 def test_each_tier_is_its_model_with_its_limits(backend, emulator, tier, model, size, thinking):
     image = photo("rocket")
     selection = box(image.shape[1], image.shape[0], 100, 80, 500, 400)
@@ -146,7 +158,7 @@ def test_remove_and_expand_send_the_mask_and_their_instruction(backend, emulator
     assert picture(mask).max() == 255 and picture(mask).min() == 0
     (layer,) = output.layers
     assert layer.x == -120 and layer.pixels.shape[1] == width + 240
-    assert np.array_equal(layer.pixels[:, 120:120 + width], image)  # the original is never repainted
+    assert np.array_equal(layer.pixels[:, 120 : 120 + width], image)  # the original is never repainted
     assert draft_share(layer.pixels) < 0.001
 
 
@@ -178,8 +190,9 @@ def test_the_picture_is_sent_resized_at_most_once_and_never_enlarged(backend, em
     pipeline.run(ops.Edit(prompt="winter"), image, None, backend)
     sent = picture(parts(only_body(emulator))[0])
     assert 200 <= sent.shape[0] <= 202 and 300 <= sent.shape[1] <= 302  # padded to the answer's shape, not scaled
-    assert np.array_equal(sent[:200, :300], image[:200, :300, :3]) or np.array_equal(sent[1:201, :300],
-                                                                                     image[:200, :300, :3])
+    assert np.array_equal(sent[:200, :300], image[:200, :300, :3]) or np.array_equal(
+        sent[1:201, :300], image[:200, :300, :3]
+    )
 
 
 def test_background_from_a_prompt_keeps_the_subject_bit_for_bit(backend, emulator):
@@ -216,8 +229,10 @@ def test_edit_through_a_selection_blends_back(backend, emulator):
     assert draft_share(layer.pixels) < 0.001
 
 
-@pytest.mark.parametrize(("kind", "words"), [("subject", "keep its identity"), ("style", "in the style of"),
-                                             ("scribble", "sketch"), ("canny", "outlines")])
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [("subject", "keep its identity"), ("style", "in the style of"), ("scribble", "sketch"), ("canny", "outlines")],
+)
 def test_generate_from_references_sends_them_as_pictures(backend, emulator, kind, words):
     reference = photo("coffee")
     op = ops.Customize(prompt="a mug on a beach", kind=kind, description="a white mug", aspect_ratio="4:3")
@@ -295,8 +310,10 @@ def test_a_model_served_only_at_global_is_called_there_from_a_regional_setting(e
 
 def test_safety_and_people_come_from_the_settings(emulator, tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text(f'project = "test-project"\nendpoint = "{emulator.url}"\n[gemini]\nsafety_setting = '
-                    '"block_only_high"\nperson_generation = "allow_none"\nprominent_people = "block"\n')
+    path.write_text(
+        f'project = "test-project"\nendpoint = "{emulator.url}"\n[gemini]\nsafety_setting = '
+        '"block_only_high"\nperson_generation = "allow_none"\nprominent_people = "block"\n'
+    )
     settings = load_settings(path, environ={})
     emulator.requests.clear()
     pipeline.run(ops.Generate(prompt="a crowd"), None, None, make_backend("gemini", settings))
@@ -316,13 +333,19 @@ def test_a_fresh_install_sends_nothing_to_a_shut_down_model(emulator, tmp_path, 
     image = photo("cat")
     selection = box(image.shape[1], image.shape[0], 100, 100, 220, 200)
     for op, sel, refs in [
-        (ops.Generate(prompt="a fox"), None, None), (ops.InpaintInsert(prompt="a hat"), selection, None),
-        (ops.InpaintRemove(), selection, None), (ops.Outpaint(top=64), None, None),
-        (ops.Background(mode="prompt", prompt="a beach"), selection, None), (ops.Edit(prompt="night"), None, None),
-        (ops.Customize(prompt="a cat toy"), None, [image]), (ops.Upscale(), None, None), (ops.Describe(), None, None),
+        (ops.Generate(prompt="a fox"), None, None),
+        (ops.InpaintInsert(prompt="a hat"), selection, None),
+        (ops.InpaintRemove(), selection, None),
+        (ops.Outpaint(top=64), None, None),
+        (ops.Background(mode="prompt", prompt="a beach"), selection, None),
+        (ops.Edit(prompt="night"), None, None),
+        (ops.Customize(prompt="a cat toy"), None, [image]),
+        (ops.Upscale(), None, None),
+        (ops.Describe(), None, None),
     ]:
-        output = pipeline.run(op, None if op.action in ("generate", "customize") else image, sel, backend,
-                              references=refs)
+        output = pipeline.run(
+            op, None if op.action in ("generate", "customize") else image, sel, backend, references=refs
+        )
         assert output.layers or output.texts, op.action
         for layer in output.layers:
             assert draft_share(layer.shown()) < 0.001, op.action

@@ -37,8 +37,9 @@ def test_429_is_retried_then_succeeds(backend, emulator):
 
 def test_429_that_persists_says_what_to_do(backend, emulator):
     emulator.faults.append(Fault("429", count=10))
-    with pytest.raises(QuotaExhausted, match="no capacity or quota left for gemini-3.1-flash-image at global.*"
-                                             "Wait a minute"):
+    with pytest.raises(
+        QuotaExhausted, match="no capacity or quota left for gemini-3.1-flash-image at global.*Wait a minute"
+    ):
         backend.run(GENERATE)
     assert len(gemini_records(emulator)) == 1 + backend.settings.gemini.max_retries
 
@@ -59,14 +60,17 @@ def test_a_prompt_block_is_a_plain_message_and_not_retried(backend, emulator):
     assert len(gemini_records(emulator)) == 1
 
 
-@pytest.mark.parametrize(("kind", "words"), [
-    ("IMAGE_SAFETY", "its safety filter for pictures blocked the result [IMAGE_SAFETY]"),
-    ("IMAGE_PROHIBITED_CONTENT", "content Google prohibits (this cannot be changed in the settings)"),
-    ("IMAGE_RECITATION", "resembled existing, possibly copyrighted material"),
-    ("RECITATION", "resembled existing, possibly copyrighted material"),
-    ("IMAGE_OTHER", "an unspecified reason while making the picture [IMAGE_OTHER]"),
-    ("NO_IMAGE", "it answered without a picture [NO_IMAGE]"),
-])
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("IMAGE_SAFETY", "its safety filter for pictures blocked the result [IMAGE_SAFETY]"),
+        ("IMAGE_PROHIBITED_CONTENT", "content Google prohibits (this cannot be changed in the settings)"),
+        ("IMAGE_RECITATION", "resembled existing, possibly copyrighted material"),
+        ("RECITATION", "resembled existing, possibly copyrighted material"),
+        ("IMAGE_OTHER", "an unspecified reason while making the picture [IMAGE_OTHER]"),
+        ("NO_IMAGE", "it answered without a picture [NO_IMAGE]"),
+    ],
+)
 def test_finish_reasons_without_a_picture_become_plain_messages(backend, emulator, kind, words):
     emulator.faults.append(Fault(kind))
     with pytest.raises(BackendError) as caught:
@@ -87,8 +91,9 @@ def test_a_blocked_variation_is_a_note_and_the_others_arrive(backend, emulator):
     selection = box(400, 300, 100, 100, 200, 200)
     output = pipeline.run(ops.InpaintInsert(prompt="a cat", variations=3), image, selection, backend)
     assert len(output.layers) == 2
-    assert any(note.startswith("1 of 3 variations failed: gemini-3.1-flash-image made no picture")
-               for note in output.notes)
+    assert any(
+        note.startswith("1 of 3 variations failed: gemini-3.1-flash-image made no picture") for note in output.notes
+    )
     assert all(draft_share(layer.shown()) < 0.001 for layer in output.layers)
 
 
@@ -114,12 +119,18 @@ def test_cancel_returns_at_once_for_every_waiting_variation(backend, emulator):
         pipeline.run(ops.Generate(prompt="x", variations=4), None, None, backend)
 
 
-@pytest.mark.parametrize(("kind", "words"), [
-    ("401", "did not accept the credentials"),
-    ("403-disabled", "The Vertex AI API is not enabled in project test-project. Enable it: `gcloud services enable "
-                     "aiplatform.googleapis.com --project test-project`"),
-    ("403-iam", "needs the role Vertex AI User (roles/aiplatform.user)"),
-])
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("401", "did not accept the credentials"),
+        (
+            "403-disabled",
+            "The Vertex AI API is not enabled in project test-project. Enable it: `gcloud services enable "
+            "aiplatform.googleapis.com --project test-project`",
+        ),
+        ("403-iam", "needs the role Vertex AI User (roles/aiplatform.user)"),
+    ],
+)
 def test_setup_failures_name_their_fix(backend, emulator, kind, words):
     emulator.faults.append(Fault(kind))
     with pytest.raises(SetupProblem, match=words.replace("(", "\\(").replace(")", "\\)")):
@@ -150,8 +161,9 @@ def test_auto_uses_the_replacement_once_says_so_and_remembers(emulator, tmp_path
     config.write_text('[catalogue."gemini-3.1-flash-image"]\nreplacement = "gemini-3-pro-image"\n')
     from plugin.config import load_settings
 
-    settings = load_settings(config, environ={"GOOGLE_CLOUD_PROJECT": "test-project",
-                                              "IMAGEN_GIMP_ENDPOINT": emulator.url})
+    settings = load_settings(
+        config, environ={"GOOGLE_CLOUD_PROJECT": "test-project", "IMAGEN_GIMP_ENDPOINT": emulator.url}
+    )
     memory = ModelMemory("https://aiplatform.googleapis.com", "test-project", tmp_path / "state.json")
     from plugin.backends.gemini import GeminiBackend
     from plugin.backends.transport import Backoff
@@ -161,15 +173,23 @@ def test_auto_uses_the_replacement_once_says_so_and_remembers(emulator, tmp_path
     assert [r.model for r in gemini_records(emulator)] == ["gemini-3.1-flash-image", "gemini-3-pro-image"]
     assert output.layers[0].provenance["model"] == "gemini-3-pro-image"
     assert output.layers[0].provenance["replaced"] == "gemini-3.1-flash-image"
-    assert any("gemini-3.1-flash-image answered that it is not available (404), so gemini-3-pro-image made this "
-               "instead" in note for note in output.notes)
+    assert any(
+        "gemini-3.1-flash-image answered that it is not available (404), so gemini-3-pro-image made this "
+        "instead" in note
+        for note in output.notes
+    )
     saved = json.loads((tmp_path / "state.json").read_text())
-    assert saved["endpoints"]["https://aiplatform.googleapis.com test-project"]["gemini-3.1-flash-image"][
-        "replacement"] == "gemini-3-pro-image"
+    assert (
+        saved["endpoints"]["https://aiplatform.googleapis.com test-project"]["gemini-3.1-flash-image"]["replacement"]
+        == "gemini-3-pro-image"
+    )
     emulator.requests.clear()  # the next job goes straight to the replacement
-    again = GeminiBackend(settings, backoff=Backoff(0.01, 0.05), chosen_by_auto=True,
-                          memory=ModelMemory("https://aiplatform.googleapis.com", "test-project",
-                                             tmp_path / "state.json"))
+    again = GeminiBackend(
+        settings,
+        backoff=Backoff(0.01, 0.05),
+        chosen_by_auto=True,
+        memory=ModelMemory("https://aiplatform.googleapis.com", "test-project", tmp_path / "state.json"),
+    )
     output = pipeline.run(ops.Generate(prompt="a fox"), None, None, again)
     assert [r.model for r in gemini_records(emulator)] == ["gemini-3-pro-image"]
     assert any("answered 404 before" in note for note in output.notes)
@@ -184,8 +204,10 @@ def test_auto_skips_a_model_the_catalogue_knows_is_shut_down(emulator):
     backend.catalogue = backend.settings.load_catalogue()
     output = pipeline.run(ops.Describe(), gradient(), None, backend)
     assert [r.model for r in gemini_records(emulator)] == ["gemini-3.5-flash"]
-    assert any("gemini-2.5-flash is not available (shut down by Google on 2026-10-20); gemini-3.5-flash made this"
-               in note for note in output.notes)
+    assert any(
+        "gemini-2.5-flash is not available (shut down by Google on 2026-10-20); gemini-3.5-flash made this" in note
+        for note in output.notes
+    )
 
 
 def test_a_local_endpoint_is_remembered_in_memory_only(tmp_path):

@@ -42,8 +42,14 @@ def installed():
 def session(monkeypatch, tmp_path):
     """A fresh GIMP session, offline settings, the real worker from the venv."""
     stubtools.reset()
-    for name in ("IMAGEN_GIMP_WORKER_MODULE", "IMAGEN_GIMP_PYTHON", "IMAGEN_GIMP_ENDPOINT",
-                 "IMAGEN_GIMP_BACKEND", "GOOGLE_CLOUD_PROJECT", "GOOGLE_APPLICATION_CREDENTIALS"):
+    for name in (
+        "IMAGEN_GIMP_WORKER_MODULE",
+        "IMAGEN_GIMP_PYTHON",
+        "IMAGEN_GIMP_ENDPOINT",
+        "IMAGEN_GIMP_BACKEND",
+        "GOOGLE_CLOUD_PROJECT",
+        "GOOGLE_APPLICATION_CREDENTIALS",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("IMAGEN_GIMP_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "no-gcloud"))
@@ -68,7 +74,7 @@ def load(name: str, crop: tuple | None = None):
     """A photo from tests/data as a one-layer image; crop=(width, height) keeps the slow engines quick."""
     picture = photo(name)
     if crop:
-        picture = np.ascontiguousarray(picture[:crop[1], :crop[0]])
+        picture = np.ascontiguousarray(picture[: crop[1], : crop[0]])
     height, width = picture.shape[:2]
     return stubtools.image_from_rgba(width, height, picture.tobytes())
 
@@ -114,11 +120,16 @@ def provenance(layer) -> dict:
 
 
 def one_undo_group(image) -> bool:
-    return image.undo_groups == 1 and image.undo_depth == 0 and bool(image.changes) and all(
-        depth == 1 for _what, depth, _enabled in image.changes)
+    return (
+        image.undo_groups == 1
+        and image.undo_depth == 0
+        and bool(image.changes)
+        and all(depth == 1 for _what, depth, _enabled in image.changes)
+    )
 
 
 # -- registration ----------------------------------------------------------------------------------
+
 
 def test_the_same_procedures_and_arguments_as_gimp3(installed):
     assert sorted(installed) == sorted([p.name for p in procedures.PROCEDURES] + [procedures.SETUP_PROCEDURE])
@@ -153,6 +164,7 @@ def test_values_come_in_as_gimpfu_hands_them_over():
 
 # -- actions with the local engine ----------------------------------------------------------------
 
+
 def test_remove_object_two_variations():
     image, source = load("cat")
     original = stubtools.pixels(source)
@@ -176,7 +188,7 @@ def test_remove_object_two_variations():
         data = provenance(child)
         assert data["action"] == "remove" and data["backend"] == "local" and "model" in data
         assert not any(word in json.dumps(data).lower() for word in ("token", "password", "private_key"))
-        region = rgba(source)[oy:oy + child.height, ox:ox + child.width]
+        region = rgba(source)[oy : oy + child.height, ox : ox + child.width]
         assert (rgba(child)[mask == 255] != region[mask == 255]).any()  # the object is gone
     assert [provenance(c)["seed"] for c in children] == [7, 8]
     assert stubtools.pixels(source) == original
@@ -212,8 +224,19 @@ def test_offset_layer_partly_off_canvas():
 def test_expand_canvas_by_margins_and_to_a_ratio():
     image, layer = load("coffee", crop=(200, 140))
     original = stubtools.pixels(layer)
-    call("expand", image, layer, backend="local", expand_mode="margins", left=20, top=0, right=30, bottom=16,
-         seed=1, context=32)
+    call(
+        "expand",
+        image,
+        layer,
+        backend="local",
+        expand_mode="margins",
+        left=20,
+        top=0,
+        right=30,
+        bottom=16,
+        seed=1,
+        context=32,
+    )
     assert (image.width, image.height) == (250, 156)
     assert layer.offsets == (20, 0) and stubtools.pixels(layer) == original
     child = group_of(image).layers[0]
@@ -223,8 +246,7 @@ def test_expand_canvas_by_margins_and_to_a_ratio():
     assert one_undo_group(image)
 
     image, layer = load("cat", crop=(200, 130))  # 200x130 -> 16:9 = 232x130, centred
-    call("expand", image, layer, backend="local", expand_mode="aspect", aspect_ratio="landscape-16-9",
-         context=24)
+    call("expand", image, layer, backend="local", expand_mode="aspect", aspect_ratio="landscape-16-9", context=24)
     assert image.height == 130 and abs(image.width / image.height - 16 / 9) < 0.01
     left = layer.offsets[0]
     assert abs(left - (image.width - 200 - left)) <= 1
@@ -281,6 +303,7 @@ def test_with_last_values_uses_the_defaults_and_auto_goes_local_offline():
 
 # -- actions through Vertex AI (the emulator) --------------------------------------------------------
 
+
 def test_inpaint_edit_generate_and_describe_through_gemini(cloud):
     image, layer = load("cat", crop=(240, 200))
     original = stubtools.pixels(layer)
@@ -294,8 +317,7 @@ def test_inpaint_edit_generate_and_describe_through_gemini(cloud):
     assert len([g for g in image.layers if isinstance(g, gimp.GroupLayer)]) == 2
     assert stubtools.pixels(layer) == original and image.undo_groups == 2
 
-    new = call("generate", None, None, backend="gemini", prompt="a lighthouse at dusk",
-               aspect_ratio="landscape-16-9")
+    new = call("generate", None, None, backend="gemini", prompt="a lighthouse at dusk", aspect_ratio="landscape-16-9")
     assert isinstance(new, gimp.Image) and new.width > new.height
     messages = len(gimp._stub.messages)
     call("describe", image, layer, backend="gemini", store_comment=True)
@@ -328,8 +350,17 @@ def test_generate_from_references_named_layers_into_a_new_image(cloud):
     sketch = add_layer(image, "Sketch", photo("rocket")[:64, :48])
     before = stubtools.snapshot(image)
     images = list(gimp.image_list())
-    new = call("customize", image, layer, backend="gemini", prompt="a mug on a beach",
-               reference_layers="Mug, red, Sketch", variations=2, seed=9, description="a red mug")
+    new = call(
+        "customize",
+        image,
+        layer,
+        backend="gemini",
+        prompt="a mug on a beach",
+        reference_layers="Mug, red, Sketch",
+        variations=2,
+        seed=9,
+        description="a red mug",
+    )
     assert isinstance(new, gimp.Image) and stubtools.new_images(images) == [new]
     assert len(new.layers) == 2 and [x.visible for x in new.layers] == [True, False]
     data = provenance(new.layers[0])
@@ -345,8 +376,7 @@ def test_generate_from_references_named_layers_into_a_new_image(cloud):
 def test_generate_from_references_with_the_active_layer_into_the_image(cloud):
     image, layer = load("astronaut", crop=(160, 120))
     original = stubtools.pixels(layer)
-    returned = call("customize", image, layer, backend="gemini", prompt="a portrait", kind="style",
-                    into_image=True)
+    returned = call("customize", image, layer, backend="gemini", prompt="a portrait", kind="style", into_image=True)
     assert returned is image
     group = group_of(image)
     assert image.layers == [group, layer] and text(group.name).startswith("Generate from References")
@@ -364,24 +394,37 @@ def test_imagen_only_extras_have_no_menu_entry():
 def test_reference_mistakes_leave_the_image_alone(cloud):
     image, layer = load("cat", crop=(120, 100))
     add_layer(image, "Sketch", photo("rocket")[:40, :40])
-    fails_cleanly("customize", image, layer, "no layer called 'Skecth'", backend="gemini", prompt="x",
-                  reference_layers="Skecth")
-    fails_cleanly("customize", image, layer, "a scribble reference is one layer", backend="gemini",
-                  prompt="x", kind="scribble", reference_layers="Sketch, Background")
+    fails_cleanly(
+        "customize", image, layer, "no layer called 'Skecth'", backend="gemini", prompt="x", reference_layers="Skecth"
+    )
+    fails_cleanly(
+        "customize",
+        image,
+        layer,
+        "a scribble reference is one layer",
+        backend="gemini",
+        prompt="x",
+        kind="scribble",
+        reference_layers="Sketch, Background",
+    )
     fails_cleanly("customize", image, image.selection, "select the layer", backend="gemini", prompt="x")
     assert cloud.generate_bodies() == []  # none of them reached the service
 
 
 # -- failures: a clear message, nothing changed -----------------------------------------------------
 
-@pytest.mark.parametrize("name, values", [
-    ("inpaint", {"prompt": "a red hat"}),
-    ("edit", {"prompt": "make it night"}),
-    ("generate", {"prompt": "a lighthouse"}),
-    ("describe", {}),
-    ("background", {"mode": "prompt", "prompt": "a beach"}),
-    ("customize", {"prompt": "a mug"}),
-])
+
+@pytest.mark.parametrize(
+    "name, values",
+    [
+        ("inpaint", {"prompt": "a red hat"}),
+        ("edit", {"prompt": "make it night"}),
+        ("generate", {"prompt": "a lighthouse"}),
+        ("describe", {}),
+        ("background", {"mode": "prompt", "prompt": "a beach"}),
+        ("customize", {"prompt": "a mug"}),
+    ],
+)
 def test_cloud_only_actions_on_the_local_engine(name, values):
     image, layer = load("astronaut")
     gimp.pdb.gimp_image_select_rectangle(image, E.CHANNEL_OP_REPLACE, 100, 100, 120, 120)
@@ -409,7 +452,6 @@ def test_a_worker_crash_after_one_layer_pastes_nothing(monkeypatch):
     monkeypatch.setenv("IMAGEN_GIMP_WORKER_PATH", str(Path(__file__).resolve().parent / "py27"))
     image, layer = load("cat")
     gimp.pdb.gimp_image_select_rectangle(image, E.CHANNEL_OP_REPLACE, 150, 90, 60, 60)
-    assert "injected crash" in fails_cleanly("remove", image, layer, "crashed", backend="local",
-                                             prompt="FAULT:crash")
+    assert "injected crash" in fails_cleanly("remove", image, layer, "crashed", backend="local", prompt="FAULT:crash")
     fails_cleanly("remove", image, layer, "injected problem", backend="local", prompt="FAULT:user")
     fails_cleanly("remove", image, layer, "no picture", backend="local", prompt="FAULT:garbage")

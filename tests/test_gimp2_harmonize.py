@@ -72,14 +72,17 @@ def shown(image) -> np.ndarray:
         if layer.mask is not None:
             alpha = alpha * gray(layer.mask) / 255.0
         x0, y0 = layer.offsets
-        xs, ys = slice(max(0, x0), min(image.width, x0 + layer.width)), slice(max(0, y0), min(image.height,
-                                                                                             y0 + layer.height))
-        src = pixels[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0]
-        a = alpha[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0][..., None]
+        xs, ys = (
+            slice(max(0, x0), min(image.width, x0 + layer.width)),
+            slice(max(0, y0), min(image.height, y0 + layer.height)),
+        )
+        src = pixels[ys.start - y0 : ys.stop - y0, xs.start - x0 : xs.stop - x0]
+        a = alpha[ys.start - y0 : ys.stop - y0, xs.start - x0 : xs.stop - x0][..., None]
         dst = out[ys, xs]
         out_a = a + dst[..., 3:4] / 255.0 * (1 - a)
-        rgb = np.where(out_a > 0, (src[..., :3] * a + dst[..., :3] * dst[..., 3:4] / 255.0 * (1 - a))
-                       / np.maximum(out_a, 1e-9), 0)
+        rgb = np.where(
+            out_a > 0, (src[..., :3] * a + dst[..., :3] * dst[..., 3:4] / 255.0 * (1 - a)) / np.maximum(out_a, 1e-9), 0
+        )
         out[ys, xs] = np.dstack([rgb, out_a * 255.0])
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
@@ -122,13 +125,13 @@ def test_harmonize_pastes_a_group_per_variation_above_the_object(cloud):  # noqa
         assert text(obj.name).startswith("Harmonized object") and text(shadow.name).startswith("Shadow")
         assert obj.mask is not None and shadow.mask is not None
         x, y = obj.offsets
-        alpha = cup()[..., 3][y - AT[1]:y - AT[1] + obj.height, x - AT[0]:x - AT[0] + obj.width]
+        alpha = cup()[..., 3][y - AT[1] : y - AT[1] + obj.height, x - AT[0] : x - AT[0] + obj.width]
         assert np.array_equal(gray(obj.mask), alpha)
         assert provenance(obj)["role"] == "object" and provenance(shadow)["backend"] == "gemini"
     assert stubtools.pixels(scene) == before["scene"] and stubtools.pixels(pasted) == before["cup"]
     after = shown(image)
     reach = np.ones(after.shape[:2], bool)
-    reach[AT[1] - 48:AT[1] + CUP[1] + 48, AT[0] - 48:AT[0] + CUP[0] + 48] = False
+    reach[AT[1] - 48 : AT[1] + CUP[1] + 48, AT[0] - 48 : AT[0] + CUP[0] + 48] = False
     assert np.array_equal(after[reach], before["shown"][reach])
     assert not np.array_equal(after, before["shown"])
     sent = cloud.generate_bodies()[-1]["contents"][0]["parts"]

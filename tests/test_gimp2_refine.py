@@ -44,7 +44,7 @@ def test_refine_result_and_run_again_on_gimp_2_10(cloud):  # noqa: F811 - the fi
     (ox, oy), width = result.offsets, result.width
     for row in range(result.height):
         start = (oy + row) * image.width + ox
-        expected[start:start + width] = result.mask._pixels[row * width:(row + 1) * width]
+        expected[start : start + width] = result.mask._pixels[row * width : (row + 1) * width]
     assert bytes(image.selection._pixels) == bytes(expected) and any(expected)
     call("refine", image, result, prompt="in green", afresh=True)  # the picture as shown, a new conversation
     fresh = group.layers[1]  # right above the layer it refines

@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 # -- parameter table ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("action", sorted(procedures.PROCEDURE_BY_ACTION))
 def test_every_operation_field_is_exposed_or_fixed(action):
     proc = procedures.PROCEDURE_BY_ACTION[action]
@@ -59,29 +60,54 @@ def test_choice_nicks_are_gimp_identifiers():
 def test_procedure_names_and_menu():
     assert [p.name for p in procedures.PROCEDURES] == [
         "python-fu-imagen-" + n
-        for n in ("generate", "inpaint", "remove", "expand", "background", "edit", "upscale", "describe",
-                  "customize", "harmonize", "refine", "run-again", "subject")]
+        for n in (
+            "generate",
+            "inpaint",
+            "remove",
+            "expand",
+            "background",
+            "edit",
+            "upscale",
+            "describe",
+            "customize",
+            "harmonize",
+            "refine",
+            "run-again",
+            "subject",
+        )
+    ]
     assert procedures.MENU_PATH == "<Image>/Filters/Imagen"
 
 
 # -- values -> operation --------------------------------------------------------------------------
 
+
 def test_seed_zero_means_random_and_choices_become_values():
-    op = host_op.build_operation("generate", values_for("generate", prompt="x", seed=0,
-                                                       aspect_ratio="landscape-16-9"))
+    op = host_op.build_operation("generate", values_for("generate", prompt="x", seed=0, aspect_ratio="landscape-16-9"))
     assert op["seed"] is None and op["aspect_ratio"] == "16:9" and "into_image" not in op
     op = host_op.build_operation("upscale", values_for("upscale", factor="x4"))
-    assert op == {"action": "upscale", "factor": 4, "backend": "auto", "model": "", "tier": "standard",
-                  "max_size": "auto", "offline_model": "waifu2x", "variations": 1, "seed": None}
+    assert op == {
+        "action": "upscale",
+        "factor": 4,
+        "backend": "auto",
+        "model": "",
+        "tier": "standard",
+        "max_size": "auto",
+        "offline_model": "waifu2x",
+        "variations": 1,
+        "seed": None,
+    }
     op = host_op.build_operation("insert", values_for("insert", prompt="x", tier="quality", max_size="size-2k"))
     assert (op["tier"], op["max_size"]) == ("quality", "2K")
     assert host_op.build_operation("insert", values_for("insert", prompt="x", backend="vertex"))["backend"] == "imagen"
 
 
 def test_expand_to_an_aspect_ratio_with_an_anchor():
-    op = host_op.build_operation("outpaint", values_for("outpaint", expand_mode="aspect",
-                                                       aspect_ratio="landscape-16-9", anchor="left"),
-                                canvas_size=(451, 300))
+    op = host_op.build_operation(
+        "outpaint",
+        values_for("outpaint", expand_mode="aspect", aspect_ratio="landscape-16-9", anchor="left"),
+        canvas_size=(451, 300),
+    )
     assert (op["left"], op["top"], op["bottom"]) == (0, 0, 0)
     assert op["right"] == 534 - 451
 
@@ -90,14 +116,22 @@ def test_expand_by_margins_and_when_already_at_the_ratio():
     op = host_op.build_operation("outpaint", values_for("outpaint", expand_mode="margins", left=10, bottom=5))
     assert (op["left"], op["top"], op["right"], op["bottom"]) == (10, 0, 0, 5)
     with pytest.raises(errors.HostError, match="already has the aspect ratio"):
-        host_op.build_operation("outpaint", values_for("outpaint", aspect_ratio="square"),
-                               canvas_size=(300, 300))
+        host_op.build_operation("outpaint", values_for("outpaint", aspect_ratio="square"), canvas_size=(300, 300))
 
 
 def test_generate_from_references_builds_its_operation():
-    op = host_op.build_operation("customize", values_for(
-        "customize", prompt="a mug on a beach", reference_layers=" Mug photo,, sketch \n Mug photo",
-        kind="style", subject_type="product", aspect_ratio="portrait-9-16", into_image=True))
+    op = host_op.build_operation(
+        "customize",
+        values_for(
+            "customize",
+            prompt="a mug on a beach",
+            reference_layers=" Mug photo,, sketch \n Mug photo",
+            kind="style",
+            subject_type="product",
+            aspect_ratio="portrait-9-16",
+            into_image=True,
+        ),
+    )
     assert op["reference_layers"] == ["Mug photo", "sketch"] and op["kind"] == "style"
     assert op["aspect_ratio"] == "9:16" and op["subject_type"] == "product" and "into_image" not in op
 

@@ -47,11 +47,13 @@ def last(emulator) -> tuple[dict, dict, object]:
 
 
 def test_generate_imagen4_sends_documented_fields(backend, emulator):
-    result = backend.run(EditRequest(op=ops.Generate(prompt="a lighthouse at dawn", variations=3,
-                                                     aspect_ratio="16:9"), image=None))
+    result = backend.run(
+        EditRequest(op=ops.Generate(prompt="a lighthouse at dawn", variations=3, aspect_ratio="16:9"), image=None)
+    )
     instance, params, record = last(emulator)
-    assert record.path == ("/v1/projects/test-project/locations/us-central1/publishers/google/models/"
-                           "imagen-4.0-generate-001:predict")
+    assert record.path == (
+        "/v1/projects/test-project/locations/us-central1/publishers/google/models/imagen-4.0-generate-001:predict"
+    )
     assert instance == {"prompt": "a lighthouse at dawn"}
     assert params["sampleCount"] == 3 and params["aspectRatio"] == "16:9"
     assert params["sampleImageSize"] == "1K" and params["enhancePrompt"] is True
@@ -88,8 +90,7 @@ def test_same_seed_same_picture(backend):
 
 def test_imagen3_model_gets_negative_prompt_and_no_size(backend, emulator):
     backend.settings.models["imagen_generate"] = "imagen-3.0-generate-001"
-    result = backend.run(EditRequest(op=ops.Generate(prompt="a bowl of fruit", negative_prompt="bananas"),
-                                     image=None))
+    result = backend.run(EditRequest(op=ops.Generate(prompt="a bowl of fruit", negative_prompt="bananas"), image=None))
     _, params, record = last(emulator)
     assert record.model == "imagen-3.0-generate-001"
     assert params["negativePrompt"] == "bananas"
@@ -98,8 +99,7 @@ def test_imagen3_model_gets_negative_prompt_and_no_size(backend, emulator):
 
 
 def test_negative_prompt_dropped_with_a_note_where_unsupported(backend, emulator):
-    result = backend.run(EditRequest(op=ops.Generate(prompt="a bowl of fruit", negative_prompt="bananas"),
-                                     image=None))
+    result = backend.run(EditRequest(op=ops.Generate(prompt="a bowl of fruit", negative_prompt="bananas"), image=None))
     _, params, _ = last(emulator)
     assert "negativePrompt" not in params
     assert any("negative prompt was not sent" in note for note in result.notes)
@@ -114,8 +114,11 @@ def test_generate_options_from_settings(backend, emulator):
     _, params, _ = last(emulator)
     assert params["sampleImageSize"] == "2K" and params["enhancePrompt"] is False
     assert params["outputOptions"] == {"mimeType": "image/jpeg", "compressionQuality": 80}
-    assert (params["safetySetting"], params["personGeneration"], params["language"]) == \
-        ("block_only_high", "dont_allow", "ja")
+    assert (params["safetySetting"], params["personGeneration"], params["language"]) == (
+        "block_only_high",
+        "dont_allow",
+        "ja",
+    )
     assert params["addWatermark"] is False
     assert result.images[0].shape == (2560, 1792, 4)
 
@@ -184,8 +187,7 @@ def test_background_swap_without_selection_uses_automatic_mask(backend, emulator
 
 def test_background_swap_with_subject_selection_sends_inverted_mask(backend, emulator):
     subject = box_mask()
-    backend.run(EditRequest(op=ops.Background(mode="prompt", prompt="a sunny beach"), image=gradient(),
-                            mask=subject))
+    backend.run(EditRequest(op=ops.Background(mode="prompt", prompt="a sunny beach"), image=gradient(), mask=subject))
     instance, _, _ = last(emulator)
     mask_ref = instance["referenceImages"][1]
     assert mask_ref["maskImageConfig"]["maskMode"] == "MASK_MODE_USER_PROVIDED"
@@ -238,8 +240,9 @@ def test_caption(backend, emulator):
 
 
 def test_visual_question_answering(backend, emulator):
-    result = backend.run(EditRequest(op=ops.Describe(question="What colour is the sky?", variations=4),
-                                     image=gradient()))
+    result = backend.run(
+        EditRequest(op=ops.Describe(question="What colour is the sky?", variations=4), image=gradient())
+    )
     instance, params, _ = last(emulator)
     assert instance["prompt"] == "What colour is the sky?" and params == {"sampleCount": 3}
     assert len(result.texts) == 3 and "at most 3" in result.notes[0]
@@ -257,15 +260,23 @@ def test_watermark_verification_accepts_watermarked_output(backend, emulator):
 
 def test_subject_customization_with_reference_layers(backend, emulator):
     refs = [gradient(600, 500), gradient(300, 300)]
-    op = Customize(prompt="a mug on a marble table", kind="subject", subject_type="product",
-                   description="a red mug", aspect_ratio="4:3", variations=2)
+    op = Customize(
+        prompt="a mug on a marble table",
+        kind="subject",
+        subject_type="product",
+        description="a red mug",
+        aspect_ratio="4:3",
+        variations=2,
+    )
     result = backend.run(EditRequest(op=op, image=None, references=refs))
     instance, params, _ = last(emulator)
     assert instance["prompt"] == "a mug on a marble table featuring a red mug [1]"
     assert [r["referenceType"] for r in instance["referenceImages"]] == ["REFERENCE_TYPE_SUBJECT"] * 2
     assert {r["referenceId"] for r in instance["referenceImages"]} == {1}
     assert instance["referenceImages"][0]["subjectImageConfig"] == {
-        "subjectType": "SUBJECT_TYPE_PRODUCT", "subjectDescription": "a red mug"}
+        "subjectType": "SUBJECT_TYPE_PRODUCT",
+        "subjectDescription": "a red mug",
+    }
     assert params["editMode"] == "EDIT_MODE_DEFAULT" and params["aspectRatio"] == "4:3"
     assert [img.shape for img in result.images] == [(896, 1280, 4)] * 2
 
@@ -288,16 +299,19 @@ def test_control_customization(backend, emulator, kind):
     instance, params, _ = last(emulator)
     ref = instance["referenceImages"][0]
     assert ref["referenceType"] == "REFERENCE_TYPE_CONTROL"
-    assert ref["controlImageConfig"] == {"controlType": f"CONTROL_TYPE_{kind.upper()}",
-                                         "enableControlImageComputation": kind == "canny"}
+    assert ref["controlImageConfig"] == {
+        "controlType": f"CONTROL_TYPE_{kind.upper()}",
+        "enableControlImageComputation": kind == "canny",
+    }
     assert params["editMode"] == "EDIT_MODE_CONTROLLED_EDITING"
     assert result.images
 
 
 @pytest.mark.parametrize("mode", ["background", "foreground", "semantic"])
 def test_automatic_mask_modes(backend, emulator, mode):
-    op = AutoMaskEdit(edit="insert", mask_mode=mode, classes="car, bicycle" if mode == "semantic" else "",
-                      prompt="a vintage truck")
+    op = AutoMaskEdit(
+        edit="insert", mask_mode=mode, classes="car, bicycle" if mode == "semantic" else "", prompt="a vintage truck"
+    )
     result = backend.run(EditRequest(op=op, image=gradient()))
     instance, params, _ = last(emulator)
     config = instance["referenceImages"][1]["maskImageConfig"]
@@ -323,10 +337,13 @@ def test_v1beta1_and_escaped_at_sign_are_understood(emulator):
     import json
     import urllib.request
 
-    body = json.dumps({"instances": [{"image": {"bytesBase64Encoded": _png_b64(gradient(64, 64))}}],
-                       "parameters": {"sampleCount": 1.0}}).encode()
-    url = (f"{emulator.url}/v1beta1/projects/p/locations/us-central1/publishers/google/models/"
-           "imagetext%40001:predict")
+    body = json.dumps(
+        {
+            "instances": [{"image": {"bytesBase64Encoded": _png_b64(gradient(64, 64))}}],
+            "parameters": {"sampleCount": 1.0},
+        }
+    ).encode()
+    url = f"{emulator.url}/v1beta1/projects/p/locations/us-central1/publishers/google/models/imagetext%40001:predict"
     request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
     with urllib.request.urlopen(request) as reply:
         assert json.loads(reply.read())["predictions"]
@@ -335,8 +352,19 @@ def test_v1beta1_and_escaped_at_sign_are_understood(emulator):
 def test_capabilities_keep_requests_under_limits(backend):
     caps = backend.capabilities()
     assert caps.max_pixels * 16 <= 17_000_000 and caps.batch_variations and caps.needs_network
-    assert {"generate", "insert", "remove", "outpaint", "background", "edit", "upscale", "describe",
-            "customize", "auto_mask", "verify"} <= caps.actions
+    assert {
+        "generate",
+        "insert",
+        "remove",
+        "outpaint",
+        "background",
+        "edit",
+        "upscale",
+        "describe",
+        "customize",
+        "auto_mask",
+        "verify",
+    } <= caps.actions
 
 
 def _png_b64(rgba: np.ndarray) -> str:

@@ -194,8 +194,9 @@ def test_unknown_model_404(backend, emulator):
 
 def test_shut_down_model_names_its_gemini_successor(backend, emulator):
     backend.settings.models["imagen_generate"] = "imagen-3.0-generate-001"
-    with pytest.raises(ModelUnavailable, match="Model imagen-3.0-generate-001 is shut down, unknown, or not "
-                                               "served") as caught:
+    with pytest.raises(
+        ModelUnavailable, match="Model imagen-3.0-generate-001 is shut down, unknown, or not served"
+    ) as caught:
         backend.run(GENERATE)
     assert emulator.requests[-1].status == 404
     assert "use gemini-3.1-flash-image instead" in str(caught.value)
@@ -210,8 +211,9 @@ def test_404_fault_on_edit_model(backend, emulator):
 
 
 def test_bad_request_names_the_field(backend, emulator):
-    call = PredictCall("generate", "imagen-4.0-generate-001", {"prompt": "a fox"},
-                       {"sampleCount": 9, "addWatermark": True})
+    call = PredictCall(
+        "generate", "imagen-4.0-generate-001", {"prompt": "a fox"}, {"sampleCount": 9, "addWatermark": True}
+    )
     with pytest.raises(BackendError, match="The field parameters.sampleCount was rejected"):
         backend.predict(call)
     assert emulator.requests[-1].status == 400

@@ -37,7 +37,7 @@ def test_insert_through_pipeline_keeps_pixels_outside_selection(backend, emulato
     image = cat()
     height, width = image.shape[:2]
     selection = np.zeros((height, width), np.uint8)
-    selection[height // 3: height // 2, width // 3: width // 2] = 255
+    selection[height // 3 : height // 2, width // 3 : width // 2] = 255
     op = ops.InpaintInsert(prompt="a small red ball", variations=2, grow=0, feather=0)
     output = pipeline.run(op, image, selection, backend)
     assert len(output.layers) == 2 and output.model == "imagen-3.0-capability-001"

@@ -84,8 +84,9 @@ def test_settings_base_steps_and_guidance_override_recipes():
 def test_customize_needs_a_reference_and_caps_them():
     with pytest.raises(UnsupportedOperation, match="reference layer"):
         build_call(EditRequest(op=Customize(prompt="x"), image=None), Settings())
-    call = build_call(EditRequest(op=Customize(prompt="x", kind="style"), image=None,
-                                  references=[rgba(), rgba()]), Settings())
+    call = build_call(
+        EditRequest(op=Customize(prompt="x", kind="style"), image=None, references=[rgba(), rgba()]), Settings()
+    )
     assert len(call.instance["referenceImages"]) == 1 and "first 1" in call.notes[0]
 
 
@@ -127,8 +128,11 @@ def call(samples: int = 4, **kw) -> PredictCall:
 
 
 def test_read_predictions_counts_filtered_and_reports_enhanced_prompt():
-    image = {"bytesBase64Encoded": png_b64(np.zeros((8, 8, 3), np.uint8)), "mimeType": "image/png",
-             "prompt": "a better prompt"}
+    image = {
+        "bytesBase64Encoded": png_b64(np.zeros((8, 8, 3), np.uint8)),
+        "mimeType": "image/png",
+        "prompt": "a better prompt",
+    }
     reason = {"raiFilteredReason": "filtered out 3 generated images. Support codes: 58061214"}
     result = read_predictions(call(), [image, reason, {"contentType": "Positive Prompt"}])
     assert len(result.images) == 1 and result.images[0].shape == (8, 8, 4)

@@ -22,8 +22,30 @@ from plugin.hosts import procedures
 
 REPO = Path(__file__).resolve().parents[1]
 GI_STUB = Path(__file__).parent / "gi_stub"
-TOOLS = ("bash", "sh", "env", "awk", "sed", "grep", "sort", "head", "cat", "mkdir", "rmdir", "rm", "mv",
-         "cp", "chmod", "dirname", "readlink", "cmp", "cksum", "sleep", "timeout", "uname")
+TOOLS = (
+    "bash",
+    "sh",
+    "env",
+    "awk",
+    "sed",
+    "grep",
+    "sort",
+    "head",
+    "cat",
+    "mkdir",
+    "rmdir",
+    "rm",
+    "mv",
+    "cp",
+    "chmod",
+    "dirname",
+    "readlink",
+    "cmp",
+    "cksum",
+    "sleep",
+    "timeout",
+    "uname",
+)
 ENTRY3 = "plug-ins/imagen_gimp/imagen_gimp.py"
 ENTRY2 = "plug-ins/imagen_gimp_2.py"
 FAKE_GIMP = """#!/bin/sh
@@ -51,8 +73,9 @@ class Setup:
         for name in ("install.sh", "install-gimp.sh", "imagen_gimp.py", "imagen_gimp_2.py"):
             shutil.copy2(REPO / name, self.install_dir / name)
         for folder in ("entries", "plugin"):
-            shutil.copytree(REPO / folder, self.install_dir / folder,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
+            shutil.copytree(
+                REPO / folder, self.install_dir / folder, ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc")
+            )
         self.bin = tmp_path / "bin"
         self.bin.mkdir()
         for tool in TOOLS:
@@ -71,8 +94,13 @@ class Setup:
             (self.config / version).mkdir(parents=True)
 
     def run(self, *options: str, env: dict | None = None) -> subprocess.CompletedProcess:
-        done = subprocess.run(["bash", str(self.install_dir / "install.sh"), "--links-only", *options],
-                              env={**self.env, **(env or {})}, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            ["bash", str(self.install_dir / "install.sh"), "--links-only", *options],
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         assert not done.stderr, done.stderr
         return done
@@ -102,9 +130,14 @@ def tree(root: Path) -> dict:
 def run_entry(entry: Path) -> subprocess.CompletedProcess:
     """Run an entry as GIMP 3 would (its argv), with the gi stub instead of GIMP's PyGObject."""
     # -S: no site-packages, where the venv's editable install would find plugin/ for any entry
-    return subprocess.run([sys.executable, "-S", "-B", str(entry), "-gimp", "3", "4", "5", "-query", "0"],
-                          env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(GI_STUB)},
-                          capture_output=True, text=True, timeout=60, cwd=entry.parent)
+    return subprocess.run(
+        [sys.executable, "-S", "-B", str(entry), "-gimp", "3", "4", "5", "-query", "0"],
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(GI_STUB)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=entry.parent,
+    )
 
 
 @pytest.fixture

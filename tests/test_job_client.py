@@ -33,12 +33,14 @@ def _python27_works() -> bool:
 @pytest.mark.skipif(not _python27_works(), reason="no Python 2.7 to check GIMP 2.10 compatibility")
 def test_shared_host_code_imports_under_python_2_7():
     """GIMP 2.10's Python is 2.7: the shared host code must import and plan there too."""
-    code = ("from plugin import actions, errors, params, regions; from plugin.geometry import Rect; "
-            "from plugin.hosts import pixel_bytes, interface, job_client, paste_plan, procedures; "
-            "from plugin.link import jobfiles, jobs, warm_channel, warm_client, worker_client; "
-            "from plugin.hosts import operation as host_op; "
-            "op = host_op.build_operation('remove', {'prompt': 'x'}); "
-            "print(regions.plan_input('remove', op, Rect(0,0,99,99), Rect(0,0,99,99), Rect(10,10,5,5)).rect)")
+    code = (
+        "from plugin import actions, errors, params, regions; from plugin.geometry import Rect; "
+        "from plugin.hosts import pixel_bytes, interface, job_client, paste_plan, procedures; "
+        "from plugin.link import jobfiles, jobs, warm_channel, warm_client, worker_client; "
+        "from plugin.hosts import operation as host_op; "
+        "op = host_op.build_operation('remove', {'prompt': 'x'}); "
+        "print(regions.plan_input('remove', op, Rect(0,0,99,99), Rect(0,0,99,99), Rect(10,10,5,5)).rect)"
+    )
     env = dict(os.environ, PYTHONPATH=str(REPO), PYENV_VERSION="2.7.18")
     done = subprocess.run(["python2.7", "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -86,12 +88,13 @@ def cloud_worker(monkeypatch, emulator, tmp_path):
 
 def test_run_job_sends_the_reference_layers_whole(cloud_worker):
     host = FakeHost()
-    values = values_for("customize", prompt="a mug on a beach", reference_layers="Mug, Sketch", variations=2,
-                        seed=3)
+    values = values_for("customize", prompt="a mug on a beach", reference_layers="Mug, Sketch", variations=2, seed=3)
     paste, folder = job_client.run_job("customize", values, host, str(REPO))
     try:
         assert [c for c in host.calls if c[0] in ("layer", "pixels", "selection")] == [
-            ("layer", "Mug"), ("layer", "Sketch")]
+            ("layer", "Mug"),
+            ("layer", "Sketch"),
+        ]
         assert paste.target == "new-image" and len(paste.layers) == 2
         assert json.loads(paste.layers[0].parasite)["parameters"]["reference_layers"] == ["Mug", "Sketch"]
     finally:
@@ -119,8 +122,7 @@ def test_run_job_with_a_wrong_reference_name_reads_nothing(monkeypatch):
     monkeypatch.setenv("IMAGEN_GIMP_PYTHON", sys.executable)
     host = FakeHost()
     with pytest.raises(errors.HostError, match="no layer called 'Mugg'"):
-        job_client.run_job("customize", values_for("customize", prompt="x", reference_layers="Mugg"), host,
-                       str(REPO))
+        job_client.run_job("customize", values_for("customize", prompt="x", reference_layers="Mugg"), host, str(REPO))
     assert not [c for c in host.calls if c[0] in ("layer", "pixels")]
 
 

@@ -28,12 +28,18 @@ def test_no_link_module_imports_a_host_module():
 
 
 def test_the_cli_and_the_worker_load_no_host_module():
-    code = ("import sys; import plugin.cli, plugin.link.worker, plugin.link.job_runner, plugin.link.warm_server, "
-            "plugin.link.cli_warm; print(sorted(m for m in sys.modules if m.startswith('plugin.hosts')))")
+    code = (
+        "import sys; import plugin.cli, plugin.link.worker, plugin.link.job_runner, plugin.link.warm_server, "
+        "plugin.link.cli_warm; print(sorted(m for m in sys.modules if m.startswith('plugin.hosts')))"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
-    loaded = subprocess.run([sys.executable, "-c", code.replace("m.startswith('plugin.hosts')",
-                                                                "m.startswith('plugin.link')")],
-                            cwd=REPO, capture_output=True, text=True, timeout=300)
+    loaded = subprocess.run(
+        [sys.executable, "-c", code.replace("m.startswith('plugin.hosts')", "m.startswith('plugin.link')")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert "plugin.link.warm_channel" in loaded.stdout  # the check above looked at a real import

@@ -49,8 +49,7 @@ def new_job() -> str:
 def start_plugin(job_tmp: Path) -> tuple[subprocess.Popen, Path]:
     """A plug-in process in the middle of a job: its folder exists and its lock is held."""
     code = PLUGIN_WITH_A_JOB.format(repo=str(REPO), tmp=str(job_tmp))
-    process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     folder = Path(process.stdout.readline().strip())
     assert (folder / jobfiles.INPUT_FILE).is_file() and (folder / jobfiles.LOCK_FILE).is_file()
     return process, folder
@@ -87,8 +86,12 @@ def test_the_next_job_removes_the_folder_of_a_killed_plugin(job_tmp):
     try:
         assert not left.exists()
         assert os.listdir(job_tmp) == [os.path.basename(folder)]
-        assert set(os.listdir(folder)) == {jobfiles.INPUT_FILE, jobfiles.JOB_FILE, jobfiles.LOCK_FILE,
-                                           jobfiles.SELECTION_FILE}
+        assert set(os.listdir(folder)) == {
+            jobfiles.INPUT_FILE,
+            jobfiles.JOB_FILE,
+            jobfiles.LOCK_FILE,
+            jobfiles.SELECTION_FILE,
+        }
     finally:
         jobs.remove_job(folder)
     assert list(job_tmp.iterdir()) == []

@@ -10,7 +10,7 @@ from plugin.geometry import Rect, expanded_canvas, fit_within
 def square_selection(height=40, width=50, box=(10, 12, 20, 25), value=255):
     selection = np.zeros((height, width), np.uint8)
     x, y, w, h = box
-    selection[y:y + h, x:x + w] = value
+    selection[y : y + h, x : x + w] = value
     return selection
 
 
@@ -112,7 +112,7 @@ def test_the_blend_weight_of_a_region_equals_the_whole_picture_s(tmp_path):
         region = _prepare_region(op, image, selection)
         whole = masks.weight_to_u8(masks.blend_weight(selection, 3, 7))
         roi = region.roi
-        assert np.array_equal(region.weight, whole[roi.y:roi.y + roi.height, roi.x:roi.x + roi.width])
+        assert np.array_equal(region.weight, whole[roi.y : roi.y + roi.height, roi.x : roi.x + roi.width])
         outside = whole.copy()
-        outside[roi.y:roi.y + roi.height, roi.x:roi.x + roi.width] = 0
+        outside[roi.y : roi.y + roi.height, roi.x : roi.x + roi.width] = 0
         assert not outside.any()  # nothing the blend reaches lies outside the region

@@ -90,10 +90,16 @@ def test_four_variations_wait_at_the_same_time_and_arrive_in_their_own_order():
     output, seen = run_releasing(backend, op, image, selection_for(image), [13, 11, 10, 12])
     assert backend.most == 4  # all four calls were out at once
     assert [layer.provenance["seed"] for layer in output.layers] == [13, 11, 10, 12]  # as they came back
-    assert seen == [layer.name for layer in output.layers] == ["Remove Object #1 (seed 13)",
-                                                               "Remove Object #2 (seed 11)",
-                                                               "Remove Object #3 (seed 10)",
-                                                               "Remove Object #4 (seed 12)"]
+    assert (
+        seen
+        == [layer.name for layer in output.layers]
+        == [
+            "Remove Object #1 (seed 13)",
+            "Remove Object #2 (seed 11)",
+            "Remove Object #3 (seed 10)",
+            "Remove Object #4 (seed 12)",
+        ]
+    )
     assert all(layer.provenance["tier"] == "Standard" for layer in output.layers)
 
 

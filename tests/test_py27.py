@@ -40,7 +40,12 @@ def test_adapter_stub_tests_pass_under_python_27():
 
 def test_the_same_suite_passes_under_python_3():
     """The 2.7 suite is plain unittest: it must hold under the venv's Python too (fake worker)."""
-    done = subprocess.run([sys.executable, "-B", str(REPO / "tests" / "py27" / "run.py")],
-                          capture_output=True, text=True, timeout=600, cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, "-B", str(REPO / "tests" / "py27" / "run.py")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+    )
     assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
     assert "failures=0 errors=0" in done.stdout

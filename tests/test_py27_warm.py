@@ -31,13 +31,18 @@ VENV_PYTHON = REPO / ".venv" / "bin" / "python"
 
 def debian11_python27() -> list[str]:
     """The command that runs Debian 11's python2.7 here, on this machine's files (its loader and libraries)."""
-    done = subprocess.run(["bash", str(REPO / "tests" / "py27_root.sh"), "build"], capture_output=True, text=True,
-                          timeout=1800)
+    done = subprocess.run(
+        ["bash", str(REPO / "tests" / "py27_root.sh"), "build"], capture_output=True, text=True, timeout=1800
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     root = done.stdout.strip().splitlines()[-1]
     libraries = ":".join(f"{root}{folder}" for folder in ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu"))
-    return [f"{root}/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", "--library-path", libraries,
-            f"{root}/usr/bin/python2.7"]
+    return [
+        f"{root}/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+        "--library-path",
+        libraries,
+        f"{root}/usr/bin/python2.7",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +62,14 @@ def gimp_session(tmp_path, python27):
     home.mkdir()
     runtime = Path(tempfile.mkdtemp(prefix="i27-", dir="/tmp"))  # short: a socket path holds ~100 bytes
     root_usr = str(Path(python27[-1]).parents[1])
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime), "LANG": "C.UTF-8",
-           "PYTHONHOME": root_usr, "PYTHONPATH": f"{REPO / 'tests' / 'gimpfu_stub'}:{REPO}"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "XDG_RUNTIME_DIR": str(runtime),
+        "LANG": "C.UTF-8",
+        "PYTHONHOME": root_usr,
+        "PYTHONPATH": f"{REPO / 'tests' / 'gimpfu_stub'}:{REPO}",
+    }
     session = {"env": env, "runtime": runtime, "python": python27, "home": home, "tmp": tmp_path, "n": 0}
     yield session
     for record in glob.glob(str(runtime / "imagen-gimp" / "w-*.pid")):
@@ -76,15 +87,25 @@ def _kill(pid) -> None:
 def call(session: dict) -> dict:
     session["n"] += 1
     out = session["tmp"] / f"call{session['n']}.json"
-    done = subprocess.run([*session["python"], "-B", str(CALL), str(out)], env=session["env"], capture_output=True,
-                          text=True, timeout=600, cwd=session["tmp"])
+    done = subprocess.run(
+        [*session["python"], "-B", str(CALL), str(out)],
+        env=session["env"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=session["tmp"],
+    )
     assert done.returncode == 0 and out.exists(), done.stderr[-3000:]
     report = json.loads(out.read_text())
     report["stderr"] = done.stderr
     assert report["python"].startswith("2.7."), report["python"]
     log = session["home"] / ".cache" / "imagen-gimp" / "last-error.log"
-    assert report["ok"], (report.get("messages"), report.get("traceback"), done.stderr[-2000:],
-                          log.read_text()[-3000:] if log.exists() else "")
+    assert report["ok"], (
+        report.get("messages"),
+        report.get("traceback"),
+        done.stderr[-2000:],
+        log.read_text()[-3000:] if log.exists() else "",
+    )
     return report
 
 
@@ -122,8 +143,9 @@ def test_remove_object_twice_then_after_the_worker_died(gimp_session):
     assert_removed(second)
     assert worker_pid(gimp_session) == pid and alive(pid)  # the same worker served the second call
     placed = [{k: v for k, v in layer.items() if k not in ("name", "changed_inside")} for layer in first["layers"]]
-    assert [{k: v for k, v in layer.items() if k not in ("name", "changed_inside")}
-            for layer in second["layers"]] == placed  # each call picks a new seed; the placement is the same
+    assert [
+        {k: v for k, v in layer.items() if k not in ("name", "changed_inside")} for layer in second["layers"]
+    ] == placed  # each call picks a new seed; the placement is the same
 
     os.kill(pid, signal.SIGKILL)
     deadline = time.time() + 10

@@ -19,10 +19,19 @@ from tests.conftest import photo
 from tests.gemini_support import box, gemini_backend, gemini_records
 
 
-def exchange(store: Store, parent: str = "", depth: int = 1, model: str = "gemini-3.1-flash-image",
-             size: int = 10) -> Exchange:
-    item = Exchange(new_id(), parent, depth, model, "standard", "insert", {"role": "user", "parts": [
-        {"text": "x" * size}]}, {"role": "model", "parts": [{"text": "ok"}]})
+def exchange(
+    store: Store, parent: str = "", depth: int = 1, model: str = "gemini-3.1-flash-image", size: int = 10
+) -> Exchange:
+    item = Exchange(
+        new_id(),
+        parent,
+        depth,
+        model,
+        "standard",
+        "insert",
+        {"role": "user", "parts": [{"text": "x" * size}]},
+        {"role": "model", "parts": [{"text": "ok"}]},
+    )
     store.save(item)
     return item
 
@@ -44,8 +53,15 @@ def test_the_store_links_exchanges_and_prunes_by_age_then_size(tmp_path):
 
 
 def recipe_of(item: Exchange, **extra) -> dict:
-    return {"action": "insert", "prompt": "a hat", "seed": 3, "model": item.model, "conversation": item.id,
-            "parameters": {"tier": "standard", "grow": 4, "feather": 8, "context": 64}, **extra}
+    return {
+        "action": "insert",
+        "prompt": "a hat",
+        "seed": 3,
+        "model": item.model,
+        "conversation": item.id,
+        "parameters": {"tier": "standard", "grow": 4, "feather": 8, "context": 64},
+        **extra,
+    }
 
 
 def test_the_plan_caps_the_depth_and_starts_afresh_on_another_model(tmp_path):
@@ -62,8 +78,9 @@ def test_the_plan_caps_the_depth_and_starts_afresh_on_another_model(tmp_path):
     assert other.followup.history == () and other.op.tier == "quality" and "new conversation" in other.notes[0]
     lost = plan_refine(recipe_of(chain[-1], conversation="ab" * 12), "bluer", store, max_follow_ups=5)
     assert lost.followup.history == () and "no longer in the store" in lost.notes[0]
-    new_picture = plan_refine({**recipe_of(chain[0]), "action": "generate", "parameters": {}}, "bluer", store, 5,
-                              afresh=True)
+    new_picture = plan_refine(
+        {**recipe_of(chain[0]), "action": "generate", "parameters": {}}, "bluer", store, 5, afresh=True
+    )
     assert isinstance(new_picture.op, ops.Edit) and new_picture.op.prompt == "bluer"
     with pytest.raises(RefineError, match="cannot be refined"):
         plan_refine({**recipe_of(chain[0]), "action": "upscale"}, "bluer", store, 5)
@@ -139,8 +156,10 @@ def test_the_cost_line_counts_the_history_billed_again():
     recipe = {"action": "insert", "model": "gemini-3.1-flash-image", "size": "1K", "turn": 1}
     first = follow_up_cost(recipe, {"variations": 1}, setup)
     # region + mask + the first answer: 3 pictures at 1120 input tokens, $0.50 per million
-    assert first == ("About $0.07: 1 image at 1K on gemini-3.1-flash-image, plus the conversation re-sent as "
-                     "input (3 pictures, about $0.0017), billed to project my-project.")
+    assert first == (
+        "About $0.07: 1 image at 1K on gemini-3.1-flash-image, plus the conversation re-sent as "
+        "input (3 pictures, about $0.0017), billed to project my-project."
+    )
     deeper = follow_up_cost({**recipe, "turn": 4}, {"variations": 2}, setup)
     assert "2 images" in deeper and "(6 pictures, about $0.0067)" in deeper and deeper.startswith("About $0.14")
     local = CloudSetup("auto", "p", "http://127.0.0.1:9", True, "", setup.catalogue)
@@ -157,18 +176,21 @@ def test_the_dialogs_cost_line_for_refine_and_run_again_reads_the_recipe():
     assert refine.startswith("About $0.14: 1 image at 2K on gemini-3-pro-image, plus the conversation re-sent")
     assert "(4 pictures, about $0.0045)" in refine
     assert run_cost("again", {"variations": 3}, setup, None, recipe) == (
-        "About $0.40: 3 images at 2K on gemini-3-pro-image.")
+        "About $0.40: 3 images at 2K on gemini-3-pro-image."
+    )
     assert "select a result layer" in run_cost("again", {}, setup, None, None)
     assert run_cost("again", {"variations": 1, "new-tier": "fast"}, setup, None, recipe) == (
-        "About $0.03: 1 image at 1K on gemini-3.1-flash-lite-image.")  # Fast makes 1K only
+        "About $0.03: 1 image at 1K on gemini-3.1-flash-lite-image."
+    )  # Fast makes 1K only
 
 
 def test_the_conversations_table_in_the_settings(tmp_path):
     from plugin.config import ConfigError, load_settings
 
     path = tmp_path / "config.toml"
-    path.write_text('[conversations]\nmax_follow_ups = 3\nmax_age_days = 7\nmax_megabytes = 50\n'
-                    f'folder = "{tmp_path / "store"}"\n')
+    path.write_text(
+        f'[conversations]\nmax_follow_ups = 3\nmax_age_days = 7\nmax_megabytes = 50\nfolder = "{tmp_path / "store"}"\n'
+    )
     settings = load_settings(path, environ={})
     store = Store.from_settings(settings, environ={})
     assert settings.conversations.max_follow_ups == 3

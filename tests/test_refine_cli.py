@@ -23,12 +23,21 @@ BOX = (150, 100, 260, 200)  # x0, y0, x1, y1 of the selection on cat.jpg (451 x 
 
 
 def run_cli(tmp_path, url, *args):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GOOGLE_", "IMAGEN_GIMP_", "CLOUDSDK_")) or k == "IMAGEN_GIMP_WORKER_OWNER"}
-    env.update(PYTHONPATH=ROOT, GOOGLE_CLOUD_PROJECT="fresh-project", IMAGEN_GIMP_ENDPOINT=url,
-               IMAGEN_GIMP_CONFIG=str(tmp_path / "no-settings.toml"), XDG_CACHE_HOME=str(tmp_path / "cache"))
-    return subprocess.run([sys.executable, "-m", "plugin", *args], capture_output=True, text=True, env=env,
-                          cwd=str(tmp_path), timeout=300)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GOOGLE_", "IMAGEN_GIMP_", "CLOUDSDK_")) or k == "IMAGEN_GIMP_WORKER_OWNER"
+    }
+    env.update(
+        PYTHONPATH=ROOT,
+        GOOGLE_CLOUD_PROJECT="fresh-project",
+        IMAGEN_GIMP_ENDPOINT=url,
+        IMAGEN_GIMP_CONFIG=str(tmp_path / "no-settings.toml"),
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "plugin", *args], capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=300
+    )
 
 
 def raw(data: str) -> bytes:
@@ -85,14 +94,27 @@ def test_inpaint_then_refine_twice_replays_the_conversation(emulator, tmp_path):
     selection = np.zeros((height, width), np.uint8)
     selection[y0:y1, x0:x1] = 255
     Image.fromarray(selection).save(tmp_path / "mask.png")
-    first = run_cli(tmp_path, emulator.url, "insert", str(DATA / "cat.jpg"), "--mask", "mask.png", "--prompt",
-                    "a red woollen hat", "-o", "hat.png", "--quiet")
+    first = run_cli(
+        tmp_path,
+        emulator.url,
+        "insert",
+        str(DATA / "cat.jpg"),
+        "--mask",
+        "mask.png",
+        "--prompt",
+        "a red woollen hat",
+        "-o",
+        "hat.png",
+        "--quiet",
+    )
     assert first.returncode == 0, first.stderr
-    second = run_cli(tmp_path, emulator.url, "refine", "hat.png", "--prompt", "make it dark blue", "-o",
-                     "blue.png", "--quiet")
+    second = run_cli(
+        tmp_path, emulator.url, "refine", "hat.png", "--prompt", "make it dark blue", "-o", "blue.png", "--quiet"
+    )
     assert second.returncode == 0, second.stderr
-    third = run_cli(tmp_path, emulator.url, "refine", "blue.png", "--prompt", "a little smaller", "-o",
-                    "smaller.png", "--quiet")
+    third = run_cli(
+        tmp_path, emulator.url, "refine", "blue.png", "--prompt", "a little smaller", "-o", "smaller.png", "--quiet"
+    )
     assert third.returncode == 0, third.stderr
 
     records = [r for r in emulator.requests if r.path.endswith(":generateContent")]
@@ -121,22 +143,28 @@ def test_inpaint_then_refine_twice_replays_the_conversation(emulator, tmp_path):
     for number, (name, record) in enumerate((("blue.png", records[1]), ("smaller.png", records[2])), start=2):
         refined = np.asarray(Image.open(tmp_path / name).convert("RGBA"))
         assert np.array_equal(refined[keep], original[keep])  # outside: the photo, bit for bit
-        inside = refined[y0 + 2:y1 - 2, x0 + 2:x1 - 2]
-        assert not np.array_equal(inside, previous[y0 + 2:y1 - 2, x0 + 2:x1 - 2])
+        inside = refined[y0 + 2 : y1 - 2, x0 + 2 : x1 - 2]
+        assert not np.array_equal(inside, previous[y0 + 2 : y1 - 2, x0 + 2 : x1 - 2])
         assert draft_share(refined) < 0.001
         final = final_of(record.reply)
-        scaled = np.asarray(Image.fromarray(sent_mask.astype(np.uint8) * 255).resize(
-            (final.shape[1], final.shape[0]), Image.Resampling.NEAREST)) > 0
+        scaled = (
+            np.asarray(
+                Image.fromarray(sent_mask.astype(np.uint8) * 255).resize(
+                    (final.shape[1], final.shape[0]), Image.Resampling.NEAREST
+                )
+            )
+            > 0
+        )
         rows, cols = np.flatnonzero(scaled.any(axis=1)), np.flatnonzero(scaled.any(axis=0))
         bbox = (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
         assert squares(final, bbox) == number  # the emulator answered turn 2, then turn 3
         # the refined picture inside the selection is the model's final picture there (colour-matched)
         grown = op.grow + op.feather
-        change = final[bbox[1]:bbox[3], bbox[0]:bbox[2]]
+        change = final[bbox[1] : bbox[3], bbox[0] : bbox[2]]
         size = (x1 - x0 + 2 * grown, y1 - y0 + 2 * grown)
         expected = np.asarray(Image.fromarray(change.astype(np.uint8)).resize(size, Image.Resampling.BILINEAR))
-        expected = expected[grown + 4:-grown - 4, grown + 4:-grown - 4].astype(np.float64).mean(axis=2)
-        got = refined[y0 + 4:y1 - 4, x0 + 4:x1 - 4, :3].astype(np.float64).mean(axis=2)
+        expected = expected[grown + 4 : -grown - 4, grown + 4 : -grown - 4].astype(np.float64).mean(axis=2)
+        got = refined[y0 + 4 : y1 - 4, x0 + 4 : x1 - 4, :3].astype(np.float64).mean(axis=2)
         assert correlation(got, expected) > 0.9
         previous = refined
     recipe = images.read_recipe(str(tmp_path / "smaller.png"))
@@ -150,8 +178,21 @@ def test_run_again_uses_the_original_and_the_recipe(emulator, tmp_path):
     selection = np.zeros((height, width), np.uint8)
     selection[60:140, 50:150] = 255
     Image.fromarray(selection).save(tmp_path / "mask.png")
-    done = run_cli(tmp_path, emulator.url, "insert", str(DATA / "coffee.jpg"), "--mask", "mask.png", "--prompt",
-                   "a silver spoon", "--seed", "7", "-o", "spoon.png", "--quiet")
+    done = run_cli(
+        tmp_path,
+        emulator.url,
+        "insert",
+        str(DATA / "coffee.jpg"),
+        "--mask",
+        "mask.png",
+        "--prompt",
+        "a silver spoon",
+        "--seed",
+        "7",
+        "-o",
+        "spoon.png",
+        "--quiet",
+    )
     assert done.returncode == 0, done.stderr
     again = run_cli(tmp_path, emulator.url, "refine", "spoon.png", "--again", "-o", "again.png", "--quiet")
     assert again.returncode == 0, again.stderr
@@ -160,8 +201,9 @@ def test_run_again_uses_the_original_and_the_recipe(emulator, tmp_path):
     assert repeat["generationConfig"]["seed"] == 7 == first["generationConfig"]["seed"]
     # the same request as the first: same pixels sent (the original photo, not the result), same words
     assert repeat["contents"] == first["contents"]
-    assert np.array_equal(np.asarray(Image.open(tmp_path / "again.png")), np.asarray(Image.open(
-        tmp_path / "spoon.png")))
+    assert np.array_equal(
+        np.asarray(Image.open(tmp_path / "again.png")), np.asarray(Image.open(tmp_path / "spoon.png"))
+    )
 
 
 def test_a_picture_without_a_recipe_is_one_line(emulator, tmp_path):

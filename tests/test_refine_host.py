@@ -46,7 +46,10 @@ def test_refine_result_continues_the_conversation_into_the_group(cloud_worker):
     refined = run("refine", host, prompt="make it dark blue")
     assert refined.target == "into-group" and len(refined.layers) == 1
     assert [c for c in host.calls if c[0] in ("recipe", "pixels", "mask", "selection")] == [
-        ("recipe",), ("pixels", (12, 2, 26, 26)), ("mask", (12, 2, 26, 26))]
+        ("recipe",),
+        ("pixels", (12, 2, 26, 26)),
+        ("mask", (12, 2, 26, 26)),
+    ]
     new = refined.layers[0]
     assert (new.x, new.y, new.width, new.height) == (layer.x, layer.y, layer.width, layer.height)
     assert new.mask_path and new.name.startswith("Refine Result: make it dark blue #1")
@@ -107,8 +110,12 @@ def test_run_again_restores_the_selection_from_the_results_mask_and_takes_the_ch
     recipe = json.loads(first.layers[0].parasite)
     region = Rect(*recipe["region"])
     host.recipe, host.mask = recipe, Rect(20, 10, 10, 10)
-    paste, folder = job_client.run_job("again", values_for("again", **{
-        "negative-prompt": "-", "new-seed": False, "grow": -1, "feather": -1}), host, str(REPO))
+    paste, folder = job_client.run_job(
+        "again",
+        values_for("again", **{"negative-prompt": "-", "new-seed": False, "grow": -1, "feather": -1}),
+        host,
+        str(REPO),
+    )
     try:
         restored = paste.selection
         assert paste.target == "layers" and restored is not None

@@ -18,14 +18,16 @@ REPO = Path(__file__).resolve().parents[1]
 
 # -- region of interest ---------------------------------------------------------------------------
 
+
 def remove_op(**kw) -> dict:
     return host_op.build_operation("remove", values_for("remove", **kw))
 
 
 def test_masked_actions_read_only_the_selection_plus_bleed_and_context():
     layer = Rect(0, 0, 6000, 4000)
-    plan = regions.plan_input("remove", remove_op(grow=4, feather=8, context=64), layer, layer,
-                             Rect(1000, 1000, 1000, 1000))
+    plan = regions.plan_input(
+        "remove", remove_op(grow=4, feather=8, context=64), layer, layer, Rect(1000, 1000, 1000, 1000)
+    )
     assert plan.rect == Rect(1000 - 76, 1000 - 76, 1000 + 152, 1000 + 152)
     assert plan.read_selection and not plan.transparent_outside
 
@@ -33,8 +35,7 @@ def test_masked_actions_read_only_the_selection_plus_bleed_and_context():
 def test_roi_is_clipped_to_an_offset_layer_partly_off_canvas():
     canvas = Rect(0, 0, 600, 400)
     layer = Rect(-120, 200, 451, 300)  # sticks out left and bottom
-    plan = regions.plan_input("remove", remove_op(grow=0, feather=0, context=100), layer, canvas,
-                             Rect(0, 250, 50, 50))
+    plan = regions.plan_input("remove", remove_op(grow=0, feather=0, context=100), layer, canvas, Rect(0, 250, 50, 50))
     assert plan.rect == Rect(-100, 200, 250, 200)  # reaches off canvas on the layer, never past it
 
 
@@ -43,8 +44,7 @@ def test_masked_actions_without_a_usable_selection_explain_what_to_do():
     with pytest.raises(errors.HostError, match="needs a selection"):
         regions.plan_input("remove", remove_op(), layer, layer, None)
     with pytest.raises(errors.HostError, match="does not touch the active layer"):
-        regions.plan_input("insert", remove_op(), Rect(200, 200, 10, 10), Rect(0, 0, 300, 300),
-                          Rect(0, 0, 5, 5))
+        regions.plan_input("insert", remove_op(), Rect(200, 200, 10, 10), Rect(0, 0, 300, 300), Rect(0, 0, 5, 5))
 
 
 def test_other_actions_read_what_they_need():
@@ -71,13 +71,11 @@ LAYERS = ["Background", "Mug photo", "Sketch", "Copy, 2", "Group", "Inside group
 
 
 def test_references_are_the_typed_names_else_the_selected_layers():
-    assert job_client.reference_names("subject", "Sketch, Mug photo", ["Background"], LAYERS) == [
-        "Sketch", "Mug photo"]
+    assert job_client.reference_names("subject", "Sketch, Mug photo", ["Background"], LAYERS) == ["Sketch", "Mug photo"]
     assert job_client.reference_names("subject", "", ["Background", "Sketch"], LAYERS) == ["Background", "Sketch"]
     assert job_client.reference_names("scribble", "  ", ["Sketch"], LAYERS) == ["Sketch"]
     assert job_client.reference_names("style", "Copy, 2", [], LAYERS) == ["Copy, 2"]  # a name with a comma
-    assert job_client.reference_names("subject", "Sketch,Copy, 2 , Group", [], LAYERS) == [
-        "Sketch", "Copy, 2", "Group"]
+    assert job_client.reference_names("subject", "Sketch,Copy, 2 , Group", [], LAYERS) == ["Sketch", "Copy, 2", "Group"]
     assert job_client.reference_names("subject", "Inside group", [], LAYERS) == ["Inside group"]
 
 

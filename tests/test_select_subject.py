@@ -21,11 +21,17 @@ DATA = ROOT / "tests" / "data"
 
 
 def cli(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), IMAGEN_GIMP_CONFIG=os.devnull + ".toml", IMAGEN_GIMP_WARM="0",
-               **(env_extra or {}))
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        IMAGEN_GIMP_CONFIG=os.devnull + ".toml",
+        IMAGEN_GIMP_WARM="0",
+        **(env_extra or {}),
+    )
     env.pop("GOOGLE_CLOUD_PROJECT", None)
-    return subprocess.run([sys.executable, "-m", "plugin", *args], capture_output=True, text=True, env=env,
-                          cwd=str(ROOT), timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "plugin", *args], capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=300
+    )
 
 
 def test_the_action_table_entry():
@@ -51,8 +57,7 @@ def test_cli_with_a_selection_finds_the_subject_of_its_box_only(tmp_path):
     box[300:512, 260:512] = 255  # around the helmet
     Image.fromarray(box).save(tmp_path / "box.png")
     out = tmp_path / "helmet.png"
-    done = cli("subject", str(DATA / "astronaut.jpg"), "--mask", str(tmp_path / "box.png"), "-o", str(out),
-               "--quiet")
+    done = cli("subject", str(DATA / "astronaut.jpg"), "--mask", str(tmp_path / "box.png"), "-o", str(out), "--quiet")
     assert done.returncode == 0, done.stderr
     m = np.asarray(Image.open(out))
     assert m[box == 0].max() == 0
@@ -70,9 +75,23 @@ def test_cli_without_the_model_says_so_and_still_selects(tmp_path):
 def test_paste_plan_targets_the_selection(tmp_path):
     grey = bytes(v for i in range(4 * 3) for v in (i * 20, i * 20, i * 20, 255))
     (tmp_path / "layer-0.rgba").write_bytes(grey)
-    result = {"group": "Select Subject", "texts": [], "notes": [], "layers": [
-        {"name": "Select Subject #1", "pixels": "layer-0.rgba", "mask": None, "x": 0, "y": 0, "width": 4,
-         "height": 3, "provenance": {}}]}
+    result = {
+        "group": "Select Subject",
+        "texts": [],
+        "notes": [],
+        "layers": [
+            {
+                "name": "Select Subject #1",
+                "pixels": "layer-0.rgba",
+                "mask": None,
+                "x": 0,
+                "y": 0,
+                "width": 4,
+                "height": 3,
+                "provenance": {},
+            }
+        ],
+    }
     jobfiles.write_json(str(tmp_path / "result.json"), result)
     where = regions.placement("subject", regions.InputPlan(Rect(10, 20, 4, 3), True, False, False))
     plan = paste_plan.plan_paste("subject", {}, str(tmp_path), result, where)

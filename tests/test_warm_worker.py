@@ -25,8 +25,11 @@ from plugin.link import jobfiles, warm_channel, warm_client, worker_client
 from tests.conftest import ellipse_mask, photo
 
 REPO = str(Path(__file__).resolve().parents[1])
-PYTHON = os.path.join(REPO, ".venv", "bin", "python") if os.path.exists(
-    os.path.join(REPO, ".venv", "bin", "python")) else sys.executable
+PYTHON = (
+    os.path.join(REPO, ".venv", "bin", "python")
+    if os.path.exists(os.path.join(REPO, ".venv", "bin", "python"))
+    else sys.executable
+)
 
 
 def went_cold(*_args):
@@ -106,8 +109,15 @@ def remove_job(operation=None):
     image = photo("cat")
     height, width = image.shape[:2]
     selection = ellipse_mask(height, width, 190, 120, 30, 25)
-    jobfiles.write_job(folder, operation or {"action": "remove", "seed": 5, "backend": "local"}, width, height,
-                       (0, 0), image.tobytes(), selection.tobytes())
+    jobfiles.write_job(
+        folder,
+        operation or {"action": "remove", "seed": 5, "backend": "local"},
+        width,
+        height,
+        (0, 0),
+        image.tobytes(),
+        selection.tobytes(),
+    )
     return folder
 
 
@@ -115,8 +125,9 @@ def call(env, folder=None, on_progress=None, cold=went_cold):
     folder = folder or remove_job()
     notes: list[str] = []
     command = worker_client.command_override(PYTHON, folder, env)
-    outcome = warm_client.run_worker(PYTHON, REPO, folder, on_progress, command,
-                                     cold=cold, note=notes.append, environ=env)
+    outcome = warm_client.run_worker(
+        PYTHON, REPO, folder, on_progress, command, cold=cold, note=notes.append, environ=env
+    )
     return outcome, folder, notes
 
 
@@ -154,8 +165,10 @@ def test_each_call_gets_its_own_environment(owner, tmp_path):
     assert outcome.returncode == jobfiles.EXIT_USER and "unknown_key" in outcome.error
     outcome, _, _ = call(env, remove_job(insert))  # no settings, no project: the cloud is named
     assert outcome.returncode == jobfiles.EXIT_USER and "GOOGLE_CLOUD_PROJECT" in outcome.error
-    outcome, folder, _ = call(dict(env, GOOGLE_CLOUD_PROJECT="p", IMAGEN_GIMP_ENDPOINT="http://127.0.0.1:9"),
-                              remove_job(dict(insert, backend="gemini")))
+    outcome, folder, _ = call(
+        dict(env, GOOGLE_CLOUD_PROJECT="p", IMAGEN_GIMP_ENDPOINT="http://127.0.0.1:9"),
+        remove_job(dict(insert, backend="gemini")),
+    )
     assert outcome.returncode == jobfiles.EXIT_USER and "127.0.0.1:9" in outcome.error + outcome.log
     assert server_pid(env) == pid
 
@@ -199,8 +212,11 @@ def test_a_killed_client_ends_its_job_at_once(owner):
         call(env)
         pid = server_pid(env)
         folder = remove_job({"action": "remove", "seed": 5, "backend": "gemini"})
-        client = subprocess.Popen([sys.executable, "-c", CLIENT.format(repo=REPO, python=PYTHON), folder],
-                                  env=dict(os.environ, TEST_ENV=json.dumps(env)), stdout=subprocess.PIPE)
+        client = subprocess.Popen(
+            [sys.executable, "-c", CLIENT.format(repo=REPO, python=PYTHON), folder],
+            env=dict(os.environ, TEST_ENV=json.dumps(env)),
+            stdout=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 60
         while not server.generate_bodies() and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -296,9 +312,25 @@ def test_a_worker_started_from_the_old_layout_exits_as_stale(owner, tmp_path):
     env = environment(owner, IMAGEN_GIMP_WORKER_WARMUP="0")
     link = warm_client.Link(PYTHON, str(repo), warm_client.job_environment(env, str(repo)))
     warm_channel.secure_folder(link.paths.folder)
-    subprocess.run([PYTHON, "-m", "plugin.warm_server", link.paths.folder, link.paths.key, str(link.owner),
-                    link.owner_start, str(repo)], cwd=repo, env=link.env, stdin=subprocess.DEVNULL,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=True)
+    subprocess.run(
+        [
+            PYTHON,
+            "-m",
+            "plugin.warm_server",
+            link.paths.folder,
+            link.paths.key,
+            str(link.owner),
+            link.owner_start,
+            str(repo),
+        ],
+        cwd=repo,
+        env=link.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=60,
+        check=True,
+    )
     deadline = time.monotonic() + 60
     while not os.path.exists(link.paths.socket) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -308,9 +340,16 @@ def test_a_worker_started_from_the_old_layout_exits_as_stale(owner, tmp_path):
 
     notes: list[str] = []
     folder = remove_job()
-    outcome = warm_client.run_worker(PYTHON, str(repo), folder, None,
-                                     worker_client.command_override(PYTHON, folder, env),
-                                     cold=went_cold, note=notes.append, environ=env)
+    outcome = warm_client.run_worker(
+        PYTHON,
+        str(repo),
+        folder,
+        None,
+        worker_client.command_override(PYTHON, folder, env),
+        cold=went_cold,
+        note=notes.append,
+        environ=env,
+    )
     assert outcome.returncode == 0 and not outcome.error and not notes
     assert wait_gone(old_pid, 10)
     new_pid = int(warm_channel.read_record(link.paths.pid).get("pid") or 0)
@@ -392,9 +431,29 @@ def test_the_command_line_starts_a_worker_and_its_next_call_uses_it(owner, tmp_p
     env = environment(owner, TMPDIR=str(jobs_dir), IMAGEN_GIMP_KEEP_JOBS="1", PYTHONPATH=REPO)
 
     def cli(output, **extra):
-        done = subprocess.run([PYTHON, "-m", "plugin", "remove", "cat.png", "--mask", "mask.png", "-o", output,
-                               "--backend", "local", "--seed", "7", "--quiet"], cwd=tmp_path,
-                              env=dict(env, **extra), capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [
+                PYTHON,
+                "-m",
+                "plugin",
+                "remove",
+                "cat.png",
+                "--mask",
+                "mask.png",
+                "-o",
+                output,
+                "--backend",
+                "local",
+                "--seed",
+                "7",
+                "--quiet",
+            ],
+            cwd=tmp_path,
+            env=dict(env, **extra),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert done.returncode == 0, done.stderr
         return np.asarray(Image.open(tmp_path / output))
 

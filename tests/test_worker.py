@@ -17,8 +17,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def run_worker(folder):
     env = dict(os.environ, IMAGEN_GIMP_CONFIG=os.path.join(folder, "none.toml"), PYTHONPATH=ROOT)
     env.pop("GOOGLE_CLOUD_PROJECT", None)
-    done = subprocess.run([sys.executable, "-m", "plugin.link.worker", folder], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "plugin.link.worker", folder],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
     messages = [jobfiles.parse_message(line) for line in done.stdout.splitlines()]
     return done.returncode, messages, done.stderr
 
@@ -46,7 +52,7 @@ def test_worker_runs_a_removal_and_reports_progress(tmp_path):
     pixels, mask = jobfiles.read_layer_pixels(str(tmp_path), first)
     rgba = np.frombuffer(pixels, np.uint8).reshape(first["height"], first["width"], 4)
     layer_mask = np.frombuffer(mask, np.uint8).reshape(first["height"], first["width"])
-    original = image[first["y"]:first["y"] + first["height"], first["x"]:first["x"] + first["width"]]
+    original = image[first["y"] : first["y"] + first["height"], first["x"] : first["x"] + first["width"]]
     keep = layer_mask == 0
     assert keep.any() and np.array_equal(rgba[keep], original[keep])
     assert not np.array_equal(rgba[layer_mask == 255], original[layer_mask == 255])
@@ -71,8 +77,15 @@ def test_worker_explains_what_needs_the_cloud(tmp_path):
 def test_worker_empty_selection_message(tmp_path):
     image = photo("cat")
     height, width = image.shape[:2]
-    jobfiles.write_job(str(tmp_path), {"action": "remove", "backend": "local"}, width, height, (0, 0),
-                       image.tobytes(), bytes(width * height))
+    jobfiles.write_job(
+        str(tmp_path),
+        {"action": "remove", "backend": "local"},
+        width,
+        height,
+        (0, 0),
+        image.tobytes(),
+        bytes(width * height),
+    )
     code, messages, _ = run_worker(str(tmp_path))
     assert code == 2 and "selection is empty" in messages[-1]["error"]
 
@@ -89,8 +102,9 @@ def test_worker_full_selection_is_the_users_mistake_not_a_crash(tmp_path):
     image = photo("cat")
     height, width = image.shape[:2]
     full = np.full((height, width), 255, np.uint8)
-    jobfiles.write_job(str(tmp_path), {"action": "remove", "backend": "local"}, width, height, (0, 0),
-                       image.tobytes(), full.tobytes())
+    jobfiles.write_job(
+        str(tmp_path), {"action": "remove", "backend": "local"}, width, height, (0, 0), image.tobytes(), full.tobytes()
+    )
     code, messages, stderr = run_worker(str(tmp_path))
     errors = [m for m in messages if "error" in m]
     assert code == jobfiles.EXIT_USER and len(errors) == 1 and "Traceback" not in stderr
@@ -101,8 +115,15 @@ def test_worker_tells_a_bug_from_a_mistake(tmp_path):
     """A selection of another size than the pixels can only come from a host bug: exit 1, not 2."""
     image = photo("cat")
     height, width = image.shape[:2]
-    jobfiles.write_job(str(tmp_path), {"action": "remove", "backend": "local"}, width, height, (0, 0),
-                       image.tobytes(), np.zeros((height, width), np.uint8).tobytes())
+    jobfiles.write_job(
+        str(tmp_path),
+        {"action": "remove", "backend": "local"},
+        width,
+        height,
+        (0, 0),
+        image.tobytes(),
+        np.zeros((height, width), np.uint8).tobytes(),
+    )
     with open(os.path.join(str(tmp_path), jobfiles.SELECTION_FILE), "wb") as handle:
         handle.write(b"\xff" * 10)  # truncated: the host wrote a wrong selection
     code, messages, stderr = run_worker(str(tmp_path))
@@ -117,8 +138,15 @@ def test_an_os_error_inside_the_job_is_a_bug_not_the_users_fault(tmp_path, monke
     height, width = image.shape[:2]
     selection = np.zeros((height, width), np.uint8)
     selection[10:30, 10:30] = 255
-    jobfiles.write_job(str(tmp_path), {"action": "remove", "backend": "local"}, width, height, (0, 0),
-                       image.tobytes(), selection.tobytes())
+    jobfiles.write_job(
+        str(tmp_path),
+        {"action": "remove", "backend": "local"},
+        width,
+        height,
+        (0, 0),
+        image.tobytes(),
+        selection.tobytes(),
+    )
 
     def broken(*args, **kwargs):
         raise OSError(5, "Input/output error")

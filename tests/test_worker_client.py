@@ -41,8 +41,9 @@ def run_fake(tmp_path: Path, prompt: str, on_progress=None) -> worker_client.Wor
     script.write_text(FAKE)
     folder = jobs.make_job({"action": "remove", "prompt": prompt}, 2, 2, (0, 0), b"\0" * 16, b"\xff" * 4)
     try:
-        return worker_client.run_worker(sys.executable, str(REPO), folder, on_progress,
-                                 command=[sys.executable, str(script), folder])
+        return worker_client.run_worker(
+            sys.executable, str(REPO), folder, on_progress, command=[sys.executable, str(script), folder]
+        )
     finally:
         jobs.remove_job(folder)
         assert not os.path.exists(folder)
@@ -111,7 +112,11 @@ def test_repo_root_follows_the_plugin_symlink(tmp_path):
 def test_command_override_for_fault_injection():
     assert worker_client.command_override("py", "/j", environ={}) is None
     assert worker_client.command_override("py", "/j", environ={"IMAGEN_GIMP_WORKER_MODULE": "x.y"}) == [
-        "py", "-m", "x.y", "/j"]
+        "py",
+        "-m",
+        "x.y",
+        "/j",
+    ]
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux only")

@@ -28,9 +28,15 @@ def opening_values(recipe: dict | None) -> dict:
     result's tier and model; new seeds ("more like this": the line shows the recipe's seed to go back to)."""
     recipe = recipe or {}
     parameters = _parameters(recipe)
-    values = {"prompt": str(recipe.get("prompt") or ""), "negative-prompt": str(parameters.get("negative_prompt")
-                                                                                 or ""),
-              "grow": AS_RESULT, "feather": AS_RESULT, "new-tier": "recipe", "new-model": "", "new-seed": True}
+    values = {
+        "prompt": str(recipe.get("prompt") or ""),
+        "negative-prompt": str(parameters.get("negative_prompt") or ""),
+        "grow": AS_RESULT,
+        "feather": AS_RESULT,
+        "new-tier": "recipe",
+        "new-model": "",
+        "new-seed": True,
+    }
     if has_edge(recipe):
         values["grow"], values["feather"] = int(parameters["grow"]), int(parameters["feather"])
     variations = parameters.get("variations")
@@ -57,8 +63,11 @@ def summary(recipe: dict | None, values: dict, catalogue=None) -> str:
     if action is None:
         return "Select a result layer an Imagen action made: Run Again runs its recipe."
     words = [action.title]
-    if recipe.get("backend") == "local" and not values.get("new-model") and values.get("new-tier") in (
-            None, "", "recipe"):
+    if (
+        recipe.get("backend") == "local"
+        and not values.get("new-model")
+        and values.get("new-tier") in (None, "", "recipe")
+    ):
         words[0] += " on this computer (offline engine)"
     else:
         model = model_for(recipe, values, catalogue)

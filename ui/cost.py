@@ -51,12 +51,20 @@ def cloud_setup(environ: dict | None = None) -> CloudSetup:
         return CloudSetup("auto", "", "", False, str(config.config_path()))
     adc = config.adc_file(environ)
     credentials = bool(settings.endpoint or settings.credentials_file or (adc is not None and adc.is_file()))
-    return CloudSetup(settings.backend, settings.project, settings.endpoint, credentials, "", catalogue,
-                      settings.gemini.max_image_size)
+    return CloudSetup(
+        settings.backend,
+        settings.project,
+        settings.endpoint,
+        credentials,
+        "",
+        catalogue,
+        settings.gemini.max_image_size,
+    )
 
 
-def run_cost(action: str, values: dict, setup: CloudSetup | None, area: tuple[int, int] | None = None,
-             recipe: dict | None = None) -> str:
+def run_cost(
+    action: str, values: dict, setup: CloudSetup | None, area: tuple[int, int] | None = None, recipe: dict | None = None
+) -> str:
     """One line: where pressing OK runs `action`, and what Google bills for it.
 
     values: the dialog's values (backend, tier, max-size, model, variations, mode, factor, aspect ratio
@@ -75,22 +83,25 @@ def run_cost(action: str, values: dict, setup: CloudSetup | None, area: tuple[in
     if choice != "auto":
         return _capitalised(_cost_on(choice, action, values, setup, area))
     if setup is None:
-        return "Automatic: " + ("runs offline on this computer when Vertex AI is not set up."
-                                if _offline(action, values) else "runs on Vertex AI when it is set up.")
+        return "Automatic: " + (
+            "runs offline on this computer when Vertex AI is not set up."
+            if _offline(action, values)
+            else "runs on Vertex AI when it is set up."
+        )
     if setup.backend not in ("auto", ""):
-        return f"Automatic ({setup.backend} in the settings): " + _cost_on(setup.backend, action, values, setup,
-                                                                           area)
+        return f"Automatic ({setup.backend} in the settings): " + _cost_on(setup.backend, action, values, setup, area)
     if setup.project and setup.credentials:
         return "Automatic: " + _cost_on("gemini", action, values, setup, area)
     if _offline(action, values):
-        return ("Automatic: Vertex AI is not set up, so this runs offline on this computer: no charge."
-                + _slow_model(action, values, area))
-    return ("Automatic: Vertex AI is not set up, and the local engine cannot do this; run Filters > Imagen > "
-            "Check Setup.")
+        return "Automatic: Vertex AI is not set up, so this runs offline on this computer: no charge." + _slow_model(
+            action, values, area
+        )
+    return (
+        "Automatic: Vertex AI is not set up, and the local engine cannot do this; run Filters > Imagen > Check Setup."
+    )
 
 
-def _cost_on(backend: str, action: str, values: dict, setup: CloudSetup | None,
-             area: tuple[int, int] | None) -> str:
+def _cost_on(backend: str, action: str, values: dict, setup: CloudSetup | None, area: tuple[int, int] | None) -> str:
     if backend not in ("local", "gemini", "imagen"):
         return f"there is no backend called '{backend}'; the run would stop."
     if backend == "local" and not _offline(action, values):
@@ -104,11 +115,16 @@ def _cost_on(backend: str, action: str, values: dict, setup: CloudSetup | None,
         return f"goes to the emulator at {_host(setup.endpoint)}, not to Google: no charge."
     if setup is not None and not setup.credentials:
         return "Vertex AI is not set up (no credentials found): the run would stop; run Filters > Imagen > Check Setup."
-    project = f"project {setup.project}" if setup is not None and setup.project else (
-        "the project your credentials name" if setup is not None else "your Google Cloud project")
+    project = (
+        f"project {setup.project}"
+        if setup is not None and setup.project
+        else ("the project your credentials name" if setup is not None else "your Google Cloud project")
+    )
     if backend == "imagen":
-        return (f"Imagen (legacy) bills each image to {project}, but Google shut Imagen down in 2026: the run "
-                "stops unless your project keeps an Imagen endpoint.")
+        return (
+            f"Imagen (legacy) bills each image to {project}, but Google shut Imagen down in 2026: the run "
+            "stops unless your project keeps an Imagen endpoint."
+        )
     return _gemini_cost(action, values, setup, area) + f", billed to {project}."
 
 
@@ -142,8 +158,10 @@ def _gemini_cost(action: str, values: dict, setup: CloudSetup | None, area: tupl
         else:
             size, price = framing.estimate(model, area[0], area[1], cap, factor)
             if not size:
-                return (f"x{factor} of this area is more than {model.id} can answer with: the run would stop; "
-                        "choose the local engine for the offline upscale")
+                return (
+                    f"x{factor} of this area is more than {model.id} can answer with: the run would stop; "
+                    "choose the local engine for the offline upscale"
+                )
     pictures = "1 image" if count == 1 else f"{count} images"
     at = f" at {size}" if size else ""
     if price is None:
@@ -162,8 +180,10 @@ def _slow_model(action: str, values: dict, area: tuple[int, int] | None) -> str:
     if action != "upscale" or str(_choice(action, "offline-model", values)) != "realesrgan":
         return ""
     if area is None:
-        return (f" Real-ESRGAN takes about {round(upscale_cost.SECONDS_PER_MP / 600)} min per 0.1 MP of the area; "
-                f"areas up to {upscale_cost.MAX_PIXELS / 1e6:.2f} MP.")
+        return (
+            f" Real-ESRGAN takes about {round(upscale_cost.SECONDS_PER_MP / 600)} min per 0.1 MP of the area; "
+            f"areas up to {upscale_cost.MAX_PIXELS / 1e6:.2f} MP."
+        )
     said = upscale_cost.describe(area[0], area[1])
     return " " + (said if upscale_cost.refusal(area[0], area[1]) else said + ".")
 
@@ -190,8 +210,9 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def area_of(action: str, values: dict, canvas: tuple[int, int] | None, layer: object, selection: object
-            ) -> tuple[int, int] | None:
+def area_of(
+    action: str, values: dict, canvas: tuple[int, int] | None, layer: object, selection: object
+) -> tuple[int, int] | None:
     """The (width, height) the action will send, from the image's geometry (geometry.Rect values or None):
     the same plan the host reads by (regions.plan_input), outpaint's grown canvas, else None."""
     if canvas is None or layer is None:
@@ -206,8 +227,7 @@ def area_of(action: str, values: dict, canvas: tuple[int, int] | None, layer: ob
     if plan.rect is None:
         return None
     if actions.BY_NAME[action].result == "canvas":
-        return (canvas[0] + operation["left"] + operation["right"], canvas[1] + operation["top"]
-                + operation["bottom"])
+        return (canvas[0] + operation["left"] + operation["right"], canvas[1] + operation["top"] + operation["bottom"])
     return plan.rect.width, plan.rect.height
 
 
@@ -240,7 +260,8 @@ def follow_up_cost(recipe: dict, values: dict, setup: CloudSetup | None) -> str:
     resent = model.input_price * pictures * count if model.input_price is not None else None
     made = f"{count} image" + ("s" if count > 1 else "") + f" at {size} on {model.id}"
     again = f"the conversation re-sent as input ({pictures} pictures" + (
-        f", about ${resent:.4f})" if resent is not None else ")")
+        f", about ${resent:.4f})" if resent is not None else ")"
+    )
     if price is None:
         return f"Gemini bills {made}, plus {again}."
     total = price * count + (resent or 0.0)
@@ -251,8 +272,11 @@ def follow_up_cost(recipe: dict, values: dict, setup: CloudSetup | None) -> str:
 def again_cost(recipe: dict, values: dict, setup: CloudSetup | None) -> str:
     """Run Again's line: the recipe's pictures again, on the recipe's backend and model."""
     if not recipe.get("action") or recipe.get("backend") == "local":
-        return "Runs the result's recipe again" + (": offline on this computer, no charge." if recipe.get(
-            "backend") == "local" else " (select a result layer an Imagen action made).")
+        return "Runs the result's recipe again" + (
+            ": offline on this computer, no charge."
+            if recipe.get("backend") == "local"
+            else " (select a result layer an Imagen action made)."
+        )
     if setup is not None and setup.endpoint.startswith("http://"):
         return f"Goes to the emulator at {_host(setup.endpoint)}, not to Google: no charge."
     catalogue = setup.catalogue if setup is not None else None

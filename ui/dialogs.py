@@ -27,31 +27,58 @@ RUN_FIELDS = ("variations", "seed", "backend", "tier", "max-size", "model", "new
 SIZE_FIELDS = ("expand-mode", "aspect-ratio", "anchor", "left", "top", "right", "bottom")
 REFERENCE_FIELDS = ("reference-layers", "kind", "description", "subject-type", "compute-control")
 SCENE_FIELDS = ("context", "shadow")  # Harmonize (the only action with a shadow): no selection, a scene
-FRAMES = (("reference-frame", REFERENCE_FIELDS, "References (empty names = the selected layers)"),
-          ("size-frame", SIZE_FIELDS, "New canvas size"),
-          ("scene-frame", SCENE_FIELDS, "Scene around the object"),
-          ("mask-frame", MASK_FIELDS, "Selection edge and context"),
-          ("run-frame", RUN_FIELDS, "Variations, model and cost"))
+FRAMES = (
+    ("reference-frame", REFERENCE_FIELDS, "References (empty names = the selected layers)"),
+    ("size-frame", SIZE_FIELDS, "New canvas size"),
+    ("scene-frame", SCENE_FIELDS, "Scene around the object"),
+    ("mask-frame", MASK_FIELDS, "Selection edge and context"),
+    ("run-frame", RUN_FIELDS, "Variations, model and cost"),
+)
 SENSITIVE_IF = (  # field, the choice it depends on, the nicks that make it matter
-    ("left", "expand-mode", ("margins",)), ("top", "expand-mode", ("margins",)),
-    ("right", "expand-mode", ("margins",)), ("bottom", "expand-mode", ("margins",)),
-    ("aspect-ratio", "expand-mode", ("aspect",)), ("anchor", "expand-mode", ("aspect",)),
-    ("color", "mode", ("color",)), ("blur-radius", "mode", ("blur",)), ("image-path", "mode", ("image",)),
+    ("left", "expand-mode", ("margins",)),
+    ("top", "expand-mode", ("margins",)),
+    ("right", "expand-mode", ("margins",)),
+    ("bottom", "expand-mode", ("margins",)),
+    ("aspect-ratio", "expand-mode", ("aspect",)),
+    ("anchor", "expand-mode", ("aspect",)),
+    ("color", "mode", ("color",)),
+    ("blur-radius", "mode", ("blur",)),
+    ("image-path", "mode", ("image",)),
     ("prompt", "mode", ("prompt",)),
-    ("description", "kind", ("subject", "style")), ("subject-type", "kind", ("subject",)),
+    ("description", "kind", ("subject", "style")),
+    ("subject-type", "kind", ("subject",)),
     ("compute-control", "kind", ("scribble", "canny")),
 )
 
 
-COST_FIELDS = ("variations", "backend", "mode", "tier", "max-size", "model", "factor", "aspect-ratio", "grow",
-               "feather", "context", "expand-mode", "left", "top", "right", "bottom", "anchor", "shadow",
-               "new-tier")
+COST_FIELDS = (
+    "variations",
+    "backend",
+    "mode",
+    "tier",
+    "max-size",
+    "model",
+    "factor",
+    "aspect-ratio",
+    "grow",
+    "feather",
+    "context",
+    "expand-mode",
+    "left",
+    "top",
+    "right",
+    "bottom",
+    "anchor",
+    "shadow",
+    "new-tier",
+)
 """The values the cost line depends on (mode: Replace Background's; only 'prompt' needs a model; the
 rest decide the tier and the size of what is sent)."""
 
 
-def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: procedures.Procedure,
-               image: Gimp.Image | None = None) -> bool:
+def run_dialog(
+    procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: procedures.Procedure, image: Gimp.Image | None = None
+) -> bool:
     """Show the dialog; True when the user pressed OK (the config then holds the values)."""
     GimpUi.init("imagen-gimp")
     recipe = _recipe(image)
@@ -74,9 +101,13 @@ def prefill_again(config: Gimp.ProcedureConfig, spec: procedures.Procedure, reci
             config.set_property(name, value)
 
 
-def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: procedures.Procedure,
-                 geometry: tuple | None = None, recipe: dict | None = None
-                 ) -> tuple[GimpUi.ProcedureDialog, CostLine | None]:
+def build_dialog(
+    procedure: Gimp.Procedure,
+    config: Gimp.ProcedureConfig,
+    spec: procedures.Procedure,
+    geometry: tuple | None = None,
+    recipe: dict | None = None,
+) -> tuple[GimpUi.ProcedureDialog, CostLine | None]:
     """The filled dialog, not shown yet, and its cost line (close() it before destroying the dialog)."""
     title = spec.title
     gimp3_arguments.prepare_config(config, spec)
@@ -125,8 +156,7 @@ def build_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, spec: 
     return dialog, cost
 
 
-def _text_box(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig,
-              param: params.Param) -> Gtk.Frame:
+def _text_box(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, param: params.Param) -> Gtk.Frame:
     """A multi-line box for a text argument, in a frame headed by its label (NAME-frame).
 
     Made here rather than by dialog.get_widget(name, Gtk.TextView): GIMP gives that text view no
@@ -149,6 +179,7 @@ def _text_box(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig,
 
 def _sensitive_if_in(widget: Gtk.Widget, config: Gimp.ProcedureConfig, choice: str, nicks: tuple) -> None:
     """What dialog.set_sensitive_if_in does, for a widget GIMP did not make (a text box)."""
+
     def update(*_args) -> None:
         widget.set_sensitive(config.get_property(choice) in nicks)
 
@@ -165,8 +196,15 @@ class CostLine:
     (canvas size, layer Rect, selection Rect or None) of the image, for the size tier of the estimate.
     """
 
-    def __init__(self, config: Gimp.ProcedureConfig, spec: procedures.Procedure, names: list[str],
-                 setup: costs.CloudSetup | None, geometry: tuple | None = None, recipe: dict | None = None):
+    def __init__(
+        self,
+        config: Gimp.ProcedureConfig,
+        spec: procedures.Procedure,
+        names: list[str],
+        setup: costs.CloudSetup | None,
+        geometry: tuple | None = None,
+        recipe: dict | None = None,
+    ):
         self.config = config
         self.recipe = recipe  # Refine Result / Run Again: the result layer's
         self.action = spec.action
@@ -198,8 +236,9 @@ class AgainLine:
 
     FIELDS = ("new-tier", "new-model", "new-seed", "variations", "grow", "feather")
 
-    def __init__(self, config: Gimp.ProcedureConfig, names: list[str], recipe: dict | None,
-                 setup: costs.CloudSetup | None):
+    def __init__(
+        self, config: Gimp.ProcedureConfig, names: list[str], recipe: dict | None, setup: costs.CloudSetup | None
+    ):
         self.config, self.recipe = config, recipe
         self.catalogue = setup.catalogue if setup is not None else None
         self.fields = [name for name in self.FIELDS if name in names]
@@ -249,8 +288,11 @@ def _geometry(image: Gimp.Image | None) -> tuple | None:
     _ok, off_x, off_y = layer.get_offsets()
     _ok, non_empty, x1, y1, x2, y2 = Gimp.Selection.bounds(image)
     selection = Rect(x1, y1, x2 - x1, y2 - y1) if non_empty else None
-    return ((image.get_width(), image.get_height()), Rect(off_x, off_y, layer.get_width(), layer.get_height()),
-            selection)
+    return (
+        (image.get_width(), image.get_height()),
+        Rect(off_x, off_y, layer.get_width(), layer.get_height()),
+        selection,
+    )
 
 
 def _recipe(image: Gimp.Image | None) -> dict | None:

@@ -13,9 +13,11 @@ gi.require_version("GimpUi", "3.0")
 gi.require_version("Gtk", "3.0")
 from gi.repository import GimpUi, GLib, Gtk, Pango  # noqa: E402
 
-MARKS = {"OK": '<span foreground="#3fa34d" weight="bold">OK</span>',  # words, not symbols: every font has them
-         "PROBLEM": '<span foreground="#e8a317" weight="bold">Problem</span>',
-         "skipped": '<span foreground="#999999">skipped</span>'}
+MARKS = {
+    "OK": '<span foreground="#3fa34d" weight="bold">OK</span>',  # words, not symbols: every font has them
+    "PROBLEM": '<span foreground="#e8a317" weight="bold">Problem</span>',
+    "skipped": '<span foreground="#999999">skipped</span>',
+}
 
 
 def rows(text: str) -> list[tuple[str, str, str, str]]:
@@ -62,8 +64,9 @@ def show(text: str, passed: bool) -> None:
         if fix:
             words += f"\n<b>Fix:</b> {GLib.markup_escape_text(fix)}"
         grid.attach(_label(words, 72), 2, index, 1, 1)
-    scroller = Gtk.ScrolledWindow(hscrollbar_policy=Gtk.PolicyType.NEVER, propagate_natural_height=True,
-                                  max_content_height=640)
+    scroller = Gtk.ScrolledWindow(
+        hscrollbar_policy=Gtk.PolicyType.NEVER, propagate_natural_height=True, max_content_height=640
+    )
     scroller.add(grid)
     dialog.get_content_area().pack_start(scroller, True, True, 0)
     dialog.show_all()

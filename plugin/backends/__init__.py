@@ -30,8 +30,10 @@ def _why_not_cloud(settings: Settings) -> str:
 
     problems = setup_problems(settings)
     if settings.project and not problems:  # a file was found but google.auth could not use it
-        problems = ["credentials: the Application Default Credentials found cannot be used; run `gcloud auth "
-                    "application-default login` again"]
+        problems = [
+            "credentials: the Application Default Credentials found cannot be used; run `gcloud auth "
+            "application-default login` again"
+        ]
     return "; ".join(problems) or "no Google Cloud project set (GOOGLE_CLOUD_PROJECT)"
 
 

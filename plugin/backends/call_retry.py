@@ -18,8 +18,15 @@ from plugin.backends.base import Cancelled
 T = TypeVar("T")
 
 
-def retrying(attempt: Callable[[float], T], *, timeout: float, backoff: Any, stop: threading.Event,
-             max_retries: int, predicate: Callable[[BaseException], bool]) -> tuple[Callable[[], T], dict]:
+def retrying(
+    attempt: Callable[[float], T],
+    *,
+    timeout: float,
+    backoff: Any,
+    stop: threading.Event,
+    max_retries: int,
+    predicate: Callable[[BaseException], bool],
+) -> tuple[Callable[[], T], dict]:
     """A nullary function running `attempt(remaining_seconds)` under Retry, and its retry counter.
 
     `backoff` has initial/maximum/multiplier (vertex.Backoff). The counter dict is read by the waiting
@@ -43,6 +50,12 @@ def retrying(attempt: Callable[[float], T], *, timeout: float, backoff: Any, sto
             raise TimeoutError("overall deadline")
         return attempt(remaining)
 
-    retry = Retry(predicate=predicate, initial=backoff.initial, maximum=backoff.maximum,
-                  multiplier=backoff.multiplier, timeout=timeout, on_error=on_error)
+    retry = Retry(
+        predicate=predicate,
+        initial=backoff.initial,
+        maximum=backoff.maximum,
+        multiplier=backoff.multiplier,
+        timeout=timeout,
+        on_error=on_error,
+    )
     return retry(once), retries

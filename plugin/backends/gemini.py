@@ -41,15 +41,25 @@ from plugin.ops import Operation
 
 ACTIONS = GEMINI_ACTIONS
 
+
 class GeminiBackend(CloudBackend):
     name = "gemini"
 
-    def __init__(self, settings: Settings, *, credentials: Any = None, backoff: Backoff | None = None,
-                 cancel_event: threading.Event | None = None, transport: VertexTransport | None = None,
-                 chosen_by_auto: bool = False, memory: ModelMemory | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        credentials: Any = None,
+        backoff: Backoff | None = None,
+        cancel_event: threading.Event | None = None,
+        transport: VertexTransport | None = None,
+        chosen_by_auto: bool = False,
+        memory: ModelMemory | None = None,
+    ):
         self.settings = settings
-        self.transport = transport or VertexTransport(settings, credentials=credentials, backoff=backoff,
-                                                      cancel_event=cancel_event)
+        self.transport = transport or VertexTransport(
+            settings, credentials=credentials, backoff=backoff, cancel_event=cancel_event
+        )
         self.catalogue = settings.load_catalogue()
         self.chosen_by_auto = chosen_by_auto
         self._memory = memory
@@ -62,8 +72,13 @@ class GeminiBackend(CloudBackend):
     def capabilities(self) -> Capabilities:
         # Full resolution in: the request builder frames the region for the model and resizes once.
         tier = self.catalogue.tier("image", "standard")
-        return Capabilities(actions=ACTIONS, needs_network=True, model=tier.model,
-                            parallel=self.settings.gemini.max_parallel, conversations=True)
+        return Capabilities(
+            actions=ACTIONS,
+            needs_network=True,
+            model=tier.model,
+            parallel=self.settings.gemini.max_parallel,
+            conversations=True,
+        )
 
     def check_supported(self, op: Operation) -> None:
         if op.action not in ACTIONS:
@@ -85,9 +100,17 @@ class GeminiBackend(CloudBackend):
             if continued or not (self.chosen_by_auto and replacement and replacement != choice.model.id):
                 raise
             self.memory().remember(choice.model.id, replacement)
-            again = self._choice(op, replacement, choice.role, choice.tier, replaced=choice.model.id,
-                                 notes=(f"{choice.model.id} answered that it is not available (404), so "
-                                        f"{replacement} made this instead; Automatic will use it from now on.",))
+            again = self._choice(
+                op,
+                replacement,
+                choice.role,
+                choice.tier,
+                replaced=choice.model.id,
+                notes=(
+                    f"{choice.model.id} answered that it is not available (404), so "
+                    f"{replacement} made this instead; Automatic will use it from now on.",
+                ),
+            )
             return self._send(build_call(request, again, self.settings), progress, request)
 
     # --- which model ---------------------------------------------------------------------------
@@ -111,29 +134,51 @@ class GeminiBackend(CloudBackend):
                 why = "answered 404 before" if remembered else known.lifecycle()
                 notes = (f"{model_id} is not available ({why}); {successor} made this instead.",)
                 replaced, model_id = model_id, successor
-        return self._choice(op, model_id, role, op.tier, replaced=replaced, notes=notes,
-                            thinking=tier.thinking if model_id == tier.model else "")
+        return self._choice(
+            op,
+            model_id,
+            role,
+            op.tier,
+            replaced=replaced,
+            notes=notes,
+            thinking=tier.thinking if model_id == tier.model else "",
+        )
 
-    def _choice(self, op: Operation, model_id: str, role: str, tier: str, replaced: str = "",
-                notes: tuple[str, ...] = (), thinking: str = "") -> Choice:
+    def _choice(
+        self,
+        op: Operation,
+        model_id: str,
+        role: str,
+        tier: str,
+        replaced: str = "",
+        notes: tuple[str, ...] = (),
+        thinking: str = "",
+    ) -> Choice:
         kind = "text" if op.action == "describe" else "image"
         model = self.catalogue.get(model_id, kind)
         if model.family == IMAGEN:
             successor = self.catalogue.replacement_for(model_id) or self.catalogue.tier(kind, "standard").model
-            raise UnsupportedOperation(f"{model_id} is an Imagen model, which Google shut down ({model.lifecycle()}"
-                                       f"); the gemini backend uses Gemini models such as {successor}. Clear the "
-                                       "Model field or choose Imagen (legacy).")
+            raise UnsupportedOperation(
+                f"{model_id} is an Imagen model, which Google shut down ({model.lifecycle()}"
+                f"); the gemini backend uses Gemini models such as {successor}. Clear the "
+                "Model field or choose Imagen (legacy)."
+            )
         if kind == "image" and not model.makes_images:
-            raise UnsupportedOperation(f"{model_id} answers with text only and cannot make pictures; choose a "
-                                       f"tier instead (Standard is {self.catalogue.tier('image', 'standard').model}).")
+            raise UnsupportedOperation(
+                f"{model_id} answers with text only and cannot make pictures; choose a "
+                f"tier instead (Standard is {self.catalogue.tier('image', 'standard').model})."
+            )
         if kind == "text" and model.makes_images:
-            raise UnsupportedOperation(f"{model_id} makes pictures; Describe needs a text model such as "
-                                       f"{self.catalogue.tier('text', 'standard').model}.")
+            raise UnsupportedOperation(
+                f"{model_id} makes pictures; Describe needs a text model such as "
+                f"{self.catalogue.tier('text', 'standard').model}."
+            )
         level = thinking if thinking in model.thinking else ""
         location, note = self.transport.location_for(model.locations, model_id)
         if not model.known:
-            note = (note + " " if note else "") + (f"{model_id} is not in the catalogue; its limits were assumed "
-                                                   "from a similar model.")
+            note = (note + " " if note else "") + (
+                f"{model_id} is not in the catalogue; its limits were assumed from a similar model."
+            )
         return Choice(model, role, tier, level, location, notes + ((note,) if note else ()), replaced)
 
     def memory(self) -> ModelMemory:
@@ -154,17 +199,21 @@ class GeminiBackend(CloudBackend):
     def _send(self, call: GeminiCall, progress: Progress, request: EditRequest) -> BackendResult:
         choice = call.choice
         model = choice.model
-        context = self.transport.context(model.id, choice.role, choice.location,
-                                         replacement=self.catalogue.replacement_for(model.id)
-                                         or self._tier_default(choice))
+        context = self.transport.context(
+            model.id,
+            choice.role,
+            choice.location,
+            replacement=self.catalogue.replacement_for(model.id) or self._tier_default(choice),
+        )
         progress(0.02, f"sending to {model.id}")
         client = self._client(choice.location, context)
 
         def attempt(remaining: float) -> Any:
             from google.genai import types
 
-            config = call.config.model_copy(update={"http_options": types.HttpOptions(
-                timeout=max(1000, int(remaining * 1000)))})
+            config = call.config.model_copy(
+                update={"http_options": types.HttpOptions(timeout=max(1000, int(remaining * 1000)))}
+            )
             return client.models.generate_content(model=model.id, contents=call.contents(), config=config)
 
         try:
@@ -224,6 +273,7 @@ class GeminiBackend(CloudBackend):
                 options = types.HttpOptions(api_version="v1")
                 if self.settings.endpoint:
                     options = types.HttpOptions(api_version="v1", base_url=self.settings.endpoint.rstrip("/") + "/")
-                self._clients[location] = genai.Client(vertexai=True, project=project, location=location,
-                                                       credentials=credentials, http_options=options)
+                self._clients[location] = genai.Client(
+                    vertexai=True, project=project, location=location, credentials=credentials, http_options=options
+                )
             return self._clients[location]

@@ -15,8 +15,9 @@ from plugin import actions
 from plugin.backends.base import BackendError, EditRequest
 from plugin.conversations import Exchange, Store, new_id
 
-REFINABLE = frozenset(a.name for a in actions.ACTIONS
-                      if "gemini" in a.served and a.result in ("layers", "new-image-or-layers"))
+REFINABLE = frozenset(
+    a.name for a in actions.ACTIONS if "gemini" in a.served and a.result in ("layers", "new-image-or-layers")
+)
 """Actions whose results can be refined: Gemini makes a picture over a region or anew, pasted as layers
 (upscale and describe answer once; an expansion's refinement would need the canvas grown again)."""
 SIGNATURE_WORDS = ("thought_signature", "thoughtsignature", "thought signature")
@@ -52,10 +53,17 @@ def keep(store: Store, request: EditRequest, call, response, tier: str) -> Excha
     followup = request.followup
     user = types.Content(role="user", parts=list(call.parts))
     continued = followup is not None and bool(followup.history)
-    exchange = Exchange(id=new_id(), parent=followup.parent if continued else "",
-                        depth=followup.depth + 1 if continued else 1, model=call.model, tier=tier,
-                        action=op.action, user=dumped(user), answer=dumped(answer),
-                        instruction=followup.instruction if followup is not None else "")
+    exchange = Exchange(
+        id=new_id(),
+        parent=followup.parent if continued else "",
+        depth=followup.depth + 1 if continued else 1,
+        model=call.model,
+        tier=tier,
+        action=op.action,
+        user=dumped(user),
+        answer=dumped(answer),
+        instruction=followup.instruction if followup is not None else "",
+    )
     if answer.role != "model":
         exchange.answer["role"] = "model"
     store.save(exchange)
@@ -67,6 +75,8 @@ def refused(exc: BackendError, model: str) -> BackendError:
     lowered = str(exc).lower()
     if not any(word in lowered for word in SIGNATURE_WORDS):
         return exc
-    return HistoryRefused(f"{model} refused this conversation's history ({exc}). The conversation cannot be "
-                          "continued; start afresh from the current pixels (Refine Result with 'Start afresh', "
-                          "or imagen-gimp refine PREVIOUS --afresh --prompt ...).")
+    return HistoryRefused(
+        f"{model} refused this conversation's history ({exc}). The conversation cannot be "
+        "continued; start afresh from the current pixels (Refine Result with 'Start afresh', "
+        "or imagen-gimp refine PREVIOUS --afresh --prompt ...)."
+    )

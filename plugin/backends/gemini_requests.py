@@ -24,8 +24,12 @@ from plugin.ops import Background, Customize, Describe, Generate, Harmonize, Ope
 
 DESCRIBE_SIDE = 2048  # Describe sends the picture at most this large: the model reads ~1 MP anyway
 REFERENCE_SIDE = 2048  # the same for reference layers
-SAFETY_CATEGORIES = ("HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_DANGEROUS_CONTENT", "HARM_CATEGORY_HARASSMENT",
-                     "HARM_CATEGORY_SEXUALLY_EXPLICIT")
+SAFETY_CATEGORIES = (
+    "HARM_CATEGORY_HATE_SPEECH",
+    "HARM_CATEGORY_DANGEROUS_CONTENT",
+    "HARM_CATEGORY_HARASSMENT",
+    "HARM_CATEGORY_SEXUALLY_EXPLICIT",
+)
 PEOPLE = {"allow_none": "ALLOW_NONE", "allow_adult": "ALLOW_ADULT", "allow_all": "ALLOW_ALL"}
 PROMINENT = {"allow": "ALLOW_PROMINENT_PEOPLE", "block": "BLOCK_PROMINENT_PEOPLE"}
 MASKED = ("insert", "remove", "outpaint")
@@ -76,6 +80,7 @@ class GeminiCall:
 
 # --- pictures on the wire --------------------------------------------------------------------------
 
+
 def encoded(rgb: np.ndarray, limit: int, what: str) -> tuple[bytes, str]:
     """PNG, or JPEG at falling quality when PNG passes the model's inline limit; BackendError past it."""
     buffer = io.BytesIO()
@@ -88,8 +93,10 @@ def encoded(rgb: np.ndarray, limit: int, what: str) -> tuple[bytes, str]:
             Image.fromarray(np.ascontiguousarray(rgb)).save(buffer, format="JPEG", quality=quality)
             if buffer.tell() <= limit:
                 return buffer.getvalue(), "image/jpeg"
-    raise BackendError(f"The {what} is {buffer.tell() / 2**20:.1f} MB encoded; the model takes at most "
-                       f"{limit / 2**20:.0f} MB per picture. Select a smaller area or set a lower Max size.")
+    raise BackendError(
+        f"The {what} is {buffer.tell() / 2**20:.1f} MB encoded; the model takes at most "
+        f"{limit / 2**20:.0f} MB per picture. Select a smaller area or set a lower Max size."
+    )
 
 
 def image_part(pixels: np.ndarray, model: Model, what: str = "picture"):
@@ -126,8 +133,9 @@ def fit_side(pixels: np.ndarray, side: int) -> np.ndarray:
     return scaled_once(pixels, (max(1, round(width * scale)), max(1, round(height * scale))))
 
 
-def framed(pixels: np.ndarray, frame: framing.Frame, nearest: bool = False, pad: str = "symmetric",
-           fill: int = 0) -> np.ndarray:
+def framed(
+    pixels: np.ndarray, frame: framing.Frame, nearest: bool = False, pad: str = "symmetric", fill: int = 0
+) -> np.ndarray:
     """The region padded to the frame's shape (mirrored, or `fill` for masks and the object alone), then
     resized once if needed."""
     x, y, w, h = frame.box
@@ -139,6 +147,7 @@ def framed(pixels: np.ndarray, frame: framing.Frame, nearest: bool = False, pad:
 
 
 # --- the config ----------------------------------------------------------------------------------
+
 
 def config(op: Operation, choice: Choice, settings: Settings, frame: framing.Frame | None = None):
     """GenerateContentConfig: modalities, seed, imageConfig for the frame, thinking, people, safety."""
@@ -154,26 +163,31 @@ def config(op: Operation, choice: Choice, settings: Settings, frame: framing.Fra
             person_generation=PEOPLE[options.person_generation],
             prominent_people=PROMINENT.get(options.prominent_people),
             output_mime_type=options.output_mime_type,
-            output_compression_quality=(options.compression_quality
-                                        if options.output_mime_type == "image/jpeg" else None))
+            output_compression_quality=(
+                options.compression_quality if options.output_mime_type == "image/jpeg" else None
+            ),
+        )
     threshold = options.safety_setting.upper()
     return types.GenerateContentConfig(
         response_modalities=["TEXT", "IMAGE"] if model.makes_images else ["TEXT"],
         seed=op.seed,
         image_config=image_config,
         thinking_config=types.ThinkingConfig(thinking_level=choice.thinking) if choice.thinking else None,
-        safety_settings=[types.SafetySetting(category=c, threshold=threshold) for c in SAFETY_CATEGORIES])
+        safety_settings=[types.SafetySetting(category=c, threshold=threshold) for c in SAFETY_CATEGORIES],
+    )
 
 
 # --- per action ----------------------------------------------------------------------------------
+
 
 def build_call(request: EditRequest, choice: Choice, settings: Settings) -> GeminiCall:
     """The call for one request; raises UnsupportedOperation with advice when the model cannot do it."""
     op = request.op
     model = choice.model
     if model.known and model.actions and op.action not in model.actions:
-        raise UnsupportedOperation(f"{model.id} cannot do '{op.title}'; choose another tier (Quality or "
-                                   "Standard) or another model.")
+        raise UnsupportedOperation(
+            f"{model.id} cannot do '{op.title}'; choose another tier (Quality or Standard) or another model."
+        )
     if isinstance(op, Describe):
         return _describe(request, choice, settings)
     if isinstance(op, (Generate, Customize)):
@@ -213,13 +227,17 @@ def _harmonize(request: EditRequest, choice: Choice, settings: Settings) -> Gemi
     cap = settings.gemini.max_image_size if op.max_size == "auto" else op.max_size
     frame = framing.frame_region(model, width, height, cap)
     alone = framed(request.references[0], frame, pad="constant", fill=GREY)  # one object, on grey all round
-    parts = [image_part(alone, model, "object"),
-             image_part(framed(scene, frame), model, "scene"),
-             text_part(instruction(op))]
+    parts = [
+        image_part(alone, model, "object"),
+        image_part(framed(scene, frame), model, "scene"),
+        text_part(instruction(op)),
+    ]
     notes = []
     if frame.enlarged:
-        notes.append(f"The area is larger than {model.id}'s largest answer ({frame.output[0]}x{frame.output[1]} at "
-                     f"{frame.size or '1K'}); the harmonized object was enlarged to fit and may look softer.")
+        notes.append(
+            f"The area is larger than {model.id}'s largest answer ({frame.output[0]}x{frame.output[1]} at "
+            f"{frame.size or '1K'}); the harmonized object was enlarged to fit and may look softer."
+        )
     return GeminiCall(choice, parts, config(op, choice, settings, frame), frame=frame, notes=notes)
 
 
@@ -228,8 +246,9 @@ def _new_picture(request: EditRequest, choice: Choice, settings: Settings) -> Ge
     model = choice.model
     ratio = op.aspect_ratio
     if model.aspect_ratios and ratio not in model.aspect_ratios:
-        raise UnsupportedOperation(f"{model.id} cannot make {ratio} pictures; choose one of "
-                                   f"{', '.join(model.aspect_ratios)}, or another tier.")
+        raise UnsupportedOperation(
+            f"{model.id} cannot make {ratio} pictures; choose one of {', '.join(model.aspect_ratios)}, or another tier."
+        )
     frame = framing.frame_new(model, ratio, op.max_size)
     parts = []
     notes: list[str] = []
@@ -238,12 +257,15 @@ def _new_picture(request: EditRequest, choice: Choice, settings: Settings) -> Ge
         if not references:
             raise UnsupportedOperation(f"{op.title} needs a reference picture (a layer, or --reference FILE)")
         if len(references) > model.max_images:
-            raise UnsupportedOperation(f"{model.id} takes at most {model.max_images} pictures; choose fewer "
-                                       "reference layers.")
+            raise UnsupportedOperation(
+                f"{model.id} takes at most {model.max_images} pictures; choose fewer reference layers."
+            )
         parts += [image_part(ref, model, "reference layer") for ref in references]
         if op.compute_control and op.kind in ("scribble", "canny"):
-            notes.append(f"The {'edges' if op.kind == 'canny' else 'sketch'} were drawn from the reference "
-                         "photo on this computer, then sent.")
+            notes.append(
+                f"The {'edges' if op.kind == 'canny' else 'sketch'} were drawn from the reference "
+                "photo on this computer, then sent."
+            )
     parts.append(text_part(instruction(op)))
     return GeminiCall(choice, parts, config(op, choice, settings, frame), frame=None, notes=notes)
 
@@ -259,8 +281,10 @@ def _region(request: EditRequest, choice: Choice, settings: Settings) -> GeminiC
     try:
         frame = framing.frame_region(model, width, height, cap, factor)
     except framing.FramingError as exc:
-        raise UnsupportedOperation(f"{exc}. Choose Backend: Local engine for the offline upscale (no invented "
-                                   "detail, any size), a lower factor, or a smaller selection.") from None
+        raise UnsupportedOperation(
+            f"{exc}. Choose Backend: Local engine for the offline upscale (no invented "
+            "detail, any size), a lower factor, or a smaller selection."
+        ) from None
     parts = [image_part(framed(image, frame), model)]
     mask = request.mask
     subject = None
@@ -284,19 +308,30 @@ def _region(request: EditRequest, choice: Choice, settings: Settings) -> GeminiC
     elif isinstance(op, Upscale):
         keep_alpha = None if (image[..., 3] == 255).all() else scaled_once(image[..., 3], frame.result)
     if len(parts) > model.max_images:
-        raise UnsupportedOperation(f"{model.id} takes {model.max_images} picture(s); this action sends "
-                                   f"{len(parts)}. Choose another tier.")
+        raise UnsupportedOperation(
+            f"{model.id} takes {model.max_images} picture(s); this action sends {len(parts)}. Choose another tier."
+        )
     parts.append(text_part(instruction(op)))
     notes = []
     if request.mask is None and isinstance(op, Background):
         notes.append("No selection: the subject was found by the local engine and kept unchanged.")
     if frame.enlarged and not isinstance(op, Upscale):
-        notes.append(f"The area is larger than {model.id}'s largest answer ({frame.output[0]}x{frame.output[1]}"
-                     f" at {frame.size or '1K'}); the change was enlarged to fit and may look softer.")
+        notes.append(
+            f"The area is larger than {model.id}'s largest answer ({frame.output[0]}x{frame.output[1]}"
+            f" at {frame.size or '1K'}); the change was enlarged to fit and may look softer."
+        )
     label = "generative" if isinstance(op, Upscale) else ""
-    return GeminiCall(choice, parts, config(op, choice, settings, frame), frame=frame, keep_alpha=keep_alpha,
-                      subject=subject, original=image if subject is not None else None, label=label,
-                      notes=notes)
+    return GeminiCall(
+        choice,
+        parts,
+        config(op, choice, settings, frame),
+        frame=frame,
+        keep_alpha=keep_alpha,
+        subject=subject,
+        original=image if subject is not None else None,
+        label=label,
+        notes=notes,
+    )
 
 
 def _describe(request: EditRequest, choice: Choice, settings: Settings) -> GeminiCall:

@@ -21,10 +21,14 @@ from plugin.compose import blend
 WHY = {
     "SAFETY": ("its safety filter blocked the answer", True),
     "IMAGE_SAFETY": ("its safety filter for pictures blocked the result", True),
-    "PROHIBITED_CONTENT": ("the request touches content Google prohibits (this cannot be changed in the "
-                           "settings)", False),
-    "IMAGE_PROHIBITED_CONTENT": ("the picture would show content Google prohibits (this cannot be changed in "
-                                 "the settings)", False),
+    "PROHIBITED_CONTENT": (
+        "the request touches content Google prohibits (this cannot be changed in the settings)",
+        False,
+    ),
+    "IMAGE_PROHIBITED_CONTENT": (
+        "the picture would show content Google prohibits (this cannot be changed in the settings)",
+        False,
+    ),
     "BLOCKLIST": ("the prompt contains a blocked term", False),
     "SPII": ("the answer would contain sensitive personal information", False),
     "RECITATION": ("the answer resembled existing, possibly copyrighted material too closely", False),
@@ -59,7 +63,7 @@ def read_response(call: GeminiCall, response: object) -> BackendResult:
         finish = _name(candidate.finish_reason) or finish
         said = getattr(candidate, "finish_message", "") or said
         content = candidate.content
-        for part in (content.parts if content is not None and content.parts else []):
+        for part in content.parts if content is not None and content.parts else []:
             if part.thought:  # drafts and the model's planning: never results
                 continue
             data = part.inline_data
@@ -90,14 +94,20 @@ def _message(model: str, finish: str, said: str, texts: list[str], result: str) 
     why, fixable = WHY.get(finish, ("", False))
     words = " ".join(texts)[:300]
     if not why and words:
-        return (f"{model} answered in words instead of a picture: \"{words}\". Try again, or describe the change "
-                "more concretely (what should appear, where).")
+        return (
+            f'{model} answered in words instead of a picture: "{words}". Try again, or describe the change '
+            "more concretely (what should appear, where)."
+        )
     if not why:
         why = f"it sent no {what}" + (f" (finishReason {finish})" if finish and finish != "STOP" else "")
-    quoted = f" It said: \"{said or words}\"." if (said or words) else ""
+    quoted = f' It said: "{said or words}".' if (said or words) else ""
     code = f" [{finish}]" if finish in WHY else ""
-    advice = ("Rephrase the prompt or pick another area; if your project allows it, lower safety_setting in the "
-              "[gemini] settings." if fixable else "Rephrase the prompt, try again, or use another picture.")
+    advice = (
+        "Rephrase the prompt or pick another area; if your project allows it, lower safety_setting in the "
+        "[gemini] settings."
+        if fixable
+        else "Rephrase the prompt, try again, or use another picture."
+    )
     return f"{model} made no {what}: {why}{code}.{quoted} {advice}"
 
 
@@ -121,7 +131,7 @@ def fit(image: np.ndarray, call: GeminiCall) -> np.ndarray:
     full = (int(round(frame.padded[0] * scale_x)), int(round(frame.padded[1] * scale_y)))
     image = scaled_once(image, full)
     left, top = int(round(x * scale_x)), int(round(y * scale_y))
-    image = np.array(image[top:top + frame.result[1], left:left + frame.result[0]])
+    image = np.array(image[top : top + frame.result[1], left : left + frame.result[0]])
     if image.shape[:2] != (frame.result[1], frame.result[0]):  # rounding at the edge: at most a pixel
         image = np.array(scaled_once(image, frame.result))
     if call.keep_alpha is not None:

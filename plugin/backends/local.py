@@ -65,19 +65,24 @@ class LocalBackend(Backend):
         else:  # remove
             pictures = [self._fill(image, request.mask, seed, progress)]
         uses_seed = not isinstance(op, (Upscale, Background, Subject))  # deterministic: no seed to show
-        return BackendResult(images=pictures, model="local-engine", seeds=[op.seed if uses_seed else None],
-                             notes=notes)
+        return BackendResult(images=pictures, model="local-engine", seeds=[op.seed if uses_seed else None], notes=notes)
 
     def check_supported(self, op: Operation) -> None:
         reason = actions.BY_NAME[op.action].offline_missing
         if isinstance(op, Background) and op.mode == "prompt":
             reason = "painting a new background from a prompt"
         if reason:
-            hint = (f"Vertex AI is not set up: {self.why_not_cloud}. Filters > Imagen > Check Setup (imagen-gimp "
-                    "doctor) shows every step." if self.why_not_cloud else CLOUD_HINT)
+            hint = (
+                f"Vertex AI is not set up: {self.why_not_cloud}. Filters > Imagen > Check Setup (imagen-gimp "
+                "doctor) shows every step."
+                if self.why_not_cloud
+                else CLOUD_HINT
+            )
             if isinstance(op, Harmonize):  # README, Harmonize: the fallback that was measured and left out
-                hint = ("Harmonize needs Google's image models on Vertex AI: a colour match from the surroundings "
-                        "alone was measured and makes an object unlike its scene worse. " + hint)
+                hint = (
+                    "Harmonize needs Google's image models on Vertex AI: a colour match from the surroundings "
+                    "alone was measured and makes an object unlike its scene worse. " + hint
+                )
             raise UnsupportedOperation(f"The local engine works offline and cannot do {reason} ({op.title}). {hint}")
 
     @staticmethod
@@ -96,7 +101,7 @@ class LocalBackend(Backend):
 
             left, top, right, bottom = margins
             h, w = hole.shape
-            inner = image[top:h - bottom, left:w - right, :3]
+            inner = image[top : h - bottom, left : w - right, :3]
             filled = extend_canvas(inner, margins, seed=seed, progress=progress)
         else:
             from plugin.engine.patch_fill import NothingToSampleFrom
@@ -107,7 +112,8 @@ class LocalBackend(Backend):
                 raise BackendError(
                     "The selection, grown by Grow and feathered by Feather, covers (almost) the whole area, so "
                     "there is nothing left to copy the fill from. Select less, lower Grow and Feather, or raise "
-                    "the Context margin.") from None
+                    "the Context margin."
+                ) from None
         alpha = np.where(hole | ~opaque, 255, image[..., 3]).astype(np.uint8)
         return np.dstack([filled, alpha])
 
@@ -120,8 +126,9 @@ class LocalBackend(Backend):
         alpha, note = _subject(image, request.mask, progress)
         progress(0.8, "composing the background")
         backdrop = request.references[0] if request.references else None
-        return replace_background(image, alpha, op.mode, color=op.color, blur_radius=op.blur_radius,
-                                  backdrop=backdrop), note
+        return replace_background(
+            image, alpha, op.mode, color=op.color, blur_radius=op.blur_radius, backdrop=backdrop
+        ), note
 
 
 def background_here(request: EditRequest, progress: Progress) -> BackendResult:

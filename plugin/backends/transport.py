@@ -38,8 +38,15 @@ class Backoff:
 
 
 class VertexTransport:
-    def __init__(self, settings: Settings, *, credentials: Any = None, backoff: Backoff | None = None,
-                 cancel_event: threading.Event | None = None, max_retries: int | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        credentials: Any = None,
+        backoff: Backoff | None = None,
+        cancel_event: threading.Event | None = None,
+        max_retries: int | None = None,
+    ):
         self.settings = settings
         self.backoff = backoff or Backoff()
         self.cancel_event = cancel_event or threading.Event()
@@ -87,8 +94,10 @@ class VertexTransport:
                     credentials, found = google.auth.default(scopes=[CLOUD_SCOPE])
             except Exception as exc:  # noqa: BLE001 - explain with the setup check instead
                 problems = setup_problems(settings) or [f"credentials: {_said(exc)}"]
-                raise SetupProblem("Vertex AI is not set up: " + "; ".join(problems) + ". Filters > Imagen > "
-                                   "Check Setup (or `imagen-gimp doctor`) shows every step.") from exc
+                raise SetupProblem(
+                    "Vertex AI is not set up: " + "; ".join(problems) + ". Filters > Imagen > "
+                    "Check Setup (or `imagen-gimp doctor`) shows every step."
+                ) from exc
         project = settings.project or found or ""
         if not project:
             missing = [p for p in setup_problems(settings) if p.startswith("project")] or ["no project set"]
@@ -102,10 +111,14 @@ class VertexTransport:
         if not served or wanted in served:
             return wanted, ""
         if "global" in served and self.settings.gemini.location_fallback:
-            return "global", (f"{model} is served only at the global endpoint, not in {wanted}; it was called "
-                              "there. Set [gemini] location_fallback = false to refuse instead.")
-        raise BackendError(f"{model} is not served in {wanted} (only {', '.join(served)}). Set location = "
-                           f"\"{served[0]}\" in the settings ({self.where}), or choose another tier.")
+            return "global", (
+                f"{model} is served only at the global endpoint, not in {wanted}; it was called "
+                "there. Set [gemini] location_fallback = false to refuse instead."
+            )
+        raise BackendError(
+            f"{model} is not served in {wanted} (only {', '.join(served)}). Set location = "
+            f'"{served[0]}" in the settings ({self.where}), or choose another tier.'
+        )
 
     def host(self, location: str) -> str:
         """The API host for a location (the endpoint override wins): global has no region prefix."""
@@ -119,9 +132,16 @@ class VertexTransport:
 
     def context(self, model: str, role: str, location: str, replacement: str = "") -> CallContext:
         project = self._resolved[1] if self._resolved else self.settings.project
-        return CallContext(model=model, role=role, project=project, location=location,
-                           endpoint=self.host(location), where=self.where, timeout=self.settings.timeout_seconds,
-                           replacement=replacement)
+        return CallContext(
+            model=model,
+            role=role,
+            project=project,
+            location=location,
+            endpoint=self.host(location),
+            where=self.where,
+            timeout=self.settings.timeout_seconds,
+            replacement=replacement,
+        )
 
     # -- one call -------------------------------------------------------------------------------
 
@@ -134,13 +154,18 @@ class VertexTransport:
         timeout = self.settings.timeout_seconds
         stop = threading.Event()
         try:
-            target, retries = retrying(attempt, timeout=timeout, backoff=self.backoff, stop=stop,
-                                       max_retries=self.max_retries, predicate=retryable)
+            target, retries = retrying(
+                attempt,
+                timeout=timeout,
+                backoff=self.backoff,
+                stop=stop,
+                max_retries=self.max_retries,
+                predicate=retryable,
+            )
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
             raise map_error(exc, context) from exc
         outcome: dict[str, Any] = {}
-        worker = threading.Thread(target=_run_into, args=(target, outcome), daemon=True,
-                                  name=f"vertex-{context.model}")
+        worker = threading.Thread(target=_run_into, args=(target, outcome), daemon=True, name=f"vertex-{context.model}")
         started = time.monotonic()
         reported = -1
         worker.start()
@@ -154,8 +179,10 @@ class VertexTransport:
                 if int(elapsed) != reported:
                     reported = int(elapsed)
                     retry_text = f", retry {retries['count']}" if retries["count"] else ""
-                    progress(0.05 + 0.9 * (1 - math.exp(-elapsed / 30)),
-                             f"waiting for {context.model} ({reported} s{retry_text})")
+                    progress(
+                        0.05 + 0.9 * (1 - math.exp(-elapsed / 30)),
+                        f"waiting for {context.model} ({reported} s{retry_text})",
+                    )
                 worker.join(POLL_SECONDS)
         except BaseException:
             stop.set()

@@ -76,8 +76,9 @@ def http_failure(exc: BaseException) -> HttpFailure | None:
         details = exc.details if isinstance(exc.details, dict) else {}
         error = details.get("error", details) if isinstance(details, dict) else {}
         reasons = [d.get("reason", "") for d in (error.get("details") or []) if isinstance(d, dict)]
-        return HttpFailure(int(exc.code or 0), str(exc.status or ""), str(exc.message or ""),
-                           next((r for r in reasons if r), ""))
+        return HttpFailure(
+            int(exc.code or 0), str(exc.status or ""), str(exc.message or ""), next((r for r in reasons if r), "")
+        )
     from google.api_core import exceptions as gexc
 
     if isinstance(exc, gexc.GoogleAPICallError) and exc.code is not None:
@@ -118,18 +119,35 @@ def model_unavailable(context: CallContext, detail: str = "") -> ModelUnavailabl
         instead = f"use {context.replacement} instead" if context.replacement else "use another model"
         advice = f"{instead}: clear the Model ID field (--model) to use the tier's model, or name another"
     elif context.replacement:
-        advice = (f"use {context.replacement} instead: choose a tier (Quality, Standard, Fast) or set "
-                  f"[models] {context.role or 'standard'} = \"{context.replacement}\" in {context.where}")
+        advice = (
+            f"use {context.replacement} instead: choose a tier (Quality, Standard, Fast) or set "
+            f'[models] {context.role or "standard"} = "{context.replacement}" in {context.where}'
+        )
     else:
-        advice = (f"choose another in the settings file ({context.where}), [models] "
-                  f"{context.role or 'standard'} = \"...\" (the README lists today's models)")
+        advice = (
+            f"choose another in the settings file ({context.where}), [models] "
+            f'{context.role or "standard"} = "..." (the README lists today\'s models)'
+        )
     where = f" at location {context.location}" if context.location else ""
-    return ModelUnavailable(f"Model {context.model} is shut down, unknown, or not served to this project{where}"
-                            f"{said}; {advice}.", context.model, context.role, context.replacement)
+    return ModelUnavailable(
+        f"Model {context.model} is shut down, unknown, or not served to this project{where}{said}; {advice}.",
+        context.model,
+        context.role,
+        context.replacement,
+    )
 
 
-PEOPLE_WORDS = ("person generation", "peopleface", "allowlist", "allow-list", "allow list", "approval",
-                "approved", "not allowed to generate", "persongeneration")
+PEOPLE_WORDS = (
+    "person generation",
+    "peopleface",
+    "allowlist",
+    "allow-list",
+    "allow list",
+    "approval",
+    "approved",
+    "not allowed to generate",
+    "persongeneration",
+)
 MODEL_WORDS = ("model", "not found", "retired", "deprecat", "not supported", "unknown", "not exist")
 
 
@@ -137,7 +155,8 @@ def _approval(detail: str) -> ApprovalNeeded:
     return ApprovalNeeded(
         "This project is not approved for this feature (Vertex AI said: " + detail + "). Generating or "
         "editing people (person_generation allow_all) and block_none need Google's approval: ask your Google "
-        "Cloud account team, or set person_generation = \"allow_adult\" in the [gemini] settings.")
+        'Cloud account team, or set person_generation = "allow_adult" in the [gemini] settings.'
+    )
 
 
 def map_error(exc: BaseException, context: CallContext) -> BackendError:
@@ -151,20 +170,26 @@ def map_error(exc: BaseException, context: CallContext) -> BackendError:
     if _is_timeout(exc):
         return ServiceUnavailable(
             f"Vertex AI did not answer within {context.timeout:.0f} s. Try again, ask for fewer variations, or "
-            f"raise timeout_seconds in the settings ({context.where}).")
+            f"raise timeout_seconds in the settings ({context.where})."
+        )
     if _is_network(exc):
         loopback = "127.0.0.1" in context.endpoint or "localhost" in context.endpoint
         extra = " Is the emulator running (python -m emulator --port N)?" if loopback else ""
         return ServiceUnavailable(
             f"Cannot reach Vertex AI at {context.endpoint}. Check the internet connection, proxy or firewall, "
-            f"and the endpoint/location in the settings.{extra}")
+            f"and the endpoint/location in the settings.{extra}"
+        )
     if _is_credentials(exc):
-        return SetupProblem(f"No usable Google Cloud credentials ({type(exc).__name__}: {_first_line(detail)}). "
-                            "Run `gcloud auth application-default login`, or name a service-account key file as "
-                            f"credentials_file in the settings. {SETUP_HINT}")
+        return SetupProblem(
+            f"No usable Google Cloud credentials ({type(exc).__name__}: {_first_line(detail)}). "
+            "Run `gcloud auth application-default login`, or name a service-account key file as "
+            f"credentials_file in the settings. {SETUP_HINT}"
+        )
     if _is_parse(exc):
-        return ServiceUnavailable(f"Vertex AI sent an answer the plug-in could not read ({detail[:200]}). "
-                                  "Try again; if it repeats, report it with the model ID.")
+        return ServiceUnavailable(
+            f"Vertex AI sent an answer the plug-in could not read ({detail[:200]}). "
+            "Try again; if it repeats, report it with the model ID."
+        )
     return BackendError(f"Vertex AI call failed: {type(exc).__name__}: {_first_line(detail)}")
 
 
@@ -184,41 +209,51 @@ def _from_http(failure: HttpFailure, context: CallContext) -> BackendError:
 
             category = explain_codes(detail)
             kind = f" ({category})" if category else ""
-            return SafetyFiltered(f"Vertex AI's safety filter blocked the request{kind}: {detail} Rephrase the "
-                                  "prompt or use another picture; you are not charged for blocked requests.")
+            return SafetyFiltered(
+                f"Vertex AI's safety filter blocked the request{kind}: {detail} Rephrase the "
+                "prompt or use another picture; you are not charged for blocked requests."
+            )
         field = _field_named(detail)
         named = f"The field {field} was rejected" if field else "Vertex AI rejected the request"
-        return BackendError(f"{named} by {model}: {detail} Change that parameter in the dialog or in the "
-                            f"settings ({context.where}).")
+        return BackendError(
+            f"{named} by {model}: {detail} Change that parameter in the dialog or in the settings ({context.where})."
+        )
     if code == 401:
-        return SetupProblem(f"Vertex AI did not accept the credentials ({detail}). Run `gcloud auth "
-                            "application-default login` again, or check credentials_file in the settings. "
-                            + SETUP_HINT)
+        return SetupProblem(
+            f"Vertex AI did not accept the credentials ({detail}). Run `gcloud auth "
+            "application-default login` again, or check credentials_file in the settings. " + SETUP_HINT
+        )
     if code == 403:
         if any(w in lowered for w in PEOPLE_WORDS):
             return _approval(detail)
         project = context.project or "(none)"
         if failure.reason == "SERVICE_DISABLED" or "has not been used" in lowered or "is disabled" in lowered:
-            return SetupProblem(f"The Vertex AI API is not enabled in project {project}. Enable it: `gcloud "
-                                f"services enable aiplatform.googleapis.com --project {project}` (Vertex AI said: "
-                                f"{detail})")
+            return SetupProblem(
+                f"The Vertex AI API is not enabled in project {project}. Enable it: `gcloud "
+                f"services enable aiplatform.googleapis.com --project {project}` (Vertex AI said: "
+                f"{detail})"
+            )
         return SetupProblem(
             f"Permission denied in project {project} ({detail}). Your account needs the role Vertex AI User "
             f"(roles/aiplatform.user): `gcloud projects add-iam-policy-binding {project} --member=user:YOU "
-            f"--role=roles/aiplatform.user`. " + SETUP_HINT)
+            f"--role=roles/aiplatform.user`. " + SETUP_HINT
+        )
     if code == 429:
         return QuotaExhausted(
             f"Vertex AI has no capacity or quota left for {model} at {context.location or 'this location'} right "
             f"now ({detail}). Wait a minute and try again, or ask for fewer variations; for steady use, request "
-            "more quota (IAM & Admin > Quotas) or buy Provisioned Throughput.")
+            "more quota (IAM & Admin > Quotas) or buy Provisioned Throughput."
+        )
     if code in (408, 504):
         return ServiceUnavailable(
             f"Vertex AI did not answer within {context.timeout:.0f} s ({detail}). Try again, ask for fewer "
-            f"variations, or raise timeout_seconds in the settings ({context.where}).")
+            f"variations, or raise timeout_seconds in the settings ({context.where})."
+        )
     if code >= 500:
         return ServiceUnavailable(
             f"Vertex AI had a server problem ({code}: {detail}) and retries did not help. Try again in a few "
-            "minutes; if it lasts, check https://status.cloud.google.com.")
+            "minutes; if it lasts, check https://status.cloud.google.com."
+        )
     return BackendError(f"Vertex AI refused the request ({code}: {detail}).")
 
 

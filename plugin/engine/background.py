@@ -60,8 +60,14 @@ def _cover(backdrop: np.ndarray, h: int, w: int) -> np.ndarray:
     return np.asarray(image.crop((left, top, left + w, top + h)), np.float32)
 
 
-def replace_background(rgba: np.ndarray, alpha: np.ndarray, mode: str, color: str = "#ffffff",
-                       blur_radius: int = 24, backdrop: np.ndarray | None = None) -> np.ndarray:
+def replace_background(
+    rgba: np.ndarray,
+    alpha: np.ndarray,
+    mode: str,
+    color: str = "#ffffff",
+    blur_radius: int = 24,
+    backdrop: np.ndarray | None = None,
+) -> np.ndarray:
     """Composite the subject (matte `alpha`, 255 = subject) over a new background; HxWx4 uint8.
 
     mode 'transparent': background alpha 0. 'color': flat #rrggbb. 'blur': the original blurred

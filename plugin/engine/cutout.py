@@ -40,7 +40,7 @@ def _border_segments(lab: np.ndarray, strip: int) -> list[np.ndarray]:
     for side in sides:
         length = side.shape[1]
         for i in range(_SEGMENTS):
-            segs.append(side[:, i * length // _SEGMENTS:(i + 1) * length // _SEGMENTS].reshape(-1, 3))
+            segs.append(side[:, i * length // _SEGMENTS : (i + 1) * length // _SEGMENTS].reshape(-1, 3))
     return segs
 
 
@@ -54,7 +54,7 @@ def _background_segments(lab: np.ndarray, detail: np.ndarray, strip: int) -> np.
     segs = _border_segments(lab, strip)
     means = np.array([s.mean(axis=0) for s in segs])
     dist = np.linalg.norm(means[:, None] - means[None], axis=-1)
-    typical = np.sort(dist, axis=1)[:, 1:len(segs) // 2 + 1].mean(axis=1)
+    typical = np.sort(dist, axis=1)[:, 1 : len(segs) // 2 + 1].mean(axis=1)
     keep = typical <= max(float(np.median(typical)) * 1.5, 8.0)
     sharpness = np.array([s[:, 0].mean() for s in _border_segments(detail[..., None].repeat(3, -1), strip)])
     soft = keep & (sharpness < 0.6 * float(detail.mean()))
@@ -186,6 +186,7 @@ def _clean(mask: np.ndarray, keep_near: np.ndarray | None) -> np.ndarray:
 
 def _guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -> np.ndarray:
     """He et al.'s grey-guide guided filter: edges of the output follow edges of the guide."""
+
     def box(x: np.ndarray) -> np.ndarray:
         return cv2.boxFilter(x, -1, (2 * radius + 1, 2 * radius + 1), borderType=cv2.BORDER_REFLECT)
 
@@ -197,8 +198,7 @@ def _guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) 
     return box(a) * guide + box(b)
 
 
-def subject_mask(rgb: np.ndarray, hint: np.ndarray | None = None,
-                 progress: Progress | None = None) -> np.ndarray:
+def subject_mask(rgb: np.ndarray, hint: np.ndarray | None = None, progress: Progress | None = None) -> np.ndarray:
     """HxW uint8 alpha matte of the main subject (255 = subject), soft edges.
 
     `hint` (HxW uint8) is the user's selection when there is one: a box or a rough outline whose

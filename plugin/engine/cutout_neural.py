@@ -35,8 +35,9 @@ def _trimap(prob: np.ndarray, hint: np.ndarray | None) -> np.ndarray:
     # the network misses parts whose colour runs into the background (a dark coat on a night sky):
     # near its subject GrabCut may still claim them, so only far away is background sure
     reach = max(3, round(_FAR * max(h, w)))
-    far = ~cv2.dilate((prob >= 0.5).astype(np.uint8),
-                      cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))).astype(bool)
+    far = ~cv2.dilate(
+        (prob >= 0.5).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    ).astype(bool)
     labels[~maybe & far] = cv2.GC_BGD
     labels[sure] = cv2.GC_FGD
     if hint is not None:
@@ -45,8 +46,9 @@ def _trimap(prob: np.ndarray, hint: np.ndarray | None) -> np.ndarray:
     return labels
 
 
-def find_subject(rgb: np.ndarray, hint: np.ndarray | None = None,
-                 progress: cutout.Progress | None = None) -> tuple[np.ndarray, str]:
+def find_subject(
+    rgb: np.ndarray, hint: np.ndarray | None = None, progress: cutout.Progress | None = None
+) -> tuple[np.ndarray, str]:
     """(HxW uint8 matte, 255 = subject, soft edges; a note for the user, "" when the model ran)."""
     rgb = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
     files = model_files.paths("u2netp")
@@ -62,8 +64,7 @@ def find_subject(rgb: np.ndarray, hint: np.ndarray | None = None,
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
     small_prob = cv2.resize(prob, size, interpolation=cv2.INTER_AREA) if scale < 1 else prob
-    small_hint = None if hint is None else (cv2.resize(hint, size, interpolation=cv2.INTER_AREA)
-                                           if scale < 1 else hint)
+    small_hint = None if hint is None else (cv2.resize(hint, size, interpolation=cv2.INTER_AREA) if scale < 1 else hint)
     labels = _trimap(small_prob, small_hint)
     cutout._report(progress, 0.4, "separating subject and background")
     mask = cutout._clean(cutout._grabcut(small, labels), labels == cv2.GC_FGD)

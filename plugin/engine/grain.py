@@ -76,7 +76,7 @@ def grain_deficit(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     near = _ring_blocks(fill_ok, known_ok)
     if near.any():
         target = np.minimum(target, float(np.median(known_level[near])))
-    missing = np.sqrt(np.maximum(target ** 2 - (SLACK * fill_level) ** 2, 0.0))
+    missing = np.sqrt(np.maximum(target**2 - (SLACK * fill_level) ** 2, 0.0))
     missing = np.where(fill_ok, np.minimum(missing, MAX_SIGMA), 0.0).astype(np.float32)
     full = np.repeat(np.repeat(missing, BLOCK, 0), BLOCK, 1)[: hole.shape[0], : hole.shape[1]]
     full = ndimage.uniform_filter(full, BLOCK, mode="nearest")  # no block edges in the noise strength

@@ -40,8 +40,7 @@ def work_region(hole: np.ndarray) -> tuple[slice, slice]:
     return slice(max(0, y0 - m), min(h, y1 + m)), slice(max(0, x0 - m), min(w, x1 + m))
 
 
-def fill_hole(rgb: np.ndarray, hole: np.ndarray, seed: int = 0,
-              progress: Progress | None = None) -> np.ndarray:
+def fill_hole(rgb: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progress | None = None) -> np.ndarray:
     """rgb: HxWx3 uint8; hole: HxW bool (True = pixels to synthesise).
 
     Returns HxWx3 uint8 where pixels outside `hole` are identical to the input. progress(fraction,

@@ -65,5 +65,5 @@ def blend_low_band(fill: np.ndarray, given: np.ndarray, hole: np.ndarray) -> Non
     ring_edge = (_grad(low_harm) > EDGE * max(typical, 0.5 / EDGE)) & r
     seen = membrane(ring_edge.astype(np.float32)[..., None], r)[..., 0]
     trust = np.clip(1.0 - seen / SEEN, 0.0, 1.0)
-    weight = ndimage.gaussian_filter(SHARE * trust / (1.0 + edge ** 2), SIGMA)
+    weight = ndimage.gaussian_filter(SHARE * trust / (1.0 + edge**2), SIGMA)
     f[h] -= (weight[..., None] * (low_fill - low_harm))[h]

@@ -31,8 +31,9 @@ def open_model(name: str, label: str) -> tuple[object | None, str]:
     try:
         return _load(files), ""
     except (ImportError, RuntimeError) as exc:
-        return None, (f"{label.split()[0]} could not run ({exc}), so the classical upscale ran instead; "
-                      "run ./install.sh.")
+        return None, (
+            f"{label.split()[0]} could not run ({exc}), so the classical upscale ran instead; run ./install.sh."
+        )
 
 
 def _load(files: list[Path]) -> object:
@@ -50,8 +51,9 @@ def _load(files: list[Path]) -> object:
     return _nets[key]
 
 
-def tiles(rgb: np.ndarray, net: object, scale: int, tile: int, margin: int, blobs: tuple[str, str],
-          what: str) -> Iterator[tuple[int, int, int, int, int, int, np.ndarray, np.ndarray]]:
+def tiles(
+    rgb: np.ndarray, net: object, scale: int, tile: int, margin: int, blobs: tuple[str, str], what: str
+) -> Iterator[tuple[int, int, int, int, int, int, np.ndarray, np.ndarray]]:
     """For each tile of HxWx3 uint8 `rgb`: (index, count, y, x, th, tw, up, near).
 
     up: the network's answer for the tile's own th x tw pixels, scaled by `scale`, floats 0..1 (a copy:
@@ -65,7 +67,7 @@ def tiles(rgb: np.ndarray, net: object, scale: int, tile: int, margin: int, blob
     spots = [(y, x) for y in range(0, h, tile) for x in range(0, w, tile)]
     for index, (y, x) in enumerate(spots):
         th, tw = min(tile, h - y), min(tile, w - x)
-        near = padded[y:y + th + 2 * margin, x:x + tw + 2 * margin]
+        near = padded[y : y + th + 2 * margin, x : x + tw + 2 * margin]
         chw = np.ascontiguousarray((near.astype(np.float32) / 255.0).transpose(2, 0, 1))  # the Mat borrows it
         extractor = net.create_extractor()
         extractor.input(blobs[0], ncnn.Mat(chw))
@@ -74,7 +76,7 @@ def tiles(rgb: np.ndarray, net: object, scale: int, tile: int, margin: int, blob
             raise RuntimeError(f"{what} failed on a tile (ncnn status {status})")
         up = np.array(result).transpose(1, 2, 0)
         off_y, off_x = (up.shape[0] - scale * th) // 2, (up.shape[1] - scale * tw) // 2  # a padded answer
-        yield index, len(spots), y, x, th, tw, up[off_y:off_y + scale * th, off_x:off_x + scale * tw], near
+        yield index, len(spots), y, x, th, tw, up[off_y : off_y + scale * th, off_x : off_x + scale * tw], near
 
 
 def bleed(rgba: np.ndarray) -> np.ndarray:

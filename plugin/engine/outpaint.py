@@ -80,7 +80,7 @@ def rarity(rgb: np.ndarray) -> np.ndarray:
     smooth = ndimage.gaussian_filter(rgb.astype(np.float32), (1.5, 1.5, 0))
     idx = np.clip((smooth * (q / 256.0)).astype(np.int64), 0, q - 1)
     code = (idx[..., 0] * q + idx[..., 1]) * q + idx[..., 2]
-    hist = np.bincount(code.ravel(), minlength=q ** 3).astype(np.float64).reshape(q, q, q)
+    hist = np.bincount(code.ravel(), minlength=q**3).astype(np.float64).reshape(q, q, q)
     p = ndimage.gaussian_filter(hist, 0.7).ravel()
     r = ndimage.gaussian_filter(-np.log(p[code] / p.sum() + 1e-6), 3.0)
     mid, high = np.median(r), np.percentile(r, 95)
@@ -98,8 +98,9 @@ def _reflect(rgb: np.ndarray, margins: tuple[int, int, int, int]) -> np.ndarray:
     return _reflect_window(rgb, (top, left), (0, h + top + bottom), (0, w + left + right))
 
 
-def _reflect_window(rgb: np.ndarray, origin: tuple[int, int], rows: tuple[int, int],
-                    cols: tuple[int, int]) -> np.ndarray:
+def _reflect_window(
+    rgb: np.ndarray, origin: tuple[int, int], rows: tuple[int, int], cols: tuple[int, int]
+) -> np.ndarray:
     """Rows and columns [start, stop) of the reflected canvas, the photo's corner at `origin` (y, x):
     a strip of a huge canvas costs only the strip."""
     h, w = rgb.shape[:2]
@@ -185,8 +186,9 @@ def _slope_continuation(canvas: np.ndarray, box: tuple[int, int, int, int]) -> n
     return out
 
 
-def blend_fill(filled: np.ndarray, canvas: np.ndarray, hole: np.ndarray,
-               reflected: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+def blend_fill(
+    filled: np.ndarray, canvas: np.ndarray, hole: np.ndarray, reflected: np.ndarray, box: tuple[int, int, int, int]
+) -> np.ndarray:
     """Broad colour from the membrane, detail from the reflection near the border, then the patches."""
     known = ~hole
     low = _blur_known(canvas, known, SIGMA_BORDER)
@@ -211,8 +213,9 @@ def blend_fill(filled: np.ndarray, canvas: np.ndarray, hole: np.ndarray,
     return out
 
 
-def extend_canvas(rgb: np.ndarray, margins: tuple[int, int, int, int], seed: int = 0,
-                  progress: Progress | None = None) -> np.ndarray:
+def extend_canvas(
+    rgb: np.ndarray, margins: tuple[int, int, int, int], seed: int = 0, progress: Progress | None = None
+) -> np.ndarray:
     """margins = (left, top, right, bottom) px, each >= 0.
 
     Returns (H+top+bottom)x(W+left+right)x3 uint8; the original sits at (left, top) unchanged.
@@ -229,18 +232,19 @@ def extend_canvas(rgb: np.ndarray, margins: tuple[int, int, int, int], seed: int
     if H * W > MAX_PIXELS and (H, W) != (h, w):
         return _extend_large(rgb, (left, top, right, bottom), seed, progress)
     canvas = np.zeros((H, W, 3), np.float32)
-    canvas[top:top + h, left:left + w] = rgb
+    canvas[top : top + h, left : left + w] = rgb
     hole = np.ones((H, W), bool)
-    hole[top:top + h, left:left + w] = False
+    hole[top : top + h, left : left + w] = False
     out = np.zeros((H, W, 3), np.uint8)
-    out[top:top + h, left:left + w] = rgb
+    out[top : top + h, left : left + w] = rgb
     if hole.any():
         near = NEAR * max(left, top, right, bottom)
         cost = np.zeros((H, W), np.float32)
-        cost[top:top + h, left:left + w] = SALIENCY * rarity(rgb)
+        cost[top : top + h, left : left + w] = SALIENCY * rarity(rgb)
         filled = synthesize(canvas, hole, seed, progress, SCHEDULE, blend=False, near=near, source_cost=cost)
-        filled = blend_fill(filled, canvas, hole, _reflect(rgb, (left, top, right, bottom)),
-                            (top, top + h, left, left + w))
+        filled = blend_fill(
+            filled, canvas, hole, _reflect(rgb, (left, top, right, bottom)), (top, top + h, left, left + w)
+        )
         add_grain(filled, hole, seed)
         out[hole] = np.clip(np.rint(filled[hole]), 0, 255).astype(np.uint8)
     if progress is not None:
@@ -248,8 +252,9 @@ def extend_canvas(rgb: np.ndarray, margins: tuple[int, int, int, int], seed: int
     return out
 
 
-def _extend_large(rgb: np.ndarray, margins: tuple[int, int, int, int], seed: int,
-                  progress: Progress | None) -> np.ndarray:
+def _extend_large(
+    rgb: np.ndarray, margins: tuple[int, int, int, int], seed: int, progress: Progress | None
+) -> np.ndarray:
     """extend_canvas for a canvas over MAX_PIXELS: synthesised at a scale that fits, then enlarged."""
     from PIL import Image
 
@@ -262,7 +267,7 @@ def _extend_large(rgb: np.ndarray, margins: tuple[int, int, int, int], seed: int
     small = np.asarray(Image.fromarray(rgb).resize((sw, sh), Image.LANCZOS))
     filled = extend_canvas(small, small_margins, seed, progress)
     out = np.asarray(Image.fromarray(filled).resize((W, H), Image.LANCZOS)).copy()
-    out[top:top + h, left:left + w] = rgb
+    out[top : top + h, left : left + w] = rgb
     # each margin with BAND + MIRROR px of the photo beside it: the reflection's fine detail along
     # the border, then the grain; the strips do not overlap inside the margins
     reach = BAND + MIRROR
@@ -280,8 +285,9 @@ def _extend_large(rgb: np.ndarray, margins: tuple[int, int, int, int], seed: int
     return out
 
 
-def _finish_strip(out: np.ndarray, rgb: np.ndarray, margins: tuple[int, int, int, int],
-                  ys: slice, xs: slice, seed: int) -> None:
+def _finish_strip(
+    out: np.ndarray, rgb: np.ndarray, margins: tuple[int, int, int, int], ys: slice, xs: slice, seed: int
+) -> None:
     """Add the reflection's detail next to the border and the photo's grain to one strip (in place)."""
     left, top = margins[:2]
     h, w = rgb.shape[:2]

@@ -129,9 +129,16 @@ def _redraw_invalid(ny, nx, valid, tmask, vy, vx, seed: int) -> None:
         nx[bad] = vx[k]
 
 
-def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progress | None = None,
-               schedule: Schedule = Schedule(), blend: bool = True, near: float = 0.0,
-               source_cost: np.ndarray | None = None) -> np.ndarray:
+def synthesize(
+    img: np.ndarray,
+    hole: np.ndarray,
+    seed: int = 0,
+    progress: Progress | None = None,
+    schedule: Schedule = Schedule(),
+    blend: bool = True,
+    near: float = 0.0,
+    source_cost: np.ndarray | None = None,
+) -> np.ndarray:
     """Return a float32 copy of `img` (HxWx3) with `hole` filled by patch synthesis.
 
     near > 0 takes source patches only from within `near` px of the hole (canvas expansion: the
@@ -147,8 +154,10 @@ def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progr
         img = np.concatenate([img, schedule.texture * texture_features(img, hole)], axis=2)
     levels = build_pyramid(img, hole, psz)
     nlev = len(levels)
-    costs = [float(np.count_nonzero(ho)) * (schedule.em_fine if i == 0 else schedule.em_coarse)
-             for i, (_, ho) in enumerate(levels)]
+    costs = [
+        float(np.count_nonzero(ho)) * (schedule.em_fine if i == 0 else schedule.em_coarse)
+        for i, (_, ho) in enumerate(levels)
+    ]
     total, done = sum(costs) or 1.0, 0.0
     ny = nx = None
     cur = levels[-1][0]
@@ -159,7 +168,7 @@ def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progr
         valid = _valid(ho, r)
         far, reach = None, 1.0
         if near > 0:
-            reach = max(near / 2 ** li, 2 * psz)
+            reach = max(near / 2**li, 2 * psz)
             far = (ndimage.distance_transform_edt(~ho) / reach).astype(np.float32)
             band = valid & (far <= 1.0)
             if np.count_nonzero(band) >= MIN_COARSE_SOURCES:
@@ -193,8 +202,22 @@ def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progr
                 ty, tx = np.nonzero(tmask)
                 dist[tmask] += lam * np.hypot(ny[tmask] - ty, nx[tmask] - tx).astype(np.float32)
             for _ in range(schedule.pm_first if em == 0 else schedule.pm_next):
-                K.patchmatch_pass(P, valid, pen, tmask, ny, nx, dist, psz, _bounds(h, pass_no, psz),
-                                  pass_no % 2 == 0, lseed, pass_no, radius, lam)
+                K.patchmatch_pass(
+                    P,
+                    valid,
+                    pen,
+                    tmask,
+                    ny,
+                    nx,
+                    dist,
+                    psz,
+                    _bounds(h, pass_no, psz),
+                    pass_no % 2 == 0,
+                    lseed,
+                    pass_no,
+                    radius,
+                    lam,
+                )
                 pass_no += 1
             weights = _weights(dist, tmask, schedule.quantile)
             kern = _kernel(psz, schedule.spatial if li == 0 else 0.0)
@@ -211,8 +234,9 @@ def synthesize(img: np.ndarray, hole: np.ndarray, seed: int = 0, progress: Progr
     return cur
 
 
-def _costs(ny, nx, dist, tmask, hole, psz: int, schedule: Schedule, far, reach: float,
-           source_cost) -> tuple[np.ndarray, float]:
+def _costs(
+    ny, nx, dist, tmask, hole, psz: int, schedule: Schedule, far, reach: float, source_cost
+) -> tuple[np.ndarray, float]:
     """Per-source cost map and per-px locality cost, in units of the median patch distance `dist`."""
     pen = _reuse_penalty(ny, nx, dist, tmask, hole, psz, schedule.diversity)
     scale = float(np.median(dist[tmask])) if tmask.any() else 0.0
@@ -230,7 +254,7 @@ def _at_level(cost: np.ndarray, li: int, shape: tuple[int, int]) -> np.ndarray:
     """A full-resolution per-pixel map, block-averaged down to pyramid level `li`."""
     if li == 0:
         return cost.astype(np.float32, copy=False)
-    f = 2 ** li
+    f = 2**li
     h, w = cost.shape
     ph, pw = -h % f, -w % f
     c = np.pad(cost.astype(np.float32), ((0, ph), (0, pw)), mode="edge")

@@ -83,8 +83,7 @@ def compute_dist(P, tmask, ny, nx, psz: int, dist, pen, lam: float = 0.0) -> Non
     for y in nb.prange(H):
         for x in range(W):
             if tmask[y, x]:
-                dist[y, x] = (_dist(P, y, x, ny[y, x], nx[y, x], psz, np.inf)
-                              + _cost(pen, lam, y, x, ny[y, x], nx[y, x]))
+                dist[y, x] = _dist(P, y, x, ny[y, x], nx[y, x], psz, np.inf) + _cost(pen, lam, y, x, ny[y, x], nx[y, x])
 
 
 @nb.njit(cache=True)
@@ -104,8 +103,23 @@ def _try(P, valid, pen, lam: float, y: int, x: int, cy: int, cx: int, psz: int, 
 
 
 @nb.njit(cache=True)
-def _band(P, valid, pen, lam: float, tmask, ny, nx, dist, psz: int, y0: int, y1: int, forward: bool,
-          seed: int, salt: int, radius: int) -> None:
+def _band(
+    P,
+    valid,
+    pen,
+    lam: float,
+    tmask,
+    ny,
+    nx,
+    dist,
+    psz: int,
+    y0: int,
+    y1: int,
+    forward: bool,
+    seed: int,
+    salt: int,
+    radius: int,
+) -> None:
     H, W = valid.shape
     if forward:
         ys, ye, step = y0, y1, 1
@@ -145,12 +159,25 @@ def _band(P, valid, pen, lam: float, tmask, ny, nx, dist, psz: int, y0: int, y1:
 
 
 @nb.njit(cache=True, parallel=True)
-def patchmatch_pass(P, valid, pen, tmask, ny, nx, dist, psz: int, bounds, forward: bool, seed: int, salt: int,
-                    radius: int, lam: float = 0.0) -> None:
+def patchmatch_pass(
+    P,
+    valid,
+    pen,
+    tmask,
+    ny,
+    nx,
+    dist,
+    psz: int,
+    bounds,
+    forward: bool,
+    seed: int,
+    salt: int,
+    radius: int,
+    lam: float = 0.0,
+) -> None:
     """One PatchMatch sweep: each row band scans on its own (race-free, hence deterministic)."""
     for b in nb.prange(bounds.shape[0] - 1):
-        _band(P, valid, pen, lam, tmask, ny, nx, dist, psz, bounds[b], bounds[b + 1], forward, seed, salt,
-              radius)
+        _band(P, valid, pen, lam, tmask, ny, nx, dist, psz, bounds[b], bounds[b + 1], forward, seed, salt, radius)
 
 
 @nb.njit(cache=True, parallel=True)

@@ -37,8 +37,8 @@ def texture_ratio(rgb: np.ndarray, hole: np.ndarray, ring: int | None = None) ->
 
 def psnr(a: np.ndarray, b: np.ndarray, region: np.ndarray) -> float:
     d = a[region].astype(np.float64) - b[region].astype(np.float64)
-    mse = float((d ** 2).mean())
-    return float("inf") if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
+    mse = float((d**2).mean())
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
 def _gauss(g: np.ndarray, sigma: float = 1.5) -> np.ndarray:

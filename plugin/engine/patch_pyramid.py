@@ -19,7 +19,7 @@ def box_count(mask: np.ndarray, r: int) -> np.ndarray:
     np.cumsum(np.cumsum(m, 0), 1, out=s[1:, 1:])
     k = 2 * r + 1
     h, w = mask.shape
-    return s[k:k + h, k:k + w] - s[:h, k:k + w] - s[k:k + h, :w] + s[:h, :w]
+    return s[k : k + h, k : k + w] - s[:h, k : k + w] - s[k : k + h, :w] + s[:h, :w]
 
 
 def downsample(img: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -73,5 +73,7 @@ def upsample_field(ny: np.ndarray, nx: np.ndarray, shape: tuple[int, int]) -> tu
     fy = 2 * ny[yy // 2][:, xx // 2] + (yy % 2)[:, None]
     fx = 2 * nx[yy // 2][:, xx // 2] + (xx % 2)[None, :]
     # C order like every other field: one compiled kernel signature, and row-wise memory access
-    return (np.ascontiguousarray(np.clip(fy, 0, h - 1), np.int32),
-            np.ascontiguousarray(np.clip(fx, 0, w - 1), np.int32))
+    return (
+        np.ascontiguousarray(np.clip(fy, 0, h - 1), np.int32),
+        np.ascontiguousarray(np.clip(fx, 0, w - 1), np.int32),
+    )

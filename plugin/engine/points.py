@@ -57,9 +57,9 @@ def _block_energy(layer: np.ndarray, known: np.ndarray) -> np.ndarray:
     nby, nbx = h // BLOCK, w // BLOCK
     if nby == 0 or nbx == 0:
         return np.zeros(0, np.float32)
-    gg = g[:nby * BLOCK, :nbx * BLOCK].reshape(nby, BLOCK, nbx, BLOCK)
-    kk = known[:nby * BLOCK, :nbx * BLOCK].reshape(nby, BLOCK, nbx, BLOCK).all((1, 3))
-    e = np.sqrt((gg ** 2).mean((1, 3)))
+    gg = g[: nby * BLOCK, : nbx * BLOCK].reshape(nby, BLOCK, nbx, BLOCK)
+    kk = known[: nby * BLOCK, : nbx * BLOCK].reshape(nby, BLOCK, nbx, BLOCK).all((1, 3))
+    e = np.sqrt((gg**2).mean((1, 3)))
     return e[kk]
 
 
@@ -73,7 +73,7 @@ def field_level(layer: np.ndarray, known: np.ndarray) -> float:
         return 0.0
     v = layer.mean(2)[known] ** 2
     k = max(1, v.size // 20)
-    top = np.partition(v, v.size - k)[v.size - k:].sum()
+    top = np.partition(v, v.size - k)[v.size - k :].sum()
     return float(q50) if top >= SPARSE * max(float(v.sum()), 1e-9) else 0.0
 
 
@@ -81,8 +81,9 @@ def _shifts(rng: np.random.Generator, reach: int) -> list[tuple[int, int]]:
     """Candidate tile shifts, nearest first within each ring of TILE px, in random order per ring."""
     out = []
     for d in range(1, reach + 1):
-        ring = [(dy * TILE, dx * TILE) for dy in range(-d, d + 1) for dx in range(-d, d + 1)
-                if max(abs(dy), abs(dx)) == d]
+        ring = [
+            (dy * TILE, dx * TILE) for dy in range(-d, d + 1) for dx in range(-d, d + 1) if max(abs(dy), abs(dx)) == d
+        ]
         rng.shuffle(ring)
         out += ring
     return out

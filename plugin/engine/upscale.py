@@ -37,7 +37,7 @@ def _local_range(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """3x3 min and max of a plane, edge-replicated; the clamp's bounds before upsampling."""
     p = np.pad(plane, 1, mode="edge")
     h, w = plane.shape
-    views = [p[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3)]
+    views = [p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)]
     return np.minimum.reduce(views), np.maximum.reduce(views)
 
 

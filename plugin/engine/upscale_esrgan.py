@@ -31,9 +31,10 @@ def _quadruple(rgb: np.ndarray, net: object, progress: classical.Progress | None
     """HxWx3 uint8 -> 4Hx4Wx3 uint8, tile by tile."""
     h, w = rgb.shape[:2]
     out = np.empty((4 * h, 4 * w, 3), np.uint8)
-    for i, count, y, x, th, tw, up, _near in ncnn_tiles.tiles(rgb, net, 4, TILE, MARGIN, ("data", "output"),
-                                                              "Real-ESRGAN"):
-        out[4 * y:4 * (y + th), 4 * x:4 * (x + tw)] = np.clip(up * 255.0 + 0.5, 0, 255)
+    for i, count, y, x, th, tw, up, _near in ncnn_tiles.tiles(
+        rgb, net, 4, TILE, MARGIN, ("data", "output"), "Real-ESRGAN"
+    ):
+        out[4 * y : 4 * (y + th), 4 * x : 4 * (x + tw)] = np.clip(up * 255.0 + 0.5, 0, 255)
         if progress:
             progress(0.9 * (i + 1) / count, STAGE)
     return out

@@ -26,19 +26,27 @@ WEIGHT = 0.8  # of waifu2x in the result; the rest is the classical upscale (cho
 STAGE = "upscaling (waifu2x)"
 
 
-def _double(rgb: np.ndarray, net: object, progress: classical.Progress | None, done: float,
-            share: float, out: np.ndarray | None = None) -> np.ndarray:
+def _double(
+    rgb: np.ndarray,
+    net: object,
+    progress: classical.Progress | None,
+    done: float,
+    share: float,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """HxWx3 uint8 -> 2Hx2Wx3 uint8, tile by tile (into `out` when given: the result's RGB planes)."""
     h, w = rgb.shape[:2]
     out = np.empty((2 * h, 2 * w, 3), np.uint8) if out is None else out
-    for i, count, y, x, th, tw, up, near in ncnn_tiles.tiles(rgb, net, 2, TILE, MARGIN, ("Input1", "Eltwise4"),
-                                                             "waifu2x"):
+    for i, count, y, x, th, tw, up, near in ncnn_tiles.tiles(
+        rgb, net, 2, TILE, MARGIN, ("Input1", "Eltwise4"), "waifu2x"
+    ):
         # a fifth of the classical upscale: it evens out the model's colour noise on grey and fine texture
         # (a brick wall drops below Lanczos without it); done per tile, so memory stays bounded
         plain = classical.upscale(np.dstack([near, np.full(near.shape[:2], 255, np.uint8)]), 2)
-        plain = plain[2 * MARGIN:2 * (MARGIN + th), 2 * MARGIN:2 * (MARGIN + tw), :3]
-        out[2 * y:2 * (y + th), 2 * x:2 * (x + tw)] = np.clip(WEIGHT * (up * 255.0) + (1 - WEIGHT) * plain + 0.5,
-                                                              0, 255)
+        plain = plain[2 * MARGIN : 2 * (MARGIN + th), 2 * MARGIN : 2 * (MARGIN + tw), :3]
+        out[2 * y : 2 * (y + th), 2 * x : 2 * (x + tw)] = np.clip(
+            WEIGHT * (up * 255.0) + (1 - WEIGHT) * plain + 0.5, 0, 255
+        )
         if progress:
             progress(done + share * (i + 1) / count, STAGE)
     return out

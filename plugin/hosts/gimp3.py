@@ -52,6 +52,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__
 # Registration
 # ---------------------------------------------------------------------------------------------
 
+
 def procedure_names() -> list[str]:
     return [proc.name for proc in procedures.PROCEDURES] + [procedures.SETUP_PROCEDURE]
 
@@ -66,8 +67,9 @@ def create_procedure(plugin: Gimp.PlugIn, name: str) -> Gimp.Procedure:
     proc.set_sensitivity_mask(arguments.sensitivity(spec))
     proc.set_menu_label(spec.label)
     proc.add_menu_path(procedures.MENU_PATH)
-    proc.set_documentation(spec.blurb, spec.blurb + ". Results come back as new layers; the "
-                           "existing layers are never changed.", name)
+    proc.set_documentation(
+        spec.blurb, spec.blurb + ". Results come back as new layers; the existing layers are never changed.", name
+    )
     proc.set_attribution("imagen-gimp", "imagen-gimp contributors", "2026")
     for param in spec.params:
         arguments.add_argument(proc, param)
@@ -84,8 +86,11 @@ def _setup_procedure(plugin: Gimp.PlugIn) -> Gimp.Procedure:
     proc.set_sensitivity_mask(mask.ALWAYS | mask.NO_IMAGE | mask.NO_DRAWABLES | mask.DRAWABLE | mask.DRAWABLES)
     proc.set_menu_label(procedures.SETUP_LABEL)
     proc.add_menu_path(procedures.MENU_PATH)
-    proc.set_documentation(procedures.SETUP_BLURB, procedures.SETUP_BLURB + ". Costs nothing and shows no secret.",
-                           procedures.SETUP_PROCEDURE)
+    proc.set_documentation(
+        procedures.SETUP_BLURB,
+        procedures.SETUP_BLURB + ". Costs nothing and shows no secret.",
+        procedures.SETUP_PROCEDURE,
+    )
     proc.set_attribution("imagen-gimp", "imagen-gimp contributors", "2026")
     proc.add_string_return_value("report", "Report", "One line per check: OK or PROBLEM with its fix", "", RW)
     return proc
@@ -113,6 +118,7 @@ def run_check_setup(procedure, run_mode, image, drawables, config, run_data):
 # ---------------------------------------------------------------------------------------------
 # Run
 # ---------------------------------------------------------------------------------------------
+
 
 def run(procedure, run_mode, image, drawables, config, run_data):
     """Every procedure's run function: dialog, then the job; errors become a message + status."""
@@ -304,7 +310,7 @@ def _under(image, layer):
     parent = item.get_parent()
     siblings = parent.get_children() if parent is not None else image.get_layers()
     position = image.get_item_position(item)
-    for below in siblings[position + 1:]:
+    for below in siblings[position + 1 :]:
         if not below.is_group():
             return below
     return None
@@ -316,5 +322,3 @@ def _walk(layers):
         yield layer
         if layer.is_group():
             yield from _walk(layer.get_children())
-
-

@@ -78,6 +78,7 @@ def read_values(config: Gimp.ProcedureConfig, spec: procedures.Procedure) -> dic
 # - 3.2 deprecates Drawable filters (brightness_contrast, levels, threshold, ...) and
 #   GimpUi.DrawableChooser; this plug-in uses none of them (tests/gimp3 checks the typelib).
 
+
 def choice_widget_type() -> type:
     """The widget the dialogs ask for a choice argument: a combo box in 3.0 and in 3.2."""
     gi.require_version("Gtk", "3.0")

@@ -93,8 +93,15 @@ class Paster:
         for index, layer_plan in enumerate(plan.layers):
             self._add_layer(layer_plan, parent, position + index, on_its_own=True)
 
-    def _add_layer(self, layer_plan: paste_plan.LayerPlan, parent, position: int, shift_x: int = 0,
-                   shift_y: int = 0, on_its_own: bool = False) -> Gimp.Layer:
+    def _add_layer(
+        self,
+        layer_plan: paste_plan.LayerPlan,
+        parent,
+        position: int,
+        shift_x: int = 0,
+        shift_y: int = 0,
+        on_its_own: bool = False,
+    ) -> Gimp.Layer:
         """One planned layer made, inserted under parent at position, placed (shifted by a grown canvas)
         and filled; what every target that adds layers does for each of them. on_its_own: not inside a group
         this paste made, so the layer itself is removed again if the paste fails (from insertion on)."""
@@ -117,8 +124,7 @@ class Paster:
         3.2.6), so writing "Y u8" would lift every soft value (32 became 99). Its TRC (Y, Y', Y~) is kept and
         the depth is 8 bits, which a deeper channel scales exactly."""
         width, height = self.image.get_width(), self.image.get_height()
-        channel = Gimp.Channel.new(self.image, "imagen-gimp selection", width, height, 0.0,
-                                   Gegl.Color.new("black"))
+        channel = Gimp.Channel.new(self.image, "imagen-gimp selection", width, height, 0.0, Gegl.Color.new("black"))
         self.image.insert_channel(channel, None, 0)
         try:
             buffer = channel.get_buffer()
@@ -128,9 +134,15 @@ class Paster:
             area.intersect(Gegl.Rectangle.new(plan.x, plan.y, plan.width, plan.height), area)
             data = paste_plan.selection_bytes(plan)
             if area.width > 0 and area.height > 0:
-                inside = b"".join(data[(area.y - plan.y + row) * plan.width + area.x - plan.x:
-                                       (area.y - plan.y + row) * plan.width + area.x - plan.x + area.width]
-                                  for row in range(area.height))
+                inside = b"".join(
+                    data[
+                        (area.y - plan.y + row) * plan.width + area.x - plan.x : (area.y - plan.y + row) * plan.width
+                        + area.x
+                        - plan.x
+                        + area.width
+                    ]
+                    for row in range(area.height)
+                )
                 buffer.set(area, raw, inside)
             buffer.flush()
             self.image.select_item(Gimp.ChannelOps.REPLACE, channel)
@@ -169,8 +181,11 @@ class Paster:
         return self.image
 
     def _make_layer(self, image, plan: paste_plan.LayerPlan) -> Gimp.Layer:
-        kind = Gimp.ImageType.GRAYA_IMAGE if image.get_base_type() == Gimp.ImageBaseType.GRAY \
+        kind = (
+            Gimp.ImageType.GRAYA_IMAGE
+            if image.get_base_type() == Gimp.ImageBaseType.GRAY
             else Gimp.ImageType.RGBA_IMAGE
+        )
         return Gimp.Layer.new(image, plan.name, plan.width, plan.height, kind, 100.0, Gimp.LayerMode.NORMAL)
 
     def _fill(self, layer: Gimp.Layer, plan: paste_plan.LayerPlan) -> None:
@@ -203,4 +218,3 @@ class Paster:
         if self.resized:
             (width, height), left, top = self.resized
             self.image.resize(width, height, -left, -top)
-

@@ -65,7 +65,7 @@ def _remove_from(copy, path: list) -> None:
     doomed = []
     for depth, position in enumerate(path):
         last = depth == len(path) - 1
-        doomed += siblings[:position + 1] if last else siblings[:position]
+        doomed += siblings[: position + 1] if last else siblings[:position]
         if not last:
             siblings = siblings[position].get_children()
     for item in doomed:

@@ -31,35 +31,57 @@ class WorkerProblem(errors.UserError):
         self.kind = kind if kind in errors.KINDS else "backend"
 
 
-def run(op, region: np.ndarray | None, selection: np.ndarray | None, origin: tuple[int, int],
-        references: list[np.ndarray], paths: list[Path], whole: Picture,
-        progress: Callable[[float, str], None], recipe_of: Callable[[dict], dict] | None = None) -> dict:
+def run(
+    op,
+    region: np.ndarray | None,
+    selection: np.ndarray | None,
+    origin: tuple[int, int],
+    references: list[np.ndarray],
+    paths: list[Path],
+    whole: Picture,
+    progress: Callable[[float, str], None],
+    recipe_of: Callable[[dict], dict] | None = None,
+) -> dict:
     """Run `op` on the warm worker; write variation i to paths[i] through whole(); the CLI's summary."""
     operation = op.to_dict()
     if operation.get("image_path"):  # the worker does not run in this folder
         operation["image_path"] = os.path.abspath(operation["image_path"])
     height, width = region.shape[:2] if region is not None else (0, 0)
     refs = [(ref.shape[1], ref.shape[0], np.ascontiguousarray(ref).tobytes()) for ref in references]
-    folder = jobs.make_job(operation, width, height, origin,
-                           None if region is None else np.ascontiguousarray(region).tobytes(),
-                           None if selection is None else np.ascontiguousarray(selection).tobytes(), refs)
+    folder = jobs.make_job(
+        operation,
+        width,
+        height,
+        origin,
+        None if region is None else np.ascontiguousarray(region).tobytes(),
+        None if selection is None else np.ascontiguousarray(selection).tobytes(),
+        refs,
+    )
     try:
+
         def on_progress(fraction: float, stage: str) -> bool:
             if fraction > 0:  # the worker's own 0% lines (starting, reading the job) say nothing here
                 progress(fraction, stage)
             return True
 
-        outcome = warm_client.run_worker(sys.executable, REPO, folder, on_progress,
-                                         worker_client.command_override(sys.executable, folder),
-                                         note=lambda text: print(f"note: {text}", file=sys.stderr))
+        outcome = warm_client.run_worker(
+            sys.executable,
+            REPO,
+            folder,
+            on_progress,
+            worker_client.command_override(sys.executable, folder),
+            note=lambda text: print(f"note: {text}", file=sys.stderr),
+        )
         result = jobfiles.read_result(folder)
         written = _write(folder, result, region, paths, whole, recipe_of)
         failed = outcome.cancelled or outcome.returncode != jobfiles.EXIT_OK or outcome.error
         if failed and not worker_client.users_to_fix(outcome):
             log = errors.write_bug_log(outcome.log or str(outcome.error))
             what = outcome.error or f"exit code {outcome.returncode}"
-            raise errors.BugReported(f"internal error in the worker ({what}); this is a bug, please report it "
-                                     f"with {log or 'the lines above'}")
+            raise errors.BugReported(
+                f"internal error in the worker ({what}); this is a bug, please report it "
+                f"with {log or 'the lines above'}"
+            )
         if failed:
             message = outcome.error or "the job was cancelled"
             if written:
@@ -67,13 +89,25 @@ def run(op, region: np.ndarray | None, selection: np.ndarray | None, origin: tup
             raise WorkerProblem(message, outcome.kind or "cancelled")
     finally:
         jobs.remove_job(folder)
-    return {"action": op.action, "backend": result.get("backend", ""), "model": result.get("model", ""),
-            "written": written, "texts": list(result.get("texts", [])), "notes": list(result.get("notes", [])),
-            "compute_seconds": round(float(result.get("compute_seconds", 0.0)), 3)}
+    return {
+        "action": op.action,
+        "backend": result.get("backend", ""),
+        "model": result.get("model", ""),
+        "written": written,
+        "texts": list(result.get("texts", [])),
+        "notes": list(result.get("notes", [])),
+        "compute_seconds": round(float(result.get("compute_seconds", 0.0)), 3),
+    }
 
 
-def _write(folder: str, result: dict, region: np.ndarray | None, paths: list[Path], whole: Picture,
-           recipe_of: Callable[[dict], dict] | None = None) -> list[dict]:
+def _write(
+    folder: str,
+    result: dict,
+    region: np.ndarray | None,
+    paths: list[Path],
+    whole: Picture,
+    recipe_of: Callable[[dict], dict] | None = None,
+) -> list[dict]:
     """Each finished layer of result.json as a whole picture at its path."""
     written: list[dict] = []
     if not paths:  # a text answer
@@ -90,8 +124,11 @@ def _write(folder: str, result: dict, region: np.ndarray | None, paths: list[Pat
             shown = compose.blend(_under(region, layer, canvas), shown, weight)
         path = paths[index] if len(paths) > 1 else paths[0]
         provenance = layer.get("provenance") or {}
-        images.write_picture(whole(shown, mask is not None, int(layer["x"]), int(layer["y"]), canvas), path,
-                             recipe_of(provenance) if recipe_of else None)
+        images.write_picture(
+            whole(shown, mask is not None, int(layer["x"]), int(layer["y"]), canvas),
+            path,
+            recipe_of(provenance) if recipe_of else None,
+        )
         written.append({"path": str(path), "seed": provenance.get("seed"), "name": layer.get("name", "")})
     return written
 
@@ -102,6 +139,6 @@ def _under(region: np.ndarray, layer: dict, canvas: tuple | None) -> np.ndarray:
     grown = np.pad(region, ((top, bottom), (left, right), (0, 0)))
     x0, y0 = layer["x"] + left, layer["y"] + top  # the layer in the grown region's coordinates
     under = np.zeros((layer["height"], layer["width"], 4), np.uint8)
-    part = grown[max(0, y0):y0 + layer["height"], max(0, x0):x0 + layer["width"]]
-    under[max(0, -y0):max(0, -y0) + part.shape[0], max(0, -x0):max(0, -x0) + part.shape[1]] = part
+    part = grown[max(0, y0) : y0 + layer["height"], max(0, x0) : x0 + layer["width"]]
+    under[max(0, -y0) : max(0, -y0) + part.shape[0], max(0, -x0) : max(0, -x0) + part.shape[1]] = part
     return under

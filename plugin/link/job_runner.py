@@ -54,23 +54,39 @@ class ResultWriter:
         if layer.mask is not None:
             mask_name = f"layer-{index}-mask.gray"
             np.ascontiguousarray(layer.mask).tofile(os.path.join(self.folder, mask_name))
-        self.entries.append({
-            "name": layer.name, "x": layer.x, "y": layer.y,
-            "width": int(layer.pixels.shape[1]), "height": int(layer.pixels.shape[0]),
-            "pixels": pixels_name, "mask": mask_name, "provenance": layer.provenance,
-        })
+        self.entries.append(
+            {
+                "name": layer.name,
+                "x": layer.x,
+                "y": layer.y,
+                "width": int(layer.pixels.shape[1]),
+                "height": int(layer.pixels.shape[0]),
+                "pixels": pixels_name,
+                "mask": mask_name,
+                "provenance": layer.provenance,
+            }
+        )
         if layer.group:  # harmonize: the variation's own group
             self.entries[-1]["group"] = layer.group
         self.write(output, complete=False)
 
     def write(self, output: JobOutput, complete: bool, error: str = "") -> None:
-        jobfiles.write_json(os.path.join(self.folder, jobfiles.RESULT_FILE), {
-            "group": output.group, "layers": self.entries, "texts": output.texts, "notes": output.notes,
-            "backend": output.backend, "model": output.model, "canvas": output.canvas,
-            "compute_seconds": round(output.compute_seconds, 4),
-            "worker_seconds": round(time.perf_counter() - self.started, 4),
-            "complete": complete, "error": error,
-        })
+        jobfiles.write_json(
+            os.path.join(self.folder, jobfiles.RESULT_FILE),
+            {
+                "group": output.group,
+                "layers": self.entries,
+                "texts": output.texts,
+                "notes": output.notes,
+                "backend": output.backend,
+                "model": output.model,
+                "canvas": output.canvas,
+                "compute_seconds": round(output.compute_seconds, 4),
+                "worker_seconds": round(time.perf_counter() - self.started, 4),
+                "complete": complete,
+                "error": error,
+            },
+        )
 
 
 def run_job(folder: str, emit: Emit, started: float) -> int:
@@ -108,4 +124,3 @@ def run_job(folder: str, emit: Emit, started: float) -> int:
     writer.write(output, complete=True)
     emit({"done": True, "layers": len(writer.entries), "compute_seconds": round(output.compute_seconds, 4)})
     return jobfiles.EXIT_OK
-

@@ -220,8 +220,14 @@ class Server:
             self.stop("the plug-in's files changed")
             return
         job = Job(conn, request)
-        self.answer(conn, {"hello": os.getpid(), "queued": len(self.queue) + (self.running is not None),
-                           "warm": self.warmer is not None and not self.warmer.is_alive()})
+        self.answer(
+            conn,
+            {
+                "hello": os.getpid(),
+                "queued": len(self.queue) + (self.running is not None),
+                "warm": self.warmer is not None and not self.warmer.is_alive(),
+            },
+        )
         self.queue.append(job)
         self.selector.register(conn, selectors.EVENT_READ, job)
         self.last_active = time.monotonic()
@@ -349,6 +355,7 @@ def pin_threading_layer() -> None:
         return
     try:
         import tbb  # noqa: F401
+
         layer = "tbb"
     except ImportError:
         layer = "tbb" if Path(sys.prefix, "lib", "libtbb.so.12").exists() else "workqueue"

@@ -22,9 +22,13 @@ def main(folder: str) -> int:
     if prompt == "FAULT:crash":  # one layer written, then a crash: the host must not paste it
         with open(os.path.join(folder, "layer-0.rgba"), "wb") as handle:
             handle.write(b"\x80" * 16)
-        jobfiles.write_json(os.path.join(folder, jobfiles.RESULT_FILE), {"layers": [
-            {"name": "partial", "x": 0, "y": 0, "width": 2, "height": 2, "pixels": "layer-0.rgba"}],
-            "complete": False})
+        jobfiles.write_json(
+            os.path.join(folder, jobfiles.RESULT_FILE),
+            {
+                "layers": [{"name": "partial", "x": 0, "y": 0, "width": 2, "height": 2, "pixels": "layer-0.rgba"}],
+                "complete": False,
+            },
+        )
         print(json.dumps({"progress": 0.5, "stage": "half way"}), flush=True)
         raise RuntimeError("injected crash")
     if prompt == "FAULT:user":

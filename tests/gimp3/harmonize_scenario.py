@@ -16,8 +16,9 @@ REACH = 48
 def _ellipse_alpha(width, height):
     rx, ry = width / 2 - 2, height / 2 - 2
     cx, cy = width / 2 - 0.5, height / 2 - 0.5
-    return bytes(255 if ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1 else 0
-                 for y in range(height) for x in range(width))
+    return bytes(
+        255 if ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1 else 0 for y in range(height) for x in range(width)
+    )
 
 
 def _pasted_cup(image):
@@ -37,30 +38,45 @@ def _check_group(s, image, group, number, visible, obj_rect, obj_alpha):
     """One variation's group: the harmonized object over its shadow, masks, nothing far away."""
     children = group.get_children()
     names = [c.get_name() for c in children]
-    if not check(s, f"group {number}: object over shadow", len(children) == 2
-                 and names[0].startswith("Harmonized object") and names[1].startswith("Shadow"), names):
+    if not check(
+        s,
+        f"group {number}: object over shadow",
+        len(children) == 2 and names[0].startswith("Harmonized object") and names[1].startswith("Shadow"),
+        names,
+    ):
         return
     check(s, f"group {number}: visible only if first", group.get_visible() == visible, group.get_visible())
     obj, shadow = children
     check(s, f"group {number}: both layers masked", obj.get_mask() is not None and shadow.get_mask() is not None)
     _ok, ox, oy = obj.get_offsets()
     box = (ox, oy, obj.get_width(), obj.get_height())
-    inside = (ox >= obj_rect[0] and oy >= obj_rect[1] and ox + box[2] <= obj_rect[0] + obj_rect[2]
-              and oy + box[3] <= obj_rect[1] + obj_rect[3])
+    inside = (
+        ox >= obj_rect[0]
+        and oy >= obj_rect[1]
+        and ox + box[2] <= obj_rect[0] + obj_rect[2]
+        and oy + box[3] <= obj_rect[1] + obj_rect[3]
+    )
     check(s, f"group {number}: object layer over the object", inside, (box, obj_rect))
     if obj.get_mask() is not None and inside:
         width = obj_rect[2]
-        expected = b"".join(obj_alpha[(y - obj_rect[1]) * width + ox - obj_rect[0]:
-                                      (y - obj_rect[1]) * width + ox - obj_rect[0] + box[2]]
-                            for y in range(oy, oy + box[3]))
+        expected = b"".join(
+            obj_alpha[
+                (y - obj_rect[1]) * width + ox - obj_rect[0] : (y - obj_rect[1]) * width + ox - obj_rect[0] + box[2]
+            ]
+            for y in range(oy, oy + box[3])
+        )
         check(s, f"group {number}: object layer masked to the object's shape", gray(obj.get_mask()) == expected)
     if shadow.get_mask() is not None:
         around = (obj_rect[0] - REACH, obj_rect[1] - REACH, obj_rect[2] + 2 * REACH, obj_rect[3] + 2 * REACH)
         check(s, f"group {number}: shadow mask 0 beyond its reach", mask_zero_outside(shadow, around))
         check(s, f"group {number}: shadow mask marks a shadow", any(gray(shadow.get_mask())))
     data = parasite_json(obj) or {}
-    check(s, f"group {number}: provenance", data.get("action") == "harmonize" and data.get("role") == "object"
-          and data.get("backend") == "gemini", data)
+    check(
+        s,
+        f"group {number}: provenance",
+        data.get("action") == "harmonize" and data.get("role") == "object" and data.get("backend") == "gemini",
+        data,
+    )
     check(s, f"group {number}: no magenta draft", draft_share(obj) < 0.001, draft_share(obj))
 
 
@@ -71,16 +87,29 @@ def scenario_harmonize():
     cup = _pasted_cup(image)
     before = {"scene": pixels(scene), "cup": pixels(cup)}
     shown_before = composite(image)
-    status, error, seconds = call("harmonize", image, [cup], backend="auto", prompt="evening light",
-                                  variations=2, seed=9, context=96, shadow=REACH)
+    status, error, seconds = call(
+        "harmonize",
+        image,
+        [cup],
+        backend="auto",
+        prompt="evening light",
+        variations=2,
+        seed=9,
+        context=96,
+        shadow=REACH,
+    )
     REPORT["timings"]["harmonize"] = seconds
     if check(s, "succeeds", status == SUCCESS, error):
         names = [layer.get_name() for layer in image.get_layers()]
         top = image.get_layers()
         ok = len(top) == 4 and top[2] == cup and top[3] == scene and all(g.is_group() for g in top[:2])
         if check(s, "two groups right above the object", ok, names):
-            check(s, "groups named by variation", top[0].get_name().startswith("Harmonize #1")
-                  and top[1].get_name().startswith("Harmonize #2"), names)
+            check(
+                s,
+                "groups named by variation",
+                top[0].get_name().startswith("Harmonize #1") and top[1].get_name().startswith("Harmonize #2"),
+                names,
+            )
             alpha = _ellipse_alpha(*CUP_SIZE)
             for number, group in enumerate(top[:2], 1):
                 _check_group(s, image, group, number, number == 1, CUP_AT + CUP_SIZE, alpha)
@@ -107,8 +136,12 @@ def scenario_harmonize():
     status, error, _seconds = call("harmonize", image, [label], backend="auto", seed=3, shadow=REACH)
     if check(s, "masked layer: succeeds", status == SUCCESS, error):
         top = image.get_layers()
-        if check(s, "masked layer: a group above it", len(top) == 3 and top[0].is_group() and top[1] == label,
-                 [layer.get_name() for layer in top]):
+        if check(
+            s,
+            "masked layer: a group above it",
+            len(top) == 3 and top[0].is_group() and top[1] == label,
+            [layer.get_name() for layer in top],
+        ):
             _check_group(s, image, top[0], 3, True, (60, 300, 100, 80), ellipse)
         check(s, "masked layer: its mask untouched", gray(label.get_mask()) == before_mask)
     image.delete()

@@ -30,10 +30,16 @@ PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 HOST_CA = "/etc/ssl/imagen-gimp-host-ca.crt"
 KEEP = {".venv", "__pycache__", ".install-manifest", ".models"}  # install.sh's products stay between syncs
 CA_VARIABLES = ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
-PASSED_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
-                    "PIP_INDEX_URL", "PIP_DEFAULT_TIMEOUT")
-
-
+PASSED_VARIABLES = (
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "PIP_INDEX_URL",
+    "PIP_DEFAULT_TIMEOUT",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,9 +76,16 @@ class Host:
 
 HOSTS = {
     "3.0": Host("3.0", "3.0.4", "trixie", "gimp3-root", "IMAGEN_GIMP_ROOT"),
-    "3.2": Host("3.2", "3.2.6", "forky", "gimp32-root", "IMAGEN_GIMP_ROOT_32",
-                script="/usr/share/debootstrap/scripts/sid",  # Debian 12's debootstrap has no forky
-                apt_options="-o Acquire::Check-Valid-Until=false", extra_packages=("ca-certificates",)),
+    "3.2": Host(
+        "3.2",
+        "3.2.6",
+        "forky",
+        "gimp32-root",
+        "IMAGEN_GIMP_ROOT_32",
+        script="/usr/share/debootstrap/scripts/sid",  # Debian 12's debootstrap has no forky
+        apt_options="-o Acquire::Check-Valid-Until=false",
+        extra_packages=("ca-certificates",),
+    ),
 }
 DEFAULT_HOST = "3.0"
 
@@ -123,8 +136,10 @@ class Root:
         """Build the root when missing; install any package it lacks. Says so on the terminal (pytest
         captures output, so the test run would otherwise sit silent for minutes)."""
         if not (self.path / "usr/bin/apt-get").exists():
-            say(f"building the Debian {self.host.suite} root with GIMP {self.host.gimp} in {self.path} (first time "
-                f"only: about 3 minutes and 2.2 GB; log: {self.log})")
+            say(
+                f"building the Debian {self.host.suite} root with GIMP {self.host.gimp} in {self.path} (first time "
+                f"only: about 3 minutes and 2.2 GB; log: {self.log})"
+            )
             self._bootstrap()
         wanted = PACKAGES + list(self.host.extra_packages) + list(extra_packages or [])
         missing = [name for name in wanted if not self._installed(name)]
@@ -132,13 +147,20 @@ class Root:
             say(f"installing {', '.join(missing)} in {self.path}")
             apt = "apt-get " + self.host.apt_options
             with self.proc_mounted():
-                self.sh(f"{apt} update -q && DEBIAN_FRONTEND=noninteractive {apt} install -y -q "
-                        "--no-install-recommends " + " ".join(missing), log=True, timeout=1800)
+                self.sh(
+                    f"{apt} update -q && DEBIAN_FRONTEND=noninteractive {apt} install -y -q "
+                    "--no-install-recommends " + " ".join(missing),
+                    log=True,
+                    timeout=1800,
+                )
 
     def _bootstrap(self) -> None:
         if not shutil.which("debootstrap"):
-            _run(["apt-get", "install", "-y", "-q", "debootstrap"], self.log,
-                 env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+            _run(
+                ["apt-get", "install", "-y", "-q", "debootstrap"],
+                self.log,
+                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            )
         building = self.path.with_name(self.path.name + ".build")
         if building.exists():
             _unmount(building / "proc")
@@ -150,7 +172,8 @@ class Root:
 
     def _installed(self, package: str) -> bool:
         return (self.path / "var/lib/dpkg/info" / f"{package}.list").exists() or any(
-            (self.path / "var/lib/dpkg/info").glob(f"{package}:*.list"))
+            (self.path / "var/lib/dpkg/info").glob(f"{package}:*.list")
+        )
 
     @contextlib.contextmanager
     def proc_mounted(self):
@@ -205,8 +228,7 @@ class Root:
         with open(self.log, "a") as log:
             log.write(done.stdout)
         if done.returncode:
-            raise RuntimeError(f"install.sh failed in {self.path} ({done.returncode}):\n"
-                               f"{done.stdout[-3000:]}")
+            raise RuntimeError(f"install.sh failed in {self.path} ({done.returncode}):\n{done.stdout[-3000:]}")
         return done.stdout
 
     # -- running --------------------------------------------------------------------------
@@ -226,8 +248,9 @@ class Root:
         if Path("/etc/pip.conf").is_file():
             shutil.copyfile("/etc/pip.conf", self.inside("/etc/pip.conf"))
 
-    def sh(self, script: str, log: bool = False, timeout: float = 600, env: dict | None = None,
-           capture: bool = False) -> subprocess.CompletedProcess:
+    def sh(
+        self, script: str, log: bool = False, timeout: float = 600, env: dict | None = None, capture: bool = False
+    ) -> subprocess.CompletedProcess:
         variables = {"HOME": "/root", "PATH": PATH, "LANG": "C.UTF-8"}
         if self.inside(HOST_CA).is_file():
             variables.update({name: HOST_CA for name in CA_VARIABLES})
@@ -241,8 +264,9 @@ class Root:
         _run(command, self.log if log else None, timeout=timeout)
         return subprocess.CompletedProcess(command, 0)
 
-    def gimp_batch(self, code: str, env: dict | None = None, timeout: float = 600,
-                   before: str = "") -> subprocess.CompletedProcess:
+    def gimp_batch(
+        self, code: str, env: dict | None = None, timeout: float = 600, before: str = ""
+    ) -> subprocess.CompletedProcess:
         """Run python-fu-eval batch code in this host's gimp-console (after the shell lines `before`)."""
         script_path = self.path / "tmp" / f"imagen-batch-{os.getpid()}-{time.time_ns()}.py"
         script_path.write_text(code)
@@ -250,9 +274,15 @@ class Root:
         batch = f"exec(compile(open({inside!r}).read(), {inside!r}, 'exec'))"
         try:
             return self.sh(
-                before + self.host.console + " -i -n --batch-interpreter=python-fu-eval -b " + _quote(batch)
+                before
+                + self.host.console
+                + " -i -n --batch-interpreter=python-fu-eval -b "
+                + _quote(batch)
                 + " --quit; status=$?; jobs -p | xargs -r kill 2>/dev/null; exit $status",
-                env=env, timeout=timeout, capture=True)
+                env=env,
+                timeout=timeout,
+                capture=True,
+            )
         finally:
             script_path.unlink(missing_ok=True)
 
@@ -292,13 +322,17 @@ def _unmount(path: Path) -> None:
 
 def _repo_files() -> list[str]:
     try:
-        listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, check=True,
-                                capture_output=True).stdout.decode()
+        listed = subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, check=True, capture_output=True
+        ).stdout.decode()
         return [name for name in listed.split("\0") if name]
     except (OSError, subprocess.CalledProcessError):
         skip = {".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache"}
-        return [str(p.relative_to(REPO)) for p in REPO.rglob("*")
-                if p.is_file() and not skip.intersection(p.relative_to(REPO).parts)]
+        return [
+            str(p.relative_to(REPO))
+            for p in REPO.rglob("*")
+            if p.is_file() and not skip.intersection(p.relative_to(REPO).parts)
+        ]
 
 
 def _quote(text: str) -> str:

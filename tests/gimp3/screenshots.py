@@ -28,8 +28,12 @@ SCREEN = (1280, 1024)  # the Imagen submenu (14 items) ends near y=810: the scre
 _LABELS = sorted([action.label.replace("_", "") for action in actions.MENU] + ["Check Setup..."])
 _TEXTS = {"inpaint": "a small red paper boat on the saucer", "harmonize": "evening light from the left"}
 DIALOGS = {"check-setup": (_LABELS.index("Check Setup..."), "Imagen: Check Setup", "")}
-DIALOGS.update({action.procedure: (_LABELS.index(action.label.replace("_", "")), action.title,
-                                   _TEXTS.get(action.procedure, "")) for action in actions.MENU})
+DIALOGS.update(
+    {
+        action.procedure: (_LABELS.index(action.label.replace("_", "")), action.title, _TEXTS.get(action.procedure, ""))
+        for action in actions.MENU
+    }
+)
 ROW_HEIGHT = 25  # pixels between the submenu's items
 # image window, Filters menu and the whole Imagen submenu, whose length follows the action table
 MENU_CROP = (0, 0, 900, 490 + ROW_HEIGHT * len(_LABELS) + 20)
@@ -113,13 +117,20 @@ Gimp.displays_flush()
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(rootfs.REPO / "docs" / "img"))
-    parser.add_argument("--dialog", choices=sorted(DIALOGS), default="inpaint",
-                        help="which dialog to open (others than inpaint are saved as dialog-NAME.png; "
-                             "check-setup as check-setup.png)")
+    parser.add_argument(
+        "--dialog",
+        choices=sorted(DIALOGS),
+        default="inpaint",
+        help="which dialog to open (others than inpaint are saved as dialog-NAME.png; check-setup as check-setup.png)",
+    )
     parser.add_argument("--version", choices=sorted(rootfs.HOSTS), default="3.2", help="which GIMP")
     parser.add_argument("--filters-x", type=int, default=426, help="x of the Filters menu in the menu bar")
-    parser.add_argument("--imagen-y", type=int, default=0, help="y of Imagen in the Filters menu (default: where "
-                        "GIMP 3.0.4 and 3.2.6 put it)")
+    parser.add_argument(
+        "--imagen-y",
+        type=int,
+        default=0,
+        help="y of Imagen in the Filters menu (default: where GIMP 3.0.4 and 3.2.6 put it)",
+    )
     args = parser.parse_args()
     args.imagen_y = args.imagen_y or {"3.0": 490, "3.2": 469}[args.version]
     out = Path(args.out)
@@ -136,12 +147,24 @@ def main() -> int:
         with rootfs.session(extra_packages=rootfs.SCREEN_PACKAGES, version=args.version) as root:
             row, title, text = DIALOGS[args.dialog]
             batch = BATCH + (PASTED if args.dialog == "harmonize" else "")
-            env = {"GIMPRC": GIMPRC, "BATCH": batch, "ITEM_Y": str(args.imagen_y + ROW_HEIGHT * row), "TITLE": title,
-                   "TYPE": text, "CLICKS": CLICKS.get(args.dialog, ""), "PROJECT": PROJECT,
-                   "SCREEN_W": str(SCREEN[0]), "SCREEN_H": str(SCREEN[1]), "GIMP_BIN": host.gui,
-                   "USER_FOLDER": host.user_folder, "FILTERS_X": str(args.filters_x),
-                   "IMAGEN_X": str(args.filters_x + 27), "IMAGEN_Y": str(args.imagen_y),
-                   "SUBMENU_X": str(args.filters_x + 294), **env_extra}
+            env = {
+                "GIMPRC": GIMPRC,
+                "BATCH": batch,
+                "ITEM_Y": str(args.imagen_y + ROW_HEIGHT * row),
+                "TITLE": title,
+                "TYPE": text,
+                "CLICKS": CLICKS.get(args.dialog, ""),
+                "PROJECT": PROJECT,
+                "SCREEN_W": str(SCREEN[0]),
+                "SCREEN_H": str(SCREEN[1]),
+                "GIMP_BIN": host.gui,
+                "USER_FOLDER": host.user_folder,
+                "FILTERS_X": str(args.filters_x),
+                "IMAGEN_X": str(args.filters_x + 27),
+                "IMAGEN_Y": str(args.imagen_y),
+                "SUBMENU_X": str(args.filters_x + 294),
+                **env_extra,
+            }
             done = root.sh(SCRIPT, env=env, capture=True, timeout=300)
             return _save(root, done, args, out)
     finally:
@@ -153,8 +176,11 @@ def _save(root, done, args, out: Path) -> int:
     """Crop and save the menu and the dialog screenshots the script took inside the root."""
     print(done.stdout[-3000:], done.stderr[-3000:])
     geometry_file = root.inside("/tmp/shots/dialog.geom")
-    geometry = dict(line.split("=", 1) for line in
-                    (geometry_file.read_text().split() if geometry_file.exists() else []) if "=" in line)
+    geometry = dict(
+        line.split("=", 1)
+        for line in (geometry_file.read_text().split() if geometry_file.exists() else [])
+        if "=" in line
+    )
     x, y = int(geometry.get("X", 0)), int(geometry.get("Y", 0))
     dialog_crop = (x, y, x + int(geometry.get("WIDTH", 480)), y + int(geometry.get("HEIGHT", 560)))
     dialog_name = {"inpaint": "dialog", "check-setup": "check-setup"}.get(args.dialog, f"dialog-{args.dialog}")

@@ -28,8 +28,19 @@ from plugin.hosts import procedures
 from . import rootfs
 
 HERE = Path(__file__).parent
-MAIN_SCENARIOS = ["registration", "remove", "offset-layer", "cloud-only", "invalid", "expand", "background",
-                  "upscale", "last-values", "formats", "host-read"]
+MAIN_SCENARIOS = [
+    "registration",
+    "remove",
+    "offset-layer",
+    "cloud-only",
+    "invalid",
+    "expand",
+    "background",
+    "upscale",
+    "last-values",
+    "formats",
+    "host-read",
+]
 FAULT_SCENARIOS = ["fault", "cancel-silent"]
 VERTEX_SCENARIOS = ["vertex-blocked", "vertex", "vertex-refs"]  # the emulator blocks its first request
 CANCEL_SCENARIOS = ["cancel"]  # its own GIMP, where the plug-in is killed; the first answer is slow
@@ -46,8 +57,9 @@ export DISPLAY=":$(cat /tmp/imagen-xvfb-display)"
 """
 
 
-def _drive(root: rootfs.Root, scenarios: list[str], env: dict | None = None, before: str = "",
-           options: dict | None = None) -> dict:
+def _drive(
+    root: rootfs.Root, scenarios: list[str], env: dict | None = None, before: str = "", options: dict | None = None
+) -> dict:
     report = f"/tmp/imagen-report-{os.getpid()}-{time.time_ns()}.json"
     config = {**(options or {}), "report": report, "scenarios": scenarios}
     code = f"CONFIG = {json.dumps(config)}\n" + (HERE / "driver.py").read_text()
@@ -56,8 +68,9 @@ def _drive(root: rootfs.Root, scenarios: list[str], env: dict | None = None, bef
     done = root.gimp_batch(code, env={"PYTHONWARNINGS": "default", **(env or {})}, timeout=900, before=before)
     path = root.inside(report)
     if not path.exists():
-        raise AssertionError(f"GIMP wrote no report (exit {done.returncode}):\n{done.stdout[-4000:]}\n"
-                             f"{done.stderr[-4000:]}")
+        raise AssertionError(
+            f"GIMP wrote no report (exit {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+        )
     data = json.loads(path.read_text())
     path.unlink()
     data["console"] = done.stdout + done.stderr
@@ -75,36 +88,55 @@ def gimp_reports(gimp_root):
     # the chroot shares our loopback; the quick engine: these scenarios test the plug-in, not the engine
     server, url = start_in_thread(faults=[Fault("blocked", 1)], engine=quick_engine)
     try:
-        vertex = _drive(root, VERTEX_SCENARIOS, env={
-            "GOOGLE_CLOUD_PROJECT": "test-project", "IMAGEN_GIMP_ENDPOINT": url})
+        vertex = _drive(
+            root, VERTEX_SCENARIOS, env={"GOOGLE_CLOUD_PROJECT": "test-project", "IMAGEN_GIMP_ENDPOINT": url}
+        )
     finally:
         server.stop()
     vertex["bodies"] = server.generate_bodies()
-    vertex["records"] = [(r.model, r.location, r.status) for r in server.requests
-                         if r.path.endswith(":generateContent")]
+    vertex["records"] = [
+        (r.model, r.location, r.status) for r in server.requests if r.path.endswith(":generateContent")
+    ]
     cancel = _drive_cancel(root, CANCEL_SCENARIOS, {"IMAGEN_GIMP_WARM": "0"})  # the cold worker's cancel
     warm = _drive_cancel(root, WARM_SCENARIOS, {})
     warm["left"] = _warm_workers_left(root)
     pair = _drive_pair(root)
-    print(f"\nGIMP {root.host.gimp} suite: root+install {root.prepared:.1f}s, "
-          f"main session {main['seconds']:.1f}s, "
-          f"fault session {faults['seconds']:.1f}s, dialog session {dialog['seconds']:.1f}s, "
-          f"vertex session {vertex['seconds']:.1f}s, "
-          f"cancel session {cancel['seconds']:.1f}s; timings {main['timings']} {vertex['timings']} "
-          f"{faults['timings']} {cancel['timings']}")
-    return {"main": main, "fault": faults, "vertex": vertex, "cancel": cancel, "dialog": dialog,
-            "warm": warm, "pair": pair, "version": root.host.version}
+    print(
+        f"\nGIMP {root.host.gimp} suite: root+install {root.prepared:.1f}s, "
+        f"main session {main['seconds']:.1f}s, "
+        f"fault session {faults['seconds']:.1f}s, dialog session {dialog['seconds']:.1f}s, "
+        f"vertex session {vertex['seconds']:.1f}s, "
+        f"cancel session {cancel['seconds']:.1f}s; timings {main['timings']} {vertex['timings']} "
+        f"{faults['timings']} {cancel['timings']}"
+    )
+    return {
+        "main": main,
+        "fault": faults,
+        "vertex": vertex,
+        "cancel": cancel,
+        "dialog": dialog,
+        "warm": warm,
+        "pair": pair,
+        "version": root.host.version,
+    }
 
 
 def _drive_dialog(root: rootfs.Root) -> dict:
     """The dialog scenario under Xvfb, with Vertex AI looking set up: a project and an ADC file."""
     adc = root.inside(GCLOUD) / "application_default_credentials.json"
     adc.parent.mkdir(parents=True, exist_ok=True)
-    adc.write_text(json.dumps({"type": "authorized_user", "client_id": "placeholder",
-                               "client_secret": SECRET, "refresh_token": SECRET}))
+    adc.write_text(
+        json.dumps(
+            {"type": "authorized_user", "client_id": "placeholder", "client_secret": SECRET, "refresh_token": SECRET}
+        )
+    )
     try:
-        return _drive(root, DIALOG_SCENARIOS, before=START_DISPLAY,
-                      env={"GOOGLE_CLOUD_PROJECT": "my-proj", "CLOUDSDK_CONFIG": GCLOUD})
+        return _drive(
+            root,
+            DIALOG_SCENARIOS,
+            before=START_DISPLAY,
+            env={"GOOGLE_CLOUD_PROJECT": "my-proj", "CLOUDSDK_CONFIG": GCLOUD},
+        )
     finally:
         adc.unlink(missing_ok=True)
 
@@ -158,8 +190,12 @@ def _drive_cancel(root: rootfs.Root, scenarios: list[str], extra: dict) -> dict:
     watcher = threading.Thread(target=_announce_held_request, args=(server, root.inside(held)), daemon=True)
     watcher.start()
     try:
-        report = _drive(root, scenarios, env={
-            "GOOGLE_CLOUD_PROJECT": "test-project", "IMAGEN_GIMP_ENDPOINT": url, **extra}, options={"held": held})
+        report = _drive(
+            root,
+            scenarios,
+            env={"GOOGLE_CLOUD_PROJECT": "test-project", "IMAGEN_GIMP_ENDPOINT": url, **extra},
+            options={"held": held},
+        )
     finally:
         server.stop()
         watcher.join(5)
@@ -187,9 +223,12 @@ GIMP_OWN = ("gimp_flush(): error: Broken pipe",)  # 3.0.4 prints it when any plu
 
 
 def _plugin_warnings(console: str) -> list[str]:
-    return [line for line in console.splitlines()
-            if (OURS.search(line) or DIALOG_CHECKS.search(line) or PYTHON_WARNING.search(line))
-            and not any(text in line for text in GIMP_OWN)]
+    return [
+        line
+        for line in console.splitlines()
+        if (OURS.search(line) or DIALOG_CHECKS.search(line) or PYTHON_WARNING.search(line))
+        and not any(text in line for text in GIMP_OWN)
+    ]
 
 
 @pytest.mark.parametrize("session", ["main", "fault", "vertex", "cancel", "dialog", "warm"])
@@ -207,7 +246,8 @@ def _assert_scenario(report: dict, scenario: str) -> None:
     assert checks, f"scenario {scenario} recorded no checks\n{report['console'][-3000:]}"
     failed = [c for c in checks if not c["ok"]]
     assert not failed, "\n".join(f"{c['scenario']}: {c['name']}: {c['detail']}" for c in failed) + (
-        "\n--- console ---\n" + report["console"][-3000:])
+        "\n--- console ---\n" + report["console"][-3000:]
+    )
 
 
 @pytest.mark.parametrize("scenario", MAIN_SCENARIOS)
@@ -243,16 +283,26 @@ def test_gimp3_gemini_requests_go_to_todays_models_at_global(gimp_reports):
     """Automatic on a project with no settings file: nothing goes to a shut-down model."""
     records = gimp_reports["vertex"]["records"]
     assert records and {model for model, _location, _status in records} <= {
-        "gemini-3.1-flash-image", "gemini-3.5-flash", "gemini-3-pro-image", "gemini-3.1-flash-lite-image",
-        "gemini-3.5-flash-lite"}
+        "gemini-3.1-flash-image",
+        "gemini-3.5-flash",
+        "gemini-3-pro-image",
+        "gemini-3.1-flash-lite-image",
+        "gemini-3.5-flash-lite",
+    }
     assert {location for _model, location, _status in records} == {"global"}
     assert all(status in (200,) for _model, _location, status in records[1:])  # the first is the block
 
 
 def test_gimp3_check_setup_reports_every_line(gimp_reports):
     report = gimp_reports["vertex"]["setup"]
-    for line in ("OK      Python:", "OK      worker:", "OK      credentials: none needed", "OK      project: "
-                 "test-project", "OK      Vertex AI: reachable", "OK      models: answer: gemini-3.1-flash-image"):
+    for line in (
+        "OK      Python:",
+        "OK      worker:",
+        "OK      credentials: none needed",
+        "OK      project: test-project",
+        "OK      Vertex AI: reachable",
+        "OK      models: answer: gemini-3.1-flash-image",
+    ):
         assert line in report, report
 
 
@@ -304,19 +354,17 @@ def test_gimp3_cancel_leaves_no_copy_of_the_picture(gimp_reports):
 DIALOG_LINES = {
     "insert": "Automatic: about $0.04: 1 image at 512 on gemini-3.1-flash-image, billed to project my-proj.",
     "insert variations 3": "Automatic: about $0.14: 3 images at 512 on gemini-3.1-flash-image, billed to "
-                           "project my-proj.",
+    "project my-proj.",
     "insert gemini": "About $0.14: 3 images at 512 on gemini-3.1-flash-image, billed to project my-proj.",
     "insert local": "The local engine cannot do this offline; choose Automatic or Gemini on Vertex AI.",
     "insert imagen": "Imagen (legacy) bills each image to project my-proj, but Google shut Imagen down in 2026: "
-                     "the run stops unless your project keeps an Imagen endpoint.",
+    "the run stops unless your project keeps an Imagen endpoint.",
     "insert quality": "Automatic: about $0.40: 3 images at 1K on gemini-3-pro-image, billed to project my-proj.",
-    "insert fast": "Automatic: about $0.10: 3 images at 1K on gemini-3.1-flash-lite-image, billed to project "
-                   "my-proj.",
+    "insert fast": "Automatic: about $0.10: 3 images at 1K on gemini-3.1-flash-lite-image, billed to project my-proj.",
     "background": "Automatic: runs offline on this computer: no charge.",
-    "background prompt": "Automatic: about $0.04: 1 image at 512 on gemini-3.1-flash-image, billed to project "
-                         "my-proj.",
+    "background prompt": "Automatic: about $0.04: 1 image at 512 on gemini-3.1-flash-image, billed to project my-proj.",
     "describe": "Automatic: 1 caption from gemini-3.5-flash for a fraction of a cent (text tokens), billed to "
-                "project my-proj.",
+    "project my-proj.",
     "generate": "Automatic: about $0.07: 1 image at 1K on gemini-3.1-flash-image, billed to project my-proj.",
 }
 

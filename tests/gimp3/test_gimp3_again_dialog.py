@@ -17,12 +17,17 @@ HERE = Path(__file__).parent
 def test_gimp3_run_again_dialog_opens_with_the_recipe(gimp_root):
     report = f"/tmp/imagen-report-again-{os.getpid()}-{time.time_ns()}.json"
     driver = (HERE / "driver.py").read_text().rsplit("main(CONFIG)", 1)[0]
-    code = (f"CONFIG = {json.dumps({'report': report, 'scenarios': ['again-dialog']})}\n" + driver
-            + (HERE / "again_dialog_scenario.py").read_text() + "\nmain(CONFIG)\n")
+    code = (
+        f"CONFIG = {json.dumps({'report': report, 'scenarios': ['again-dialog']})}\n"
+        + driver
+        + (HERE / "again_dialog_scenario.py").read_text()
+        + "\nmain(CONFIG)\n"
+    )
     done = gimp_root.gimp_batch(code, env={"GOOGLE_CLOUD_PROJECT": "my-proj"}, timeout=600, before=START_DISPLAY)
     path = gimp_root.inside(report)
-    assert path.exists(), (f"GIMP wrote no report (exit {done.returncode}):\n{done.stdout[-4000:]}\n"
-                           f"{done.stderr[-4000:]}")
+    assert path.exists(), (
+        f"GIMP wrote no report (exit {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    )
     data = json.loads(path.read_text())
     path.unlink()
     assert not data["errors"], data["errors"]

@@ -13,8 +13,14 @@ import re
 
 from . import rootfs
 
-GIMP_SIDE = ["imagen_gimp.py", "entries/gimp3.py", "plugin/hosts/gimp3.py", "plugin/hosts/gimp3_arguments.py",
-             "plugin/hosts/gimp3_paste.py", "ui/dialogs.py"]
+GIMP_SIDE = [
+    "imagen_gimp.py",
+    "entries/gimp3.py",
+    "plugin/hosts/gimp3.py",
+    "plugin/hosts/gimp3_arguments.py",
+    "plugin/hosts/gimp3_paste.py",
+    "ui/dialogs.py",
+]
 LIST_DEPRECATED = r"""
 import json
 import gi

@@ -24,17 +24,27 @@ def harmonize_report(gimp_root):
     report = f"/tmp/imagen-report-{os.getpid()}-{time.time_ns()}.json"
     driver = (HERE / "driver.py").read_text()
     head, tail = driver.rsplit("\nmain(CONFIG)", 1)
-    code = (f"CONFIG = {json.dumps({'report': report, 'scenarios': ['harmonize']})}\n" + head + "\n"
-            + (HERE / "harmonize_scenario.py").read_text() + "\nmain(CONFIG)" + tail)
+    code = (
+        f"CONFIG = {json.dumps({'report': report, 'scenarios': ['harmonize']})}\n"
+        + head
+        + "\n"
+        + (HERE / "harmonize_scenario.py").read_text()
+        + "\nmain(CONFIG)"
+        + tail
+    )
     try:
-        done = gimp_root.gimp_batch(code, env={"PYTHONWARNINGS": "default", "GOOGLE_CLOUD_PROJECT": "test-project",
-                                               "IMAGEN_GIMP_ENDPOINT": url}, timeout=900)
+        done = gimp_root.gimp_batch(
+            code,
+            env={"PYTHONWARNINGS": "default", "GOOGLE_CLOUD_PROJECT": "test-project", "IMAGEN_GIMP_ENDPOINT": url},
+            timeout=900,
+        )
     finally:
         server.stop()
     path = gimp_root.inside(report)
     if not path.exists():
-        raise AssertionError(f"GIMP wrote no report (exit {done.returncode}):\n{done.stdout[-4000:]}\n"
-                             f"{done.stderr[-4000:]}")
+        raise AssertionError(
+            f"GIMP wrote no report (exit {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+        )
     data = json.loads(path.read_text())
     path.unlink()
     data["console"] = done.stdout + done.stderr

@@ -19,7 +19,9 @@ from plugin.hosts import procedures
 from . import rootfs
 
 NAMES = [proc.name for proc in procedures.PROCEDURES]
-REGISTERED = f"NAMES = {NAMES!r}\n" + """
+REGISTERED = (
+    f"NAMES = {NAMES!r}\n"
+    + """
 import json
 import gi
 gi.require_version("Gimp", "3.0")
@@ -31,6 +33,7 @@ for name in NAMES:
         found[name] = list(proc.get_menu_paths())
 print("IMAGEN-REGISTERED " + json.dumps(found))
 """
+)
 COPY = "/tmp/imagen-install-copy"  # an installation without .venv: registering needs none
 
 
@@ -44,8 +47,9 @@ def registered(root: rootfs.Root, home: str) -> tuple[dict, str]:
 
 
 def install(root: rootfs.Root, home: str, installation: str = COPY) -> str:
-    done = root.sh(f"cd '{installation}' && bash install.sh --links-only", env={"HOME": home}, capture=True,
-                   timeout=600)
+    done = root.sh(
+        f"cd '{installation}' && bash install.sh --links-only", env={"HOME": home}, capture=True, timeout=600
+    )
     assert done.returncode == 0 and not done.stderr, done.stdout + done.stderr
     return done.stdout
 
@@ -80,8 +84,7 @@ def test_install_sh_found_this_gimp(gimp_root):
     entry = gimp_root.inside(host.plugin_entry)
     assert entry.is_file() and not entry.is_symlink()
     assert f'INSTALLATION = "{rootfs.REPO_IN_ROOT}"' in entry.read_text()
-    others = [path.name for path in gimp_root.inside("/root/.config/GIMP").iterdir()
-              if path.name != host.version]
+    others = [path.name for path in gimp_root.inside("/root/.config/GIMP").iterdir() if path.name != host.version]
     assert others == [], others
 
 
@@ -92,8 +95,11 @@ def test_in_a_fresh_home_install_sh_asks_the_binary_and_gimp_lists_every_procedu
     home = fresh_home(copy, "fresh")
     said = install(copy, home)
     folder = f"{home}/.config/GIMP/{version}"
-    assert re.search(rf"GIMP {re.escape(version)} \(gimp[-.0-9a-z]*\) has no folder yet: starting it once, "
-                     "headless", said), said
+    assert re.search(
+        rf"GIMP {re.escape(version)} \(gimp[-.0-9a-z]*\) has no folder yet: starting it once, "
+        "headless",
+        said,
+    ), said
     assert f"GIMP {version}: wrote {folder}/plug-ins/imagen_gimp/imagen_gimp.py" in said, said
     assert copy.inside(f"{folder}/brushes").is_dir()  # GIMP made its folder, as at a first start
     assert_all_registered(*registered(copy, home))

@@ -31,8 +31,10 @@ def model_reports(gimp_root):
             raw.unlink()
         return report
 
-    return {"present": drive(["subject", "models"], {}),
-            "missing": drive(["models"], {"IMAGEN_GIMP_MODELS": "/nonexistent"})}
+    return {
+        "present": drive(["subject", "models"], {}),
+        "missing": drive(["models"], {"IMAGEN_GIMP_MODELS": "/nonexistent"}),
+    }
 
 
 def _psnr(a: np.ndarray, b: np.ndarray) -> float:

@@ -21,21 +21,28 @@ def refine_report(gimp_root):
     server, url = start_in_thread(engine=quick_engine)
     report = f"/tmp/imagen-report-refine-{os.getpid()}-{time.time_ns()}.json"
     driver = (HERE / "driver.py").read_text().rsplit("main(CONFIG)", 1)[0]  # helpers, without its run
-    code = (f"CONFIG = {json.dumps({'report': report, 'scenarios': ['refine']})}\n" + driver
-            + (HERE / "refine_scenario.py").read_text() + "\nmain(CONFIG)\n")
+    code = (
+        f"CONFIG = {json.dumps({'report': report, 'scenarios': ['refine']})}\n"
+        + driver
+        + (HERE / "refine_scenario.py").read_text()
+        + "\nmain(CONFIG)\n"
+    )
     try:
-        done = gimp_root.gimp_batch(code, env={"GOOGLE_CLOUD_PROJECT": "test-project", "IMAGEN_GIMP_ENDPOINT": url},
-                                    timeout=900)
+        done = gimp_root.gimp_batch(
+            code, env={"GOOGLE_CLOUD_PROJECT": "test-project", "IMAGEN_GIMP_ENDPOINT": url}, timeout=900
+        )
     finally:
         server.stop()
     path = gimp_root.inside(report)
     if not path.exists():
-        raise AssertionError(f"GIMP wrote no report (exit {done.returncode}):\n{done.stdout[-4000:]}\n"
-                             f"{done.stderr[-4000:]}")
+        raise AssertionError(
+            f"GIMP wrote no report (exit {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+        )
     data = json.loads(path.read_text())
     path.unlink()
-    data["records"] = [(len(r.body["contents"]), r.status) for r in server.requests
-                       if r.path.endswith(":generateContent")]
+    data["records"] = [
+        (len(r.body["contents"]), r.status) for r in server.requests if r.path.endswith(":generateContent")
+    ]
     data["bodies"] = server.generate_bodies()
     return data
 

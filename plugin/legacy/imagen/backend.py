@@ -32,14 +32,25 @@ DEFAULT_REGION = "us-central1"
 class ImagenBackend(CloudBackend):
     name = "imagen"
 
-    def __init__(self, settings: Settings, *, credentials: Any = None, backoff: Backoff | None = None,
-                 cancel_event: threading.Event | None = None, transport: VertexTransport | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        credentials: Any = None,
+        backoff: Backoff | None = None,
+        cancel_event: threading.Event | None = None,
+        transport: VertexTransport | None = None,
+    ):
         import plugin.legacy.imagen.ops  # noqa: F401  (registers auto_mask / verify)
 
         self.settings = settings
-        self.transport = transport or VertexTransport(settings, credentials=credentials, backoff=backoff,
-                                                      cancel_event=cancel_event,
-                                                      max_retries=settings.imagen.max_retries)
+        self.transport = transport or VertexTransport(
+            settings,
+            credentials=credentials,
+            backoff=backoff,
+            cancel_event=cancel_event,
+            max_retries=settings.imagen.max_retries,
+        )
         self._client: Any = None
 
     # --- Backend interface ---------------------------------------------------------------------
@@ -47,8 +58,14 @@ class ImagenBackend(CloudBackend):
     def capabilities(self) -> Capabilities:
         # 1 MP keeps every input far below 10 MB and an x4 upscale under the 17 MP output limit;
         # the models work at about 1024 px, so more pixels would not add detail.
-        return Capabilities(actions=ACTIONS, max_side=2048, max_pixels=1024 * 1024, batch_variations=True,
-                            needs_network=True, model=self.settings.imagen_model("edit"))
+        return Capabilities(
+            actions=ACTIONS,
+            max_side=2048,
+            max_pixels=1024 * 1024,
+            batch_variations=True,
+            needs_network=True,
+            model=self.settings.imagen_model("edit"),
+        )
 
     def cancel(self) -> None:
         """Stop waiting for the current call (safe from any thread)."""
@@ -73,8 +90,12 @@ class ImagenBackend(CloudBackend):
 
     def predict(self, call: PredictCall, progress: Progress = no_progress) -> list:
         """POST :predict with retries, one deadline and cancellation; returns plain predictions."""
-        context = self.transport.context(call.model, f"imagen_{call.role}", self.location,
-                                         replacement=self.settings.load_catalogue().replacement_for(call.model))
+        context = self.transport.context(
+            call.model,
+            f"imagen_{call.role}",
+            self.location,
+            replacement=self.settings.load_catalogue().replacement_for(call.model),
+        )
         try:
             client = self._get_client()
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
@@ -88,8 +109,7 @@ class ImagenBackend(CloudBackend):
         endpoint = self.endpoint_path(call.model)
 
         def attempt(remaining: float) -> list:
-            response = client.predict(endpoint=endpoint, instances=[instance], parameters=parameters,
-                                      timeout=remaining)
+            response = client.predict(endpoint=endpoint, instances=[instance], parameters=parameters, timeout=remaining)
             return [json_format.MessageToDict(value) for value in response._pb.predictions]
 
         return self.transport.call(attempt, context, progress)
@@ -101,5 +121,6 @@ class ImagenBackend(CloudBackend):
             credentials, _project = self.transport.credentials()
             options = {"api_endpoint": self.transport.host(self.location)}
             self._client = aiplatform_v1.PredictionServiceClient(
-                transport="rest", credentials=credentials, client_options=options)
+                transport="rest", credentials=credentials, client_options=options
+            )
         return self._client

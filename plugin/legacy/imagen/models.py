@@ -24,10 +24,8 @@ MAX_MASK_CLASSES = 5
 
 # Output sizes (width, height) of Imagen 3/4 per aspect ratio and size (model cards).
 OUTPUT_SIZES = {
-    "1K": {"1:1": (1024, 1024), "3:4": (896, 1280), "4:3": (1280, 896), "9:16": (768, 1408),
-           "16:9": (1408, 768)},
-    "2K": {"1:1": (2048, 2048), "3:4": (1792, 2560), "4:3": (2560, 1792), "9:16": (1536, 2816),
-           "16:9": (2816, 1536)},
+    "1K": {"1:1": (1024, 1024), "3:4": (896, 1280), "4:3": (1280, 896), "9:16": (768, 1408), "16:9": (1408, 768)},
+    "2K": {"1:1": (2048, 2048), "3:4": (1792, 2560), "4:3": (2560, 1792), "9:16": (1536, 2816), "16:9": (2816, 1536)},
 }
 
 
@@ -65,10 +63,23 @@ KNOWN_MODELS: dict[str, ModelInfo] = {
         _gen("imagen-3.0-generate-001", negative_prompt=True),
         _gen("imagen-3.0-fast-generate-001", negative_prompt=True),
         _gen("imagegeneration@006", negative_prompt=True, legacy=True),
-        _gen("imagegeneration@005", negative_prompt=True, aspect_ratios=("1:1", "9:16"),
-             watermark_default=False, person_generation=False, legacy=True),
-        _gen("imagegeneration@002", max_samples=8, negative_prompt=True, aspect_ratios=("1:1",),
-             watermark_default=False, person_generation=False, legacy=True),
+        _gen(
+            "imagegeneration@005",
+            negative_prompt=True,
+            aspect_ratios=("1:1", "9:16"),
+            watermark_default=False,
+            person_generation=False,
+            legacy=True,
+        ),
+        _gen(
+            "imagegeneration@002",
+            max_samples=8,
+            negative_prompt=True,
+            aspect_ratios=("1:1",),
+            watermark_default=False,
+            person_generation=False,
+            legacy=True,
+        ),
         ModelInfo("imagen-3.0-capability-001", CAPABILITY, negative_prompt=True),
         ModelInfo("imagen-3.0-capability-002", CAPABILITY, negative_prompt=True),
         ModelInfo("imagen-4.0-upscale-preview", UPSCALE, max_samples=1, upscale_factors=("x2", "x3", "x4")),
@@ -78,8 +89,7 @@ KNOWN_MODELS: dict[str, ModelInfo] = {
     )
 }
 
-ROLE_FAMILY = {"generate": GENERATE, "edit": CAPABILITY, "upscale": UPSCALE, "describe": IMAGETEXT,
-               "verify": VERIFY}
+ROLE_FAMILY = {"generate": GENERATE, "edit": CAPABILITY, "upscale": UPSCALE, "describe": IMAGETEXT, "verify": VERIFY}
 
 
 def model_info(model_id: str, role: str = "") -> ModelInfo:
@@ -89,8 +99,9 @@ def model_info(model_id: str, role: str = "") -> ModelInfo:
         return known
     family = ROLE_FAMILY.get(role, GENERATE)
     guess_sizes = ("1K", "2K") if family == GENERATE and not model_id.startswith("imagen-3") else ()
-    return ModelInfo(model_id, family, image_sizes=guess_sizes,
-                     upscale_factors=("x2", "x4") if family == UPSCALE else ())
+    return ModelInfo(
+        model_id, family, image_sizes=guess_sizes, upscale_factors=("x2", "x4") if family == UPSCALE else ()
+    )
 
 
 def output_size(aspect_ratio: str, image_size: str = "1K") -> tuple[int, int]:

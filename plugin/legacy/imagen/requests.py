@@ -76,6 +76,7 @@ class PredictCall:
 
 # --- images on the wire --------------------------------------------------------------------------
 
+
 def encode_png(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, format="PNG", compress_level=6)
@@ -91,8 +92,10 @@ def wire_image(rgba: np.ndarray, what: str = "image") -> dict:
         Image.fromarray(rgb).save(buffer, format="JPEG", quality=95)
         data, mime = buffer.getvalue(), "image/jpeg"
     if len(data) > MAX_IMAGE_BYTES:
-        raise BackendError(f"The {what} is {len(data) / 2**20:.1f} MB encoded; Vertex AI takes at most 10 MB "
-                           "per image. Select a smaller area or scale the image down.")
+        raise BackendError(
+            f"The {what} is {len(data) / 2**20:.1f} MB encoded; Vertex AI takes at most 10 MB "
+            "per image. Select a smaller area or scale the image down."
+        )
     return {"bytesBase64Encoded": base64.b64encode(data).decode("ascii"), "mimeType": mime}
 
 
@@ -127,6 +130,7 @@ def at_model_size(image: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarra
 
 # --- shared parameters ---------------------------------------------------------------------------
 
+
 def _samples(op: Operation, info: ModelInfo, notes: list[str]) -> int:
     count = min(op.variations, info.max_samples)
     if count < op.variations:
@@ -142,8 +146,10 @@ def _common(params: dict, op: Operation, info: ModelInfo, options: ImagenOptions
     watermark = options.add_watermark
     if op.seed is not None:
         if watermark:
-            notes.append(f"Seed {op.seed} was sent, so the SynthID watermark is off for this request "
-                         "(Vertex AI accepts a seed only without the watermark).")
+            notes.append(
+                f"Seed {op.seed} was sent, so the SynthID watermark is off for this request "
+                "(Vertex AI accepts a seed only without the watermark)."
+            )
         watermark = False
         params["seed"] = op.seed
     params["addWatermark"] = watermark
@@ -161,8 +167,9 @@ def _negative(params: dict, text: str, info: ModelInfo, notes: list[str]) -> Non
     if info.negative_prompt:
         params["negativePrompt"] = text
     else:
-        notes.append(f"The negative prompt was not sent: {info.id} does not accept one "
-                     "(describe what you want instead).")
+        notes.append(
+            f"The negative prompt was not sent: {info.id} does not accept one (describe what you want instead)."
+        )
 
 
 def _guidance(params: dict, options: ImagenOptions) -> None:
@@ -172,13 +179,22 @@ def _guidance(params: dict, options: ImagenOptions) -> None:
 
 # --- per operation -------------------------------------------------------------------------------
 
+
 def build_call(request: EditRequest, settings: Settings) -> PredictCall:
     """The :predict call for one request; raises UnsupportedOperation / BackendError with advice."""
     op = request.op
     builders = {
-        Generate: _generate, InpaintInsert: _mask_edit, InpaintRemove: _mask_edit, Outpaint: _mask_edit,
-        Background: _mask_edit, AutoMaskEdit: _auto_mask, Edit: _mask_free, UpscaleOp: _upscale,
-        Describe: _describe, VerifyWatermark: _verify, Customize: _customize,
+        Generate: _generate,
+        InpaintInsert: _mask_edit,
+        InpaintRemove: _mask_edit,
+        Outpaint: _mask_edit,
+        Background: _mask_edit,
+        AutoMaskEdit: _auto_mask,
+        Edit: _mask_free,
+        UpscaleOp: _upscale,
+        Describe: _describe,
+        VerifyWatermark: _verify,
+        Customize: _customize,
     }
     builder = builders.get(type(op))
     if builder is None:
@@ -192,7 +208,8 @@ def _edit_model(settings: Settings) -> tuple[str, ModelInfo]:
     if info.family != CAPABILITY:
         raise UnsupportedOperation(
             f"Model {model} (settings [models] imagen_edit) does not take reference-image edits; "
-            "set imagen_edit = \"imagen-3.0-capability-001\" in the settings file.")
+            'set imagen_edit = "imagen-3.0-capability-001" in the settings file.'
+        )
     return model, info
 
 
@@ -203,8 +220,10 @@ def _generate(request: EditRequest, settings: Settings) -> PredictCall:
     options, notes = settings.imagen, []
     params: dict = {"sampleCount": _samples(op, info, notes)}
     if op.aspect_ratio not in info.aspect_ratios:
-        raise UnsupportedOperation(f"{model} cannot make {op.aspect_ratio} pictures; choose "
-                                   f"{', '.join(info.aspect_ratios)} or another model in settings [models].")
+        raise UnsupportedOperation(
+            f"{model} cannot make {op.aspect_ratio} pictures; choose "
+            f"{', '.join(info.aspect_ratios)} or another model in settings [models]."
+        )
     params["aspectRatio"] = op.aspect_ratio
     _negative(params, op.negative_prompt, info, notes)
     if info.enhance_prompt:
@@ -217,8 +236,7 @@ def _generate(request: EditRequest, settings: Settings) -> PredictCall:
     _common(params, op, info, options, notes)
     if info.legacy:  # Imagen 3/4 generation does not document guidanceScale
         _guidance(params, options)
-    return PredictCall("generate", model, {"prompt": op.prompt}, params, samples=params["sampleCount"],
-                       notes=notes)
+    return PredictCall("generate", model, {"prompt": op.prompt}, params, samples=params["sampleCount"], notes=notes)
 
 
 def _mask_edit(request: EditRequest, settings: Settings) -> PredictCall:
@@ -250,16 +268,25 @@ def _mask_edit(request: EditRequest, settings: Settings) -> PredictCall:
     mask_ref["maskImageConfig"] = mask_config
     references = [_raw(sent), mask_ref]
     prompt = getattr(op, "prompt", "")
-    params: dict = {"editMode": recipe.edit_mode,
-                    "editConfig": {"baseSteps": options.base_steps or recipe.base_steps},
-                    "sampleCount": _samples(op, info, notes)}
+    params: dict = {
+        "editMode": recipe.edit_mode,
+        "editConfig": {"baseSteps": options.base_steps or recipe.base_steps},
+        "sampleCount": _samples(op, info, notes),
+    }
     if op.action == "insert":
         _negative(params, op.negative_prompt, info, notes)
     _guidance(params, options)
     _common(params, op, info, options, notes)
-    return PredictCall("edit", model, {"prompt": prompt, "referenceImages": references}, params,
-                       samples=params["sampleCount"], size=(image.shape[1], image.shape[0]),
-                       keep_alpha=keep_alpha, notes=notes)
+    return PredictCall(
+        "edit",
+        model,
+        {"prompt": prompt, "referenceImages": references},
+        params,
+        samples=params["sampleCount"],
+        size=(image.shape[1], image.shape[0]),
+        keep_alpha=keep_alpha,
+        notes=notes,
+    )
 
 
 def _raw(image: np.ndarray) -> dict:
@@ -279,24 +306,35 @@ def _auto_mask(request: EditRequest, settings: Settings) -> PredictCall:
     model, info = _edit_model(settings)
     recipe = RECIPES[op.edit]
     options, notes = settings.imagen, []
-    config: dict = {"maskMode": f"MASK_MODE_{op.mask_mode.upper()}",
-                    "dilation": recipe.dilation if op.dilation == -1 else float(op.dilation)}
+    config: dict = {
+        "maskMode": f"MASK_MODE_{op.mask_mode.upper()}",
+        "dilation": recipe.dilation if op.dilation == -1 else float(op.dilation),
+    }
     if op.mask_mode == "semantic":
         config["maskClasses"] = parse_classes(op.classes)
     references = [
         _raw(at_model_size(image, None)[0]),
         {"referenceType": "REFERENCE_TYPE_MASK", "referenceId": 2, "maskImageConfig": config},
     ]
-    params: dict = {"editMode": recipe.edit_mode,
-                    "editConfig": {"baseSteps": options.base_steps or recipe.base_steps},
-                    "sampleCount": _samples(op, info, notes)}
+    params: dict = {
+        "editMode": recipe.edit_mode,
+        "editConfig": {"baseSteps": options.base_steps or recipe.base_steps},
+        "sampleCount": _samples(op, info, notes),
+    }
     if op.edit != "remove":
         _negative(params, op.negative_prompt, info, notes)
     _guidance(params, options)
     _common(params, op, info, options, notes)
     prompt = "" if op.edit == "remove" else op.prompt
-    return PredictCall("edit", model, {"prompt": prompt, "referenceImages": references}, params,
-                       samples=params["sampleCount"], size=(image.shape[1], image.shape[0]), notes=notes)
+    return PredictCall(
+        "edit",
+        model,
+        {"prompt": prompt, "referenceImages": references},
+        params,
+        samples=params["sampleCount"],
+        size=(image.shape[1], image.shape[0]),
+        notes=notes,
+    )
 
 
 def _mask_free(request: EditRequest, settings: Settings) -> PredictCall:
@@ -309,8 +347,15 @@ def _mask_free(request: EditRequest, settings: Settings) -> PredictCall:
     _negative(params, op.negative_prompt, info, notes)
     _guidance(params, options)
     _common(params, op, info, options, notes)
-    return PredictCall("edit", model, {"prompt": op.prompt, "referenceImages": references}, params,
-                       samples=params["sampleCount"], size=(image.shape[1], image.shape[0]), notes=notes)
+    return PredictCall(
+        "edit",
+        model,
+        {"prompt": op.prompt, "referenceImages": references},
+        params,
+        samples=params["sampleCount"],
+        size=(image.shape[1], image.shape[0]),
+        notes=notes,
+    )
 
 
 def _upscale(request: EditRequest, settings: Settings) -> PredictCall:
@@ -325,11 +370,17 @@ def _upscale(request: EditRequest, settings: Settings) -> PredictCall:
     height, width = image.shape[:2]
     out_w, out_h = width * op.factor, height * op.factor
     if out_w * out_h > MAX_UPSCALE_OUTPUT_PIXELS:
-        raise BackendError(f"Upscaling {width}x{height} {factor} gives {out_w * out_h / 1e6:.1f} megapixels; "
-                           "Vertex AI returns at most 17. Choose x2 or upscale a smaller selection.")
+        raise BackendError(
+            f"Upscaling {width}x{height} {factor} gives {out_w * out_h / 1e6:.1f} megapixels; "
+            "Vertex AI returns at most 17. Choose x2 or upscale a smaller selection."
+        )
     notes: list[str] = []
-    params: dict = {"mode": "upscale", "sampleCount": 1, "upscaleConfig": {"upscaleFactor": factor},
-                    "outputOptions": {"mimeType": settings.imagen.output_mime_type}}
+    params: dict = {
+        "mode": "upscale",
+        "sampleCount": 1,
+        "upscaleConfig": {"upscaleFactor": factor},
+        "outputOptions": {"mimeType": settings.imagen.output_mime_type},
+    }
     if settings.imagen.output_mime_type == "image/jpeg":
         params["outputOptions"]["compressionQuality"] = settings.imagen.compression_quality
     if not info.legacy:
@@ -338,8 +389,16 @@ def _upscale(request: EditRequest, settings: Settings) -> PredictCall:
     keep = None
     if (alpha < 255).any():
         keep = np.asarray(Image.fromarray(alpha).resize((out_w, out_h), Image.Resampling.LANCZOS))
-    return PredictCall("upscale", model, {"image": wire_image(image)}, params, samples=1,
-                       size=(out_w, out_h), keep_alpha=keep, notes=notes)
+    return PredictCall(
+        "upscale",
+        model,
+        {"image": wire_image(image)},
+        params,
+        samples=1,
+        size=(out_w, out_h),
+        keep_alpha=keep,
+        notes=notes,
+    )
 
 
 def _describe(request: EditRequest, settings: Settings) -> PredictCall:
@@ -357,8 +416,7 @@ def _describe(request: EditRequest, settings: Settings) -> PredictCall:
         params["language"] = language if language in CAPTION_LANGUAGES else "en"
     if op.seed is not None:
         params["seed"] = op.seed
-    return PredictCall("describe", model, instance, params, result="texts", samples=params["sampleCount"],
-                       notes=notes)
+    return PredictCall("describe", model, instance, params, result="texts", samples=params["sampleCount"], notes=notes)
 
 
 def _verify(request: EditRequest, settings: Settings) -> PredictCall:
@@ -380,14 +438,22 @@ def _customize(request: EditRequest, settings: Settings) -> PredictCall:
         layers = layers[:limit]
     references = [_reference(op, fit_reference(layer)) for layer in layers]
     prompt = op.prompt if "[1]" in op.prompt else f"{op.prompt.rstrip(' .')} {_tag(op)}"
-    params: dict = {"sampleCount": _samples(op, info, notes), "aspectRatio": op.aspect_ratio,
-                    "editMode": "EDIT_MODE_DEFAULT" if op.kind in ("subject", "style")
-                    else "EDIT_MODE_CONTROLLED_EDITING"}
+    params: dict = {
+        "sampleCount": _samples(op, info, notes),
+        "aspectRatio": op.aspect_ratio,
+        "editMode": "EDIT_MODE_DEFAULT" if op.kind in ("subject", "style") else "EDIT_MODE_CONTROLLED_EDITING",
+    }
     _negative(params, op.negative_prompt, info, notes)
     _guidance(params, settings.imagen)
     _common(params, op, info, settings.imagen, notes)
-    return PredictCall("edit", model, {"prompt": prompt, "referenceImages": references}, params,
-                       samples=params["sampleCount"], notes=notes)
+    return PredictCall(
+        "edit",
+        model,
+        {"prompt": prompt, "referenceImages": references},
+        params,
+        samples=params["sampleCount"],
+        notes=notes,
+    )
 
 
 def _tag(op: Customize) -> str:
@@ -401,14 +467,25 @@ def _tag(op: Customize) -> str:
 def _reference(op: Customize, rgba: np.ndarray) -> dict:
     base = {"referenceId": 1, "referenceImage": wire_image(rgba, "reference layer")}
     if op.kind == "subject":
-        description = op.description or {"person": "a person", "animal": "an animal",
-                                          "product": "a product"}.get(op.subject_type, "the subject")
-        return {"referenceType": "REFERENCE_TYPE_SUBJECT", **base,
-                "subjectImageConfig": {"subjectType": f"SUBJECT_TYPE_{op.subject_type.upper()}",
-                                       "subjectDescription": description}}
+        description = op.description or {"person": "a person", "animal": "an animal", "product": "a product"}.get(
+            op.subject_type, "the subject"
+        )
+        return {
+            "referenceType": "REFERENCE_TYPE_SUBJECT",
+            **base,
+            "subjectImageConfig": {
+                "subjectType": f"SUBJECT_TYPE_{op.subject_type.upper()}",
+                "subjectDescription": description,
+            },
+        }
     if op.kind == "style":
         config = {"styleDescription": op.description} if op.description else {}
         return {"referenceType": "REFERENCE_TYPE_STYLE", **base, "styleImageConfig": config}
-    return {"referenceType": "REFERENCE_TYPE_CONTROL", **base,
-            "controlImageConfig": {"controlType": f"CONTROL_TYPE_{op.kind.upper()}",
-                                   "enableControlImageComputation": op.compute_control}}
+    return {
+        "referenceType": "REFERENCE_TYPE_CONTROL",
+        **base,
+        "controlImageConfig": {
+            "controlType": f"CONTROL_TYPE_{op.kind.upper()}",
+            "enableControlImageComputation": op.compute_control,
+        },
+    }

@@ -20,12 +20,28 @@ from plugin.legacy.imagen.requests import PredictCall
 
 # Support codes in safety messages -> category (Google's RAI support-code table).
 SUPPORT_CODES = {
-    "58061214": "child", "17301594": "child", "29310472": "celebrity", "15236754": "celebrity",
-    "62263041": "dangerous content", "57734940": "hate", "22137204": "hate", "42876398": "other",
-    "29578790": "other", "74803281": "other", "39322892": "people/face", "92201652": "personal information",
-    "89371032": "prohibited content", "49114662": "prohibited content", "72817394": "prohibited content",
-    "90789179": "sexual content", "63429089": "sexual content", "43188360": "sexual content",
-    "78610348": "toxic language", "61493863": "violence", "56562880": "violence", "32635315": "vulgarity",
+    "58061214": "child",
+    "17301594": "child",
+    "29310472": "celebrity",
+    "15236754": "celebrity",
+    "62263041": "dangerous content",
+    "57734940": "hate",
+    "22137204": "hate",
+    "42876398": "other",
+    "29578790": "other",
+    "74803281": "other",
+    "39322892": "people/face",
+    "92201652": "personal information",
+    "89371032": "prohibited content",
+    "49114662": "prohibited content",
+    "72817394": "prohibited content",
+    "90789179": "sexual content",
+    "63429089": "sexual content",
+    "43188360": "sexual content",
+    "78610348": "toxic language",
+    "61493863": "violence",
+    "56562880": "violence",
+    "32635315": "vulgarity",
     "64151117": "celebrity or child",
 }
 
@@ -63,8 +79,7 @@ def read_predictions(call: PredictCall, predictions: list) -> BackendResult:
     if call.result == "texts":
         result.texts = [p.strip() for p in predictions if isinstance(p, str) and p.strip()]
         if not result.texts:
-            raise BackendError(f"{call.model} returned no text for this picture; try again or ask "
-                               "differently.")
+            raise BackendError(f"{call.model} returned no text for this picture; try again or ask differently.")
         return result
     if call.result == "verdict":
         return _verdict(call, predictions, result)
@@ -87,7 +102,8 @@ def read_predictions(call: PredictCall, predictions: list) -> BackendResult:
         raise SafetyFiltered(
             f"All {call.samples} sample(s) were removed by Vertex AI's safety filter{why}. You are not "
             "charged for blocked images. Rephrase the prompt, pick another area, or lower safety_setting in "
-            "the [imagen] settings if your project allows it.")
+            "the [imagen] settings if your project allows it."
+        )
     if missing > 0:
         result.notes.append(f"{missing} of {call.samples} samples removed by the safety filter{why}.")
     seed = call.parameters.get("seed")  # one seed covers the whole batch of samples
@@ -108,8 +124,10 @@ def _verdict(call: PredictCall, predictions: list, result: BackendResult) -> Bac
     if decision == "ACCEPT":
         result.texts = ["SynthID watermark detected: this picture (or part of it) was made by Google AI."]
     elif decision == "REJECT":
-        result.texts = ["No SynthID watermark detected. (Absence is not proof: edits can weaken it, "
-                        "and pictures from other generators carry none.)"]
+        result.texts = [
+            "No SynthID watermark detected. (Absence is not proof: edits can weaken it, "
+            "and pictures from other generators carry none.)"
+        ]
     else:
         raise BackendError(f"{call.model} gave no verdict ({predictions!r:.120}); try again later.")
     return result

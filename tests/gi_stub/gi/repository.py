@@ -30,8 +30,15 @@ def _main(gtype, argv):
     """What GIMP would learn when querying: the procedures; and which `plugin` package answered."""
     plugin = _PlugIn.defined[-1]()
     package = sys.modules.get("plugin")
-    print(json.dumps({"procedures": list(plugin.do_query_procedures()), "argv0": argv[0],
-                      "package": getattr(package, "__file__", None)}))
+    print(
+        json.dumps(
+            {
+                "procedures": list(plugin.do_query_procedures()),
+                "argv0": argv[0],
+                "package": getattr(package, "__file__", None),
+            }
+        )
+    )
 
 
 class _Gimp(_Anything):
