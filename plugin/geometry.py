@@ -85,16 +85,17 @@ def expanded_canvas(width, height, aspect=None, margins=None, anchor="center"):
         target_h = int(math.ceil(width * ah / aw))
     extra_w, extra_h = target_w - width, target_h - height
     parts = anchor.split("-")
-    if "left" in parts:
-        left = 0
-    elif "right" in parts:
-        left = extra_w
-    else:
-        left = extra_w // 2
-    if "top" in parts:
-        top = 0
-    elif "bottom" in parts:
-        top = extra_h
-    else:
-        top = extra_h // 2
+    left = _leading_share(extra_w, parts, "left", "right")
+    top = _leading_share(extra_h, parts, "top", "bottom")
     return left, top, extra_w - left, extra_h - top
+
+
+def _leading_share(extra, parts, near, far):
+    # type: (int, list, str, str) -> int
+    """How much of `extra` goes before the picture: none when anchored to the near side, all when to
+    the far side, half otherwise."""
+    if near in parts:
+        return 0
+    if far in parts:
+        return extra
+    return extra // 2

@@ -15,7 +15,6 @@ from plugin.engine.warmup import warm_up
 DATA = Path(__file__).parent / "data"
 KERNELS = [
     patch_kernels.vote,
-    patch_kernels.vote_best,
     patch_kernels.compute_dist,
     patch_kernels.patchmatch_pass,
     patch_kernels.random_init,

@@ -202,27 +202,13 @@ def synthesize(
                 ty, tx = np.nonzero(tmask)
                 dist[tmask] += lam * np.hypot(ny[tmask] - ty, nx[tmask] - tx).astype(np.float32)
             for _ in range(schedule.pm_first if em == 0 else schedule.pm_next):
-                K.patchmatch_pass(
-                    P,
-                    valid,
-                    pen,
-                    tmask,
-                    ny,
-                    nx,
-                    dist,
-                    psz,
-                    _bounds(h, pass_no, psz),
-                    pass_no % 2 == 0,
-                    lseed,
-                    pass_no,
-                    radius,
-                    lam,
-                )
+                bounds, forward = _bounds(h, pass_no, psz), pass_no % 2 == 0
+                K.patchmatch_pass(P, valid, pen, tmask, ny, nx, dist, psz, bounds, forward, lseed, pass_no, radius, lam)
                 pass_no += 1
             weights = _weights(dist, tmask, schedule.quantile)
             kern = _kernel(psz, schedule.spatial if li == 0 else 0.0)
             if li < schedule.sharp_levels and em >= n_em - schedule.sharp_iters:
-                K.vote_best(P, ho, tmask, ny, nx, dist, psz, cur)
+                K.vote(P, ho, tmask, ny, nx, dist, kern, psz, cur, True)
             else:
                 K.vote(P, ho, tmask, ny, nx, weights, kern, psz, cur)
             if progress is not None:

@@ -181,45 +181,13 @@ def patchmatch_pass(
 
 
 @nb.njit(cache=True, parallel=True)
-def vote_best(P, hole, tmask, ny, nx, dist, psz: int, out) -> None:
-    """Sharp voting: each hole pixel takes what the best-matching patch covering it proposes.
-
-    A weighted mean of many proposals averages away grain and fine texture; the single patch
-    with the smallest distance keeps it (Kaspar et al. 2015 do the same at their finest scale).
-    """
-    H, W = hole.shape
-    r = psz // 2
-    nc = out.shape[2]
-    for y in nb.prange(H):
-        for x in range(W):
-            if not hole[y, x]:
-                continue
-            best = np.inf
-            by = -1
-            bx = -1
-            for i in range(psz):
-                ty = y - i + r
-                if ty < 0 or ty >= H:
-                    continue
-                for j in range(psz):
-                    tx = x - j + r
-                    if tx < 0 or tx >= W or not tmask[ty, tx]:
-                        continue
-                    d = dist[ty, tx]
-                    if d < best:
-                        best = d
-                        by = ny[ty, tx] + i
-                        bx = nx[ty, tx] + j
-            if by >= 0:
-                for c in range(nc):
-                    out[y, x, c] = P[by, bx, c]
-
-
-@nb.njit(cache=True, parallel=True)
-def vote(P, hole, tmask, ny, nx, weight, kern, psz: int, out) -> None:
+def vote(P, hole, tmask, ny, nx, weight, kern, psz: int, out, sharp: bool = False) -> None:
     """Wexler voting, as a gather: each hole pixel averages what the patches covering it propose.
 
     `kern[i, j]` weights a proposal by the pixel's place in its patch (centre pixels trusted more).
+    With `sharp`, `weight` is the patch distance and each hole pixel takes the single best-matching
+    patch's proposal instead: a weighted mean of many proposals averages away grain and fine texture,
+    the best patch keeps it (Kaspar et al. 2015 do the same at their finest scale).
     """
     H, W = hole.shape
     r = psz // 2
@@ -231,6 +199,9 @@ def vote(P, hole, tmask, ny, nx, weight, kern, psz: int, out) -> None:
                 continue
             acc[:] = 0.0
             wsum = 0.0
+            best = np.inf
+            by = -1
+            bx = -1
             for i in range(psz):
                 ty = y - i + r
                 if ty < 0 or ty >= H:
@@ -239,13 +210,22 @@ def vote(P, hole, tmask, ny, nx, weight, kern, psz: int, out) -> None:
                     tx = x - j + r
                     if tx < 0 or tx >= W or not tmask[ty, tx]:
                         continue
-                    w = weight[ty, tx] * kern[i, j]
                     sy = ny[ty, tx] + i
                     sx = nx[ty, tx] + j
+                    if sharp:
+                        if weight[ty, tx] < best:
+                            best = weight[ty, tx]
+                            by = sy
+                            bx = sx
+                        continue
+                    w = weight[ty, tx] * kern[i, j]
                     for c in range(nc):
                         acc[c] += w * P[sy, sx, c]
                     wsum += w
-            if wsum > 0.0:
+            if sharp and by >= 0:
+                for c in range(nc):
+                    out[y, x, c] = P[by, bx, c]
+            elif not sharp and wsum > 0.0:
                 for c in range(nc):
                     out[y, x, c] = acc[c] / wsum
 
