@@ -71,11 +71,8 @@ class GeminiBackend(CloudBackend):
 
     def capabilities(self) -> Capabilities:
         # Full resolution in: the request builder frames the region for the model and resizes once.
-        tier = self.catalogue.tier("image", "standard")
         return Capabilities(
             actions=ACTIONS,
-            needs_network=True,
-            model=tier.model,
             parallel=self.settings.gemini.max_parallel,
             conversations=True,
         )

@@ -22,6 +22,7 @@ from plugin.backends.base import (
 from plugin.backends.cloud import CloudBackend
 from plugin.backends.transport import Backoff, VertexTransport
 from plugin.config import Settings
+from plugin.legacy.imagen import sizing
 from plugin.legacy.imagen.requests import PredictCall, build_call
 from plugin.legacy.imagen.responses import read_predictions
 
@@ -56,22 +57,18 @@ class ImagenBackend(CloudBackend):
     # --- Backend interface ---------------------------------------------------------------------
 
     def capabilities(self) -> Capabilities:
-        # 1 MP keeps every input far below 10 MB and an x4 upscale under the 17 MP output limit;
-        # the models work at about 1024 px, so more pixels would not add detail.
-        return Capabilities(
-            actions=ACTIONS,
-            max_side=2048,
-            max_pixels=1024 * 1024,
-            batch_variations=True,
-            needs_network=True,
-            model=self.settings.imagen_model("edit"),
-        )
+        return Capabilities(actions=ACTIONS, batch_variations=True)
+
+    def run(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
+        """The request at the size Imagen works at (sizing.py), the answer back at the request's size."""
+        return sizing.sized(lambda sent: super(ImagenBackend, self).run(sent, progress), request)
 
     def cancel(self) -> None:
         """Stop waiting for the current call (safe from any thread)."""
         self.transport.cancel()
 
     def call(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
+        """The request sent as it is, at its own size (`run` sizes it first)."""
         call = build_call(request, self.settings)
         progress(0.02, f"sending to {call.model}")
         predictions = self.predict(call, progress)
