@@ -19,52 +19,32 @@ RATIOS_10 = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "2
 # Sorted as Google's 400 message lists them for gemini-3.1-flash-image (ref §8, [27c]).
 RATIOS_14 = ("1:1", "1:4", "1:8", "2:3", "3:2", "3:4", "4:1", "4:3", "4:5", "5:4", "8:1", "9:16", "16:9", "21:9")
 
+
+def _grid(text: str) -> dict[str, tuple[int, int]]:
+    """'1:1 1024x1024, 2:3 848x1264' -> {"1:1": (1024, 1024), ...}: a size grid as Google's tables print it."""
+    pairs = (item.split() for item in text.split(","))
+    return {ratio: tuple(int(side) for side in size.split("x")) for ratio, size in pairs}
+
+
 # 1K output grid of the Gemini 3 image family (ref §3.3; Google's table for 3 Pro Image, the same grid
 # assumed for 3.1 Flash and Flash-Lite; the four extremes from a third-party live test).
-GRID_1K = {
-    "1:1": (1024, 1024),
-    "2:3": (848, 1264),
-    "3:2": (1264, 848),
-    "3:4": (896, 1200),
-    "4:3": (1200, 896),
-    "4:5": (928, 1152),
-    "5:4": (1152, 928),
-    "9:16": (768, 1376),
-    "16:9": (1376, 768),
-    "21:9": (1584, 672),
-    "1:4": (512, 2064),
-    "4:1": (2064, 512),
-    "1:8": (352, 2928),
-    "8:1": (2928, 352),
-}
+GRID_1K = _grid(
+    "1:1 1024x1024, 2:3 848x1264, 3:2 1264x848, 3:4 896x1200, 4:3 1200x896, 4:5 928x1152, "
+    "5:4 1152x928, 9:16 768x1376, 16:9 1376x768, 21:9 1584x672, 1:4 512x2064, 4:1 2064x512, "
+    "1:8 352x2928, 8:1 2928x352"
+)
 # gemini-2.5-flash-image answers about one megapixel on its own grid (16:9 = 1344x768, ref §3.3).
-GRID_25 = {
-    "1:1": (1024, 1024),
-    "2:3": (832, 1248),
-    "3:2": (1248, 832),
-    "3:4": (864, 1184),
-    "4:3": (1184, 864),
-    "4:5": (896, 1152),
-    "5:4": (1152, 896),
-    "9:16": (768, 1344),
-    "16:9": (1344, 768),
-    "21:9": (1536, 672),
-}
+GRID_25 = _grid(
+    "1:1 1024x1024, 2:3 832x1248, 3:2 1248x832, 3:4 864x1184, 4:3 1184x864, 4:5 896x1152, "
+    "5:4 1152x896, 9:16 768x1344, 16:9 1344x768, 21:9 1536x672"
+)
 TIER_SCALE = {"512": 0.5, "1K": 1.0, "2K": 2.0, "4K": 4.0}
 
 MAX_INLINE_BYTES = 7 * 1024 * 1024  # per inline file, decoded (ref §3.2)
 MAX_REQUEST_BYTES = 500 * 1024 * 1024  # per request (ref §3.2)
 INPUT_MIME = ("image/png", "image/jpeg", "image/webp", "image/heic", "image/heif")
-US_AND_EU_REGIONS = (
-    "us-central1",
-    "us-east1",
-    "us-east4",
-    "us-east5",
-    "us-south1",
-    "us-west1",
-    "us-west4",
-    "europe-west4",
-)
+US_REGIONS = ("us-central1", "us-east1", "us-east4", "us-east5", "us-south1", "us-west1", "us-west4")
+US_AND_EU_REGIONS = US_REGIONS + ("europe-west4",)
 
 
 @dataclass(frozen=True)

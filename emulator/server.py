@@ -311,17 +311,11 @@ class Handler(BaseHTTPRequestHandler):
         return 200, json.dumps(reply).encode("utf-8"), reply
 
 
-def start_in_thread(
-    port: int = 0,
-    faults: Iterable[Fault] = (),
-    shut_down: Iterable[str] = (),
-    imagen: bool = False,
-    engine: Engine | None = None,
-    delay: float = 0.0,
-    drafts: int = 2,
-) -> tuple[EmulatorServer, str]:
-    """Serve from a daemon thread; returns (server, "http://127.0.0.1:PORT"). Stop with server.stop()."""
-    server = EmulatorServer(port, faults, shut_down, imagen, engine, delay, drafts)
+def start_in_thread(**options: Any) -> tuple[EmulatorServer, str]:
+    """Serve from a daemon thread; returns (server, "http://127.0.0.1:PORT"). Stop with server.stop().
+
+    options: EmulatorServer's, by name (port, faults, shut_down, imagen, engine, delay, drafts, ...)."""
+    server = EmulatorServer(**options)
     server._serving = True  # shutdown() must wait for the loop even if the thread has not started it yet
     threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="vertex-emulator", daemon=True

@@ -11,11 +11,14 @@ import numpy as np
 RING_WIDTH = 6  # px of untouched surroundings used to match a result's colour
 
 
-def scale_back(result: np.ndarray, width: int, height: int) -> np.ndarray:
-    """A backend's working-size result at the region's full size."""
-    from plugin.masks import resize_rgba  # here, not above: the CLI's warm path blends without SciPy
+def match_answer(picture: np.ndarray, action: str, image: np.ndarray | None, mask: np.ndarray | None) -> np.ndarray:
+    """An answer matched to the picture sent where the action table asks for it (match_colour), the mask
+    marking the change; as it came without a mask or at another size."""
+    from plugin.actions import BY_NAME
 
-    return resize_rgba(result, (width, height))
+    if not BY_NAME[action].colour_matched or mask is None or image is None or picture.shape != image.shape:
+        return picture
+    return match_colour(picture, image, mask > 0)
 
 
 def match_colour(result: np.ndarray, original: np.ndarray, change: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Selection -> masks: the soft blend weight, the hard mask a backend sees, and the working size.
+"""Selection -> masks: the soft blend weight, the hard mask a backend sees, the region around them.
 
 Two masks, as the peers taught: a backend gets a hard mask (255 = change), while the result is
 blended back through a soft weight that keeps the user's own soft selection edges, grows by
@@ -9,12 +9,11 @@ always fully replaced and nothing beyond grow + feather is ever touched.
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
 from scipy import ndimage
 
 from plugin.crop import selection_bounds as bounds  # noqa: F401  (one definition, NumPy only)
 from plugin.errors import EmptySelectionError
-from plugin.geometry import Rect, fit_within
+from plugin.geometry import Rect
 from plugin.geometry import region_of_interest as _roi
 
 CORE_LEVEL = 128  # a selection value from which a pixel counts as selected
@@ -54,32 +53,3 @@ def weight_to_u8(weight: np.ndarray) -> np.ndarray:
 def region_of_interest(mask_bounds: Rect, context: int, width: int, height: int) -> Rect:
     """The mask's bounds plus `context` px of surroundings, clipped to the image."""
     return _roi(mask_bounds, 0, context, Rect(0, 0, width, height))
-
-
-def working_size(
-    width: int, height: int, max_side: int | None, max_pixels: int | None, min_side: int | None = None
-) -> tuple[int, int]:
-    """The size a backend works at: scaled down to its limits, or up to its minimum, aspect kept."""
-    w, h = fit_within(width, height, max_side, max_pixels)
-    if min_side and max(w, h) < min_side:
-        scale = min_side / max(w, h)
-        w, h = max(1, round(w * scale)), max(1, round(h * scale))
-    return w, h
-
-
-def resize_rgba(rgba: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Resize RGBA with premultiplied alpha, so transparent pixels do not darken the edges."""
-    if (rgba.shape[1], rgba.shape[0]) == size:
-        return rgba
-    image = Image.fromarray(rgba, "RGBA").convert("RGBa")
-    resample = Image.Resampling.LANCZOS
-    return np.asarray(image.resize(size, resample).convert("RGBA"))
-
-
-def resize_mask(mask: np.ndarray, size: tuple[int, int], hard: bool = False) -> np.ndarray:
-    """Resize a one-channel uint8 mask; `hard` keeps it 0/255 (what backends are sent)."""
-    if (mask.shape[1], mask.shape[0]) != size:
-        mask = np.asarray(Image.fromarray(mask, "L").resize(size, Image.Resampling.BILINEAR))
-    if hard:
-        return np.where(mask > 0, 255, 0).astype(np.uint8)
-    return mask

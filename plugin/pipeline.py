@@ -3,17 +3,16 @@
 Input is what a host read from GIMP (or the CLI from a file): RGBA pixels and, when there is
 one, the selection over the same pixels. Output is a list of layers to paste, positioned relative
 to that input, each with its mask and provenance. The backend only ever sees the region of
-interest at its working size; whatever it returns is blended through the feathered selection.
+interest at full resolution (it sizes what it sends itself) and answers at that size; whatever it
+returns is blended through the feathered selection.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,14 +25,13 @@ from plugin.backends.base import (
     EditRequest,
     Followup,
     Progress,
-    SafetyFiltered,
     UnsupportedOperation,
     no_progress,
 )
-from plugin.backends.vertex_errors import QuotaExhausted, ServiceUnavailable
 from plugin.crop import MIN_SIDE
 from plugin.geometry import Rect
 from plugin.ops import MAX_SEED, Background, Harmonize, MaskedOperation, Operation, OperationError, Outpaint
+from plugin.variations import VARIATION_FAILURES, SharedProgress, side_by_side
 
 
 @dataclass
@@ -95,10 +93,6 @@ class _Region:
     footprint: np.ndarray | None = None  # harmonize: the object's alpha; image is then the object in its scene
 
 
-VARIATION_FAILURES = (SafetyFiltered, QuotaExhausted, ServiceUnavailable)
-"""Failures that cost one variation only: the others may still come back (a fatal one stops them all)."""
-
-
 def run(
     op: Operation,
     image: np.ndarray | None,
@@ -142,17 +136,15 @@ def run(
         if caps.batch_variations
         else [(dataclasses.replace(op, variations=1, seed=seed), [seed]) for seed in seeds]
     )
-    share = _SharedProgress(progress, len(calls))
+    share = SharedProgress(progress, len(calls))
     failures: list[BackendError] = []
 
     def one(index: int) -> tuple[EditRequest, BackendResult, float]:
         call_op = calls[index][0]
-        request = _request(call_op, region, caps, references, followup)
+        request = _request(call_op, region, references, followup)
         started = time.perf_counter()
         result = backend.run(request, share.part(index))
         return request, result, time.perf_counter() - started
-
-    colour_matched = actions.BY_NAME[op.action].colour_matched
 
     def deliver(index: int, request: EditRequest, result: BackendResult, seconds: float) -> None:
         output.compute_seconds += seconds
@@ -162,8 +154,9 @@ def run(
         result_seeds = result.seeds or calls[index][1]
         for number, picture in enumerate(result.images):
             seed = result_seeds[number] if number < len(result_seeds) else None
-            if colour_matched and request.mask is not None and picture.shape == request.image.shape:
-                picture = compose.match_colour(picture, request.image, request.mask > 0)
+            _check_size(op, region, picture, backend)
+            if not result.colour_matched:
+                picture = compose.match_answer(picture, op.action, request.image, request.mask)
             made = (
                 _harmonized(op, region, picture, seed, output, result)
                 if region.footprint is not None
@@ -182,7 +175,7 @@ def run(
             except VARIATION_FAILURES as exc:
                 failures.append(exc)
     else:
-        _run_side_by_side(one, deliver, len(calls), workers, failures, backend)
+        side_by_side(one, deliver, len(calls), workers, failures, backend)
     if failures:
         if not output.layers and not output.texts:
             raise failures[0]
@@ -190,60 +183,6 @@ def run(
     _report_missing(op, output)
     progress(1.0, "done")
     return output
-
-
-def _run_side_by_side(one, deliver, count: int, workers: int, failures: list, backend: Backend) -> None:
-    """Up to `workers` calls at once; results are delivered here, in this thread, as they arrive."""
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="variation") as pool:
-        pending = {pool.submit(one, index): index for index in range(count)}
-        try:
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    index = pending.pop(future)
-                    try:
-                        delivered = future.result()
-                    except VARIATION_FAILURES as exc:
-                        failures.append(exc)
-                        continue
-                    deliver(index, *delivered)
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            backend.cancel()  # the calls still waiting give up at once
-            raise
-
-
-class _SharedProgress:
-    """One progress bar for calls running side by side: the mean of their fractions, the latest stage,
-    and how many variations are ready. Serialised, so the host gets one line at a time."""
-
-    def __init__(self, progress: Progress, count: int):
-        self.progress = progress
-        self.fractions = [0.0] * count
-        self.ready = 0
-        self.count = count
-        self.lock = threading.Lock()
-
-    def part(self, index: int) -> Progress:
-        def report(fraction: float, stage: str) -> None:
-            with self.lock:
-                self.fractions[index] = max(self.fractions[index], min(max(fraction, 0.0), 1.0))
-                self._send(stage)
-
-        return report
-
-    def done(self, index: int, ready: int) -> None:
-        with self.lock:
-            self.fractions[index] = 1.0
-            self.ready = ready
-            self._send("variation ready")
-
-    def _send(self, stage: str) -> None:
-        overall = 0.05 + 0.9 * sum(self.fractions) / self.count
-        if self.count > 1:
-            stage = f"{stage} ({self.ready} of {self.count} ready)"
-        self.progress(overall, stage)
 
 
 def _check_inputs(op: Operation, image: np.ndarray | None, selection: np.ndarray | None) -> None:
@@ -300,21 +239,25 @@ def _outpaint_region(op: Outpaint, image: np.ndarray) -> _Region:
     return _Region(roi, _crop(canvas, roi), _crop(new_area, roi), _crop(weight, roi), origin_shift=(left, top))
 
 
-def _request(
-    op: Operation, region: _Region, caps, references: list[np.ndarray], followup: Followup | None = None
-) -> EditRequest:
-    """The region at the backend's working size, with a hard 0/255 mask."""
+def _request(op: Operation, region: _Region, references: list[np.ndarray], followup: Followup | None) -> EditRequest:
+    """The region as it is, with a hard 0/255 mask of what may change (Replace Background: the subject)."""
     if region.image.size == 0:
         return EditRequest(op=op, image=None, references=references, followup=followup)
-    height, width = region.image.shape[:2]
-    size = masks.working_size(width, height, caps.max_side, caps.max_pixels, caps.min_side)
-    picture = masks.resize_rgba(region.image, size)
-    mask = None
+    mask = region.hint
     if region.change is not None and isinstance(op, MaskedOperation):
-        mask = masks.resize_mask(np.where(region.change, 255, 0).astype(np.uint8), size, hard=True)
-    elif region.hint is not None:
-        mask = masks.resize_mask(region.hint, size)
-    return EditRequest(op=op, image=picture, mask=mask, references=references, followup=followup)
+        mask = np.where(region.change, 255, 0).astype(np.uint8)
+    return EditRequest(op=op, image=region.image, mask=mask, references=references, followup=followup)
+
+
+def _check_size(op: Operation, region: _Region, picture: np.ndarray, backend: Backend) -> None:
+    """A picture answers at the region's size (an upscale at its own): a backend sizes what it sends and
+    scales what it gets back itself, so a wrong size here is a bug, never resampled silently."""
+    wanted = region.image.shape[:2]
+    if region.image.size and op.action != "upscale" and picture.shape[:2] != wanted:
+        raise ValueError(
+            f"the {backend.name} backend answered {picture.shape[1]}x{picture.shape[0]} for a "
+            f"{wanted[1]}x{wanted[0]} region; a backend answers at the region's size"
+        )
 
 
 def _harmonize_region(op: Harmonize, region: _Region, references: list[np.ndarray]) -> tuple[_Region, list[np.ndarray]]:
@@ -338,8 +281,6 @@ def _harmonized(
     number = len(output.layers) // 2 + 1
     group = f"{op.title} #{number}" + (f" (seed {seed})" if seed is not None else "")
     names = {"shadow": f"Shadow #{number}", "object": f"Harmonized object #{number}"}
-    if picture.shape[:2] != region.image.shape[:2]:
-        picture = compose.scale_back(picture, region.image.shape[1], region.image.shape[0])
     pieces = harmonize.pieces(region.image, region.footprint, picture, op.shadow)
     layers = []
     for piece in pieces:
@@ -388,13 +329,9 @@ def _make_layer(
         raise ValueError(f"the backend returned an image of shape {picture.shape}; expected RGBA")
     if region.weight is None:
         x, y = region.roi.x - region.origin_shift[0], region.roi.y - region.origin_shift[1]
-        resample = region.image.size and op.action != "upscale"
-        if resample and picture.shape[:2] != region.image.shape[:2]:
-            picture = compose.scale_back(picture, region.image.shape[1], region.image.shape[0])
         return ResultLayer(name, x, y, picture, None, provenance)
-    full = compose.scale_back(picture, region.roi.width, region.roi.height)
     changed = masks.bounds(region.weight)
-    pixels = _crop(full, changed)
+    pixels = _crop(picture, changed)
     if isinstance(op, Outpaint):
         # the original area stays exactly the original, even where the layer mask is edited later
         pixels = compose.blend(_crop(region.image, changed), pixels, _crop(region.weight, changed))

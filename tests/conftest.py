@@ -37,10 +37,8 @@ class FakeBackend(Backend):
 
     name = "fake"
 
-    def __init__(self, colour=(255, 0, 255, 255), max_side=None, min_side=None, actions=None, paint=None):
+    def __init__(self, colour=(255, 0, 255, 255), actions=None, paint=None):
         self.colour = colour
-        self.max_side = max_side
-        self.min_side = min_side
         self.actions = actions or {
             "insert",
             "remove",
@@ -55,9 +53,7 @@ class FakeBackend(Backend):
         self.requests: list[EditRequest] = []
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(
-            actions=frozenset(self.actions), max_side=self.max_side, min_side=self.min_side, model="fake-1"
-        )
+        return Capabilities(actions=frozenset(self.actions))
 
     def run(self, request: EditRequest, progress=None) -> BackendResult:
         self.check_supported(request.op)

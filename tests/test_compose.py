@@ -35,30 +35,6 @@ def test_blend_rejects_mismatched_sizes():
         compose.blend(np.zeros((2, 2, 4), np.uint8), np.zeros((3, 2, 4), np.uint8), np.zeros((2, 2), np.uint8))
 
 
-@pytest.mark.parametrize("max_side,min_side", [(None, None), (64, None), (None, 1024)])
-def test_pipeline_scales_down_and_up_and_keeps_outside(max_side, min_side):
-    image = photo("coffee")
-    height, width = image.shape[:2]
-    selection = ellipse_mask(height, width, 301, 150, 61, 45)
-    backend = FakeBackend(max_side=max_side, min_side=min_side)
-    op = ops.InpaintInsert(prompt="a red apple", grow=3, feather=7, context=40)
-    output = run(op, image, selection, backend)
-    request = backend.requests[0]
-    if max_side:
-        assert max(request.image.shape[:2]) == max_side
-    if min_side:
-        assert max(request.image.shape[:2]) == min_side
-    assert request.mask.shape == request.image.shape[:2]
-    assert set(np.unique(request.mask)) == {0, 255}  # the backend gets a hard mask
-    layer = output.layers[0]
-    outside_identical(image, layer)
-    # the selected area itself is fully replaced by the backend's colour
-    centre = layer.shown()[150 - layer.y, 301 - layer.x]
-    assert tuple(centre[:3]) == (255, 0, 255)
-    # the layer lies within selection bounds + grow + feather
-    assert layer.x >= 301 - 61 - 10 and layer.x + layer.pixels.shape[1] <= 301 + 62 + 10
-
-
 @pytest.mark.parametrize("size", [(1, 1), (7, 5), (8, 30)])
 def test_pictures_too_small_to_edit_are_refused_with_the_minimum(size):
     width, height = size

@@ -19,6 +19,7 @@ from plugin import ops  # noqa: E402
 from plugin.backends.base import EditRequest  # noqa: E402
 from plugin.backends.transport import Backoff  # noqa: E402
 from plugin.config import Settings  # noqa: E402
+from plugin.legacy.imagen import sizing  # noqa: E402
 from plugin.legacy.imagen.backend import ImagenBackend  # noqa: E402
 from plugin.legacy.imagen.ops import AutoMaskEdit, VerifyWatermark  # noqa: E402
 from plugin.ops import Customize  # noqa: E402
@@ -224,11 +225,15 @@ def test_upscale(backend, emulator, factor):
 
 
 def test_upscale_over_17_megapixels_is_refused_before_sending(backend, emulator):
+    """The request builder's own guard, for a picture sent at its own size (`call`); `run` first scales
+    every picture to 1 MP (sizing.py), which an x4 upscale keeps under 17 MP."""
     from plugin.backends.base import BackendError
 
     with pytest.raises(BackendError, match="17"):
-        backend.run(EditRequest(op=ops.Upscale(factor=4), image=gradient(1100, 1000)))
+        backend.call(EditRequest(op=ops.Upscale(factor=4), image=gradient(1100, 1000)))
     assert emulator.requests == []
+    backend.run(EditRequest(op=ops.Upscale(factor=4), image=gradient(1100, 1000)))
+    assert decode_png_size(last(emulator)[0]["image"]) == sizing.working_size(1100, 1000, None, sizing.MAX_PIXELS)
 
 
 def test_caption(backend, emulator):
@@ -349,9 +354,14 @@ def test_v1beta1_and_escaped_at_sign_are_understood(emulator):
         assert json.loads(reply.read())["predictions"]
 
 
-def test_capabilities_keep_requests_under_limits(backend):
+def test_capabilities_keep_requests_under_limits(backend, emulator):
     caps = backend.capabilities()
-    assert caps.max_pixels * 16 <= 17_000_000 and caps.batch_variations and caps.needs_network
+    assert sizing.MAX_PIXELS * 16 <= 17_000_000 and caps.batch_variations
+    image, mask = gradient(1600, 1000), box_mask(1600, 1000)  # 1.6 MP: sent at 1 MP, answered at the request's size
+    result = backend.run(EditRequest(op=ops.InpaintRemove(), image=image, mask=mask))
+    sent_w, sent_h = decode_png_size(last(emulator)[0]["referenceImages"][0]["referenceImage"])
+    assert sent_w * sent_h <= sizing.MAX_PIXELS and abs(sent_w / sent_h - 1.6) < 0.01
+    assert result.images[0].shape == (1000, 1600, 4)
     assert {
         "generate",
         "insert",
@@ -365,6 +375,15 @@ def test_capabilities_keep_requests_under_limits(backend):
         "auto_mask",
         "verify",
     } <= caps.actions
+
+
+def test_it_needs_the_network_and_says_so_when_vertex_cannot_be_reached():
+    """What `needs_network` meant, as the user sees it: no service, no picture, and a message naming why."""
+    from plugin.backends.vertex_errors import ServiceUnavailable
+
+    backend = ImagenBackend(Settings(project="p", endpoint="http://127.0.0.1:9"), backoff=Backoff(0.01, 0.05))
+    with pytest.raises(ServiceUnavailable, match="Cannot reach Vertex AI"):
+        backend.run(EditRequest(op=ops.Generate(prompt="a fox"), image=None))
 
 
 def _png_b64(rgba: np.ndarray) -> str:

@@ -1,10 +1,11 @@
-"""Selection -> mask: soft edges, grow/feather, bounds, region of interest, working size."""
+"""Selection -> mask: soft edges, grow/feather, bounds, region of interest (Imagen's working size:
+test_imagen_sizing.py)."""
 
 import numpy as np
 import pytest
 
 from plugin import masks
-from plugin.geometry import Rect, expanded_canvas, fit_within
+from plugin.geometry import Rect, expanded_canvas
 
 
 def square_selection(height=40, width=50, box=(10, 12, 20, 25), value=255):
@@ -62,32 +63,6 @@ def test_empty_selection_is_a_clear_error():
         masks.blend_weight(np.zeros((10, 10), np.uint8), 2, 2)
     with pytest.raises(masks.EmptySelectionError):
         masks.bounds(np.zeros((10, 10), np.uint8))
-
-
-def test_working_size_keeps_aspect_scaling_down_and_up():
-    assert masks.working_size(3000, 1500, 1024, None) == (1024, 512)
-    assert masks.working_size(100, 50, 1024, None) == (100, 50)  # never up without a minimum
-    assert masks.working_size(100, 50, 1024, None, min_side=512) == (512, 256)
-    w, h = masks.working_size(4000, 3000, None, 1_000_000)
-    assert w * h <= 1_000_000 and abs(w / h - 4 / 3) < 0.01
-    assert fit_within(7, 3, 2) == (2, 1)
-
-
-def test_resize_mask_hard_stays_binary():
-    mask = square_selection()
-    small = masks.resize_mask(mask, (13, 11), hard=True)
-    assert set(np.unique(small)) <= {0, 255}
-    big = masks.resize_mask(mask, (200, 160), hard=True)
-    assert big.shape == (160, 200) and big[80, 100] == 255 and big[0, 0] == 0
-
-
-def test_resize_rgba_does_not_darken_transparent_edges():
-    rgba = np.zeros((20, 20, 4), np.uint8)
-    rgba[:, :10] = (250, 250, 250, 255)  # white, opaque left half; transparent black right half
-    out = masks.resize_rgba(rgba, (57, 57))
-    edge = out[:, 20:35]
-    visible = edge[..., 3] > 20
-    assert edge[visible][:, :3].min() > 200  # no dark fringe
 
 
 def test_expanded_canvas_aspect_and_anchor():

@@ -1,9 +1,10 @@
 """The one small interface every backend implements.
 
-The pipeline hands a backend the region of interest already cropped and scaled to the backend's
-working size, with a hard mask (255 = change). The backend returns whole images of that same size
-(or text); the pipeline, not the backend, scales them back and blends them through the user's
-feathered selection, so no backend can touch a pixel outside it.
+The pipeline hands a backend the region of interest already cropped, at full resolution, with a hard
+mask (255 = change). The backend returns whole images of that same size (or text; an upscale its
+enlarged size), sizing what it sends to its service itself (Gemini frames the region, plugin/framing.py;
+Imagen scales it, legacy/imagen/sizing.py); the pipeline blends them through the user's feathered
+selection, so no backend can touch a pixel outside it.
 """
 
 from __future__ import annotations
@@ -46,16 +47,11 @@ class Cancelled(BackendError):
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What a backend can do and at which size it works best."""
+    """What a backend can do, and how the pipeline calls it for several variations."""
 
     actions: frozenset[str]
-    max_side: int | None = None  # working size: longest side the backend accepts, None = any
-    max_pixels: int | None = None
-    min_side: int | None = None  # small regions are scaled up to this (models work at ~1024 px)
     batch_variations: bool = False  # True: one call returns all variations; else one call each
     parallel: int = 1  # one call each: how many of them may run at once
-    needs_network: bool = False
-    model: str = ""
     conversations: bool = False  # can continue a conversation with the model (Refine Result)
 
 
@@ -76,7 +72,7 @@ class Followup:
 
 @dataclass
 class EditRequest:
-    """One call to a backend, in working-size pixels.
+    """One call to a backend, in the region's own pixels.
 
     image: H x W x 4 uint8 RGBA (for outpaint already padded; new area transparent black).
     mask:  H x W uint8, 255 where the backend should change pixels, 0 where it must keep them;
@@ -108,6 +104,7 @@ class BackendResult:
     model: str = ""
     seeds: list[int | None] = field(default_factory=list)
     details: dict = field(default_factory=dict)  # added to each layer's provenance (tier, size, tokens ...)
+    colour_matched: bool = False  # matched to its surroundings by the backend, at the size it worked at (Imagen)
 
 
 class Backend:

@@ -3,7 +3,7 @@
 google-genai (`vertexai=True`) is Google's maintained client for Gemini on Vertex and knows today's
 fields and enums (imageSize, thinkingLevel, IMAGE_SAFETY, NO_IMAGE), which aiplatform_v1's protos
 lack. What both Vertex backends share (credentials, location, deadline, retries, cancel) is the
-VertexTransport this backend holds, not a base class. One request makes one picture; the pipeline
+VertexTransport this backend holds (CloudBackend makes it). One request makes one picture; the pipeline
 runs the variations of an action side by side.
 
 Model choice: the operation's Model ID, else its tier (Quality / Standard / Fast) in the catalogue.
@@ -20,20 +20,11 @@ from typing import Any
 from plugin import actions
 from plugin.actions import GEMINI_ACTIONS
 from plugin.backends import gemini_conversation
-from plugin.backends.base import (
-    BackendError,
-    BackendResult,
-    Capabilities,
-    EditRequest,
-    Progress,
-    UnsupportedOperation,
-    no_progress,
-)
+from plugin.backends.base import BackendError, BackendResult, Capabilities, EditRequest, Progress, UnsupportedOperation
 from plugin.backends.cloud import CloudBackend
 from plugin.backends.gemini_requests import Choice, GeminiCall, build_call
 from plugin.backends.gemini_responses import read_response
 from plugin.backends.model_memory import ModelMemory
-from plugin.backends.transport import Backoff, VertexTransport
 from plugin.backends.vertex_errors import ModelUnavailable
 from plugin.catalogue import IMAGEN, TIER_LABELS
 from plugin.config import Settings
@@ -46,20 +37,10 @@ class GeminiBackend(CloudBackend):
     name = "gemini"
 
     def __init__(
-        self,
-        settings: Settings,
-        *,
-        credentials: Any = None,
-        backoff: Backoff | None = None,
-        cancel_event: threading.Event | None = None,
-        transport: VertexTransport | None = None,
-        chosen_by_auto: bool = False,
-        memory: ModelMemory | None = None,
+        self, settings: Settings, *, chosen_by_auto: bool = False, memory: ModelMemory | None = None, **connection: Any
     ):
-        self.settings = settings
-        self.transport = transport or VertexTransport(
-            settings, credentials=credentials, backoff=backoff, cancel_event=cancel_event
-        )
+        """`connection`: the transport, or its options (CloudBackend)."""
+        super().__init__(settings, **connection)
         self.catalogue = settings.load_catalogue()
         self.chosen_by_auto = chosen_by_auto
         self._memory = memory
@@ -71,11 +52,8 @@ class GeminiBackend(CloudBackend):
 
     def capabilities(self) -> Capabilities:
         # Full resolution in: the request builder frames the region for the model and resizes once.
-        tier = self.catalogue.tier("image", "standard")
         return Capabilities(
             actions=ACTIONS,
-            needs_network=True,
-            model=tier.model,
             parallel=self.settings.gemini.max_parallel,
             conversations=True,
         )
@@ -85,10 +63,7 @@ class GeminiBackend(CloudBackend):
             reason = actions.BY_NAME[op.action].gemini_missing
             raise UnsupportedOperation(f"The gemini backend cannot do '{op.title}'. {reason}".strip())
 
-    def cancel(self) -> None:
-        self.transport.cancel()
-
-    def call(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
+    def call(self, request: EditRequest, progress: Progress) -> BackendResult:
         op = request.op
         choice = self.choose(op)
         call = build_call(request, choice, self.settings)

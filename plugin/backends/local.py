@@ -36,7 +36,7 @@ class LocalBackend(Backend):
         self.why_not_cloud = why_not_cloud  # Automatic chose us: what the cloud lacks, named in refusals
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(actions=LOCAL_ACTIONS, model="local-engine")
+        return Capabilities(actions=LOCAL_ACTIONS)
 
     def run(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
         op = request.op

@@ -9,6 +9,7 @@ too, so the user never sees a stack trace. Nothing here logs tokens or request b
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 
@@ -167,25 +168,25 @@ def map_error(exc: BaseException, context: CallContext) -> BackendError:
     if failure is not None:
         return _from_http(failure, context)
     detail = server_message(exc)
-    if _is_timeout(exc):
+    if _is("timeout", exc):
         return ServiceUnavailable(
             f"Vertex AI did not answer within {context.timeout:.0f} s. Try again, ask for fewer variations, or "
             f"raise timeout_seconds in the settings ({context.where})."
         )
-    if _is_network(exc):
+    if _is("network", exc):
         loopback = "127.0.0.1" in context.endpoint or "localhost" in context.endpoint
         extra = " Is the emulator running (python -m emulator --port N)?" if loopback else ""
         return ServiceUnavailable(
             f"Cannot reach Vertex AI at {context.endpoint}. Check the internet connection, proxy or firewall, "
             f"and the endpoint/location in the settings.{extra}"
         )
-    if _is_credentials(exc):
+    if _is("credentials", exc):
         return SetupProblem(
             f"No usable Google Cloud credentials ({type(exc).__name__}: {_first_line(detail)}). "
             "Run `gcloud auth application-default login`, or name a service-account key file as "
             f"credentials_file in the settings. {SETUP_HINT}"
         )
-    if _is_parse(exc):
+    if _is("parse", exc):
         return ServiceUnavailable(
             f"Vertex AI sent an answer the plug-in could not read ({detail[:200]}). "
             "Try again; if it repeats, report it with the model ID."
@@ -272,46 +273,26 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0][:300] if text.strip() else ""
 
 
-def _is_timeout(exc: BaseException) -> bool:
-    import requests
-
-    types: tuple = (requests.Timeout, TimeoutError)
-    try:
-        import httpx
-
-        types += (httpx.TimeoutException,)
-    except ImportError:  # pragma: no cover
-        pass
-    return isinstance(exc, types)
-
-
-def _is_network(exc: BaseException) -> bool:
-    import requests
-
-    types: tuple = (requests.ConnectionError, ConnectionError)
-    try:
-        import httpx
-
-        types += (httpx.TransportError,)
-    except ImportError:  # pragma: no cover
-        pass
-    return isinstance(exc, types)
+# Each kind of failure as the client libraries raise it: (module, class) pairs; a library that is not
+# installed raises none of its own.
+FAILURES = {
+    "timeout": (("requests", "Timeout"), ("builtins", "TimeoutError"), ("httpx", "TimeoutException")),
+    "network": (("requests", "ConnectionError"), ("builtins", "ConnectionError"), ("httpx", "TransportError")),
+    "credentials": (
+        ("google.auth.exceptions", "DefaultCredentialsError"),
+        ("google.auth.exceptions", "RefreshError"),
+        ("google.auth.exceptions", "TransportError"),
+    ),
+    "parse": (("google.protobuf.json_format", "Error"), ("builtins", "ValueError"), ("pydantic", "ValidationError")),
+}
 
 
-def _is_credentials(exc: BaseException) -> bool:
-    from google.auth import exceptions as auth_exc
-
-    return isinstance(exc, (auth_exc.DefaultCredentialsError, auth_exc.RefreshError, auth_exc.TransportError))
-
-
-def _is_parse(exc: BaseException) -> bool:
-    from google.protobuf import json_format
-
-    types: tuple = (json_format.Error, ValueError)
-    try:
-        import pydantic
-
-        types += (pydantic.ValidationError,)
-    except ImportError:  # pragma: no cover
-        pass
-    return isinstance(exc, types)
+def _is(kind: str, exc: BaseException) -> bool:
+    """`exc` is a failure of this kind (FAILURES), imported only when asked (the clients load slowly)."""
+    for module, name in FAILURES[kind]:
+        try:
+            if isinstance(exc, getattr(importlib.import_module(module), name)):
+                return True
+        except ImportError:  # pragma: no cover - a library not installed
+            continue
+    return False

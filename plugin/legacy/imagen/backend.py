@@ -8,7 +8,6 @@ Imagen is regional: the `global` location is called as us-central1.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from plugin.actions import served_by
@@ -20,8 +19,8 @@ from plugin.backends.base import (
     no_progress,
 )
 from plugin.backends.cloud import CloudBackend
-from plugin.backends.transport import Backoff, VertexTransport
 from plugin.config import Settings
+from plugin.legacy.imagen import sizing
 from plugin.legacy.imagen.requests import PredictCall, build_call
 from plugin.legacy.imagen.responses import read_predictions
 
@@ -32,46 +31,25 @@ DEFAULT_REGION = "us-central1"
 class ImagenBackend(CloudBackend):
     name = "imagen"
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        credentials: Any = None,
-        backoff: Backoff | None = None,
-        cancel_event: threading.Event | None = None,
-        transport: VertexTransport | None = None,
-    ):
+    def __init__(self, settings: Settings, **connection: Any):
+        """`connection`: the transport, or its options (CloudBackend); Imagen's own retry count by default."""
         import plugin.legacy.imagen.ops  # noqa: F401  (registers auto_mask / verify)
 
-        self.settings = settings
-        self.transport = transport or VertexTransport(
-            settings,
-            credentials=credentials,
-            backoff=backoff,
-            cancel_event=cancel_event,
-            max_retries=settings.imagen.max_retries,
-        )
+        connection.setdefault("max_retries", settings.imagen.max_retries)
+        super().__init__(settings, **connection)
         self._client: Any = None
 
     # --- Backend interface ---------------------------------------------------------------------
 
     def capabilities(self) -> Capabilities:
-        # 1 MP keeps every input far below 10 MB and an x4 upscale under the 17 MP output limit;
-        # the models work at about 1024 px, so more pixels would not add detail.
-        return Capabilities(
-            actions=ACTIONS,
-            max_side=2048,
-            max_pixels=1024 * 1024,
-            batch_variations=True,
-            needs_network=True,
-            model=self.settings.imagen_model("edit"),
-        )
+        return Capabilities(actions=ACTIONS, batch_variations=True)
 
-    def cancel(self) -> None:
-        """Stop waiting for the current call (safe from any thread)."""
-        self.transport.cancel()
+    def run(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
+        """The request at the size Imagen works at (sizing.py), the answer back at the request's size."""
+        return sizing.sized(lambda sent: super(ImagenBackend, self).run(sent, progress), request)
 
     def call(self, request: EditRequest, progress: Progress = no_progress) -> BackendResult:
+        """The request sent as it is, at its own size (`run` sizes it first)."""
         call = build_call(request, self.settings)
         progress(0.02, f"sending to {call.model}")
         predictions = self.predict(call, progress)
