@@ -85,6 +85,6 @@ def placement(action, plan, into_image=False):
 
 def place(where, x, y):
     # type: (Placement, int, int) -> tuple
-    """A result layer's position: in the image for layers (the Paster then adds any canvas growth),
+    """A result layer's position: in the image for layers (the paste, hosts/paste_exec.py, then adds any canvas growth),
     in the new image for a new image (the region's own top-left is the new image's)."""
     return int(x) + where.origin[0], int(y) + where.origin[1]

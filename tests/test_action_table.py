@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from host_support import FakeHost
+from host_support import FakeHost, FakeImage
 
 from plugin import actions, ops
 from plugin.hosts import procedures
@@ -45,5 +45,23 @@ def test_every_host_implements_the_named_interface():
         tree = ast.parse((REPO / path).read_text())
         cls = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == name)
         assert [base.id for base in cls.bases] == ["Host"], name
+        methods = {node.name for node in cls.body if isinstance(node, ast.FunctionDef)}
+        assert wanted <= methods, (name, wanted - methods)
+
+
+def test_every_writer_implements_the_named_write_half():
+    """Gimp3Writer, Gimp2Writer and the tests' FakeImage implement every primitive of hosts/interface.py's
+    Writer, each in its own class (no half inherited), so one executor pastes through all three."""
+    import ast
+
+    from plugin.hosts.interface import Writer
+
+    wanted = {name for name, value in vars(Writer).items() if callable(value) and not name.startswith("_")}
+    assert {"insert_layer", "add_mask", "replace_selection", "new_image", "remove_layer"} <= wanted
+    assert issubclass(FakeImage, Writer) and wanted <= {n for n in vars(FakeImage) if callable(vars(FakeImage)[n])}
+    for path, name in (("plugin/hosts/gimp3_paste.py", "Gimp3Writer"), ("plugin/hosts/gimp2_paste.py", "Gimp2Writer")):
+        tree = ast.parse((REPO / path).read_text())
+        cls = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == name)
+        assert [base.id for base in cls.bases] == ["Writer"], name
         methods = {node.name for node in cls.body if isinstance(node, ast.FunctionDef)}
         assert wanted <= methods, (name, wanted - methods)

@@ -138,3 +138,26 @@ def test_run_job_keeps_finished_variations_when_a_later_one_fails(monkeypatch):
         assert any("only 1 of 3 variations were made, then: Quota exceeded" in text for text in messages)
     finally:
         jobs.remove_job(folder)
+
+
+def test_run_call_pastes_through_the_hosts_writer_and_removes_the_job_folder(monkeypatch, tmp_path):
+    """The controller both GIMPs run (job_client.run_call): read, worker, paste through host.writer()."""
+    monkeypatch.setenv("IMAGEN_GIMP_PYTHON", sys.executable)
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    host = FakeHost()
+    photo = host.layer.pixels
+    values = values_for("remove", backend="local", context=20, grow=0, feather=0)
+    assert job_client.run_call("remove", values, host, str(REPO)) is host.image
+    group = host.image.layers[0]
+    assert group.name.startswith("Remove") and host.image.layers[1:] == [host.layer] and host.layer.pixels == photo
+    pasted = group.children[0]
+    assert pasted.mask is not None and len(pasted.pixels) == pasted.width * pasted.height * 4
+    assert host.image.undo_groups == 1 and host.image.outside_group == [] and list(tmp_path.iterdir()) == []
+    host = FakeHost()
+    before = host.image.tree()
+    host.image.fail = ("add_mask", 1)
+    with pytest.raises(RuntimeError, match="injected failure in add_mask"):
+        job_client.run_call("remove", values, host, str(REPO))
+    assert host.image.tree() == before and list(tmp_path.iterdir()) == []

@@ -1,5 +1,5 @@
 """Select Subject end to end without GIMP: the action table entry, the command line's mask file, the paste
-plan both Pasters apply, and Check Setup's model lines."""
+plan the one paste executor applies (hosts/paste_exec.py), and Check Setup's model lines."""
 
 from __future__ import annotations
 

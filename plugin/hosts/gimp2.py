@@ -18,10 +18,10 @@ from plugin.errors import HostError
 from plugin.geometry import Rect, intersect
 from plugin.hosts import gimp2_arguments as arguments
 from plugin.hosts import gimp2_scene, job_client, paste_plan, pixel_bytes, procedures
-from plugin.hosts.gimp2_paste import Paster
+from plugin.hosts.gimp2_paste import Gimp2Writer
 from plugin.hosts.interface import Host
 from plugin.hosts.operation import native_str, to_unicode
-from plugin.link import jobs, worker_client
+from plugin.link import worker_client
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 AUTHOR = "imagen-gimp contributors"
@@ -88,7 +88,7 @@ def run_procedure(spec, image, drawable, args):
     job = None
     try:
         job = Gimp2Host(spec, image, drawable, arguments.read_values(spec, args), interactive)
-        return job.run()
+        return job_client.run_call(spec.action, job.values, job, REPO)
     except (HostError, errors.BugReported) as exc:
         _fail(to_unicode(exc.args[0] if exc.args else title))
     except Exception as exc:  # a bug here: say so and keep the traceback, rather than a bare "execution error"
@@ -108,38 +108,28 @@ def _fail(text):
 
 
 class Gimp2Host(Host):
-    """One procedure call: read the region, run the worker, paste; a failure pastes nothing but
-    the variations that were finished before it."""
+    """One procedure call's reads (the call itself is job_client.run_call's, the paste Gimp2Writer's)."""
 
     def __init__(self, spec, image, drawable, values, interactive):
         # type: (procedures.Procedure, object, object, dict, bool) -> None
-        self.spec = spec
         self.action = spec.action
         self.title = spec.title
         self.image = image
         self.values = values
         self.interactive = interactive
-        self.folder = None
         job_client.check_target(self.action, image is not None, isinstance(drawable, gimp.Layer),
-                            bool(values.get("into-image")))
+                                bool(values.get("into-image")))
         # the layer the action reads (references: the active layer, unless names are typed)
-        self.layer = drawable if spec.needs_image and isinstance(drawable, gimp.Layer) else None
-        # Refine Result / Run Again: the active layer is a result; what it was made from lies under it
-        self.result_layer = None
-        if self.layer is not None and actions.BY_NAME[self.action].reads == "recipe":
-            self.result_layer = self.layer
-            self.layer = _under(image, self.layer) or self.layer
+        given = drawable if spec.needs_image and isinstance(drawable, gimp.Layer) else None
+        self.layer, self.result_layer = job_client.source_layers(self.action, given, lambda it: _under(image, it))
 
     def close(self):
         # type: () -> None
-        jobs.remove_job(self.folder)
         pdb.gimp_progress_end()
 
-    def run(self):
-        # type: () -> object
-        paste, self.folder = job_client.run_job(self.action, self.values, self, REPO)
-        beside = self.result_layer if paste.target == "into-group" else self.layer
-        return Paster(self.image, self.title, self.interactive).apply(paste, self.values, beside)
+    def writer(self):
+        # type: () -> Gimp2Writer
+        return Gimp2Writer(self.image, self.interactive)
 
     # -- the Host side of run_job ---------------------------------------------------------
 

@@ -33,9 +33,9 @@ from plugin.hosts import (  # noqa: E402
     procedures,
     timing,  # noqa: E402
 )
-from plugin.hosts.gimp3_paste import Paster  # noqa: E402
+from plugin.hosts.gimp3_paste import Gimp3Writer  # noqa: E402
 from plugin.hosts.interface import Host  # noqa: E402
-from plugin.link import jobs, worker_client  # noqa: E402
+from plugin.link import worker_client  # noqa: E402
 
 RW = GObject.ParamFlags.READWRITE
 RGBA = "R'G'B'A u8"
@@ -131,7 +131,7 @@ def run(procedure, run_mode, image, drawables, config, run_data):
             if not dialogs.run_dialog(procedure, config, spec, image):
                 return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
         job = Gimp3Host(spec, run_mode, image, list(drawables), arguments.read_values(config, spec))
-        new_image = job.run()
+        new_image = job_client.run_call(spec.action, job.values, job, REPO, job.clock)
     except (HostError, errors.BugReported) as exc:
         return _fail(procedure, str(exc), Gimp.PDBStatusType.EXECUTION_ERROR)
     except Exception as exc:  # a bug here: say so, keep the traceback, rather than GIMP's "no return values"
@@ -154,44 +154,27 @@ def _fail(procedure, text, status):
 
 
 class Gimp3Host(Host):
-    """One procedure call: read the region, run the worker, paste; a failure pastes nothing but
-    the variations that were finished before it."""
+    """One procedure call's reads (the call itself is job_client.run_call's, the paste Gimp3Writer's)."""
 
     def __init__(self, spec: procedures.Procedure, run_mode, image, drawables: list, values: dict):
-        self.spec = spec
         self.action = spec.action
         self.title = spec.title
         self.run_mode = run_mode
         self.image = image
         self.values = values
-        self.folder = None
         self.selected = [drawable for drawable in drawables if isinstance(drawable, Gimp.Layer)]
         one_layer = len(drawables) == 1 and len(self.selected) == 1
         job_client.check_target(self.action, image is not None, one_layer, bool(values.get("into-image")))
         # the layer the action reads (or, for references, the first selected one: the group goes above it)
-        self.layer = self.selected[0] if spec.needs_image and self.selected else None
-        # Refine Result / Run Again: the selected layer is a result; what it was made from lies under it
-        self.result_layer = None
-        if self.layer is not None and actions.BY_NAME[self.action].reads == "recipe":
-            self.result_layer = self.layer
-            self.layer = _under(image, self.layer) or self.layer
+        given = self.selected[0] if spec.needs_image and self.selected else None
+        self.layer, self.result_layer = job_client.source_layers(self.action, given, lambda it: _under(image, it))
         self.clock = timing.Stages()
 
     def close(self) -> None:
-        jobs.remove_job(self.folder)
         Gimp.progress_end()
 
-    # -- reading --------------------------------------------------------------------------
-
-    def run(self):
-        clock = self.clock
-        clock.mark("start")
-        paste, self.folder = job_client.run_job(self.action, self.values, self, REPO, clock.mark)
-        beside = self.result_layer if paste.target == "into-group" else self.layer
-        image = Paster(self.image, self.run_mode, self.title, clock).apply(paste, self.values, beside)
-        clock.mark("paste")
-        clock.report(self.title)
-        return image
+    def writer(self) -> Gimp3Writer:
+        return Gimp3Writer(self.image, self.run_mode == Gimp.RunMode.INTERACTIVE, self.clock)
 
     # -- the Host interface (hosts/interface.py) ------------------------------------------
 

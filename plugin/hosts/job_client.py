@@ -1,4 +1,5 @@
-"""One call, up to the paste: read through the host, make the job folder, run the worker, plan the layers.
+"""One call, the controller both GIMPs run: read through the host, make the job folder, run the worker, plan
+the layers, paste them through the host's writer, report.
 
 The host is a plugin/hosts/interface.py Host (Gimp3Host, Gimp2Host, the tests' fake): this module
 never calls GIMP. GIMP's Python (2.7 for GIMP 2.10): standard library only, 2.7 syntax.
@@ -8,13 +9,47 @@ from __future__ import absolute_import
 
 from plugin import actions, geometry, regions
 from plugin.errors import BugReported, HostError
-from plugin.hosts import paste_plan
+from plugin.hosts import paste_exec, paste_plan
 from plugin.hosts.operation import build_operation, split_names
 from plugin.hosts.procedures import PROCEDURE_BY_ACTION
 from plugin.link import jobfiles, jobs, warm_client, worker_client
 
 MAX_REFERENCES = 4
 """A subject takes up to 4 reference layers; a style, scribble or edge reference is one layer."""
+
+
+def run_call(action, values, host, repo, clock=None):
+    # type: (str, dict, object, str, object) -> object
+    """One procedure call, the same in both GIMPs: run_job, then the text result shown and the paste plan
+    applied through host.writer() (hosts/paste_exec.py); the job folder removed either way. Returns the
+    image holding the result (a new one for the new-image actions). clock (GIMP 3's timing.Stages), if
+    given, times each stage and reports them."""
+    title = actions.title(action)
+    mark = clock.mark if clock is not None else None
+    if mark:
+        mark("start")
+    paste, folder = run_job(action, values, host, repo, mark)
+    try:
+        if paste.target == "text":
+            host.message(paste_plan.describe_text(title, paste.texts))
+        beside = host.result_layer if paste.target == "into-group" else host.layer
+        image = paste_exec.apply(host.writer(), paste, values, beside)
+        if mark:
+            mark("paste")
+    finally:
+        jobs.remove_job(folder)
+    if clock is not None:
+        clock.report(title)
+    return image
+
+
+def source_layers(action, layer, under):
+    # type: (str, object, object) -> tuple
+    """(the layer the action reads, the result layer) from the layer the call was given: Refine Result and
+    Run Again are given a result, and read what it was made from, `under(layer)` (itself if nothing is)."""
+    if layer is None or actions.BY_NAME[action].reads != "recipe":
+        return layer, None
+    return under(layer) or layer, layer
 
 
 def run_job(action, values, host, repo, mark=None):
