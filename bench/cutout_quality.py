@@ -38,14 +38,16 @@ def neural(rgb: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--held-out", action="store_true", help="only the held-out pairs")
+    which = ap.add_mutually_exclusive_group()
+    which.add_argument("--held-out", action="store_true", help="only the held-out pairs")
+    which.add_argument("--tuning", action="store_true", help="only the tuning pairs (choose methods on these)")
     args = ap.parse_args()
     methods = {"grabcut": lambda rgb: subject_mask(rgb), "neural": neural}
     rows, tiles = [], []
     seconds = dict.fromkeys(methods, 0.0)
     pixels = 0
-    for name, rgb, truth in cutout_cases.cases(True if args.held_out else None):
-        held = name.split("/") and tuple(name.split("/")) not in cutout_cases.TUNING
+    for name, rgb, truth in cutout_cases.cases(True if args.held_out else False if args.tuning else None):
+        held = not cutout_cases.is_tuning(*name.split("/"))
         scores = {}
         pixels += truth.size
         row = [Image.fromarray(rgb)]
