@@ -32,15 +32,25 @@ class Schedule:
     """How much work each level gets; coarse levels are cheap, so they get more iterations."""
 
     em_coarse: int = 12
+    """Search-and-vote rounds on each coarse pyramid level."""
     em_fine: int = 4
+    """Rounds on the finest level, the costly one."""
     pm_first: int = 4
+    """PatchMatch sweeps in a level's first round (from the upsampled guess, far from converged)."""
     pm_next: int = 2
+    """Sweeps in each later round, which only polish."""
     spatial: float = 0.0
+    """Sigma (px) of the vote's preference for patch centres on the finest level; 0 votes flat."""
     quantile: float = 10.0
+    """Percentile of patch distances that scales the vote's similarity weights."""
     texture: float = 4.0
+    """Weight of the gradient-energy features beside colour (tells fur from a blur of its hue)."""
     sharp_levels: int = 1
+    """How many of the finest levels end with sharp (best-patch) votes, which keep grain."""
     diversity: float = 0.0
+    """Cost of reusing a source patch already copied elsewhere, in typical patch distances."""
     sharp_iters: int = 1
+    """How many last rounds of those levels vote sharply."""
     proximity: float = 0.0
     """Cost per `near` px of a source patch's distance from the hole, in typical patch distances."""
     locality: float = 0.0
