@@ -17,62 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from plugin import __version__, actions, compose, crop, errors, images, ops, upscale_cost
+from plugin import __version__, actions, compose, crop, errors, images, ops, ops_base, params, upscale_cost
 from plugin.link import warm_client
 
 EXIT_USER = 2
 EXIT_BUG = 1
-CHOICES = {
-    "aspect_ratio": ops.ASPECT_RATIOS,
-    "backend": ops.BACKENDS + tuple(ops.BACKEND_ALIASES),
-    "mode": ops.BACKGROUND_MODES,
-    "factor": ops.UPSCALE_FACTORS,
-    "offline_model": upscale_cost.OFFLINE_MODELS,
-    "tier": ops.TIERS,
-    "max_size": ops.MAX_SIZES,
-    "kind": ops.CUSTOMIZE_KINDS,
-    "subject_type": ops.SUBJECT_TYPES,
-}
-HELP = {
-    "variations": "how many results (1-4)",
-    "seed": "seed for repeatable results (default: random, printed)",
-    "grow": "grow the mask by this many pixels",
-    "feather": "fade the blend out over this many pixels beyond the grown mask",
-    "context": "pixels of surroundings sent with the region",
-    "shadow": "harmonize: how far from the object its shadow may reach, in pixels (farther: the scene as it was)",
-    "left": "pixels to add on the left",
-    "top": "pixels to add on top",
-    "right": "pixels to add on the right",
-    "bottom": "pixels to add at the bottom",
-    "backend": "where it runs: auto (Google's Gemini models when Vertex AI is set up, else local), local "
-    "(offline), gemini, imagen (legacy; Google shut Imagen down in 2026)",
-    "tier": "which of Google's models: quality (gemini-3-pro-image), standard (gemini-3.1-flash-image), "
-    "fast (gemini-3.1-flash-lite-image); the IDs are settings",
-    "max_size": "largest answer the model may give: auto (what the area needs, up to [gemini] max_image_size), "
-    "512, 1K, 2K, 4K (cost grows with size)",
-    "model": "a model ID instead of the tier's",
-    "prompt": "what to make or put there, described as a scene (remove, expand: optional, what should show)",
-    "negative_prompt": "what the result should not show",
-    "aspect_ratio": "shape of the new picture; each model offers some of these (the message lists them)",
-    "mode": "what goes behind the subject: transparent, color, blur (of the original), image (--image-path) "
-    "or prompt (painted by Gemini from --prompt)",
-    "color": "the solid background colour, #rrggbb",
-    "blur_radius": "blur of the original behind the subject, in pixels",
-    "image_path": "the picture to put behind the subject (mode image)",
-    "factor": "how much larger: 2 or 4",
-    "offline_model": "upscale on the local engine: waifu2x (photo model, seconds) or realesrgan (Real-ESRGAN "
-    "x4plus, minutes and gigabytes: areas up to 0.25 MP; its cost is printed before it runs)",
-    "question": "a question about the picture instead of a caption",
-    "kind": "what the model takes from the references: subject (keep it), style (paint like it), scribble "
-    "(follow the sketch) or canny (follow the outlines)",
-    "description": "what the subject or style is, in a few words ('a red mug', 'watercolour')",
-    "subject_type": "what the subject is: default, person, animal or product",
-    "compute_control": "scribble/canny: the reference is a photo; draw its sketch or edges from it first",
-    "edit": "Imagen (legacy) automatic masks: insert, remove or background",
-    "mask_mode": "Imagen (legacy) automatic masks: background, foreground or semantic",
-    "classes": "Imagen (legacy) automatic masks: class names or IDs, comma-separated",
-    "dilation": "Imagen (legacy) automatic masks: share of the width to grow the mask by (-1: the default)",
-}
+CLI_HELP = {"seed": "seed for repeatable results (default: random, printed)"}
+"""Where the command line means something else than GIMP's dialog (there, seed 0 is random); every other
+option's help, choices and range are the parameter table's (plugin/params.py)."""
 
 
 HOST_ONLY = {"reference_layers"}  # GIMP layer names; the CLI takes --reference files instead
@@ -126,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--quiet", action="store_true", help="no progress display")
         for field in dataclasses.fields(cls):
             if field.name not in HOST_ONLY:
-                _add_field_option(sub, field)
+                _add_field_option(sub, action, field)
     doctor = commands.add_parser(
         "doctor",
         help="Check Setup: what works and what is missing, each with its fix",
@@ -140,17 +92,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_field_option(sub: argparse.ArgumentParser, field: dataclasses.Field) -> None:
+def _add_field_option(sub: argparse.ArgumentParser, action: str, field: dataclasses.Field) -> None:
+    """--FIELD with the table's choices and help (params.help_text: the blurb with the range or the choices)."""
     flag = "--" + field.name.replace("_", "-")
     default = field.default if field.default is not dataclasses.MISSING else None
-    helptext = HELP.get(field.name, field.name.replace("_", " "))
+    param = ops_base.param_for(action, field.name)
+    helptext = CLI_HELP.get(field.name) or (params.help_text(param) if param else field.name.replace("_", " "))
+    helptext = helptext.replace("%", "%%")  # argparse formats help texts with %
+    choices = None
+    if param is not None and param.kind == "choice":
+        choices = params.choice_values(param)
+        if field.name == "backend":
+            choices += tuple(params.CHOICE_ALIASES)
     if isinstance(default, bool):
         sub.add_argument(flag, dest=field.name, action="store_true", help=helptext)
         return
     kind = {bool: str, int: int, float: float}.get(type(default), str)
     if field.name == "seed":
         kind = int
-    sub.add_argument(flag, dest=field.name, type=kind, default=default, choices=CHOICES.get(field.name), help=helptext)
+    sub.add_argument(flag, dest=field.name, type=kind, default=default, choices=choices, help=helptext)
 
 
 def read_image(path: str) -> np.ndarray:

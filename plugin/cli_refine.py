@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from plugin import images, ops
+from plugin import images, ops, params
 
 
 def add_parser(commands) -> None:
@@ -51,12 +51,12 @@ def add_parser(commands) -> None:
     sub.add_argument(
         "--afresh", action="store_true", help="start a new conversation from the current pixels instead of continuing"
     )
-    sub.add_argument("--variations", type=int, default=1, help="how many results (1-4), each a branch")
+    sub.add_argument("--variations", type=int, default=1, help=params.help_text(params.VARIATIONS) + "; each a branch")
     sub.add_argument("--seed", type=int, default=None, help="seed for repeatable results")
     sub.add_argument(
         "--tier",
         default=None,
-        choices=ops.TIERS,
+        choices=params.choice_values(params.TIER),
         help="another tier: starts a new conversation (a conversation stays with one model)",
     )
     sub.add_argument("--model", default=None, help="another model ID: starts a new conversation")

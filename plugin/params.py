@@ -1,7 +1,11 @@
-"""The parameters the actions take, as GIMP's dialogs and the PDB show them: one definition each.
+"""The parameter table: each parameter the actions take, declared once (range, choices, default, help).
 
-plugin/actions.py lists which action takes which; both GIMP adapters turn a Param into a PDB
-argument and a dialog widget, and hosts/operation.py turns the values into the job's operation.
+plugin/actions.py lists which action takes which. Everything else reads them from here: both GIMP
+adapters turn a Param into a PDB argument and a dialog widget, hosts/operation.py turns the values
+into the job's operation, the operations (plugin/ops*.py) check their fields against the same ranges
+and choices, and the command line (plugin/cli.py) offers the same choices with the blurb as its help.
+Which model takes which shape or size is the catalogue's (plugin/models.toml): the choices below are
+every one some model offers, their labels say which tiers, and a backend refuses the others with the list.
 Shared with GIMP 2.10's Python 2.7: standard library only, 2.7 syntax, type comments.
 """
 
@@ -30,6 +34,12 @@ ASPECT_CHOICES = (
     ("portrait-4-5", "4:5", "4:5 (portrait print)"),
     ("landscape-5-4", "5:4", "5:4 (landscape print)"),
     ("landscape-21-9", "21:9", "21:9 (cinema)"),
+    # Gemini 3.1 Flash Image and Flash-Lite Image only (Standard, Fast); new choices go at the end, so that
+    # GIMP 2.10's option numbers in scripts keep their meaning
+    ("portrait-1-4", "1:4", "1:4 (tall strip; Standard and Fast only)"),
+    ("landscape-4-1", "4:1", "4:1 (wide strip; Standard and Fast only)"),
+    ("portrait-1-8", "1:8", "1:8 (very tall strip; Standard and Fast only)"),
+    ("landscape-8-1", "8:1", "8:1 (very wide strip; Standard and Fast only)"),
 )
 ANCHOR_CHOICES = tuple(
     (nick, nick, label)
@@ -45,6 +55,8 @@ BACKEND_CHOICES = (
     ("gemini", "gemini", "Gemini on Vertex AI"),
     ("imagen", "imagen", "Imagen on Vertex AI (legacy: shut down by Google in 2026)"),
 )
+CHOICE_ALIASES = {"vertex": "imagen"}
+"""Values of earlier versions: scripts, saved values and job files that name the Imagen backend 'vertex'."""
 TIER_CHOICES = (
     ("quality", "quality", "Quality (Gemini 3 Pro Image)"),
     ("standard", "standard", "Standard (Gemini 3.1 Flash Image)"),
@@ -56,6 +68,7 @@ SIZE_CHOICES = (
     ("size-1k", "1K", "1K (cheapest)"),
     ("size-2k", "2K", "2K"),
     ("size-4k", "4K", "4K"),
+    ("size-512", "512", "512 (smallest; Standard only)"),  # last: GIMP 2.10's option numbers stay
 )
 BACKGROUND_CHOICES = (
     ("transparent", "transparent", "Transparent (cut out)"),
@@ -82,26 +95,24 @@ SUBJECT_CHOICES = (
 MAX_REFERENCES = 4
 """Imagen takes up to 4 subject references; a style, scribble or edge reference is one layer."""
 
-PROMPT = _p("prompt", "text", "_Prompt", "What to put there", "")
-ASPECT = _p("aspect-ratio", "choice", "_Aspect ratio", "Shape of the picture", "square", ASPECT_CHOICES)
+PROMPT = _p("prompt", "text", "_Prompt", "What to put there, described as a scene", "")
+ASPECT = _p("aspect-ratio", "choice", "_Aspect ratio", "Shape of the new picture (each model offers some; "
+            "a refusal lists them)", "square", ASPECT_CHOICES)
 NEGATIVE = _p("negative-prompt", "string", "_Negative prompt", "What to avoid", "")
 VARIATIONS = _p("variations", "int", "_Variations", "How many versions to make (one layer each)", 1, (1, 4))
+SEED = _p("seed", "int", "S_eed", "0 = random; the same seed asks for a similar result", 0, (0, 2 ** 31 - 1))
 BACKEND = _p("backend", "choice", "_Backend", "Where the work runs", "auto", BACKEND_CHOICES)
-TIER = _p("tier", "choice", "_Quality", "Which of Google's models: Quality, Standard or Fast", "standard",
-          TIER_CHOICES)
+TIER = _p("tier", "choice", "_Quality", "Which of Google's models: Quality, Standard or Fast (the IDs are "
+          "settings)", "standard", TIER_CHOICES)
 MAX_SIZE = _p("max-size", "choice", "Max si_ze", "Largest picture the model may answer with (cost grows with size)",
               "auto", SIZE_CHOICES)
 MODEL = _p("model", "string", "Mo_del ID", "A model ID instead of the tier's; empty = the tier's", "")
-TAIL = (
-    VARIATIONS,
-    _p("seed", "int", "S_eed", "0 = random; the same seed asks for a similar result", 0, (0, 2 ** 31 - 1)),
-    BACKEND, TIER, MAX_SIZE, MODEL,
-)
-MASK = (
-    _p("grow", "int", "Gro_w selection", "Pixels added around the selection", 4, (0, 500)),
-    _p("feather", "int", "_Feather", "Width of the soft edge, in pixels", 8, (0, 500)),
-    _p("context", "int", "Conte_xt margin", "Pixels around the selection the model sees", 64, (0, 4096)),
-)
+TAIL = (VARIATIONS, SEED, BACKEND, TIER, MAX_SIZE, MODEL)
+"""What every operation takes (plugin/ops_base.Operation's fields), in the dialogs' order."""
+GROW = _p("grow", "int", "Gro_w selection", "Pixels added around the selection", 4, (0, 500))
+FEATHER = _p("feather", "int", "_Feather", "Width of the soft edge, in pixels", 8, (0, 500))
+CONTEXT = _p("context", "int", "Conte_xt margin", "Pixels around the selection the model sees", 64, (0, 4096))
+MASK = (GROW, FEATHER, CONTEXT)
 
 
 EXPAND = (
@@ -181,3 +192,40 @@ AGAIN_EDGE = (
 )
 AGAIN_MODEL = _p("new-model", "string", "Mo_del ID", "A model ID instead of the result's or the tier's; empty = "
                  "those", "")
+
+
+# -- reading the table (the hosts, the operations' checks and the command line) ------------------------
+
+def field_name(param_name):
+    # type: (str) -> str
+    """A PDB argument's name as the operation's field: 'max-size' -> 'max_size'."""
+    return param_name.replace("-", "_")
+
+
+def choice_values(param):
+    # type: (Param) -> tuple
+    """A choice's values, as the operation holds them, in the table's order."""
+    return tuple(value for _nick, value, _label in param.extra)
+
+
+def default_value(param):
+    # type: (Param) -> object
+    """The default as the operation holds it (a choice's value, not its nick)."""
+    if param.kind == "choice":
+        return dict((nick, value) for nick, value, _label in param.extra)[param.default]
+    return param.default
+
+
+def help_text(param):
+    # type: (Param) -> str
+    """The blurb with its range or its choices spelt out: the command line's --help for the field."""
+    if param.kind in ("int", "float"):
+        return "%s (%s to %s)" % (param.blurb, param.extra[0], param.extra[1])
+    if param.kind == "choice":
+        shown = ["%s: %s" % (value, label) for _nick, value, label in param.extra if value != ""]
+        return "%s (%s)" % (param.blurb, "; ".join(shown))
+    return param.blurb
+
+
+COMMON = dict((field_name(param.name), param) for param in TAIL)
+"""The fields every operation has, by field name (an action may leave some out of its dialog)."""

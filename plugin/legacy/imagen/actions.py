@@ -8,6 +8,58 @@ does, before its operations read their titles from the table.
 from __future__ import annotations
 
 from plugin import actions
+from plugin import params as P
+
+# The automatic-mask edit's parameters, in the parameter table's form (plugin/params.py): the operation's
+# checks and the command line's choices and help read them from here.
+AUTO_MASK_PARAMS = (
+    P.Param(
+        "edit",
+        "choice",
+        "Edit",
+        "Imagen (legacy) automatic masks: what to do where the mask is",
+        "insert",
+        (
+            ("insert", "insert", "insert what the prompt describes"),
+            ("remove", "remove", "remove it"),
+            ("background", "background", "replace the background"),
+        ),
+        False,
+    ),
+    P.Param(
+        "mask-mode",
+        "choice",
+        "Mask",
+        "Imagen (legacy) automatic masks: which area the service finds",
+        "semantic",
+        (
+            ("background", "background", "the whole background"),
+            ("foreground", "foreground", "the foreground"),
+            ("semantic", "semantic", "objects of the classes given"),
+        ),
+        False,
+    ),
+    P.Param(
+        "classes",
+        "string",
+        "Classes",
+        "Imagen (legacy) automatic masks: class names or IDs, comma-separated",
+        "",
+        None,
+        False,
+    ),
+    P.Param("prompt", "text", "Prompt", "What to put there, described as a scene (remove: optional)", "", None, False),
+    P.NEGATIVE,
+    P.Param(
+        "dilation",
+        "float",
+        "Dilation",
+        "Imagen (legacy) automatic masks: share of the width to grow the mask by; -1 = Google's default",
+        -1.0,
+        (-1.0, 1.0),
+        False,
+    ),
+)
 
 if "auto_mask" not in actions.BY_NAME:
     actions.register(
@@ -16,7 +68,7 @@ if "auto_mask" not in actions.BY_NAME:
         "Edit by Automatic Mask",
         None,
         "",
-        (),
+        AUTO_MASK_PARAMS + P.TAIL,
         "layer",
         "ignored",
         "layers",
