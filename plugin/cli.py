@@ -17,7 +17,19 @@ from pathlib import Path
 
 import numpy as np
 
-from plugin import __version__, actions, compose, crop, errors, images, ops, ops_base, params, upscale_cost
+from plugin import (
+    __version__,
+    actions,
+    compose,
+    crop,
+    errors,
+    images,
+    ops,
+    ops_base,
+    params,
+    settings_file,
+    upscale_cost,
+)
 from plugin.link import warm_client
 
 EXIT_USER = 2
@@ -48,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="imagen-gimp", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"imagen-gimp {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="ACTION", parser_class=OneLineParser)
+    imagen = settings_file.imagen_enabled()  # [imagen] enabled = true: --backend imagen (legacy) is offered
     for action, cls in ops.OPERATIONS.items():
         if action in RECIPE_ACTIONS:
             continue
@@ -78,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--quiet", action="store_true", help="no progress display")
         for field in dataclasses.fields(cls):
             if field.name not in HOST_ONLY:
-                _add_field_option(sub, action, field)
+                _add_field_option(sub, action, field, imagen)
     doctor = commands.add_parser(
         "doctor",
         help="Check Setup: what works and what is missing, each with its fix",
@@ -92,17 +105,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_field_option(sub: argparse.ArgumentParser, action: str, field: dataclasses.Field) -> None:
+def _add_field_option(sub: argparse.ArgumentParser, action: str, field: dataclasses.Field, imagen: bool) -> None:
     """--FIELD with the table's choices and help (params.help_text: the blurb with the range or the choices)."""
     flag = "--" + field.name.replace("_", "-")
     default = field.default if field.default is not dataclasses.MISSING else None
     param = ops_base.param_for(action, field.name)
-    helptext = CLI_HELP.get(field.name) or (params.help_text(param) if param else field.name.replace("_", " "))
+    imagen = imagen or field.name != "backend"  # the Imagen (legacy) backend: only when the settings enable it
+    helptext = CLI_HELP.get(field.name) or (params.help_text(param, imagen) if param else field.name.replace("_", " "))
     helptext = helptext.replace("%", "%%")  # argparse formats help texts with %
     choices = None
     if param is not None and param.kind == "choice":
-        choices = params.choice_values(param)
-        if field.name == "backend":
+        choices = tuple(value for _nick, value, _label in params.offered_choices(param, imagen))
+        if field.name == "backend" and imagen:
             choices += tuple(params.CHOICE_ALIASES)
     if isinstance(default, bool):
         sub.add_argument(flag, dest=field.name, action="store_true", help=helptext)

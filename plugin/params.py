@@ -216,16 +216,27 @@ def default_value(param):
     return param.default
 
 
-def help_text(param):
-    # type: (Param) -> str
+def help_text(param, imagen_enabled=True):
+    # type: (Param, bool) -> str
     """The blurb with its range or its choices spelt out: the command line's --help for the field."""
     if param.kind in ("int", "float"):
         return "%s (%s to %s)" % (param.blurb, param.extra[0], param.extra[1])
     if param.kind == "choice":
-        shown = ["%s: %s" % (value, label) for _nick, value, label in param.extra if value != ""]
+        offered = offered_choices(param, imagen_enabled)
+        shown = ["%s: %s" % (value, label) for _nick, value, label in offered if value != ""]
         return "%s (%s)" % (param.blurb, "; ".join(shown))
     return param.blurb
 
 
 COMMON = dict((field_name(param.name), param) for param in TAIL)
 """The fields every operation has, by field name (an action may leave some out of its dialog)."""
+
+
+def offered_choices(param, imagen_enabled):
+    # type: (Param, bool) -> tuple
+    """A choice's entries as the menus offer them: the Imagen (legacy) backend, shut down by Google, only
+    when the settings enable it (plugin/settings_file.py). It is the last backend, so the others keep
+    their numbers (GIMP 2.10 hands a choice over as its number); the operations still accept it."""
+    if param.name == BACKEND.name and not imagen_enabled:
+        return tuple(choice for choice in param.extra if choice[1] != "imagen")
+    return param.extra

@@ -108,7 +108,10 @@ def test_all_fourteen_shapes_and_the_512_size_are_offered():
     assert [value for _n, value, _l in params.ASPECT_CHOICES][:10] == list(ops.ASPECT_RATIOS[:10])
 
 
-def test_the_command_line_offers_the_tables_choices_and_ranges():
+def test_the_command_line_offers_the_tables_choices_and_ranges(tmp_path, monkeypatch):
+    settings = tmp_path / "config.toml"
+    settings.write_text("[imagen]\nenabled = true\n")  # every choice offered (tests/test_imagen_menus.py: not)
+    monkeypatch.setenv("IMAGEN_GIMP_CONFIG", str(settings))
     parser = cli.build_parser()
     commands = next(a for a in parser._actions if a.dest == "command").choices
     seen = 0
@@ -132,7 +135,10 @@ def test_the_command_line_offers_the_tables_choices_and_ranges():
     assert refine["variations"].help.startswith(params.help_text(params.VARIATIONS))
 
 
-def test_gimp2_pdb_arguments_offer_the_tables_choices_and_ranges():
+def test_gimp2_pdb_arguments_offer_the_tables_choices_and_ranges(tmp_path, monkeypatch):
+    settings = tmp_path / "config.toml"
+    settings.write_text("[imagen]\nenabled = true\n")  # every choice offered (tests/test_imagen_menus.py: not)
+    monkeypatch.setenv("IMAGEN_GIMP_CONFIG", str(settings))
     sys.path.insert(0, str(REPO / "tests" / "gimpfu_stub"))
     try:
         import gimpfu

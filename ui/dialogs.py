@@ -16,7 +16,7 @@ gi.require_version("GimpUi", "3.0")
 gi.require_version("Gtk", "3.0")
 from gi.repository import Gimp, GimpUi, GObject, Gtk  # noqa: E402
 
-from plugin import params  # noqa: E402
+from plugin import params, settings_file  # noqa: E402
 from plugin.geometry import Rect  # noqa: E402
 from plugin.hosts import gimp3_arguments, paste_plan, procedures  # noqa: E402
 from ui import again_line  # noqa: E402
@@ -121,7 +121,9 @@ def build_dialog(
             texts[param.name] = _text_box(dialog, config, param)
             layout[layout.index(param.name)] = param.name + "-frame"
         elif param.kind == "choice":
-            dialog.get_widget(param.name, gimp3_arguments.choice_widget_type())
+            widget = dialog.get_widget(param.name, gimp3_arguments.choice_widget_type())
+            if param.name == params.BACKEND.name and not settings_file.imagen_enabled():
+                _leave_out(widget, config, param, params.offered_choices(param, False))
     cost = None
     used = set()
     for frame, fields, label in FRAMES:
@@ -175,6 +177,22 @@ def _text_box(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, para
     frame.add(view)
     view.show()
     return frame
+
+
+def _leave_out(widget: Gtk.Widget, config: Gimp.ProcedureConfig, param: params.Param, offered: tuple) -> None:
+    """Take the choices not offered (the Imagen (legacy) backend unless the settings enable it) out of a
+    choice's combo box. The PDB argument keeps them, so a script's values still mean what they meant."""
+    keep = {nick for nick, _value, _label in offered}
+    combo = widget.get_widget() if isinstance(widget, GimpUi.Labeled) else widget  # the combo box in its label
+    model = combo.get_model()
+    strings = [i for i in range(model.get_n_columns()) if model.get_column_type(i) == GObject.TYPE_STRING]
+    nicks = {nick for nick, _value, _label in param.extra}
+    for row in list(model):
+        named = {row[i] for i in strings} & nicks
+        if named and not named & keep:
+            model.remove(row.iter)
+    if config.get_property(param.name) not in keep:  # the last run's value is no longer offered
+        config.set_property(param.name, param.default)
 
 
 def _sensitive_if_in(widget: Gtk.Widget, config: Gimp.ProcedureConfig, choice: str, nicks: tuple) -> None:
