@@ -10,17 +10,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
-import time
 from pathlib import Path
-
-import numpy as np
 
 from plugin import (
     __version__,
     actions,
-    compose,
+    cli_job,
+    cli_refine,
     crop,
     errors,
     images,
@@ -30,6 +27,7 @@ from plugin import (
     settings_file,
     upscale_cost,
 )
+from plugin.cli_job import UserError  # noqa: F401  (the command line's mistakes: callers name it from here)
 from plugin.link import warm_client
 
 EXIT_USER = 2
@@ -41,12 +39,6 @@ option's help, choices and range are the parameter table's (plugin/params.py).""
 
 HOST_ONLY = {"reference_layers"}  # GIMP layer names; the CLI takes --reference files instead
 RECIPE_ACTIONS = ("refine", "again")  # on the command line: `refine PREVIOUS` (plugin/cli_refine.py)
-
-
-class UserError(errors.UserError):
-    """A problem with the command line or the files: one line, exit code 2."""
-
-    kind = "operation"
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -99,8 +91,6 @@ def build_parser() -> argparse.ArgumentParser:
         "Vertex AI and its models. Costs nothing; prints no secret.",
     )
     doctor.add_argument("--offline", action="store_true", help="skip the checks that contact Vertex AI")
-    from plugin import cli_refine
-
     cli_refine.add_parser(commands)
     return parser
 
@@ -127,112 +117,6 @@ def _add_field_option(sub: argparse.ArgumentParser, action: str, field: dataclas
     sub.add_argument(flag, dest=field.name, type=kind, default=default, choices=choices, help=helptext)
 
 
-def read_image(path: str) -> np.ndarray:
-    try:
-        return images.read_picture(path)
-    except images.ImageFileError as exc:
-        raise UserError(str(exc)) from exc
-
-
-def read_mask(path: str, image: np.ndarray) -> np.ndarray:
-    try:
-        return images.read_mask(path, (image.shape[1], image.shape[0]))
-    except images.ImageFileError as exc:
-        raise UserError(str(exc)) from exc
-
-
-def output_paths(args: argparse.Namespace, count: int) -> list[Path]:
-    """Where the results go: -o, or NAME-ACTION.png beside the input; NAME-1.png, ... for variations."""
-    base = (
-        Path(args.output)
-        if args.output
-        else Path(f"{Path(getattr(args, 'input', 'generated')).stem}-{args.command}.png")
-    )
-    if count == 1:
-        return [base]
-    return [base.with_name(f"{base.stem}-{index + 1}{base.suffix}") for index in range(count)]
-
-
-def check_outputs(paths: list[Path], inputs: list[str], overwrite: bool) -> None:
-    """Before any work: each output can be written, is none of the inputs, and replaces nothing unasked."""
-    given = {_same(Path(p)) for p in inputs if p}
-    for path in paths:
-        try:
-            images.output_format(path)
-            images.check_writable(path)
-        except images.ImageFileError as exc:
-            raise UserError(str(exc)) from exc
-        if _same(path) in given:
-            raise UserError(
-                f"{path} is one of the inputs; writing the result there would destroy it. Choose another -o"
-            )
-        if path.exists() and not overwrite:
-            raise UserError(f"{path} exists; pass --overwrite to replace it, or choose another -o")
-
-
-def _same(path: Path) -> str:
-    """One name for a file however it is written (relative, ./, symlinked)."""
-    return os.path.realpath(path)
-
-
-def whole_picture(
-    image: np.ndarray | None,
-    origin: tuple[int, int],
-    shown: np.ndarray,
-    masked: bool,
-    x: int,
-    y: int,
-    canvas: tuple[int, int, int, int] | None,
-) -> np.ndarray:
-    """A variation as a whole picture: `shown` (as GIMP shows the layer) pasted at (x, y) of the region at
-    `origin` in the original, or on the grown canvas; a picture of its own when it has neither."""
-    if image is None or not masked and canvas is None:
-        return shown
-    out = image
-    x, y = x + origin[0], y + origin[1]
-    if canvas is not None:
-        left, top, right, bottom = canvas
-        height, width = image.shape[:2]
-        out = np.zeros((height + top + bottom, width + left + right, 4), np.uint8)
-        out[top : top + height, left : left + width] = image
-        x, y = x + left, y + top
-    return compose.paste(out, shown, x, y)
-
-
-def selection_picture(image: np.ndarray, origin: tuple[int, int], shown: np.ndarray, x: int, y: int) -> np.ndarray:
-    """A selection result (the matte as grey) as a greyscale mask the size of the input: white is
-    selected, black outside the region it was found in (as GIMP's selection would be)."""
-    mask = np.zeros(image.shape[:2], np.uint8)
-    x, y = x + origin[0], y + origin[1]
-    part = shown[: mask.shape[0] - y, : mask.shape[1] - x, 0]
-    mask[y : y + part.shape[0], x : x + part.shape[1]] = part
-    return mask
-
-
-class ProgressDisplay:
-    """One updating line on a terminal, or one line per stage when piped."""
-
-    def __init__(self, quiet: bool):
-        self.quiet = quiet
-        self.tty = sys.stderr.isatty()
-        self.stage = ""
-        self.started = time.perf_counter()
-
-    def __call__(self, fraction: float, stage: str) -> None:
-        if self.quiet or (not self.tty and stage == self.stage):
-            return
-        self.stage = stage
-        elapsed = time.perf_counter() - self.started
-        line = f"[{fraction * 100:3.0f}%] {stage} ({elapsed:.1f} s)"
-        if self.tty:
-            sys.stderr.write("\r" + line.ljust(70))
-            if fraction >= 1.0:
-                sys.stderr.write("\n")
-        else:
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-
-
 def run_operation(args: argparse.Namespace) -> dict:
     cls = ops.OPERATIONS[args.command]
     values = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if f.name not in HOST_ONLY}
@@ -244,95 +128,47 @@ def run_operation(args: argparse.Namespace) -> dict:
         getattr(op, "image_path", ""),
         getattr(args, "object", ""),
     ]
-    paths = output_paths(args, op.variations) if not actions.answers_in_text(op.action) else []
-    check_outputs(paths, inputs, args.overwrite)  # before any work: nothing is lost, nothing waits in vain
-    image = read_image(args.input) if cls.needs_image else None
-    selection = read_mask(args.mask, image) if getattr(args, "mask", None) else None
+    paths = cli_job.output_paths(args, op.variations) if not actions.answers_in_text(op.action) else []
+    cli_job.check_outputs(paths, inputs, args.overwrite)  # before any work: nothing is lost, nothing waits in vain
+    image = cli_job.read_image(args.input) if cls.needs_image else None
+    selection = cli_job.read_mask(args.mask, image) if getattr(args, "mask", None) else None
     if isinstance(op, ops.Harmonize):  # the object file placed on the scene; the job is run here (below)
         from plugin import cli_harmonize
 
         if args.reference:
-            raise UserError("harmonize takes the object with --object FILE and no --reference")
+            raise cli_job.UserError("harmonize takes the object with --object FILE and no --reference")
         region, references, origin, image = cli_harmonize.inputs(
-            op, image, read_image(args.object), cli_harmonize.parse_at(args.at)
+            op, image, cli_job.read_image(args.object), cli_harmonize.parse_at(args.at)
         )
         region_selection = None
     else:
         region, region_selection, origin = crop.plan_region(op, image, selection)
-        references = [read_image(path) for path in args.reference]
+        references = [cli_job.read_image(path) for path in args.reference]
     if isinstance(op, ops.Upscale) and op.offline_model == "realesrgan" and op.backend in ("local", "auto"):
         said = upscale_cost.describe(region.shape[1], region.shape[0])  # before it runs: refused, or its cost
         if op.backend == "local" and upscale_cost.refusal(region.shape[1], region.shape[0]):
-            raise UserError(said)  # (Automatic may run it on Gemini, where the offline model has no say)
+            raise cli_job.UserError(said)  # (Automatic may run it on Gemini, where the offline model has no say)
         where = "on the local engine" if op.backend == "local" else "when Automatic runs it offline"
         print(f"imagen-gimp upscale: {said} ({where})", file=sys.stderr, flush=True)
-    progress = ProgressDisplay(args.quiet)
+    progress = cli_job.ProgressDisplay(args.quiet)
 
     def whole(shown, masked, x, y, canvas):
         if actions.BY_NAME[op.action].result == "selection":
-            return selection_picture(image, origin, shown, x, y)
-        return whole_picture(image, origin, shown, masked, x, y, canvas)
+            return cli_job.selection_picture(image, origin, shown, x, y)
+        return cli_job.whole_picture(image, origin, shown, masked, x, y, canvas)
 
-    recipe_of = recipe_maker(origin, region, region_selection, getattr(args, "input", ""))
+    recipe_of = cli_job.recipe_maker(origin, region, region_selection, getattr(args, "input", ""))
     if isinstance(op, ops.Harmonize):  # the model's time dominates; its two layers per picture are laid here
-        return run_here(op, region, region_selection, references, paths, whole, progress)
+        return cli_job.run_here(op, region, region_selection, references, paths, whole, progress)
     repo = str(Path(__file__).resolve().parents[1])
     if warm_client.worker_up(sys.executable, repo):  # the warm worker GIMP uses: no imports, kernels loaded
         from plugin.link import cli_warm
 
         return cli_warm.run(op, region, region_selection, origin, references, paths, whole, progress, recipe_of)
     try:  # no worker yet: this call runs here as quickly as ever, and starts one for the calls after it
-        return run_here(op, region, region_selection, references, paths, whole, progress, recipe_of)
+        return cli_job.run_here(op, region, region_selection, references, paths, whole, progress, recipe_of)
     finally:
         warm_client.start_in_background(sys.executable, repo)
-
-
-def recipe_maker(origin, region, selection, source: str):
-    """provenance -> the recipe a written picture carries (plugin/refine.py): refine and --again read it."""
-    from plugin.refine import recipe_for
-
-    shape = None if region is None else region.shape
-    source = os.path.abspath(source) if source else ""
-    return lambda provenance: recipe_for(provenance, origin, shape, selection, source)
-
-
-def run_here(
-    op: ops.Operation, region, selection, references, paths: list[Path], whole, progress, recipe_of=None, followup=None
-) -> dict:
-    """The job in this process (IMAGEN_GIMP_WARM=0, or no warm worker on this system, or a refinement)."""
-    from plugin.backends import make_backend
-    from plugin.config import load_settings
-    from plugin.pipeline import run
-
-    backend = make_backend(op.backend, load_settings())
-    written: list[dict] = []
-
-    def keep(layer, output) -> None:  # each variation on disk as soon as it arrives
-        if layer.provenance.get("role") == "object":  # harmonize: written with its shadow layer (composite)
-            return
-        path = paths[len(written)] if len(paths) > 1 else paths[0]
-        images.write_picture(
-            whole(layer.shown(), layer.mask is not None, layer.x, layer.y, output.canvas),
-            path,
-            recipe_of(layer.provenance) if recipe_of else None,
-        )
-        written.append({"path": str(path), "seed": layer.provenance["seed"], "name": layer.name})
-
-    try:
-        output = run(op, region, selection, backend, progress, keep, references, followup)
-    except errors.UserError as exc:
-        if written:
-            raise UserError(f"{exc} (kept what came before: {', '.join(w['path'] for w in written)})") from exc
-        raise
-    return {
-        "action": op.action,
-        "backend": output.backend,
-        "model": output.model,
-        "written": written,
-        "texts": output.texts,
-        "notes": output.notes,
-        "compute_seconds": round(output.compute_seconds, 3),
-    }
 
 
 def report(summary: dict, as_json: bool) -> None:
@@ -356,8 +192,6 @@ def main(argv: list[str] | None = None) -> int:
         return doctor.main(["--offline"] if args.offline else [])
     try:
         if args.command == "refine":
-            from plugin import cli_refine
-
             summary = cli_refine.run(args)
         else:
             summary = run_operation(args)
