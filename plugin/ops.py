@@ -33,12 +33,6 @@ from plugin.ops_base import (  # noqa: F401  (re-exported: callers name them fro
 # checks every field the table declares; validate() below holds only what the table cannot say.
 
 
-def _check_prompts(op: Operation) -> None:
-    """The prompt that says what to make (required) and the one that says what to avoid (optional)."""
-    _check_text("prompt", op.prompt, required=True)
-    _check_text("negative_prompt", op.negative_prompt, required=False)
-
-
 @dataclass(frozen=True)
 class MaskedOperation(Operation):
     """An edit through the user's selection: how the mask bleeds and how much context is sent."""
@@ -56,27 +50,32 @@ class MaskedOperation(Operation):
 
 
 @dataclass(frozen=True)
-class Generate(Operation):
-    action: ClassVar[str] = "generate"
-    needs_image: ClassVar[bool] = False
+class Prompted(Operation):
+    """An action the prompt drives: what to make (required) and what to avoid (optional)."""
 
     prompt: str = ""
     negative_prompt: str = ""
-    aspect_ratio: str = P.default_value(P.ASPECT)
 
     def validate(self) -> None:
         _check_prompts(self)
+
+
+def _check_prompts(op: Operation) -> None:
+    _check_text("prompt", op.prompt, required=True)
+    _check_text("negative_prompt", op.negative_prompt, required=False)
 
 
 @dataclass(frozen=True)
-class InpaintInsert(MaskedOperation):
+class Generate(Prompted):
+    action: ClassVar[str] = "generate"
+    needs_image: ClassVar[bool] = False
+
+    aspect_ratio: str = P.default_value(P.ASPECT)
+
+
+@dataclass(frozen=True)
+class InpaintInsert(Prompted, MaskedOperation):  # fields: the mask's, then the prompts (as before)
     action: ClassVar[str] = "insert"
-
-    prompt: str = ""
-    negative_prompt: str = ""
-
-    def validate(self) -> None:
-        _check_prompts(self)
 
 
 @dataclass(frozen=True)
@@ -84,9 +83,6 @@ class InpaintRemove(MaskedOperation):
     action: ClassVar[str] = "remove"
 
     prompt: str = ""
-
-    def validate(self) -> None:
-        _check_text("prompt", self.prompt, required=False)
 
 
 @dataclass(frozen=True)
@@ -103,7 +99,6 @@ class Outpaint(MaskedOperation):
     bottom: int = 0
 
     def validate(self) -> None:
-        _check_text("prompt", self.prompt, required=False)
         if not (self.left or self.top or self.right or self.bottom):
             raise OperationError("margins", "all four are 0; give at least one side to expand")
 
@@ -137,16 +132,10 @@ class Background(MaskedOperation):
 
 
 @dataclass(frozen=True)
-class Edit(Operation):
+class Edit(Prompted):
     """Mask-free edit: the prompt describes the whole desired picture."""
 
     action: ClassVar[str] = "edit"
-
-    prompt: str = ""
-    negative_prompt: str = ""
-
-    def validate(self) -> None:
-        _check_prompts(self)
 
 
 @dataclass(frozen=True)
@@ -164,9 +153,6 @@ class Describe(Operation):
     action: ClassVar[str] = "describe"
 
     question: str = ""
-
-    def validate(self) -> None:
-        _check_text("question", self.question, required=False)
 
 
 @dataclass(frozen=True)
@@ -193,7 +179,6 @@ class Customize(Operation):
 
     def validate(self) -> None:
         _check_prompts(self)
-        _check_text("description", self.description, required=False)
         if not isinstance(self.reference_layers, (tuple, list)) or not all(
             isinstance(name, str) for name in self.reference_layers
         ):
@@ -219,9 +204,6 @@ class Harmonize(Operation):
     prompt: str = ""
     context: int = 96
     shadow: int = 48
-
-    def validate(self) -> None:
-        _check_text("prompt", self.prompt, required=False)
 
 
 @dataclass(frozen=True)

@@ -54,13 +54,16 @@ def _check_int(name: str, value: Any, low: int, high: int) -> None:
 
 
 def check(name: str, value: Any, param: P.Param) -> None:
-    """A field against its parameter in the table: a whole number in range, one of the choices, true or false."""
+    """A field against its parameter in the table: a whole number in range, one of the choices, true or false,
+    text (of a length a prompt may have)."""
     if param.kind == "int":
         _check_int(name, value, *param.extra)
     elif param.kind == "choice":
         _check_choice(name, value, P.choice_values(param))
     elif param.kind == "bool" and not isinstance(value, bool):
         raise OperationError(name, f"{value!r} is not true or false")
+    elif param.kind in ("text", "string"):  # a required one: the operation's validate() says when
+        _check_text(name, value, required=False)
 
 
 def param_for(action: str, field: str) -> P.Param | None:
@@ -106,13 +109,13 @@ class Operation:
     def __post_init__(self) -> None:
         if self.backend in BACKEND_ALIASES:
             object.__setattr__(self, "backend", BACKEND_ALIASES[self.backend])
+        if not isinstance(self.model, str):
+            raise OperationError("model", f"{self.model!r} is not a model ID")
         for field in dataclasses.fields(self):  # ranges and choices: the parameter table's
             param = param_for(self.action, field.name)
             value = getattr(self, field.name)
             if param is not None and not (value is None and field.default is None):
                 check(field.name, value, param)
-        if not isinstance(self.model, str):
-            raise OperationError("model", f"{self.model!r} is not a model ID")
         self.validate()
 
     def validate(self) -> None:

@@ -53,10 +53,7 @@ class Again(Operation):
     new_seed: bool = True
     recipe: dict = field(default_factory=dict)
 
-    def validate(self) -> None:  # grow, feather and new_tier: the table's (Operation.__post_init__)
-        _check_text("prompt", self.prompt, required=False)
-        _check_text("negative_prompt", self.negative_prompt, required=False)
-        _check_text("new_model", self.new_model, required=False)
+    def validate(self) -> None:  # the other fields: the table's (Operation.__post_init__)
         _check_recipe(self.recipe)
 
 

@@ -41,57 +41,38 @@ ASPECT_CHOICES = (
     ("portrait-1-8", "1:8", "1:8 (very tall strip; Standard and Fast only)"),
     ("landscape-8-1", "8:1", "8:1 (very wide strip; Standard and Fast only)"),
 )
-ANCHOR_CHOICES = tuple(
-    (nick, nick, label)
-    for nick, label in (
-        ("center", "Centre"), ("top", "Top"), ("bottom", "Bottom"), ("left", "Left"), ("right", "Right"),
-        ("top-left", "Top left"), ("top-right", "Top right"),
-        ("bottom-left", "Bottom left"), ("bottom-right", "Bottom right"),
-    )
-)
-BACKEND_CHOICES = (
-    ("auto", "auto", "Automatic (Google's models when Vertex AI is set up, else offline)"),
-    ("local", "local", "Local engine (offline)"),
-    ("gemini", "gemini", "Gemini on Vertex AI"),
-    ("imagen", "imagen", "Imagen on Vertex AI (legacy: shut down by Google in 2026)"),
-)
+
+
+def named(*pairs):
+    # type: (*tuple) -> tuple
+    """Choices whose nick is their value: (value, label) pairs -> (nick, value, label) entries."""
+    return tuple((value, value, label) for value, label in pairs)
+
+
+ANCHOR_CHOICES = named(("center", "Centre"), ("top", "Top"), ("bottom", "Bottom"), ("left", "Left"),
+                       ("right", "Right"), ("top-left", "Top left"), ("top-right", "Top right"),
+                       ("bottom-left", "Bottom left"), ("bottom-right", "Bottom right"))
+BACKEND_CHOICES = named(("auto", "Automatic (Google's models when Vertex AI is set up, else offline)"),
+                        ("local", "Local engine (offline)"), ("gemini", "Gemini on Vertex AI"),
+                        ("imagen", "Imagen on Vertex AI (legacy: shut down by Google in 2026)"))
 CHOICE_ALIASES = {"vertex": "imagen"}
 """Values of earlier versions: scripts, saved values and job files that name the Imagen backend 'vertex'."""
-TIER_CHOICES = (
-    ("quality", "quality", "Quality (Gemini 3 Pro Image)"),
-    ("standard", "standard", "Standard (Gemini 3.1 Flash Image)"),
-    ("fast", "fast", "Fast (Gemini 3.1 Flash-Lite Image, 1K)"),
-)
+TIER_CHOICES = named(("quality", "Quality (Gemini 3 Pro Image)"), ("standard", "Standard (Gemini 3.1 Flash Image)"),
+                     ("fast", "Fast (Gemini 3.1 Flash-Lite Image, 1K)"))
 """The tiers' models are settings ([models] in config.toml); the labels name the shipped defaults."""
-SIZE_CHOICES = (
-    ("auto", "auto", "As the area needs (up to the settings' limit)"),
-    ("size-1k", "1K", "1K (cheapest)"),
-    ("size-2k", "2K", "2K"),
-    ("size-4k", "4K", "4K"),
-    ("size-512", "512", "512 (smallest; Standard only)"),  # last: GIMP 2.10's option numbers stay
-)
-BACKGROUND_CHOICES = (
-    ("transparent", "transparent", "Transparent (cut out)"),
-    ("color", "color", "Solid colour"),
-    ("blur", "blur", "Blurred original"),
-    ("image", "image", "Picture from a file"),
-    ("prompt", "prompt", "Generated from the prompt"),
-)
-EXPAND_CHOICES = (
-    ("aspect", "aspect", "To an aspect ratio"),
-    ("margins", "margins", "By margins in pixels"),
-)
+SIZE_CHOICES = (("auto", "auto", "As the area needs (up to the settings' limit)"), ("size-1k", "1K", "1K (cheapest)"),
+                ("size-2k", "2K", "2K"), ("size-4k", "4K", "4K"),
+                ("size-512", "512", "512 (smallest; Standard only)"))  # last: GIMP 2.10's option numbers stay
+BACKGROUND_CHOICES = named(("transparent", "Transparent (cut out)"), ("color", "Solid colour"),
+                           ("blur", "Blurred original"), ("image", "Picture from a file"),
+                           ("prompt", "Generated from the prompt"))
+EXPAND_CHOICES = named(("aspect", "To an aspect ratio"), ("margins", "By margins in pixels"))
 FACTOR_CHOICES = (("x2", 2, "2x"), ("x4", 4, "4x"))
-KIND_CHOICES = (
-    ("subject", "subject", "Subject: show this person, animal or product"),
-    ("style", "style", "Style: paint in the style of this layer"),
-    ("scribble", "scribble", "Scribble: follow this sketch"),
-    ("canny", "canny", "Edges: follow this layer's outlines"),
-)
-SUBJECT_CHOICES = (
-    ("default", "default", "Anything"), ("person", "person", "A person"), ("animal", "animal", "An animal"),
-    ("product", "product", "A product"),
-)
+KIND_CHOICES = named(("subject", "Subject: show this person, animal or product"),
+                     ("style", "Style: paint in the style of this layer"), ("scribble", "Scribble: follow this sketch"),
+                     ("canny", "Edges: follow this layer's outlines"))
+SUBJECT_CHOICES = named(("default", "Anything"), ("person", "A person"), ("animal", "An animal"),
+                        ("product", "A product"))
 MAX_REFERENCES = 4
 """Imagen takes up to 4 subject references; a style, scribble or edge reference is one layer."""
 
@@ -154,8 +135,8 @@ HARMONIZE = (
 )
 HINT = _p("prompt", "string", "H_int", "Optional: what the background should look like", "")
 FACTOR = _p("factor", "choice", "_Factor", "How much larger", "x2", FACTOR_CHOICES)
-OFFLINE_MODEL_CHOICES = (("waifu2x", "waifu2x", "waifu2x photo (fast)"),
-                         ("realesrgan", "realesrgan", "Real-ESRGAN (slow: small areas only)"))
+OFFLINE_MODEL_CHOICES = named(("waifu2x", "waifu2x photo (fast)"),
+                              ("realesrgan", "Real-ESRGAN (slow: small areas only)"))
 OFFLINE_MODEL = _p("offline-model", "choice", "Offl_ine model", "The offline engine's upscale model: waifu2x "
                    "(seconds), or Real-ESRGAN (minutes and gigabytes; areas up to about 500x500)", "waifu2x",
                    OFFLINE_MODEL_CHOICES)

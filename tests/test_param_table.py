@@ -88,6 +88,12 @@ def test_every_operation_checks_the_tables_ranges_and_choices(action):
         elif param.kind == "bool":
             with pytest.raises(ops.OperationError, match=f"^{field.name}: .*not true or false"):
                 make(action, **{field.name: "yes"})
+        elif param.kind in ("text", "string"):
+            wrong = "is not a model ID" if field.name == "model" else "is not text"
+            with pytest.raises(ops.OperationError, match=f"^{field.name}: 7 {wrong}"):
+                make(action, **{field.name: 7})
+            with pytest.raises(ops.OperationError, match=f"^{field.name}: is 4001 characters"):
+                make(action, **{field.name: "x" * 4001})
     if action == "subject":
         with pytest.raises(ops.OperationError, match="local engine only"):
             make(action, backend="gemini")

@@ -32,7 +32,6 @@ class AutoMaskEdit(Operation):
 
     def validate(self) -> None:  # edit and mask_mode: the table's (Operation.__post_init__, _actions)
         _check_text("prompt", self.prompt, required=self.edit != "remove")
-        _check_text("negative_prompt", self.negative_prompt, required=False)
         _check_text("classes", self.classes, required=self.mask_mode == "semantic")
         if self.mask_mode == "semantic":
             from plugin.legacy.imagen.classes import parse_classes
