@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from plugin import params
 from plugin.errors import UserError
 
 try:
@@ -21,7 +22,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 CATALOGUE_FILE = Path(__file__).with_name("models.toml")
-TIERS = ("quality", "standard", "fast")
+TIERS = params.choice_values(params.TIER)  # the parameter table's (plugin/params.py)
 TIER_LABELS = {"quality": "Quality", "standard": "Standard", "fast": "Fast"}
 SIZE_ORDER = ("512", "1K", "2K", "4K")
 SIZE_SCALE = {"512": 0.5, "1K": 1.0, "2K": 2.0, "4K": 4.0}

@@ -10,79 +10,35 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
-
-from plugin import __version__, actions, compose, crop, errors, images, ops, upscale_cost
+from plugin import (
+    __version__,
+    actions,
+    cli_job,
+    cli_refine,
+    crop,
+    errors,
+    images,
+    ops,
+    ops_base,
+    params,
+    settings_file,
+    upscale_cost,
+)
+from plugin.cli_job import UserError  # noqa: F401  (the command line's mistakes: callers name it from here)
 from plugin.link import warm_client
 
 EXIT_USER = 2
 EXIT_BUG = 1
-CHOICES = {
-    "aspect_ratio": ops.ASPECT_RATIOS,
-    "backend": ops.BACKENDS + tuple(ops.BACKEND_ALIASES),
-    "mode": ops.BACKGROUND_MODES,
-    "factor": ops.UPSCALE_FACTORS,
-    "offline_model": upscale_cost.OFFLINE_MODELS,
-    "tier": ops.TIERS,
-    "max_size": ops.MAX_SIZES,
-    "kind": ops.CUSTOMIZE_KINDS,
-    "subject_type": ops.SUBJECT_TYPES,
-}
-HELP = {
-    "variations": "how many results (1-4)",
-    "seed": "seed for repeatable results (default: random, printed)",
-    "grow": "grow the mask by this many pixels",
-    "feather": "fade the blend out over this many pixels beyond the grown mask",
-    "context": "pixels of surroundings sent with the region",
-    "shadow": "harmonize: how far from the object its shadow may reach, in pixels (farther: the scene as it was)",
-    "left": "pixels to add on the left",
-    "top": "pixels to add on top",
-    "right": "pixels to add on the right",
-    "bottom": "pixels to add at the bottom",
-    "backend": "where it runs: auto (Google's Gemini models when Vertex AI is set up, else local), local "
-    "(offline), gemini, imagen (legacy; Google shut Imagen down in 2026)",
-    "tier": "which of Google's models: quality (gemini-3-pro-image), standard (gemini-3.1-flash-image), "
-    "fast (gemini-3.1-flash-lite-image); the IDs are settings",
-    "max_size": "largest answer the model may give: auto (what the area needs, up to [gemini] max_image_size), "
-    "512, 1K, 2K, 4K (cost grows with size)",
-    "model": "a model ID instead of the tier's",
-    "prompt": "what to make or put there, described as a scene (remove, expand: optional, what should show)",
-    "negative_prompt": "what the result should not show",
-    "aspect_ratio": "shape of the new picture; each model offers some of these (the message lists them)",
-    "mode": "what goes behind the subject: transparent, color, blur (of the original), image (--image-path) "
-    "or prompt (painted by Gemini from --prompt)",
-    "color": "the solid background colour, #rrggbb",
-    "blur_radius": "blur of the original behind the subject, in pixels",
-    "image_path": "the picture to put behind the subject (mode image)",
-    "factor": "how much larger: 2 or 4",
-    "offline_model": "upscale on the local engine: waifu2x (photo model, seconds) or realesrgan (Real-ESRGAN "
-    "x4plus, minutes and gigabytes: areas up to 0.25 MP; its cost is printed before it runs)",
-    "question": "a question about the picture instead of a caption",
-    "kind": "what the model takes from the references: subject (keep it), style (paint like it), scribble "
-    "(follow the sketch) or canny (follow the outlines)",
-    "description": "what the subject or style is, in a few words ('a red mug', 'watercolour')",
-    "subject_type": "what the subject is: default, person, animal or product",
-    "compute_control": "scribble/canny: the reference is a photo; draw its sketch or edges from it first",
-    "edit": "Imagen (legacy) automatic masks: insert, remove or background",
-    "mask_mode": "Imagen (legacy) automatic masks: background, foreground or semantic",
-    "classes": "Imagen (legacy) automatic masks: class names or IDs, comma-separated",
-    "dilation": "Imagen (legacy) automatic masks: share of the width to grow the mask by (-1: the default)",
-}
+CLI_HELP = {"seed": "seed for repeatable results (default: random, printed)"}
+"""Where the command line means something else than GIMP's dialog (there, seed 0 is random); every other
+option's help, choices and range are the parameter table's (plugin/params.py)."""
 
 
 HOST_ONLY = {"reference_layers"}  # GIMP layer names; the CLI takes --reference files instead
 RECIPE_ACTIONS = ("refine", "again")  # on the command line: `refine PREVIOUS` (plugin/cli_refine.py)
-
-
-class UserError(errors.UserError):
-    """A problem with the command line or the files: one line, exit code 2."""
-
-    kind = "operation"
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -96,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="imagen-gimp", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"imagen-gimp {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="ACTION", parser_class=OneLineParser)
+    imagen = settings_file.imagen_enabled()  # [imagen] enabled = true: --backend imagen (legacy) is offered
     for action, cls in ops.OPERATIONS.items():
         if action in RECIPE_ACTIONS:
             continue
@@ -126,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--quiet", action="store_true", help="no progress display")
         for field in dataclasses.fields(cls):
             if field.name not in HOST_ONLY:
-                _add_field_option(sub, field)
+                _add_field_option(sub, action, field, imagen)
     doctor = commands.add_parser(
         "doctor",
         help="Check Setup: what works and what is missing, each with its fix",
@@ -134,129 +91,30 @@ def build_parser() -> argparse.ArgumentParser:
         "Vertex AI and its models. Costs nothing; prints no secret.",
     )
     doctor.add_argument("--offline", action="store_true", help="skip the checks that contact Vertex AI")
-    from plugin import cli_refine
-
     cli_refine.add_parser(commands)
     return parser
 
 
-def _add_field_option(sub: argparse.ArgumentParser, field: dataclasses.Field) -> None:
+def _add_field_option(sub: argparse.ArgumentParser, action: str, field: dataclasses.Field, imagen: bool) -> None:
+    """--FIELD with the table's choices and help (params.help_text: the blurb with the range or the choices)."""
     flag = "--" + field.name.replace("_", "-")
     default = field.default if field.default is not dataclasses.MISSING else None
-    helptext = HELP.get(field.name, field.name.replace("_", " "))
+    param = ops_base.param_for(action, field.name)
+    imagen = imagen or field.name != "backend"  # the Imagen (legacy) backend: only when the settings enable it
+    helptext = CLI_HELP.get(field.name) or (params.help_text(param, imagen) if param else field.name.replace("_", " "))
+    helptext = helptext.replace("%", "%%")  # argparse formats help texts with %
+    choices = None
+    if param is not None and param.kind == "choice":
+        choices = tuple(value for _nick, value, _label in params.offered_choices(param, imagen))
+        if field.name == "backend" and imagen:
+            choices += tuple(params.CHOICE_ALIASES)
     if isinstance(default, bool):
         sub.add_argument(flag, dest=field.name, action="store_true", help=helptext)
         return
     kind = {bool: str, int: int, float: float}.get(type(default), str)
     if field.name == "seed":
         kind = int
-    sub.add_argument(flag, dest=field.name, type=kind, default=default, choices=CHOICES.get(field.name), help=helptext)
-
-
-def read_image(path: str) -> np.ndarray:
-    try:
-        return images.read_picture(path)
-    except images.ImageFileError as exc:
-        raise UserError(str(exc)) from exc
-
-
-def read_mask(path: str, image: np.ndarray) -> np.ndarray:
-    try:
-        return images.read_mask(path, (image.shape[1], image.shape[0]))
-    except images.ImageFileError as exc:
-        raise UserError(str(exc)) from exc
-
-
-def output_paths(args: argparse.Namespace, count: int) -> list[Path]:
-    """Where the results go: -o, or NAME-ACTION.png beside the input; NAME-1.png, ... for variations."""
-    base = (
-        Path(args.output)
-        if args.output
-        else Path(f"{Path(getattr(args, 'input', 'generated')).stem}-{args.command}.png")
-    )
-    if count == 1:
-        return [base]
-    return [base.with_name(f"{base.stem}-{index + 1}{base.suffix}") for index in range(count)]
-
-
-def check_outputs(paths: list[Path], inputs: list[str], overwrite: bool) -> None:
-    """Before any work: each output can be written, is none of the inputs, and replaces nothing unasked."""
-    given = {_same(Path(p)) for p in inputs if p}
-    for path in paths:
-        try:
-            images.output_format(path)
-            images.check_writable(path)
-        except images.ImageFileError as exc:
-            raise UserError(str(exc)) from exc
-        if _same(path) in given:
-            raise UserError(
-                f"{path} is one of the inputs; writing the result there would destroy it. Choose another -o"
-            )
-        if path.exists() and not overwrite:
-            raise UserError(f"{path} exists; pass --overwrite to replace it, or choose another -o")
-
-
-def _same(path: Path) -> str:
-    """One name for a file however it is written (relative, ./, symlinked)."""
-    return os.path.realpath(path)
-
-
-def whole_picture(
-    image: np.ndarray | None,
-    origin: tuple[int, int],
-    shown: np.ndarray,
-    masked: bool,
-    x: int,
-    y: int,
-    canvas: tuple[int, int, int, int] | None,
-) -> np.ndarray:
-    """A variation as a whole picture: `shown` (as GIMP shows the layer) pasted at (x, y) of the region at
-    `origin` in the original, or on the grown canvas; a picture of its own when it has neither."""
-    if image is None or not masked and canvas is None:
-        return shown
-    out = image
-    x, y = x + origin[0], y + origin[1]
-    if canvas is not None:
-        left, top, right, bottom = canvas
-        height, width = image.shape[:2]
-        out = np.zeros((height + top + bottom, width + left + right, 4), np.uint8)
-        out[top : top + height, left : left + width] = image
-        x, y = x + left, y + top
-    return compose.paste(out, shown, x, y)
-
-
-def selection_picture(image: np.ndarray, origin: tuple[int, int], shown: np.ndarray, x: int, y: int) -> np.ndarray:
-    """A selection result (the matte as grey) as a greyscale mask the size of the input: white is
-    selected, black outside the region it was found in (as GIMP's selection would be)."""
-    mask = np.zeros(image.shape[:2], np.uint8)
-    x, y = x + origin[0], y + origin[1]
-    part = shown[: mask.shape[0] - y, : mask.shape[1] - x, 0]
-    mask[y : y + part.shape[0], x : x + part.shape[1]] = part
-    return mask
-
-
-class ProgressDisplay:
-    """One updating line on a terminal, or one line per stage when piped."""
-
-    def __init__(self, quiet: bool):
-        self.quiet = quiet
-        self.tty = sys.stderr.isatty()
-        self.stage = ""
-        self.started = time.perf_counter()
-
-    def __call__(self, fraction: float, stage: str) -> None:
-        if self.quiet or (not self.tty and stage == self.stage):
-            return
-        self.stage = stage
-        elapsed = time.perf_counter() - self.started
-        line = f"[{fraction * 100:3.0f}%] {stage} ({elapsed:.1f} s)"
-        if self.tty:
-            sys.stderr.write("\r" + line.ljust(70))
-            if fraction >= 1.0:
-                sys.stderr.write("\n")
-        else:
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
+    sub.add_argument(flag, dest=field.name, type=kind, default=default, choices=choices, help=helptext)
 
 
 def run_operation(args: argparse.Namespace) -> dict:
@@ -270,95 +128,47 @@ def run_operation(args: argparse.Namespace) -> dict:
         getattr(op, "image_path", ""),
         getattr(args, "object", ""),
     ]
-    paths = output_paths(args, op.variations) if not actions.answers_in_text(op.action) else []
-    check_outputs(paths, inputs, args.overwrite)  # before any work: nothing is lost, nothing waits in vain
-    image = read_image(args.input) if cls.needs_image else None
-    selection = read_mask(args.mask, image) if getattr(args, "mask", None) else None
+    paths = cli_job.output_paths(args, op.variations) if not actions.answers_in_text(op.action) else []
+    cli_job.check_outputs(paths, inputs, args.overwrite)  # before any work: nothing is lost, nothing waits in vain
+    image = cli_job.read_image(args.input) if cls.needs_image else None
+    selection = cli_job.read_mask(args.mask, image) if getattr(args, "mask", None) else None
     if isinstance(op, ops.Harmonize):  # the object file placed on the scene; the job is run here (below)
         from plugin import cli_harmonize
 
         if args.reference:
-            raise UserError("harmonize takes the object with --object FILE and no --reference")
+            raise cli_job.UserError("harmonize takes the object with --object FILE and no --reference")
         region, references, origin, image = cli_harmonize.inputs(
-            op, image, read_image(args.object), cli_harmonize.parse_at(args.at)
+            op, image, cli_job.read_image(args.object), cli_harmonize.parse_at(args.at)
         )
         region_selection = None
     else:
         region, region_selection, origin = crop.plan_region(op, image, selection)
-        references = [read_image(path) for path in args.reference]
+        references = [cli_job.read_image(path) for path in args.reference]
     if isinstance(op, ops.Upscale) and op.offline_model == "realesrgan" and op.backend in ("local", "auto"):
         said = upscale_cost.describe(region.shape[1], region.shape[0])  # before it runs: refused, or its cost
         if op.backend == "local" and upscale_cost.refusal(region.shape[1], region.shape[0]):
-            raise UserError(said)  # (Automatic may run it on Gemini, where the offline model has no say)
+            raise cli_job.UserError(said)  # (Automatic may run it on Gemini, where the offline model has no say)
         where = "on the local engine" if op.backend == "local" else "when Automatic runs it offline"
         print(f"imagen-gimp upscale: {said} ({where})", file=sys.stderr, flush=True)
-    progress = ProgressDisplay(args.quiet)
+    progress = cli_job.ProgressDisplay(args.quiet)
 
     def whole(shown, masked, x, y, canvas):
         if actions.BY_NAME[op.action].result == "selection":
-            return selection_picture(image, origin, shown, x, y)
-        return whole_picture(image, origin, shown, masked, x, y, canvas)
+            return cli_job.selection_picture(image, origin, shown, x, y)
+        return cli_job.whole_picture(image, origin, shown, masked, x, y, canvas)
 
-    recipe_of = recipe_maker(origin, region, region_selection, getattr(args, "input", ""))
+    recipe_of = cli_job.recipe_maker(origin, region, region_selection, getattr(args, "input", ""))
     if isinstance(op, ops.Harmonize):  # the model's time dominates; its two layers per picture are laid here
-        return run_here(op, region, region_selection, references, paths, whole, progress)
+        return cli_job.run_here(op, region, region_selection, references, paths, whole, progress)
     repo = str(Path(__file__).resolve().parents[1])
     if warm_client.worker_up(sys.executable, repo):  # the warm worker GIMP uses: no imports, kernels loaded
         from plugin.link import cli_warm
 
         return cli_warm.run(op, region, region_selection, origin, references, paths, whole, progress, recipe_of)
     try:  # no worker yet: this call runs here as quickly as ever, and starts one for the calls after it
-        return run_here(op, region, region_selection, references, paths, whole, progress, recipe_of)
+        return cli_job.run_here(op, region, region_selection, references, paths, whole, progress, recipe_of)
     finally:
         warm_client.start_in_background(sys.executable, repo)
-
-
-def recipe_maker(origin, region, selection, source: str):
-    """provenance -> the recipe a written picture carries (plugin/refine.py): refine and --again read it."""
-    from plugin.refine import recipe_for
-
-    shape = None if region is None else region.shape
-    source = os.path.abspath(source) if source else ""
-    return lambda provenance: recipe_for(provenance, origin, shape, selection, source)
-
-
-def run_here(
-    op: ops.Operation, region, selection, references, paths: list[Path], whole, progress, recipe_of=None, followup=None
-) -> dict:
-    """The job in this process (IMAGEN_GIMP_WARM=0, or no warm worker on this system, or a refinement)."""
-    from plugin.backends import make_backend
-    from plugin.config import load_settings
-    from plugin.pipeline import run
-
-    backend = make_backend(op.backend, load_settings())
-    written: list[dict] = []
-
-    def keep(layer, output) -> None:  # each variation on disk as soon as it arrives
-        if layer.provenance.get("role") == "object":  # harmonize: written with its shadow layer (composite)
-            return
-        path = paths[len(written)] if len(paths) > 1 else paths[0]
-        images.write_picture(
-            whole(layer.shown(), layer.mask is not None, layer.x, layer.y, output.canvas),
-            path,
-            recipe_of(layer.provenance) if recipe_of else None,
-        )
-        written.append({"path": str(path), "seed": layer.provenance["seed"], "name": layer.name})
-
-    try:
-        output = run(op, region, selection, backend, progress, keep, references, followup)
-    except errors.UserError as exc:
-        if written:
-            raise UserError(f"{exc} (kept what came before: {', '.join(w['path'] for w in written)})") from exc
-        raise
-    return {
-        "action": op.action,
-        "backend": output.backend,
-        "model": output.model,
-        "written": written,
-        "texts": output.texts,
-        "notes": output.notes,
-        "compute_seconds": round(output.compute_seconds, 3),
-    }
 
 
 def report(summary: dict, as_json: bool) -> None:
@@ -382,8 +192,6 @@ def main(argv: list[str] | None = None) -> int:
         return doctor.main(["--offline"] if args.offline else [])
     try:
         if args.command == "refine":
-            from plugin import cli_refine
-
             summary = cli_refine.run(args)
         else:
             summary = run_operation(args)

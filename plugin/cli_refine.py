@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from plugin import images, ops
+from plugin import images, ops, params
 
 
 def add_parser(commands) -> None:
@@ -51,12 +51,12 @@ def add_parser(commands) -> None:
     sub.add_argument(
         "--afresh", action="store_true", help="start a new conversation from the current pixels instead of continuing"
     )
-    sub.add_argument("--variations", type=int, default=1, help="how many results (1-4), each a branch")
+    sub.add_argument("--variations", type=int, default=1, help=params.help_text(params.VARIATIONS) + "; each a branch")
     sub.add_argument("--seed", type=int, default=None, help="seed for repeatable results")
     sub.add_argument(
         "--tier",
         default=None,
-        choices=ops.TIERS,
+        choices=params.choice_values(params.TIER),
         help="another tier: starts a new conversation (a conversation stays with one model)",
     )
     sub.add_argument("--model", default=None, help="another model ID: starts a new conversation")
@@ -67,13 +67,13 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from plugin import cli, crop, refine
+    from plugin import cli_job, crop, refine
     from plugin.config import load_settings
     from plugin.conversations import Store
 
     recipe = images.read_recipe(args.input)
     if recipe is None:
-        raise cli.UserError(
+        raise cli_job.UserError(
             f"{args.input} carries no imagen-gimp recipe; refine takes a PNG that an imagen-gimp "
             "action wrote (the recipe is kept in PNG files only)"
         )
@@ -91,12 +91,12 @@ def run(args: argparse.Namespace) -> dict:
         if value not in (None, False)
     ]
     if again_only and not args.again:
-        raise cli.UserError(
+        raise cli_job.UserError(
             f"{', '.join(again_only)}: only with --again (a follow-up keeps the conversation's selection and words)"
         )
     if args.again:
         if args.new_seed and args.seed is not None:
-            raise cli.UserError("--seed and --new-seed: give one (--new-seed = new seeds, 'more like this')")
+            raise cli_job.UserError("--seed and --new-seed: give one (--new-seed = new seeds, 'more like this')")
         op = refine.plan_again(
             recipe,
             prompt=args.prompt or None,
@@ -123,13 +123,13 @@ def run(args: argparse.Namespace) -> dict:
             seed=args.seed,
         )
         op, followup, notes = plan.op, plan.followup, plan.notes
-    paths = cli.output_paths(args, op.variations)
-    cli.check_outputs(paths, [args.input], args.overwrite)
-    current = cli.read_image(args.input)
+    paths = cli_job.output_paths(args, op.variations)
+    cli_job.check_outputs(paths, [args.input], args.overwrite)
+    current = cli_job.read_image(args.input)
     picture = current
     source = str(recipe.get("source") or "")
     if args.again and source and os.path.isfile(source) and not os.path.samefile(source, args.input):
-        original = cli.read_image(source)
+        original = cli_job.read_image(source)
         if original.shape == current.shape:
             picture = original
         else:
@@ -140,15 +140,15 @@ def run(args: argparse.Namespace) -> dict:
             "which holds the earlier result"
         )
     region, selection, origin = _region(recipe, picture, op)
-    progress = cli.ProgressDisplay(args.quiet)
+    progress = cli_job.ProgressDisplay(args.quiet)
     if region is None and op.needs_image:  # no region recorded (an Edit afresh on a new picture)
         region, selection, origin = crop.plan_region(op, picture, None)
 
     def whole(shown, masked, x, y, canvas):
-        return cli.whole_picture(picture if op.needs_image else None, origin, shown, masked, x, y, canvas)
+        return cli_job.whole_picture(picture if op.needs_image else None, origin, shown, masked, x, y, canvas)
 
-    recipe_of = cli.recipe_maker(origin, region if op.needs_image else None, selection, source)
-    summary = cli.run_here(
+    recipe_of = cli_job.recipe_maker(origin, region if op.needs_image else None, selection, source)
+    summary = cli_job.run_here(
         op,
         region if op.needs_image else None,
         selection if op.needs_image else None,

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from plugin import settings_file
 from plugin.errors import UserError
 
 try:
@@ -85,6 +86,7 @@ class ImagenOptions:
 
     safety_setting: str = "block_medium_and_above"
     person_generation: str = "allow_adult"  # allow_all needs Google's approval for the project
+    enabled: bool = False  # the Backend menus list Imagen (plugin/settings_file.py); `auto` never picks it
     add_watermark: bool = True  # SynthID; a fixed seed turns it off for that request (API rule)
     enhance_prompt: bool = True  # only sent to models that document it
     image_size: str = "1K"  # only sent to models that document it (Imagen 4 standard/ultra)
@@ -160,13 +162,7 @@ class Settings:
 
 def config_path(environ: dict[str, str] | None = None) -> Path:
     """The settings file of an environment (the warm worker reads it with a job's environment)."""
-    environ = os.environ if environ is None else environ
-    explicit = environ.get("IMAGEN_GIMP_CONFIG")
-    if explicit:
-        return Path(explicit)
-    home = environ.get("HOME")
-    base = environ.get("XDG_CONFIG_HOME") or str((Path(home) if home else Path.home()) / ".config")
-    return Path(base) / "imagen-gimp" / "config.toml"
+    return Path(settings_file.config_path(environ))
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:

@@ -11,29 +11,26 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-from plugin import upscale_cost
+from plugin import params as P
 from plugin.ops_base import (  # noqa: F401  (re-exported: callers name them from here)
     ASPECT_RATIOS,
     BACKEND_ALIASES,
     BACKENDS,
-    BACKGROUND_MODES,
-    CUSTOMIZE_KINDS,
     MAX_PROMPT_CHARS,
     MAX_SEED,
     MAX_SIZES,
     OPERATIONS,
-    SUBJECT_TYPES,
     TIERS,
-    UPSCALE_FACTORS,
     Operation,
     OperationError,
-    _check_choice,
-    _check_int,
     _check_text,
     field_names,
     from_dict,
     register,
 )
+
+# Ranges, choices and defaults are the parameter table's (plugin/params.py): Operation.__post_init__
+# checks every field the table declares; validate() below holds only what the table cannot say.
 
 
 @dataclass(frozen=True)
@@ -42,14 +39,9 @@ class MaskedOperation(Operation):
 
     uses_mask: ClassVar[bool] = True
 
-    grow: int = 4
-    feather: int = 8
-    context: int = 64
-
-    def validate(self) -> None:
-        _check_int("grow", self.grow, 0, 500)
-        _check_int("feather", self.feather, 0, 500)
-        _check_int("context", self.context, 0, 4096)
+    grow: int = P.GROW.default
+    feather: int = P.FEATHER.default
+    context: int = P.CONTEXT.default
 
     @property
     def bleed(self) -> int:
@@ -58,31 +50,32 @@ class MaskedOperation(Operation):
 
 
 @dataclass(frozen=True)
-class Generate(Operation):
-    action: ClassVar[str] = "generate"
-    needs_image: ClassVar[bool] = False
+class Prompted(Operation):
+    """An action the prompt drives: what to make (required) and what to avoid (optional)."""
 
     prompt: str = ""
     negative_prompt: str = ""
-    aspect_ratio: str = "1:1"
 
     def validate(self) -> None:
-        _check_text("prompt", self.prompt, required=True)
-        _check_text("negative_prompt", self.negative_prompt, required=False)
-        _check_choice("aspect_ratio", self.aspect_ratio, ASPECT_RATIOS)
+        _check_prompts(self)
+
+
+def _check_prompts(op: Operation) -> None:
+    _check_text("prompt", op.prompt, required=True)
+    _check_text("negative_prompt", op.negative_prompt, required=False)
 
 
 @dataclass(frozen=True)
-class InpaintInsert(MaskedOperation):
+class Generate(Prompted):
+    action: ClassVar[str] = "generate"
+    needs_image: ClassVar[bool] = False
+
+    aspect_ratio: str = P.default_value(P.ASPECT)
+
+
+@dataclass(frozen=True)
+class InpaintInsert(Prompted, MaskedOperation):  # fields: the mask's, then the prompts (as before)
     action: ClassVar[str] = "insert"
-
-    prompt: str = ""
-    negative_prompt: str = ""
-
-    def validate(self) -> None:
-        super().validate()
-        _check_text("prompt", self.prompt, required=True)
-        _check_text("negative_prompt", self.negative_prompt, required=False)
 
 
 @dataclass(frozen=True)
@@ -90,10 +83,6 @@ class InpaintRemove(MaskedOperation):
     action: ClassVar[str] = "remove"
 
     prompt: str = ""
-
-    def validate(self) -> None:
-        super().validate()
-        _check_text("prompt", self.prompt, required=False)
 
 
 @dataclass(frozen=True)
@@ -110,10 +99,6 @@ class Outpaint(MaskedOperation):
     bottom: int = 0
 
     def validate(self) -> None:
-        super().validate()
-        _check_text("prompt", self.prompt, required=False)
-        for side in ("left", "top", "right", "bottom"):
-            _check_int(side, getattr(self, side), 0, 8192)
         if not (self.left or self.top or self.right or self.bottom):
             raise OperationError("margins", "all four are 0; give at least one side to expand")
 
@@ -139,40 +124,26 @@ class Background(MaskedOperation):
     prompt: str = ""
 
     def validate(self) -> None:
-        super().validate()
-        _check_choice("mode", self.mode, BACKGROUND_MODES)
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", self.color):
             raise OperationError("color", f"{self.color!r} is not a colour; write it as #rrggbb")
-        _check_int("blur_radius", self.blur_radius, 1, 500)
         if self.mode == "image" and not self.image_path:
             raise OperationError("image_path", "is required when mode is 'image'; name a picture")
         _check_text("prompt", self.prompt, required=self.mode == "prompt")
 
 
 @dataclass(frozen=True)
-class Edit(Operation):
+class Edit(Prompted):
     """Mask-free edit: the prompt describes the whole desired picture."""
 
     action: ClassVar[str] = "edit"
-
-    prompt: str = ""
-    negative_prompt: str = ""
-
-    def validate(self) -> None:
-        _check_text("prompt", self.prompt, required=True)
-        _check_text("negative_prompt", self.negative_prompt, required=False)
 
 
 @dataclass(frozen=True)
 class Upscale(Operation):
     action: ClassVar[str] = "upscale"
 
-    factor: int = 2
-    offline_model: str = "waifu2x"  # the local engine's model (plugin/upscale_cost.py); the cloud ignores it
-
-    def validate(self) -> None:
-        _check_choice("factor", self.factor, UPSCALE_FACTORS)
-        _check_choice("offline_model", self.offline_model, upscale_cost.OFFLINE_MODELS)
+    factor: int = P.default_value(P.FACTOR)
+    offline_model: str = P.default_value(P.OFFLINE_MODEL)  # the local engine's (plugin/upscale_cost.py)
 
 
 @dataclass(frozen=True)
@@ -182,9 +153,6 @@ class Describe(Operation):
     action: ClassVar[str] = "describe"
 
     question: str = ""
-
-    def validate(self) -> None:
-        _check_text("question", self.question, required=False)
 
 
 @dataclass(frozen=True)
@@ -206,24 +174,17 @@ class Customize(Operation):
     subject_type: str = "default"
     compute_control: bool = False  # True: the layer is a photo; its edges/sketch are drawn from it first
     negative_prompt: str = ""
-    aspect_ratio: str = "1:1"
+    aspect_ratio: str = P.default_value(P.ASPECT)
     reference_layers: tuple[str, ...] = ()
 
     def validate(self) -> None:
-        _check_text("prompt", self.prompt, required=True)
-        _check_choice("kind", self.kind, CUSTOMIZE_KINDS)
-        _check_text("description", self.description, required=False)
-        _check_choice("subject_type", self.subject_type, SUBJECT_TYPES)
-        _check_text("negative_prompt", self.negative_prompt, required=False)
-        _check_choice("aspect_ratio", self.aspect_ratio, ASPECT_RATIOS)
-        if not isinstance(self.compute_control, bool):
-            raise OperationError("compute_control", f"{self.compute_control!r} is not true or false")
+        _check_prompts(self)
         if not isinstance(self.reference_layers, (tuple, list)) or not all(
             isinstance(name, str) for name in self.reference_layers
         ):
             raise OperationError("reference_layers", "give a list of layer names")
-        if len(self.reference_layers) > 4:
-            raise OperationError("reference_layers", "at most 4 reference layers are allowed")
+        if len(self.reference_layers) > P.MAX_REFERENCES:
+            raise OperationError("reference_layers", f"at most {P.MAX_REFERENCES} reference layers are allowed")
         if self.kind != "subject" and len(self.reference_layers) > 1:
             raise OperationError("reference_layers", f"a {self.kind} reference is one layer")
         object.__setattr__(self, "reference_layers", tuple(self.reference_layers))
@@ -243,11 +204,6 @@ class Harmonize(Operation):
     prompt: str = ""
     context: int = 96
     shadow: int = 48
-
-    def validate(self) -> None:
-        _check_text("prompt", self.prompt, required=False)
-        _check_int("context", self.context, 0, 4096)
-        _check_int("shadow", self.shadow, 0, 1024)
 
 
 @dataclass(frozen=True)

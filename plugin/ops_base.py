@@ -12,23 +12,21 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from plugin import actions
+from plugin import params as P
 from plugin.errors import UserError
 
-ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9", "2:3", "3:2", "4:5", "5:4", "21:9", "1:4", "4:1", "1:8", "8:1")
+# The choices and ranges are the parameter table's (plugin/params.py), named here for the worker's callers
+ASPECT_RATIOS = P.choice_values(P.ASPECT)
 """Every shape some model offers; each backend refuses (with the list) those its model does not."""
-BACKENDS = ("auto", "local", "gemini", "imagen")
-BACKEND_ALIASES = {"vertex": "imagen"}  # the Imagen backend's name before Google retired Imagen
-TIERS = ("quality", "standard", "fast")
+BACKENDS = P.choice_values(P.BACKEND)
+BACKEND_ALIASES = P.CHOICE_ALIASES  # the Imagen backend's name before Google retired Imagen
+TIERS = P.choice_values(P.TIER)
 """Google's models in a retoucher's words: Quality (gemini-3-pro-image), Standard (gemini-3.1-flash-image),
 Fast (gemini-3.1-flash-lite-image); the IDs behind them are settings (plugin/models.toml, [models])."""
-MAX_SIZES = ("auto", "512", "1K", "2K", "4K")
+MAX_SIZES = P.choice_values(P.MAX_SIZE)
 """The largest answer a cloud model may be asked for; auto = what the region needs, up to the settings'
 [gemini] max_image_size (new pictures: 1K)."""
-CUSTOMIZE_KINDS = ("subject", "style", "scribble", "canny")
-SUBJECT_TYPES = ("default", "person", "animal", "product")
-BACKGROUND_MODES = ("transparent", "color", "blur", "image", "prompt")
-UPSCALE_FACTORS = (2, 4)
-MAX_SEED = 2**31 - 1
+MAX_SEED = P.SEED.extra[1]
 MAX_PROMPT_CHARS = 4000
 
 
@@ -55,6 +53,29 @@ def _check_int(name: str, value: Any, low: int, high: int) -> None:
         raise OperationError(name, f"{value} is out of range; give {low} to {high}")
 
 
+def check(name: str, value: Any, param: P.Param) -> None:
+    """A field against its parameter in the table: a whole number in range, one of the choices, true or false,
+    text (of a length a prompt may have)."""
+    if param.kind == "int":
+        _check_int(name, value, *param.extra)
+    elif param.kind == "choice":
+        _check_choice(name, value, P.choice_values(param))
+    elif param.kind == "bool" and not isinstance(value, bool):
+        raise OperationError(name, f"{value!r} is not true or false")
+    elif param.kind in ("text", "string"):  # a required one: the operation's validate() says when
+        _check_text(name, value, required=False)
+
+
+def param_for(action: str, field: str) -> P.Param | None:
+    """The table's parameter behind an operation's field: the action's own (plugin/actions.py), else the
+    one every operation has (params.COMMON); None for a field the table does not declare."""
+    entry = actions.BY_NAME.get(action)
+    for param in entry.params if entry is not None else ():
+        if not param.host_only and P.field_name(param.name) == field:
+            return param
+    return P.COMMON.get(field)
+
+
 def _check_text(name: str, value: Any, required: bool) -> None:
     if not isinstance(value, str):
         raise OperationError(name, f"{value!r} is not text")
@@ -78,28 +99,27 @@ class Operation:
         if cls.action:
             cls.title = actions.title(cls.action)
 
-    variations: int = 1
-    seed: int | None = None
-    backend: str = "auto"
+    variations: int = P.default_value(P.VARIATIONS)
+    seed: int | None = None  # None = random (GIMP's 0)
+    backend: str = P.default_value(P.BACKEND)
     model: str = ""  # a model ID instead of the tier's (empty = the tier's)
-    tier: str = "standard"
-    max_size: str = "auto"
+    tier: str = P.default_value(P.TIER)
+    max_size: str = P.default_value(P.MAX_SIZE)
 
     def __post_init__(self) -> None:
-        _check_int("variations", self.variations, 1, 4)
-        if self.seed is not None:
-            _check_int("seed", self.seed, 0, MAX_SEED)
         if self.backend in BACKEND_ALIASES:
             object.__setattr__(self, "backend", BACKEND_ALIASES[self.backend])
-        _check_choice("backend", self.backend, BACKENDS)
-        _check_choice("tier", self.tier, TIERS)
-        _check_choice("max_size", self.max_size, MAX_SIZES)
         if not isinstance(self.model, str):
             raise OperationError("model", f"{self.model!r} is not a model ID")
+        for field in dataclasses.fields(self):  # ranges and choices: the parameter table's
+            param = param_for(self.action, field.name)
+            value = getattr(self, field.name)
+            if param is not None and not (value is None and field.default is None):
+                check(field.name, value, param)
         self.validate()
 
     def validate(self) -> None:
-        """Per-action checks; subclasses extend."""
+        """Per-action checks beyond the table's ranges and choices; subclasses extend."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, **dataclasses.asdict(self)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from plugin.ops_base import TIERS, Operation, OperationError, _check_choice, _check_int, _check_text, register
+from plugin.ops_base import Operation, OperationError, _check_text, register
 
 
 def _check_recipe(recipe: object) -> None:
@@ -53,13 +53,7 @@ class Again(Operation):
     new_seed: bool = True
     recipe: dict = field(default_factory=dict)
 
-    def validate(self) -> None:
-        _check_text("prompt", self.prompt, required=False)
-        _check_text("negative_prompt", self.negative_prompt, required=False)
-        _check_int("grow", self.grow, -1, 500)
-        _check_int("feather", self.feather, -1, 500)
-        _check_choice("new_tier", self.new_tier, ("",) + TIERS)
-        _check_text("new_model", self.new_model, required=False)
+    def validate(self) -> None:  # the other fields: the table's (Operation.__post_init__)
         _check_recipe(self.recipe)
 
 

@@ -1,7 +1,11 @@
-"""The parameters the actions take, as GIMP's dialogs and the PDB show them: one definition each.
+"""The parameter table: each parameter the actions take, declared once (range, choices, default, help).
 
-plugin/actions.py lists which action takes which; both GIMP adapters turn a Param into a PDB
-argument and a dialog widget, and hosts/operation.py turns the values into the job's operation.
+plugin/actions.py lists which action takes which. Everything else reads them from here: both GIMP
+adapters turn a Param into a PDB argument and a dialog widget, hosts/operation.py turns the values
+into the job's operation, the operations (plugin/ops*.py) check their fields against the same ranges
+and choices, and the command line (plugin/cli.py) offers the same choices with the blurb as its help.
+Which model takes which shape or size is the catalogue's (plugin/models.toml): the choices below are
+every one some model offers, their labels say which tiers, and a backend refuses the others with the list.
 Shared with GIMP 2.10's Python 2.7: standard library only, 2.7 syntax, type comments.
 """
 
@@ -30,78 +34,66 @@ ASPECT_CHOICES = (
     ("portrait-4-5", "4:5", "4:5 (portrait print)"),
     ("landscape-5-4", "5:4", "5:4 (landscape print)"),
     ("landscape-21-9", "21:9", "21:9 (cinema)"),
+    # Gemini 3.1 Flash Image and Flash-Lite Image only (Standard, Fast); new choices go at the end, so that
+    # GIMP 2.10's option numbers in scripts keep their meaning
+    ("portrait-1-4", "1:4", "1:4 (tall strip; Standard and Fast only)"),
+    ("landscape-4-1", "4:1", "4:1 (wide strip; Standard and Fast only)"),
+    ("portrait-1-8", "1:8", "1:8 (very tall strip; Standard and Fast only)"),
+    ("landscape-8-1", "8:1", "8:1 (very wide strip; Standard and Fast only)"),
 )
-ANCHOR_CHOICES = tuple(
-    (nick, nick, label)
-    for nick, label in (
-        ("center", "Centre"), ("top", "Top"), ("bottom", "Bottom"), ("left", "Left"), ("right", "Right"),
-        ("top-left", "Top left"), ("top-right", "Top right"),
-        ("bottom-left", "Bottom left"), ("bottom-right", "Bottom right"),
-    )
-)
-BACKEND_CHOICES = (
-    ("auto", "auto", "Automatic (Google's models when Vertex AI is set up, else offline)"),
-    ("local", "local", "Local engine (offline)"),
-    ("gemini", "gemini", "Gemini on Vertex AI"),
-    ("imagen", "imagen", "Imagen on Vertex AI (legacy: shut down by Google in 2026)"),
-)
-TIER_CHOICES = (
-    ("quality", "quality", "Quality (Gemini 3 Pro Image)"),
-    ("standard", "standard", "Standard (Gemini 3.1 Flash Image)"),
-    ("fast", "fast", "Fast (Gemini 3.1 Flash-Lite Image, 1K)"),
-)
+
+
+def named(*pairs):
+    # type: (*tuple) -> tuple
+    """Choices whose nick is their value: (value, label) pairs -> (nick, value, label) entries."""
+    return tuple((value, value, label) for value, label in pairs)
+
+
+ANCHOR_CHOICES = named(("center", "Centre"), ("top", "Top"), ("bottom", "Bottom"), ("left", "Left"),
+                       ("right", "Right"), ("top-left", "Top left"), ("top-right", "Top right"),
+                       ("bottom-left", "Bottom left"), ("bottom-right", "Bottom right"))
+BACKEND_CHOICES = named(("auto", "Automatic (Google's models when Vertex AI is set up, else offline)"),
+                        ("local", "Local engine (offline)"), ("gemini", "Gemini on Vertex AI"),
+                        ("imagen", "Imagen on Vertex AI (legacy: shut down by Google in 2026)"))
+CHOICE_ALIASES = {"vertex": "imagen"}
+"""Values of earlier versions: scripts, saved values and job files that name the Imagen backend 'vertex'."""
+TIER_CHOICES = named(("quality", "Quality (Gemini 3 Pro Image)"), ("standard", "Standard (Gemini 3.1 Flash Image)"),
+                     ("fast", "Fast (Gemini 3.1 Flash-Lite Image, 1K)"))
 """The tiers' models are settings ([models] in config.toml); the labels name the shipped defaults."""
-SIZE_CHOICES = (
-    ("auto", "auto", "As the area needs (up to the settings' limit)"),
-    ("size-1k", "1K", "1K (cheapest)"),
-    ("size-2k", "2K", "2K"),
-    ("size-4k", "4K", "4K"),
-)
-BACKGROUND_CHOICES = (
-    ("transparent", "transparent", "Transparent (cut out)"),
-    ("color", "color", "Solid colour"),
-    ("blur", "blur", "Blurred original"),
-    ("image", "image", "Picture from a file"),
-    ("prompt", "prompt", "Generated from the prompt"),
-)
-EXPAND_CHOICES = (
-    ("aspect", "aspect", "To an aspect ratio"),
-    ("margins", "margins", "By margins in pixels"),
-)
+SIZE_CHOICES = (("auto", "auto", "As the area needs (up to the settings' limit)"), ("size-1k", "1K", "1K (cheapest)"),
+                ("size-2k", "2K", "2K"), ("size-4k", "4K", "4K"),
+                ("size-512", "512", "512 (smallest; Standard only)"))  # last: GIMP 2.10's option numbers stay
+BACKGROUND_CHOICES = named(("transparent", "Transparent (cut out)"), ("color", "Solid colour"),
+                           ("blur", "Blurred original"), ("image", "Picture from a file"),
+                           ("prompt", "Generated from the prompt"))
+EXPAND_CHOICES = named(("aspect", "To an aspect ratio"), ("margins", "By margins in pixels"))
 FACTOR_CHOICES = (("x2", 2, "2x"), ("x4", 4, "4x"))
-KIND_CHOICES = (
-    ("subject", "subject", "Subject: show this person, animal or product"),
-    ("style", "style", "Style: paint in the style of this layer"),
-    ("scribble", "scribble", "Scribble: follow this sketch"),
-    ("canny", "canny", "Edges: follow this layer's outlines"),
-)
-SUBJECT_CHOICES = (
-    ("default", "default", "Anything"), ("person", "person", "A person"), ("animal", "animal", "An animal"),
-    ("product", "product", "A product"),
-)
+KIND_CHOICES = named(("subject", "Subject: show this person, animal or product"),
+                     ("style", "Style: paint in the style of this layer"), ("scribble", "Scribble: follow this sketch"),
+                     ("canny", "Edges: follow this layer's outlines"))
+SUBJECT_CHOICES = named(("default", "Anything"), ("person", "A person"), ("animal", "An animal"),
+                        ("product", "A product"))
 MAX_REFERENCES = 4
 """Imagen takes up to 4 subject references; a style, scribble or edge reference is one layer."""
 
-PROMPT = _p("prompt", "text", "_Prompt", "What to put there", "")
-ASPECT = _p("aspect-ratio", "choice", "_Aspect ratio", "Shape of the picture", "square", ASPECT_CHOICES)
+PROMPT = _p("prompt", "text", "_Prompt", "What to put there, described as a scene", "")
+ASPECT = _p("aspect-ratio", "choice", "_Aspect ratio", "Shape of the new picture (each model offers some; "
+            "a refusal lists them)", "square", ASPECT_CHOICES)
 NEGATIVE = _p("negative-prompt", "string", "_Negative prompt", "What to avoid", "")
 VARIATIONS = _p("variations", "int", "_Variations", "How many versions to make (one layer each)", 1, (1, 4))
+SEED = _p("seed", "int", "S_eed", "0 = random; the same seed asks for a similar result", 0, (0, 2 ** 31 - 1))
 BACKEND = _p("backend", "choice", "_Backend", "Where the work runs", "auto", BACKEND_CHOICES)
-TIER = _p("tier", "choice", "_Quality", "Which of Google's models: Quality, Standard or Fast", "standard",
-          TIER_CHOICES)
+TIER = _p("tier", "choice", "_Quality", "Which of Google's models: Quality, Standard or Fast (the IDs are "
+          "settings)", "standard", TIER_CHOICES)
 MAX_SIZE = _p("max-size", "choice", "Max si_ze", "Largest picture the model may answer with (cost grows with size)",
               "auto", SIZE_CHOICES)
 MODEL = _p("model", "string", "Mo_del ID", "A model ID instead of the tier's; empty = the tier's", "")
-TAIL = (
-    VARIATIONS,
-    _p("seed", "int", "S_eed", "0 = random; the same seed asks for a similar result", 0, (0, 2 ** 31 - 1)),
-    BACKEND, TIER, MAX_SIZE, MODEL,
-)
-MASK = (
-    _p("grow", "int", "Gro_w selection", "Pixels added around the selection", 4, (0, 500)),
-    _p("feather", "int", "_Feather", "Width of the soft edge, in pixels", 8, (0, 500)),
-    _p("context", "int", "Conte_xt margin", "Pixels around the selection the model sees", 64, (0, 4096)),
-)
+TAIL = (VARIATIONS, SEED, BACKEND, TIER, MAX_SIZE, MODEL)
+"""What every operation takes (plugin/ops_base.Operation's fields), in the dialogs' order."""
+GROW = _p("grow", "int", "Gro_w selection", "Pixels added around the selection", 4, (0, 500))
+FEATHER = _p("feather", "int", "_Feather", "Width of the soft edge, in pixels", 8, (0, 500))
+CONTEXT = _p("context", "int", "Conte_xt margin", "Pixels around the selection the model sees", 64, (0, 4096))
+MASK = (GROW, FEATHER, CONTEXT)
 
 
 EXPAND = (
@@ -143,8 +135,8 @@ HARMONIZE = (
 )
 HINT = _p("prompt", "string", "H_int", "Optional: what the background should look like", "")
 FACTOR = _p("factor", "choice", "_Factor", "How much larger", "x2", FACTOR_CHOICES)
-OFFLINE_MODEL_CHOICES = (("waifu2x", "waifu2x", "waifu2x photo (fast)"),
-                         ("realesrgan", "realesrgan", "Real-ESRGAN (slow: small areas only)"))
+OFFLINE_MODEL_CHOICES = named(("waifu2x", "waifu2x photo (fast)"),
+                              ("realesrgan", "Real-ESRGAN (slow: small areas only)"))
 OFFLINE_MODEL = _p("offline-model", "choice", "Offl_ine model", "The offline engine's upscale model: waifu2x "
                    "(seconds), or Real-ESRGAN (minutes and gigabytes; areas up to about 500x500)", "waifu2x",
                    OFFLINE_MODEL_CHOICES)
@@ -181,3 +173,51 @@ AGAIN_EDGE = (
 )
 AGAIN_MODEL = _p("new-model", "string", "Mo_del ID", "A model ID instead of the result's or the tier's; empty = "
                  "those", "")
+
+
+# -- reading the table (the hosts, the operations' checks and the command line) ------------------------
+
+def field_name(param_name):
+    # type: (str) -> str
+    """A PDB argument's name as the operation's field: 'max-size' -> 'max_size'."""
+    return param_name.replace("-", "_")
+
+
+def choice_values(param):
+    # type: (Param) -> tuple
+    """A choice's values, as the operation holds them, in the table's order."""
+    return tuple(value for _nick, value, _label in param.extra)
+
+
+def default_value(param):
+    # type: (Param) -> object
+    """The default as the operation holds it (a choice's value, not its nick)."""
+    if param.kind == "choice":
+        return dict((nick, value) for nick, value, _label in param.extra)[param.default]
+    return param.default
+
+
+def help_text(param, imagen_enabled=True):
+    # type: (Param, bool) -> str
+    """The blurb with its range or its choices spelt out: the command line's --help for the field."""
+    if param.kind in ("int", "float"):
+        return "%s (%s to %s)" % (param.blurb, param.extra[0], param.extra[1])
+    if param.kind == "choice":
+        offered = offered_choices(param, imagen_enabled)
+        shown = ["%s: %s" % (value, label) for _nick, value, label in offered if value != ""]
+        return "%s (%s)" % (param.blurb, "; ".join(shown))
+    return param.blurb
+
+
+COMMON = dict((field_name(param.name), param) for param in TAIL)
+"""The fields every operation has, by field name (an action may leave some out of its dialog)."""
+
+
+def offered_choices(param, imagen_enabled):
+    # type: (Param, bool) -> tuple
+    """A choice's entries as the menus offer them: the Imagen (legacy) backend, shut down by Google, only
+    when the settings enable it (plugin/settings_file.py). It is the last backend, so the others keep
+    their numbers (GIMP 2.10 hands a choice over as its number); the operations still accept it."""
+    if param.name == BACKEND.name and not imagen_enabled:
+        return tuple(choice for choice in param.extra if choice[1] != "imagen")
+    return param.extra

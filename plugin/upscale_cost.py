@@ -12,7 +12,9 @@ imports it for the cost line; GIMP 2.10's never does).
 
 from __future__ import annotations
 
-OFFLINE_MODELS = ("waifu2x", "realesrgan")
+from plugin import params
+
+OFFLINE_MODELS = params.choice_values(params.OFFLINE_MODEL)
 """The offline Upscale's models: waifu2x photo (default, fast), Real-ESRGAN x4plus (opt-in, slow)."""
 SECONDS_PER_MP = 2400.0  # Real-ESRGAN x4plus on ncnn, CPU, per input megapixel, in full tiles
 BASE_MB = 1450.0  # peak resident memory of a run on one full tile: Python, the libraries, the network

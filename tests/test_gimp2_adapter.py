@@ -27,6 +27,7 @@ from conftest import photo  # noqa: E402
 
 from emulator import quick_engine, start_in_thread  # noqa: E402
 from plugin import errors  # noqa: E402
+from plugin import params as P  # noqa: E402
 from plugin.hosts import gimp2, gimp2_arguments, paste_plan, pixel_bytes, procedures  # noqa: E402
 from plugin.hosts import operation as host_op  # noqa: E402
 
@@ -34,8 +35,11 @@ PREFIX = "python-fu-imagen-"
 
 
 @pytest.fixture(scope="module", autouse=True)
-def installed():
-    return stubtools.load_plugin()
+def installed(tmp_path_factory):
+    """Registered as GIMP 2.10 starts it, with no settings file (the Backend menu then has no Imagen)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IMAGEN_GIMP_CONFIG", str(tmp_path_factory.mktemp("settings") / "config.toml"))
+        return stubtools.load_plugin()
 
 
 @pytest.fixture(autouse=True)
@@ -143,7 +147,8 @@ def test_the_same_procedures_and_arguments_as_gimp3(installed):
             if param.kind == "int":
                 assert pf[0] == gimpfu.PF_SPINNER and pf[4][:2] == param.extra
             if param.kind == "choice":
-                assert pf[0] == gimpfu.PF_OPTION and len(pf[4]) == len(param.extra)
+                assert pf[0] == gimpfu.PF_OPTION and len(pf[4]) == len(P.offered_choices(param, False))
+                assert pf[4] == tuple(label for _nick, _value, label in P.offered_choices(param, False))
 
 
 def test_values_come_in_as_gimpfu_hands_them_over():

@@ -6,10 +6,10 @@ so the tests check the words without GIMP.
 
 from __future__ import annotations
 
-from plugin import actions
+from plugin import actions, params
 from plugin.params import AS_RESULT
 
-TIERS = ("quality", "standard", "fast")
+TIERS = params.choice_values(params.TIER)
 
 
 def _parameters(recipe: dict) -> dict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from plugin import actions, errors, regions, upscale_cost
+from plugin import actions, errors, params, regions, upscale_cost
 from plugin.actions import GEMINI_ACTIONS, LOCAL_ACTIONS
 from plugin.hosts import operation as values_to_op
 from plugin.hosts import procedures
@@ -232,7 +232,7 @@ def area_of(
 
 
 MASKED_FIRST_TURN = ("insert", "remove", "background", "outpaint")
-TIERS = ("quality", "standard", "fast")
+TIERS = params.choice_values(params.TIER)
 
 
 def history_pictures(action: str, turn: int) -> int:

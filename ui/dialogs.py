@@ -16,7 +16,7 @@ gi.require_version("GimpUi", "3.0")
 gi.require_version("Gtk", "3.0")
 from gi.repository import Gimp, GimpUi, GObject, Gtk  # noqa: E402
 
-from plugin import params  # noqa: E402
+from plugin import params, settings_file  # noqa: E402
 from plugin.geometry import Rect  # noqa: E402
 from plugin.hosts import gimp3_arguments, paste_plan, procedures  # noqa: E402
 from ui import again_line  # noqa: E402
@@ -121,7 +121,9 @@ def build_dialog(
             texts[param.name] = _text_box(dialog, config, param)
             layout[layout.index(param.name)] = param.name + "-frame"
         elif param.kind == "choice":
-            dialog.get_widget(param.name, gimp3_arguments.choice_widget_type())
+            widget = dialog.get_widget(param.name, gimp3_arguments.choice_widget_type())
+            if param.name == params.BACKEND.name and not settings_file.imagen_enabled():
+                _leave_out(widget, config, param, params.offered_choices(param, False))
     cost = None
     used = set()
     for frame, fields, label in FRAMES:
@@ -177,6 +179,22 @@ def _text_box(dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig, para
     return frame
 
 
+def _leave_out(widget: Gtk.Widget, config: Gimp.ProcedureConfig, param: params.Param, offered: tuple) -> None:
+    """Take the choices not offered (the Imagen (legacy) backend unless the settings enable it) out of a
+    choice's combo box. The PDB argument keeps them, so a script's values still mean what they meant."""
+    keep = {nick for nick, _value, _label in offered}
+    combo = widget.get_widget() if isinstance(widget, GimpUi.Labeled) else widget  # the combo box in its label
+    model = combo.get_model()
+    strings = [i for i in range(model.get_n_columns()) if model.get_column_type(i) == GObject.TYPE_STRING]
+    nicks = {nick for nick, _value, _label in param.extra}
+    for row in list(model):
+        named = {row[i] for i in strings} & nicks
+        if named and not named & keep:
+            model.remove(row.iter)
+    if config.get_property(param.name) not in keep:  # the last run's value is no longer offered
+        config.set_property(param.name, param.default)
+
+
 def _sensitive_if_in(widget: Gtk.Widget, config: Gimp.ProcedureConfig, choice: str, nicks: tuple) -> None:
     """What dialog.set_sensitive_if_in does, for a widget GIMP did not make (a text box)."""
 
@@ -188,13 +206,43 @@ def _sensitive_if_in(widget: Gtk.Widget, config: Gimp.ProcedureConfig, choice: s
     update()
 
 
-class CostLine:
+class _FollowingLine:
+    """A wrapping label that follows some of the config's values (its notify signals) until close()."""
+
+    NAME = ""
+
+    def __init__(self, config: Gimp.ProcedureConfig, fields: list[str]):
+        self.config, self.fields = config, fields
+        self.label = Gtk.Label(xalign=0.0)
+        self.label.set_line_wrap(True)
+        self.label.set_max_width_chars(52)  # wrap instead of widening the dialog
+        self.label.set_name(self.NAME)
+        self.label.show()
+        self.handlers = [config.connect("notify::" + name, self.update) for name in self.fields]
+        self.update()
+
+    def values(self) -> dict:
+        return {name: self.config.get_property(name) for name in self.fields}
+
+    def update(self, *_args) -> None:
+        """Rewrite the label from the values (each line says its own)."""
+
+    def close(self) -> None:
+        """Stop following the config, which outlives the dialog."""
+        for handler in self.handlers:
+            self.config.disconnect(handler)
+        self.handlers = []
+
+
+class CostLine(_FollowingLine):
     """A label saying what pressing OK costs and where it runs (ui.cost.run_cost), kept current.
 
     The settings are read once (ui.cost.cloud_setup: no network, no key file); the label follows the
     config's notify signals, so it changes as the user turns the variations or picks a tier. geometry:
     (canvas size, layer Rect, selection Rect or None) of the image, for the size tier of the estimate.
     """
+
+    NAME = "imagen-cost-line"
 
     def __init__(
         self,
@@ -205,59 +253,33 @@ class CostLine:
         geometry: tuple | None = None,
         recipe: dict | None = None,
     ):
-        self.config = config
         self.recipe = recipe  # Refine Result / Run Again: the result layer's
         self.action = spec.action
         self.setup = setup
         self.geometry = geometry
-        self.fields = [name for name in COST_FIELDS if name in names]
-        self.label = Gtk.Label(xalign=0.0)
-        self.label.set_line_wrap(True)
-        self.label.set_max_width_chars(52)  # wrap instead of widening the dialog
-        self.label.set_name("imagen-cost-line")
-        self.label.show()
-        self.handlers = [config.connect("notify::" + name, self.update) for name in self.fields]
-        self.update()
+        super().__init__(config, [name for name in COST_FIELDS if name in names])
 
     def update(self, *_args) -> None:
-        values = {name: self.config.get_property(name) for name in self.fields}
+        values = self.values()
         area = costs.area_of(self.action, values, *self.geometry) if self.geometry else None
         self.label.set_text(costs.run_cost(self.action, values, self.setup, area, self.recipe))
 
-    def close(self) -> None:
-        """Stop following the config, which outlives the dialog."""
-        for handler in self.handlers:
-            self.config.disconnect(handler)
-        self.handlers = []
 
-
-class AgainLine:
+class AgainLine(_FollowingLine):
     """Run Again's read-only line (ui.again_line.summary), following the values that change it."""
 
+    NAME = "imagen-again-line"
     FIELDS = ("new-tier", "new-model", "new-seed", "variations", "grow", "feather")
 
     def __init__(
         self, config: Gimp.ProcedureConfig, names: list[str], recipe: dict | None, setup: costs.CloudSetup | None
     ):
-        self.config, self.recipe = config, recipe
+        self.recipe = recipe
         self.catalogue = setup.catalogue if setup is not None else None
-        self.fields = [name for name in self.FIELDS if name in names]
-        self.label = Gtk.Label(xalign=0.0)
-        self.label.set_line_wrap(True)
-        self.label.set_max_width_chars(52)
-        self.label.set_name("imagen-again-line")
-        self.label.show()
-        self.handlers = [config.connect("notify::" + name, self.update) for name in self.fields]
-        self.update()
+        super().__init__(config, [name for name in self.FIELDS if name in names])
 
     def update(self, *_args) -> None:
-        values = {name: self.config.get_property(name) for name in self.fields}
-        self.label.set_text("Runs: " + again_line.summary(self.recipe, values, self.catalogue))
-
-    def close(self) -> None:
-        for handler in self.handlers:
-            self.config.disconnect(handler)
-        self.handlers = []
+        self.label.set_text("Runs: " + again_line.summary(self.recipe, self.values(), self.catalogue))
 
 
 class _Both:

@@ -7,6 +7,7 @@ from __future__ import absolute_import
 
 import gimpfu
 
+from plugin import params, settings_file
 from plugin.errors import HostError
 from plugin.hosts import pixel_bytes, procedures
 from plugin.hosts.operation import color_hex, to_unicode
@@ -35,9 +36,10 @@ def pf_param(param):
         return (gimpfu.PF_SLIDER, param.name, param.label, param.default, (low, high, 0.005))
     if param.kind == "bool":
         return (gimpfu.PF_TOGGLE, param.name, param.label, bool(param.default))
-    if param.kind == "choice":
-        nicks = [choice[0] for choice in param.extra]
-        labels = tuple(choice[2] for choice in param.extra)
+    if param.kind == "choice":  # read at each start: gimpfu's dialog, built from this, follows the settings
+        offered = params.offered_choices(param, param.name != "backend" or settings_file.imagen_enabled())
+        nicks = [choice[0] for choice in offered]
+        labels = tuple(choice[2] for choice in offered)
         return (gimpfu.PF_OPTION, param.name, param.label, nicks.index(param.default), labels)
     if param.kind == "color":
         return (gimpfu.PF_COLOR, param.name, param.label, pixel_bytes.hex_rgb(param.default))

@@ -7,14 +7,14 @@ never calls GIMP. GIMP's Python (2.7 for GIMP 2.10): standard library only, 2.7 
 
 from __future__ import absolute_import
 
-from plugin import actions, geometry, regions
+from plugin import actions, geometry, params, regions
 from plugin.errors import BugReported, HostError
 from plugin.hosts import paste_exec, paste_plan
 from plugin.hosts.operation import build_operation, split_names
 from plugin.hosts.procedures import PROCEDURE_BY_ACTION
 from plugin.link import jobfiles, jobs, warm_client, worker_client
 
-MAX_REFERENCES = 4
+MAX_REFERENCES = params.MAX_REFERENCES
 """A subject takes up to 4 reference layers; a style, scribble or edge reference is one layer."""
 
 

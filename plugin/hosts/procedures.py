@@ -8,7 +8,7 @@ from __future__ import absolute_import
 
 import collections
 
-from plugin import actions
+from plugin import actions, params
 from plugin.errors import HostError
 
 MENU_PATH = "<Image>/Filters/Imagen"
@@ -30,8 +30,7 @@ SETUP_LABEL = "_Check Setup..."
 SETUP_BLURB = ("Check what the plug-in needs: Python, the worker, GIMP's folders, Google Cloud credentials, "
                "project, Vertex AI and its models; each problem with its fix")
 
-CHOICE_ALIASES = {"vertex": "imagen"}
-"""Nicks of earlier versions: scripts and saved values that name the Imagen backend 'vertex'."""
+CHOICE_ALIASES = params.CHOICE_ALIASES
 
 
 def returns_image(action):
@@ -49,6 +48,4 @@ def choice_value(param, nick):
     raise HostError("%s: %r is not one of %s" % (param.name, nick, ", ".join(c[0] for c in param.extra)))
 
 
-def field_name(param_name):
-    # type: (str) -> str
-    return param_name.replace("-", "_")
+field_name = params.field_name

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from plugin import errors, images
+from plugin import cli_job, errors
 from plugin.link import jobfiles, jobs, warm_client, worker_client
 
 REPO = str(Path(__file__).resolve().parents[1])
@@ -89,15 +89,15 @@ def run(
             raise WorkerProblem(message, outcome.kind or "cancelled")
     finally:
         jobs.remove_job(folder)
-    return {
-        "action": op.action,
-        "backend": result.get("backend", ""),
-        "model": result.get("model", ""),
-        "written": written,
-        "texts": list(result.get("texts", [])),
-        "notes": list(result.get("notes", [])),
-        "compute_seconds": round(float(result.get("compute_seconds", 0.0)), 3),
-    }
+    return cli_job.summary(
+        op.action,
+        result.get("backend", ""),
+        result.get("model", ""),
+        written,
+        result.get("texts", []),
+        result.get("notes", []),
+        result.get("compute_seconds", 0.0),
+    )
 
 
 def _write(
@@ -123,13 +123,9 @@ def _write(
             weight = np.frombuffer(mask, np.uint8).reshape(layer["height"], layer["width"])
             shown = compose.blend(_under(region, layer, canvas), shown, weight)
         path = paths[index] if len(paths) > 1 else paths[0]
-        provenance = layer.get("provenance") or {}
-        images.write_picture(
-            whole(shown, mask is not None, int(layer["x"]), int(layer["y"]), canvas),
-            path,
-            recipe_of(provenance) if recipe_of else None,
-        )
-        written.append({"path": str(path), "seed": provenance.get("seed"), "name": layer.get("name", "")})
+        picture = (shown, mask is not None, int(layer["x"]), int(layer["y"]), canvas)
+        name, provenance = layer.get("name", ""), layer.get("provenance") or {}
+        written.append(cli_job.write_variation(*picture, path, name, provenance, whole, recipe_of))
     return written
 
 

@@ -1297,6 +1297,22 @@ def scenario_dialog():
     setup = costs.cloud_setup()
     texts["setup"] = [setup.backend, setup.project, setup.endpoint, setup.credentials, setup.unreadable]
     geometry = ((451, 300), Rect(0, 0, 451, 300), Rect(100, 80, 120, 100))
+    # Imagen (legacy) is in the Backend menu only when the settings enable it: this session's do ([imagen]
+    # enabled = true, test_gimp3._drive_dialog); without a settings file the combo box has no Imagen row
+    configured = os.environ.get("IMAGEN_GIMP_CONFIG", "")
+    for path, wanted in (
+        ("/nonexistent/config.toml", ["auto", "local", "gemini"]),
+        (configured, ["auto", "local", "gemini", "imagen"]),
+    ):
+        os.environ["IMAGEN_GIMP_CONFIG"] = path
+        insert = procedures.PROCEDURE_BY_ACTION["insert"]
+        config = Gimp.get_pdb().lookup_procedure(insert.name).create_config()
+        dialog, cost = dialogs.build_dialog(Gimp.get_pdb().lookup_procedure(insert.name), config, insert, geometry)
+        combo = dialog.get_widget("backend", GObject.TYPE_NONE).get_widget()
+        offered = [nick for nick in ("auto", "local", "gemini", "imagen") if combo.set_active(nick)]
+        check(s, f"the Backend menu with settings {path}: {', '.join(wanted)}", offered == wanted, offered)
+        cost.close()
+        dialog.destroy()
     for spec in procedures.PROCEDURES:
         if not spec.params:  # Select Subject asks nothing: an interactive run shows no dialog (gimp3.run)
             continue

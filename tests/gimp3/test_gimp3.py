@@ -122,9 +122,11 @@ def gimp_reports(gimp_root):
 
 
 def _drive_dialog(root: rootfs.Root) -> dict:
-    """The dialog scenario under Xvfb, with Vertex AI looking set up: a project and an ADC file."""
+    """The dialog scenario under Xvfb, with Vertex AI looking set up: a project and an ADC file; the
+    settings enable the Imagen (legacy) backend, so its Backend menus list it."""
     adc = root.inside(GCLOUD) / "application_default_credentials.json"
     adc.parent.mkdir(parents=True, exist_ok=True)
+    (adc.parent / "config.toml").write_text("[imagen]\nenabled = true  # a project that keeps an endpoint\n")
     adc.write_text(
         json.dumps(
             {"type": "authorized_user", "client_id": "placeholder", "client_secret": SECRET, "refresh_token": SECRET}
@@ -135,7 +137,11 @@ def _drive_dialog(root: rootfs.Root) -> dict:
             root,
             DIALOG_SCENARIOS,
             before=START_DISPLAY,
-            env={"GOOGLE_CLOUD_PROJECT": "my-proj", "CLOUDSDK_CONFIG": GCLOUD},
+            env={
+                "GOOGLE_CLOUD_PROJECT": "my-proj",
+                "CLOUDSDK_CONFIG": GCLOUD,
+                "IMAGEN_GIMP_CONFIG": GCLOUD + "/config.toml",
+            },
         )
     finally:
         adc.unlink(missing_ok=True)

@@ -155,6 +155,34 @@ class TestSharedHelpers(unittest.TestCase):
         self.assertEqual(host_op.to_unicode(host_op.native_str(u"caf\u00e9")), u"caf\u00e9")
         self.assertTrue(isinstance(host_op.native_str(u"x"), str))
 
+    def test_imagen_is_offered_only_when_the_settings_enable_it(self):
+        """The 2.7 line reader (no tomllib here) and GIMP 2.10's PF_OPTION list for the Backend."""
+        from plugin import params, settings_file
+        from plugin.hosts import gimp2_arguments
+
+        folder = tempfile.mkdtemp()
+        path = os.path.join(folder, "config.toml")
+        old = os.environ.get("IMAGEN_GIMP_CONFIG")
+        os.environ["IMAGEN_GIMP_CONFIG"] = path
+        try:
+            self.assertEqual(settings_file._toml is None, sys.version_info[0] == 2)  # 2.7: the line reader
+            labels = [label for _nick, _value, label in params.BACKEND.extra]
+            for text, enabled in ((u"", False), (u"[imagen]\nenabled = true\n", True),
+                                  (u"[gemini]\nenabled = true\n[imagen]\n# enabled = true\n", False),
+                                  (u"[imagen]  # legacy\n  enabled=true  # keeps an endpoint\n", True),
+                                  (u"[imagen]\nenabled = false\n", False)):
+                with open(path, "wb") as handle:
+                    handle.write(text.encode("utf-8"))
+                self.assertEqual(settings_file.imagen_enabled(), enabled, text)
+                pf = gimp2_arguments.pf_param(params.BACKEND)
+                self.assertEqual(list(pf[4]), labels if enabled else labels[:3])  # the others keep their numbers
+        finally:
+            shutil.rmtree(folder)
+            if old is None:
+                del os.environ["IMAGEN_GIMP_CONFIG"]
+            else:
+                os.environ["IMAGEN_GIMP_CONFIG"] = old
+
     def test_check_target(self):
         job_client.check_target("remove", True, True)
         job_client.check_target("generate", False, False)

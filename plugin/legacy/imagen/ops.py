@@ -11,11 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from plugin.legacy.imagen import actions as _actions  # noqa: F401  (registers the two actions first)
-from plugin.ops_base import Operation, OperationError, _check_choice, _check_text, register
-
-AUTO_MASK_EDITS = ("insert", "remove", "background")
-AUTO_MASK_MODES = ("background", "foreground", "semantic")
+from plugin.legacy.imagen import actions as _actions  # noqa: F401  (registers the two actions (and their parameters) first)
+from plugin.ops_base import Operation, OperationError, _check_text, register
 
 
 @register
@@ -33,11 +30,8 @@ class AutoMaskEdit(Operation):
     negative_prompt: str = ""
     dilation: float = -1.0  # share of the image width to grow the mask; -1 = Google's default
 
-    def validate(self) -> None:
-        _check_choice("edit", self.edit, AUTO_MASK_EDITS)
-        _check_choice("mask_mode", self.mask_mode, AUTO_MASK_MODES)
+    def validate(self) -> None:  # edit and mask_mode: the table's (Operation.__post_init__, _actions)
         _check_text("prompt", self.prompt, required=self.edit != "remove")
-        _check_text("negative_prompt", self.negative_prompt, required=False)
         _check_text("classes", self.classes, required=self.mask_mode == "semantic")
         if self.mask_mode == "semantic":
             from plugin.legacy.imagen.classes import parse_classes
