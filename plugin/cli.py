@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("input", help="the scene: image file (PNG, JPEG, WebP, TIFF)")
             sub.add_argument("--object", required=True, help="the object to blend in: a picture with transparency")
             sub.add_argument("--at", required=True, metavar="X,Y", help="where the object's top-left corner goes")
-        elif cls.needs_image:
+        elif cls.takes_picture:
             sub.add_argument("input", help="image file (PNG, JPEG, WebP, TIFF)")
             sub.add_argument("--mask", help="the selection: " + images.MASK_RULE)
         sub.add_argument(
@@ -130,7 +130,7 @@ def run_operation(args: argparse.Namespace) -> dict:
     ]
     paths = cli_job.output_paths(args, op.variations) if not actions.answers_in_text(op.action) else []
     cli_job.check_outputs(paths, inputs, args.overwrite)  # before any work: nothing is lost, nothing waits in vain
-    image = cli_job.read_image(args.input) if cls.needs_image else None
+    image = cli_job.read_image(args.input) if cls.takes_picture else None
     selection = cli_job.read_mask(args.mask, image) if getattr(args, "mask", None) else None
     if isinstance(op, ops.Harmonize):  # the object file placed on the scene; the job is run here (below)
         from plugin import cli_harmonize

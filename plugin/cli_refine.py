@@ -141,17 +141,17 @@ def run(args: argparse.Namespace) -> dict:
         )
     region, selection, origin = _region(recipe, picture, op)
     progress = cli_job.ProgressDisplay(args.quiet)
-    if region is None and op.needs_image:  # no region recorded (an Edit afresh on a new picture)
+    if region is None and op.takes_picture:  # no region recorded (an Edit afresh on a new picture)
         region, selection, origin = crop.plan_region(op, picture, None)
 
     def whole(shown, masked, x, y, canvas):
-        return cli_job.whole_picture(picture if op.needs_image else None, origin, shown, masked, x, y, canvas)
+        return cli_job.whole_picture(picture if op.takes_picture else None, origin, shown, masked, x, y, canvas)
 
-    recipe_of = cli_job.recipe_maker(origin, region if op.needs_image else None, selection, source)
+    recipe_of = cli_job.recipe_maker(origin, region if op.takes_picture else None, selection, source)
     summary = cli_job.run_here(
         op,
-        region if op.needs_image else None,
-        selection if op.needs_image else None,
+        region if op.takes_picture else None,
+        selection if op.takes_picture else None,
         [],
         paths,
         whole,

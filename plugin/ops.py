@@ -34,10 +34,14 @@ from plugin.ops_base import (  # noqa: F401  (re-exported: callers name them fro
 
 
 @dataclass(frozen=True)
-class MaskedOperation(Operation):
-    """An edit through the user's selection: how the mask bleeds and how much context is sent."""
+class BlendedOperation(Operation):
+    """An edit blended back through a mask: how the mask bleeds and how much context is sent.
 
-    uses_mask: ClassVar[bool] = True
+    The mask is the user's selection (Insert, Remove: `uses_mask`, they need one), the new margins
+    (Expand Canvas) or the subject, found or hinted by a selection (Replace Background).
+    """
+
+    uses_mask: ClassVar[bool] = True  # the user's selection is required
 
     grow: int = P.GROW.default
     feather: int = P.FEATHER.default
@@ -68,25 +72,25 @@ def _check_prompts(op: Operation) -> None:
 @dataclass(frozen=True)
 class Generate(Prompted):
     action: ClassVar[str] = "generate"
-    needs_image: ClassVar[bool] = False
+    takes_picture: ClassVar[bool] = False
 
     aspect_ratio: str = P.default_value(P.ASPECT)
 
 
 @dataclass(frozen=True)
-class InpaintInsert(Prompted, MaskedOperation):  # fields: the mask's, then the prompts (as before)
+class InpaintInsert(Prompted, BlendedOperation):  # fields: the mask's, then the prompts (as before)
     action: ClassVar[str] = "insert"
 
 
 @dataclass(frozen=True)
-class InpaintRemove(MaskedOperation):
+class InpaintRemove(BlendedOperation):
     action: ClassVar[str] = "remove"
 
     prompt: str = ""
 
 
 @dataclass(frozen=True)
-class Outpaint(MaskedOperation):
+class Outpaint(BlendedOperation):
     """Grow the canvas by margins; the new area is the mask, the original is never repainted."""
 
     action: ClassVar[str] = "outpaint"
@@ -108,7 +112,7 @@ class Outpaint(MaskedOperation):
 
 
 @dataclass(frozen=True)
-class Background(MaskedOperation):
+class Background(BlendedOperation):
     """Cut the subject out, or put something else behind it.
 
     The selection, when there is one, marks the subject; without one the backend finds it.
@@ -166,7 +170,7 @@ class Customize(Operation):
     """
 
     action: ClassVar[str] = "customize"
-    needs_image: ClassVar[bool] = False
+    takes_picture: ClassVar[bool] = False
 
     prompt: str = ""
     kind: str = "subject"

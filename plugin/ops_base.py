@@ -91,7 +91,9 @@ class Operation:
 
     action: ClassVar[str] = ""
     title: ClassVar[str] = ""  # the action table's (plugin/actions.py), set for each operation below
-    needs_image: ClassVar[bool] = True
+    # the input picture is what the operation works on (sent as its canvas); Generate and Customize
+    # make a new picture instead. Not actions.needs_image, which says GIMP needs an open image.
+    takes_picture: ClassVar[bool] = True
     uses_mask: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -30,7 +30,7 @@ from plugin.backends.base import (
 )
 from plugin.crop import MIN_SIDE
 from plugin.geometry import Rect
-from plugin.ops import MAX_SEED, Background, Harmonize, MaskedOperation, Operation, OperationError, Outpaint
+from plugin.ops import MAX_SEED, Background, BlendedOperation, Harmonize, Operation, OperationError, Outpaint
 from plugin.variations import VARIATION_FAILURES, SharedProgress, side_by_side
 
 
@@ -186,7 +186,7 @@ def run(
 
 
 def _check_inputs(op: Operation, image: np.ndarray | None, selection: np.ndarray | None) -> None:
-    if op.needs_image:
+    if op.takes_picture:
         if image is None:
             raise ValueError(f"{op.title} needs an image")
         if image.ndim != 3 or image.shape[2] != 4 or image.dtype != np.uint8:
@@ -244,7 +244,7 @@ def _request(op: Operation, region: _Region, references: list[np.ndarray], follo
     if region.image.size == 0:
         return EditRequest(op=op, image=None, references=references, followup=followup)
     mask = region.hint
-    if region.change is not None and isinstance(op, MaskedOperation):
+    if region.change is not None and isinstance(op, BlendedOperation):
         mask = np.where(region.change, 255, 0).astype(np.uint8)
     return EditRequest(op=op, image=region.image, mask=mask, references=references, followup=followup)
 

@@ -217,7 +217,7 @@ def again_selection(op: ops.Operation, recipe: dict, mask: np.ndarray | None):
     (the operation, the selection to blend through). With the recipe's grow and feather the mask blends
     as it is; with others they apply to the mask's fully selected core, which is the selection the
     result was made over grown by the recipe's grow (a smaller grow shrinks that core back)."""
-    if mask is None or not isinstance(op, ops.MaskedOperation):
+    if mask is None or not isinstance(op, ops.BlendedOperation):
         return op, mask
     parameters = recipe.get("parameters") or {}
     old_grow, old_feather = int(parameters.get("grow") or 0), int(parameters.get("feather") or 0)
@@ -257,7 +257,7 @@ def for_job(op: ops.Operation, settings, selection: np.ndarray | None = None) ->
             variations=op.variations,
             seed=op.seed,
         )
-        if recipe.get("selection_is_mask") and isinstance(plan.op, ops.MaskedOperation):
+        if recipe.get("selection_is_mask") and isinstance(plan.op, ops.BlendedOperation):
             plan.op = replace(plan.op, grow=0, feather=0)
         plan.selection = selection
         return plan
