@@ -50,7 +50,9 @@ def test_gimp3_background_and_upscale_use_the_models(model_reports):
     report = model_reports["present"]
     _assert_scenario(report, "models")
     assert NOTE not in report["console"]
-    astronaut = np.asarray(Image.open(DATA / "astronaut.jpg").convert("RGB"))
+    # the pixels as GIMP decoded them: GrabCut's call on the dark stand beside the helmet can turn on a
+    # level's difference in the JPEG decoding (Pillow's against GIMP's), so compare like with like
+    astronaut = np.ascontiguousarray(report["results"]["background-source"][..., :3])
     neural, note = cutout_neural.find_subject(astronaut)
     assert note == ""
     alpha = report["results"]["background"][..., 3]
