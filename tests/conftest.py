@@ -83,6 +83,21 @@ def fake_backend():
     return FakeBackend()
 
 
+@pytest.fixture
+def cloud_worker(monkeypatch, emulator, tmp_path):
+    """The real worker, as a host starts it, talking to the loopback emulator (today's Gemini models)
+    under Automatic, with no settings file: what a new user with only a project set has."""
+    import sys
+
+    monkeypatch.setenv("IMAGEN_GIMP_PYTHON", sys.executable)
+    monkeypatch.setenv("IMAGEN_GIMP_ENDPOINT", emulator.url)
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "test-project")
+    monkeypatch.setenv("IMAGEN_GIMP_CONFIG", str(tmp_path / "no-config.toml"))
+    emulator.requests.clear()
+    emulator.faults.clear()
+    return emulator
+
+
 @pytest.fixture(scope="module")
 def emulator(request):
     """The loopback emulator of Vertex AI as served today, one per test module, with the quick engine.

@@ -277,19 +277,14 @@ class ObjectHost:
         return Host()
 
 
-def test_the_host_reads_object_and_scene_and_pastes_a_group_per_variation(monkeypatch, emulator, tmp_path):
+def test_the_host_reads_object_and_scene_and_pastes_a_group_per_variation(cloud_worker):
     import json
-    import sys
     from pathlib import Path
 
     from plugin.hosts import job_client, procedures
     from plugin.link import jobs
 
-    monkeypatch.setenv("IMAGEN_GIMP_PYTHON", sys.executable)
-    monkeypatch.setenv("IMAGEN_GIMP_ENDPOINT", emulator.url)
-    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "test-project")
-    monkeypatch.setenv("IMAGEN_GIMP_CONFIG", str(tmp_path / "no-config.toml"))
-    emulator.requests.clear()
+    emulator = cloud_worker
     values = {param.name: param.default for param in procedures.PROCEDURE_BY_ACTION["harmonize"].params}
     values.update({"variations": 2, "seed": 4, "context": 8, "shadow": 6})
     host = ObjectHost()

@@ -75,17 +75,6 @@ def test_run_job_failure_removes_the_job_folder(monkeypatch, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.fixture
-def cloud_worker(monkeypatch, emulator, tmp_path):
-    """The real worker, talking to the loopback emulator (today's Gemini models) under Automatic."""
-    monkeypatch.setenv("IMAGEN_GIMP_PYTHON", sys.executable)
-    monkeypatch.setenv("IMAGEN_GIMP_ENDPOINT", emulator.url)
-    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "test-project")
-    monkeypatch.setenv("IMAGEN_GIMP_CONFIG", str(tmp_path / "no-config.toml"))
-    emulator.requests.clear()
-    return emulator
-
-
 def test_run_job_sends_the_reference_layers_whole(cloud_worker):
     host = FakeHost()
     values = values_for("customize", prompt="a mug on a beach", reference_layers="Mug, Sketch", variations=2, seed=3)

@@ -5,7 +5,6 @@ region, the result's mask), what is sent, and where the answer goes (into the re
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,17 +16,6 @@ from plugin.link import jobs
 from tests.host_support import FakeHost
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def cloud_worker(monkeypatch, emulator, tmp_path):
-    monkeypatch.setenv("IMAGEN_GIMP_PYTHON", sys.executable)
-    monkeypatch.setenv("IMAGEN_GIMP_ENDPOINT", emulator.url)
-    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "test-project")
-    monkeypatch.setenv("IMAGEN_GIMP_CONFIG", str(tmp_path / "no-config.toml"))
-    emulator.requests.clear()
-    emulator.faults.clear()
-    return emulator
 
 
 def run(action, host, **values):
