@@ -29,12 +29,34 @@ def run_worker(folder):
     return done.returncode, messages, done.stderr
 
 
-def write_remove_job(folder, operation):
+def write_remove_job(folder, operation, selection=None, origin=(10, 20)):
+    """A job folder for the cat photo: an ellipse selected unless another `selection` (or a function of
+    the photo's height and width giving one) is given."""
     image = photo("cat")
     height, width = image.shape[:2]
-    selection = ellipse_mask(height, width, 190, 120, 30, 25)
-    jobfiles.write_job(str(folder), operation, width, height, (10, 20), image.tobytes(), selection.tobytes())
+    if selection is None:
+        selection = ellipse_mask(height, width, 190, 120, 30, 25)
+    elif callable(selection):
+        selection = selection(height, width)
+    jobfiles.write_job(str(folder), operation, width, height, origin, image.tobytes(), selection.tobytes())
     return image, selection
+
+
+LOCAL_REMOVE = {"action": "remove", "backend": "local"}
+
+
+def _nothing(height, width):
+    return np.zeros((height, width), np.uint8)
+
+
+def _everything(height, width):
+    return np.full((height, width), 255, np.uint8)
+
+
+def _square(height, width):
+    selection = np.zeros((height, width), np.uint8)
+    selection[10:30, 10:30] = 255
+    return selection
 
 
 def test_worker_runs_a_removal_and_reports_progress(tmp_path):
@@ -75,17 +97,7 @@ def test_worker_explains_what_needs_the_cloud(tmp_path):
 
 
 def test_worker_empty_selection_message(tmp_path):
-    image = photo("cat")
-    height, width = image.shape[:2]
-    jobfiles.write_job(
-        str(tmp_path),
-        {"action": "remove", "backend": "local"},
-        width,
-        height,
-        (0, 0),
-        image.tobytes(),
-        bytes(width * height),
-    )
+    write_remove_job(tmp_path, LOCAL_REMOVE, _nothing, (0, 0))
     code, messages, _ = run_worker(str(tmp_path))
     assert code == 2 and "selection is empty" in messages[-1]["error"]
 
@@ -99,12 +111,7 @@ def test_job_files_refuse_wrong_sizes(tmp_path):
 
 
 def test_worker_full_selection_is_the_users_mistake_not_a_crash(tmp_path):
-    image = photo("cat")
-    height, width = image.shape[:2]
-    full = np.full((height, width), 255, np.uint8)
-    jobfiles.write_job(
-        str(tmp_path), {"action": "remove", "backend": "local"}, width, height, (0, 0), image.tobytes(), full.tobytes()
-    )
+    write_remove_job(tmp_path, LOCAL_REMOVE, _everything, (0, 0))
     code, messages, stderr = run_worker(str(tmp_path))
     errors = [m for m in messages if "error" in m]
     assert code == jobfiles.EXIT_USER and len(errors) == 1 and "Traceback" not in stderr
@@ -113,17 +120,7 @@ def test_worker_full_selection_is_the_users_mistake_not_a_crash(tmp_path):
 
 def test_worker_tells_a_bug_from_a_mistake(tmp_path):
     """A selection of another size than the pixels can only come from a host bug: exit 1, not 2."""
-    image = photo("cat")
-    height, width = image.shape[:2]
-    jobfiles.write_job(
-        str(tmp_path),
-        {"action": "remove", "backend": "local"},
-        width,
-        height,
-        (0, 0),
-        image.tobytes(),
-        np.zeros((height, width), np.uint8).tobytes(),
-    )
+    write_remove_job(tmp_path, LOCAL_REMOVE, _nothing, (0, 0))
     with open(os.path.join(str(tmp_path), jobfiles.SELECTION_FILE), "wb") as handle:
         handle.write(b"\xff" * 10)  # truncated: the host wrote a wrong selection
     code, messages, stderr = run_worker(str(tmp_path))
@@ -134,19 +131,7 @@ def test_an_os_error_inside_the_job_is_a_bug_not_the_users_fault(tmp_path, monke
     """Only plugin.errors.UserError is the user's to fix; an OSError from deep inside is reported as a bug."""
     from plugin.link import job_runner
 
-    image = photo("cat")
-    height, width = image.shape[:2]
-    selection = np.zeros((height, width), np.uint8)
-    selection[10:30, 10:30] = 255
-    jobfiles.write_job(
-        str(tmp_path),
-        {"action": "remove", "backend": "local"},
-        width,
-        height,
-        (0, 0),
-        image.tobytes(),
-        selection.tobytes(),
-    )
+    write_remove_job(tmp_path, LOCAL_REMOVE, _square, (0, 0))
 
     def broken(*args, **kwargs):
         raise OSError(5, "Input/output error")
