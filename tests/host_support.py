@@ -16,6 +16,17 @@ def values_for(action: str, **overrides) -> dict:
     return values
 
 
+def box_bytes(box, rect) -> bytes:
+    """A one-channel mask over `rect`: 255 inside `box` (image coordinates), 0 elsewhere."""
+    return bytes(
+        255
+        if box.x <= rect.x + i % rect.width < box.x + box.width
+        and box.y <= rect.y + i // rect.width < box.y + box.height
+        else 0
+        for i in range(rect.width * rect.height)
+    )
+
+
 class FakeHost(Host):
     """Records what job_client.run_job reads and says, so tests can check the calls."""
 
@@ -45,14 +56,7 @@ class FakeHost(Host):
 
     def read_selection(self, rect):
         self.calls.append(("selection", tuple(rect)))
-        sel = self.selection
-        return bytes(
-            255
-            if sel.x <= rect.x + i % rect.width < sel.x + sel.width
-            and sel.y <= rect.y + i // rect.width < sel.y + sel.height
-            else 0
-            for i in range(rect.width * rect.height)
-        )
+        return box_bytes(self.selection, rect)
 
     def selected_layer_names(self):
         return ["Photo"]
@@ -88,14 +92,7 @@ class FakeHost(Host):
         self.calls.append(("mask", tuple(rect)))
         if self.mask is None:
             return None
-        box = self.mask
-        return bytes(
-            255
-            if box.x <= rect.x + i % rect.width < box.x + box.width
-            and box.y <= rect.y + i // rect.width < box.y + box.height
-            else 0
-            for i in range(rect.width * rect.height)
-        )
+        return box_bytes(self.mask, rect)
 
 
 class FakeLayer:
