@@ -66,6 +66,14 @@ def _drive(
     started = time.time()
     # every Python warning is shown, so that a deprecation in the plug-in's code reaches the console
     done = root.gimp_batch(code, env={"PYTHONWARNINGS": "default", **(env or {})}, timeout=900, before=before)
+    data = read_report(root, report, done)
+    data["seconds"] = time.time() - started
+    return data
+
+
+def read_report(root, report: str, done) -> dict:
+    """The report a GIMP session wrote (removed once read), with the session's console; a clear failure
+    with the console's end when GIMP wrote none."""
     path = root.inside(report)
     if not path.exists():
         raise AssertionError(
@@ -74,7 +82,6 @@ def _drive(
     data = json.loads(path.read_text())
     path.unlink()
     data["console"] = done.stdout + done.stderr
-    data["seconds"] = time.time() - started
     return data
 
 

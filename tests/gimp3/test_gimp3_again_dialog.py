@@ -9,7 +9,7 @@ import os
 import time
 from pathlib import Path
 
-from .test_gimp3 import START_DISPLAY
+from .test_gimp3 import START_DISPLAY, read_report
 
 HERE = Path(__file__).parent
 
@@ -24,12 +24,7 @@ def test_gimp3_run_again_dialog_opens_with_the_recipe(gimp_root):
         + "\nmain(CONFIG)\n"
     )
     done = gimp_root.gimp_batch(code, env={"GOOGLE_CLOUD_PROJECT": "my-proj"}, timeout=600, before=START_DISPLAY)
-    path = gimp_root.inside(report)
-    assert path.exists(), (
-        f"GIMP wrote no report (exit {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
-    )
-    data = json.loads(path.read_text())
-    path.unlink()
+    data = read_report(gimp_root, report, done)
     assert not data["errors"], data["errors"]
     failed = [c for c in data["checks"] if not c["ok"]]
     assert data["checks"] and not failed, failed

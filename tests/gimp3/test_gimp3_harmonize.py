@@ -13,7 +13,7 @@ import pytest
 
 from emulator import quick_engine, start_in_thread
 
-from .test_gimp3 import _assert_scenario
+from .test_gimp3 import _assert_scenario, read_report
 
 HERE = Path(__file__).parent
 
@@ -40,14 +40,7 @@ def harmonize_report(gimp_root):
         )
     finally:
         server.stop()
-    path = gimp_root.inside(report)
-    if not path.exists():
-        raise AssertionError(
-            f"GIMP wrote no report (exit {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
-        )
-    data = json.loads(path.read_text())
-    path.unlink()
-    data["console"] = done.stdout + done.stderr
+    data = read_report(gimp_root, report, done)
     data["bodies"] = server.generate_bodies()
     data["statuses"] = [r.status for r in server.requests if r.path.endswith(":generateContent")]
     return data

@@ -13,6 +13,8 @@ import pytest
 
 from emulator import quick_engine, start_in_thread
 
+from .test_gimp3 import read_report
+
 HERE = Path(__file__).parent
 
 
@@ -33,13 +35,7 @@ def refine_report(gimp_root):
         )
     finally:
         server.stop()
-    path = gimp_root.inside(report)
-    if not path.exists():
-        raise AssertionError(
-            f"GIMP wrote no report (exit {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
-        )
-    data = json.loads(path.read_text())
-    path.unlink()
+    data = read_report(gimp_root, report, done)
     data["records"] = [
         (len(r.body["contents"]), r.status) for r in server.requests if r.path.endswith(":generateContent")
     ]
